@@ -1,0 +1,259 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+
+	"gosips/lang/diag"
+)
+
+// Module is one instance of a module, made fresh by ModuleInfo.New for every
+// config load. Parameters bind to its fields. Optional lifecycle steps are
+// the interfaces Initer, Starter, Closer and MIExporter.
+type Module interface {
+	Params() []Param
+	Funcs() []Func
+}
+
+// Initer runs after all modparams are set and before fixups (mod_init).
+type Initer interface {
+	Init(ic *InitCtx) error
+}
+
+// Starter runs once the script is compiled, before traffic; it owns the
+// module's timers and goroutines, which must stop when ctx is cancelled.
+type Starter interface {
+	Start(ctx context.Context) error
+}
+
+// Closer releases resources at shutdown, in reverse load order.
+type Closer interface {
+	Close() error
+}
+
+// MIExporter lists management commands.
+type MIExporter interface {
+	MICommands() []MICommand
+}
+
+// Dep is a dependency on another module.
+type Dep struct {
+	Name string
+	// AnyOf lists alternatives: the dependency is met when any is loaded
+	// (signaling needs sl or tm). Name is then only the label in messages.
+	AnyOf    []string
+	Optional bool
+}
+
+// ModuleInfo describes a module to the registry.
+type ModuleInfo struct {
+	Name string
+	Deps []Dep
+	New  func() Module
+	// Core marks the always-loaded core module (it cannot be loadmodule'd).
+	Core bool
+	// Doc is a one-line description.
+	Doc string
+	// LegacyNames are older names of this module (dbtext for db_text) that
+	// loadmodule accepts with a legacy warning.
+	LegacyNames []string
+}
+
+// ParamType is the type a module parameter accepts: an int, a string or
+// either (OpenSIPS declares some params for both).
+type ParamType uint8
+
+const (
+	ParamInt ParamType = 1 << iota
+	ParamStr
+)
+
+func (t ParamType) String() string {
+	switch t {
+	case ParamInt:
+		return "integer"
+	case ParamStr:
+		return "string"
+	}
+	return "integer or string"
+}
+
+// ParamValue is one modparam value as written.
+type ParamValue struct {
+	Pos   diag.Pos
+	IsInt bool
+	Int   int64
+	Str   string
+}
+
+// Param is a module parameter. Set validates and stores the value; it is
+// called once per modparam line (Multi params accumulate).
+type Param struct {
+	Name    string
+	Type    ParamType
+	Multi   bool
+	Default string // shown in docs and hints
+	Set     func(v ParamValue) error
+	// Legacy, when set, marks an old name kept for old configs; the text is
+	// the modern form, shown as the hint of a legacy warning.
+	Legacy string
+	// Deprecated, when set, is the hint of a deprecation warning.
+	Deprecated string
+}
+
+// IntParam binds an integer parameter to dst.
+func IntParam(name string, dst *int) Param {
+	return Param{Name: name, Type: ParamInt, Set: func(v ParamValue) error { *dst = int(v.Int); return nil }}
+}
+
+// StrParam binds a string parameter to dst.
+func StrParam(name string, dst *string) Param {
+	return Param{Name: name, Type: ParamStr, Set: func(v ParamValue) error { *dst = v.Str; return nil }}
+}
+
+// FuncParam is a parameter handled by a setter; multi marks accumulating
+// params (credential, shvset, partition...).
+func FuncParam(name string, t ParamType, multi bool, set func(v ParamValue) error) Param {
+	return Param{Name: name, Type: t, Multi: multi, Set: set}
+}
+
+// ArgType is the kind of a script function argument (CMD_PARAM_*).
+type ArgType uint8
+
+const (
+	// ArgInt: NUMBER literal or PV holding an integer; a quoted "10" is rejected.
+	ArgInt ArgType = iota
+	// ArgStr: STRING (a format, PV-interpolated unless NoExpand) or PV; a bare number is rejected.
+	ArgStr
+	// ArgVar: a pseudo-variable (usually an output variable).
+	ArgVar
+	// ArgRegex: STRING compiled at load time, or PV compiled at run time.
+	ArgRegex
+)
+
+func (t ArgType) String() string {
+	switch t {
+	case ArgInt:
+		return "integer"
+	case ArgStr:
+		return "string"
+	case ArgVar:
+		return "variable"
+	case ArgRegex:
+		return "regex"
+	}
+	return "?"
+}
+
+// Arg describes one parameter of a script function.
+type Arg struct {
+	Name     string
+	Type     ArgType
+	Optional bool
+	// Static: a literal without any "$" (flag names, table names).
+	Static bool
+	// NoExpand: the string is taken literally, not parsed as a format.
+	NoExpand bool
+	// Writable: for ArgVar, the variable must be writable.
+	Writable bool
+	// Fixup validates and pre-compiles the argument at load time. It runs
+	// for literal values only (a PV is checked by its type) unless
+	// FixupDynamic is set.
+	Fixup        func(fc *FixupCtx, a *FixArg) error
+	FixupDynamic bool
+}
+
+// FixArg is an argument as the fixup sees it.
+type FixArg struct {
+	Pos   diag.Pos
+	Given bool // false when the slot was left empty
+	Const bool // a literal (string or number) with no PV inside
+	Str   string
+	Int   int64
+	// Fixed, when set by the fixup, is the value handed to Func.Call in
+	// place of the literal.
+	Fixed any
+}
+
+// FixupCtx gives fixups what they may need from the loading script.
+type FixupCtx struct {
+	// Route reports whether a route of that kind and name is defined.
+	Route func(kind RouteType, name string) bool
+	// MsgFlag and BranchFlag allocate (or look up) a named flag.
+	MsgFlag    func(name string) (int, error)
+	BranchFlag func(name string) (int, error)
+	// Module returns a loaded module instance by name, or nil.
+	Module func(name string) Module
+	// Check is set while only checking (no run); fixups must not open
+	// files, sockets or databases then.
+	Check bool
+	Log   *slog.Logger
+}
+
+// Func is a script function.
+type Func struct {
+	Name   string
+	Args   []Arg
+	Routes RouteType
+	// Call runs the function. args[i] is nil for an omitted optional
+	// argument; otherwise the fixup's Fixed value, or the evaluated value:
+	// int64 (ArgInt), string (ArgStr), PVRef (ArgVar), *regexp.Regexp
+	// (ArgRegex). A nil Call means "not implemented yet": gosips run refuses
+	// to start with a script that uses it.
+	Call func(c *Ctx, args []any) Ret
+	// Async marks functions usable in async()/launch().
+	Async bool
+	// Returns documents the return codes.
+	Returns string
+	// Legacy, when set, marks an old name or form kept for old configs; the
+	// text is the modern form, shown as the hint of a legacy warning.
+	Legacy string
+}
+
+// PVRef is a pseudo-variable handed to a function as an ArgVar argument.
+type PVRef interface {
+	Get(c *Ctx) (Value, error)
+	Set(c *Ctx, v Value) error
+	Name() string
+}
+
+// Regex is the compiled form of an ArgRegex argument.
+type Regex = regexp.Regexp
+
+// MICommand is a management command.
+type MICommand struct {
+	Name    string
+	Aliases []string
+	// Recipes lists the accepted parameter-name sets; a call must match one.
+	// An empty recipe means "no parameters".
+	Recipes   [][]string
+	NamedOnly bool
+	Handler   func(ctx context.Context, p MIParams) (any, error)
+}
+
+// MIParams are the parameters of one MI call, by name.
+type MIParams map[string]any
+
+// MIError is an error with an MI/JSON-RPC code.
+type MIError struct {
+	Code int
+	Msg  string
+}
+
+func (e *MIError) Error() string { return e.Msg }
+
+// InitCtx is what a module gets at Init time.
+type InitCtx struct {
+	Log *slog.Logger
+	// Module returns another loaded module's instance, or nil.
+	Module func(name string) Module
+	// Global returns a core parameter's value.
+	Global func(name string) (Value, bool)
+	// ConfigDir is the directory of the main config file.
+	ConfigDir string
+	// MsgFlag and BranchFlag allocate (or look up) a named flag, for params
+	// holding flag names (nat_bflag, tcp_persistent_flag...).
+	MsgFlag    func(name string) (int, error)
+	BranchFlag func(name string) (int, error)
+}

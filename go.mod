@@ -1,0 +1,3 @@
+module gosips
+
+go 1.26
