@@ -21,6 +21,24 @@ type Initer interface {
 	Init(ic *InitCtx) error
 }
 
+// Validator checks a module's settings against the rest of the config (for
+// example that the db_* module for its db_url scheme is loaded). It runs in
+// check mode too, after modparams and before Init; it must not open files,
+// sockets or databases.
+type Validator interface {
+	Validate(vc *ValidateCtx) error
+}
+
+// ValidateCtx gives Validate what it needs.
+type ValidateCtx struct {
+	// Loaded reports whether a module is loaded.
+	Loaded func(name string) bool
+	// Global returns a core parameter's value.
+	Global func(name string) (Value, bool)
+	// Warn reports a non-fatal finding against the module's loadmodule line.
+	Warn func(msg, hint string)
+}
+
 // Starter runs once the script is compiled, before traffic; it owns the
 // module's timers and goroutines, which must stop when ctx is cancelled.
 type Starter interface {
@@ -189,6 +207,10 @@ type FixupCtx struct {
 	// files, sockets or databases then.
 	Check bool
 	Log   *slog.Logger
+	// Legacy reports an accepted old form (a warning with the modern form
+	// as hint); Warn any other non-fatal finding.
+	Legacy func(msg, hint string)
+	Warn   func(msg, hint string)
 }
 
 // Func is a script function.
