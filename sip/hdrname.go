@@ -1,0 +1,194 @@
+package sip
+
+import "strings"
+
+// Hdr identifies a well-known header field so that lookups compare small
+// integers instead of names. Unknown headers are HdrOther and are matched by
+// name (case-insensitively).
+type Hdr uint8
+
+// Well-known headers. Compact forms (RFC 3261 §7.3.3 and extensions) map to
+// the same value as their long names.
+const (
+	HdrOther Hdr = iota
+	HdrVia
+	HdrFrom
+	HdrTo
+	HdrCallID
+	HdrCSeq
+	HdrContact
+	HdrMaxForwards
+	HdrContentLength
+	HdrContentType
+	HdrRoute
+	HdrRecordRoute
+	HdrExpires
+	HdrAllow
+	HdrSupported
+	HdrRequire
+	HdrProxyRequire
+	HdrUnsupported
+	HdrUserAgent
+	HdrServer
+	HdrAuthorization
+	HdrProxyAuthorization
+	HdrWWWAuthenticate
+	HdrProxyAuthenticate
+	HdrContentEncoding
+	HdrSubject
+	HdrEvent
+	HdrReferTo
+	HdrReferredBy
+	HdrAcceptContact
+	HdrRejectContact
+	HdrRequestDisposition
+	HdrSessionExpires
+	HdrIdentity
+	HdrAllowEvents
+	HdrPath
+	HdrMinExpires
+	HdrPrivacy
+	HdrPAssertedIdentity
+	HdrPPreferredIdentity
+	HdrRPID
+	HdrDiversion
+	HdrAccept
+	HdrSubscriptionState
+	HdrRAck
+	HdrRSeq
+	hdrCount
+)
+
+// canonical names, indexed by Hdr.
+var hdrNames = [hdrCount]string{
+	HdrVia:                "Via",
+	HdrFrom:               "From",
+	HdrTo:                 "To",
+	HdrCallID:             "Call-ID",
+	HdrCSeq:               "CSeq",
+	HdrContact:            "Contact",
+	HdrMaxForwards:        "Max-Forwards",
+	HdrContentLength:      "Content-Length",
+	HdrContentType:        "Content-Type",
+	HdrRoute:              "Route",
+	HdrRecordRoute:        "Record-Route",
+	HdrExpires:            "Expires",
+	HdrAllow:              "Allow",
+	HdrSupported:          "Supported",
+	HdrRequire:            "Require",
+	HdrProxyRequire:       "Proxy-Require",
+	HdrUnsupported:        "Unsupported",
+	HdrUserAgent:          "User-Agent",
+	HdrServer:             "Server",
+	HdrAuthorization:      "Authorization",
+	HdrProxyAuthorization: "Proxy-Authorization",
+	HdrWWWAuthenticate:    "WWW-Authenticate",
+	HdrProxyAuthenticate:  "Proxy-Authenticate",
+	HdrContentEncoding:    "Content-Encoding",
+	HdrSubject:            "Subject",
+	HdrEvent:              "Event",
+	HdrReferTo:            "Refer-To",
+	HdrReferredBy:         "Referred-By",
+	HdrAcceptContact:      "Accept-Contact",
+	HdrRejectContact:      "Reject-Contact",
+	HdrRequestDisposition: "Request-Disposition",
+	HdrSessionExpires:     "Session-Expires",
+	HdrIdentity:           "Identity",
+	HdrAllowEvents:        "Allow-Events",
+	HdrPath:               "Path",
+	HdrMinExpires:         "Min-Expires",
+	HdrPrivacy:            "Privacy",
+	HdrPAssertedIdentity:  "P-Asserted-Identity",
+	HdrPPreferredIdentity: "P-Preferred-Identity",
+	HdrRPID:               "Remote-Party-ID",
+	HdrDiversion:          "Diversion",
+	HdrAccept:             "Accept",
+	HdrSubscriptionState:  "Subscription-State",
+	HdrRAck:               "RAck",
+	HdrRSeq:               "RSeq",
+}
+
+// hdrByLen buckets the known headers by name length; built once, read-only.
+var hdrByLen = func() (t [24][]Hdr) {
+	for h := HdrVia; h < hdrCount; h++ {
+		t[len(hdrNames[h])] = append(t[len(hdrNames[h])], h)
+	}
+	return t
+}()
+
+// compact forms (single letters), indexed by lower-case letter.
+var compactHdr = [26]Hdr{
+	'a' - 'a': HdrAcceptContact,
+	'b' - 'a': HdrReferredBy,
+	'c' - 'a': HdrContentType,
+	'd' - 'a': HdrRequestDisposition,
+	'e' - 'a': HdrContentEncoding,
+	'f' - 'a': HdrFrom,
+	'i' - 'a': HdrCallID,
+	'j' - 'a': HdrRejectContact,
+	'k' - 'a': HdrSupported,
+	'l' - 'a': HdrContentLength,
+	'm' - 'a': HdrContact,
+	'o' - 'a': HdrEvent,
+	'r' - 'a': HdrReferTo,
+	's' - 'a': HdrSubject,
+	't' - 'a': HdrTo,
+	'u' - 'a': HdrAllowEvents,
+	'v' - 'a': HdrVia,
+	'x' - 'a': HdrSessionExpires,
+	'y' - 'a': HdrIdentity,
+}
+
+// String returns the canonical (long) header name, or "" for HdrOther.
+func (h Hdr) String() string {
+	if h < hdrCount {
+		return hdrNames[h]
+	}
+	return ""
+}
+
+// LookupHdr maps a header name (long or compact form, any case) to its Hdr.
+// Callers that look a name up per message should do it once, at fixup time.
+func LookupHdr(name string) Hdr {
+	switch len(name) {
+	case 0:
+		return HdrOther
+	case 1:
+		c := name[0] | 0x20
+		if c >= 'a' && c <= 'z' {
+			return compactHdr[c-'a']
+		}
+		return HdrOther
+	}
+	if len(name) >= len(hdrByLen) {
+		return HdrOther
+	}
+	// Bucket by length and first letter before comparing, which keeps the
+	// per-header cost of parsing low.
+	c := name[0] | 0x20
+	for _, h := range hdrByLen[len(name)] {
+		n := hdrNames[h]
+		if n[0]|0x20 == c && strings.EqualFold(n, name) {
+			return h
+		}
+	}
+	return HdrOther
+}
+
+// CanonicalName returns the long form of a known header name, or name itself.
+func CanonicalName(name string) string {
+	if h := LookupHdr(name); h != HdrOther {
+		return h.String()
+	}
+	return name
+}
+
+// multiValue reports whether a header may carry a comma-separated list whose
+// elements are addressed individually (Via, Contact, Route...).
+func (h Hdr) multiValue() bool {
+	switch h {
+	case HdrVia, HdrContact, HdrRoute, HdrRecordRoute, HdrPath:
+		return true
+	}
+	return false
+}
