@@ -3,17 +3,151 @@ package api
 import (
 	"context"
 	"log/slog"
+
+	"gosips/sip"
 )
 
 // Ctx is the per-message execution context handed to script functions (the
 // counterpart of OpenSIPS' sip_msg plus the route globals). The runtime owns
-// and pools it; functions must not keep it after they return.
+// and pools it; functions must not keep it after they return, except tm,
+// which copies what a transaction needs.
 type Ctx struct {
 	Context   context.Context
 	RouteType RouteType
 	Log       *slog.Logger
-	// Msg is the SIP message being processed (nil in startup/timer routes).
-	Msg any
+	// Core gives access to the runtime's services.
+	Core Core
+
+	// Msg is the SIP message being processed: the request in request,
+	// branch, failure and local routes, the reply in onreply routes; nil in
+	// startup, timer and event routes.
+	Msg *sip.Msg
+	// Req is the request of the transaction in onreply and failure routes
+	// (equal to Msg in request routes).
+	Req *sip.Msg
+	// Reply is the reply being processed (onreply) or the winning reply
+	// (failure route); nil otherwise.
+	Reply *sip.Msg
+
+	// Flags are the message (transaction) flags; BFlags the flags of
+	// branch 0 (the R-URI branch).
+	Flags  uint32
+	BFlags uint32
+	// DstURI is $du: the next hop, overriding the R-URI when set.
+	DstURI string
+	// RURIQ is the q-value of the R-URI branch (×1000; -1 = unset).
+	RURIQ int
+	// Path is the Path vector of the R-URI branch (from lookup()).
+	Path string
+	// ForceSocket is the socket forced by force_send_socket / $socket_out.
+	ForceSocket *sip.Socket
+	// Branches are the extra branches (append_branch, lookup) beside the
+	// R-URI branch.
+	Branches []Branch
+	// BranchIdx is $T_branch_idx in branch/onreply/failure routes.
+	BranchIdx int
+
+	// Tx is the transaction of the message, owned by tm (nil when none).
+	Tx any
+	// TxHooks are the routes armed for the transaction being created.
+	OnFailure, OnReply, OnBranch string
+
+	// Vars are the worker's $var values and AVPs the transaction's $avp
+	// stack; their types belong to package pv.
+	Vars any
+	AVPs any
+
+	// Err describes the last processing error for error_route ($err.*).
+	Err *ErrInfo
+
+	// RetCode is $rc: the return code of the last executed action.
+	RetCode Ret
+	// Params are the arguments of the current route(name, args...) call.
+	Params []Value
+
 	// Priv is runtime-private state.
 	Priv any
+}
+
+// Branch is one destination of the branch set.
+type Branch struct {
+	URI    string
+	DstURI string
+	Path   string
+	Q      int // ×1000; -1 = unset
+	Flags  uint32
+	Socket *sip.Socket
+}
+
+// ErrInfo is $err.class/level/info/rcode/rreason.
+type ErrInfo struct {
+	Class  int
+	Level  int
+	Info   string
+	RCode  int
+	RReply string
+}
+
+// RURI returns the current Request-URI (the rewritten one, if any).
+func (c *Ctx) RURI() string {
+	if c.Msg == nil {
+		return ""
+	}
+	return c.Msg.RURI()
+}
+
+// Core is what the runtime offers modules while a message is processed.
+type Core interface {
+	// Send transmits bytes to a destination.
+	Send(dst sip.Dest, b []byte) error
+	// Resolve turns a SIP URI ("sip:host:port;transport=tcp") into a
+	// destination; forced, when set, is the outgoing socket.
+	Resolve(ctx context.Context, uri string, forced *sip.Socket) (sip.Dest, error)
+	// SendReply sends the bytes of a reply to the request it answers (RFC
+	// 3261 §18.2.2 and RFC 3581: received/rport, the connection it came on).
+	SendReply(req *sip.Msg, reply []byte) error
+	// OutSocket picks the socket to send to dst from (forced, or by
+	// protocol and address family).
+	OutSocket(dst sip.Dest) *sip.Socket
+	// IsMyself reports whether host (and port, 0 = any) is a local socket
+	// address or an alias.
+	IsMyself(host string, port int) bool
+	// RunRoute runs a route block with c as its context and returns its
+	// return code; ok is false when no such route exists.
+	RunRoute(c *Ctx, kind RouteType, name string) (ret Ret, ok bool)
+	// NewCtx makes a context for a message processed outside the receive
+	// path (tm's failure/onreply/branch routes, local requests, timers).
+	NewCtx(ctx context.Context, kind RouteType, msg *sip.Msg) *Ctx
+	// ReleaseCtx returns a context made by NewCtx.
+	ReleaseCtx(c *Ctx)
+	// MsgFlagName and BranchFlagName turn flag bits into their script names.
+	MsgFlagName(bit int) string
+	BranchFlagName(bit int) string
+	// Module returns a loaded module instance, or nil.
+	Module(name string) Module
+	// ServerHeader is the Server header value for local replies ("" = none).
+	ServerHeader() string
+}
+
+// ReplyReceiver is implemented by modules (tm) that want every received SIP
+// reply after the global onreply_route ran. Returning true means the module
+// took the reply over; otherwise the core forwards it statelessly.
+type ReplyReceiver interface {
+	ReceiveReply(c *Ctx) bool
+}
+
+// RequestFilter is implemented by modules (tm) that see every received
+// request before the script, e.g. to absorb ACKs of their own replies.
+// Returning false stops processing.
+type RequestFilter interface {
+	FilterRequest(c *Ctx) bool
+}
+
+// Replier is implemented by modules able to answer a request (sl
+// statelessly, tm statefully when a transaction exists); signaling and the
+// core use it for send_reply() and internal error replies.
+type Replier interface {
+	// Reply answers the request in c; extra holds header lines ("Name:
+	// value\r\n...") and body the optional body.
+	Reply(c *Ctx, code int, reason string, extra string, body string) error
 }

@@ -20,6 +20,8 @@
 //	slash-comment         a "//" comment (Lenient only)
 //	smart-quote           a curly quote used as a string delimiter (Lenient only)
 //	bare-block            a free-standing "{ ... }" statement (Lenient only)
+//	missing-semicolon-before-else  "if (c) f() else g();" (pre-3.0 grammar)
+//	stray-character       a character that is no token (upstream's lexer skips it)
 //	log-builtin           the log() builtin (use xlog)
 //	avp-prefix            $avp(s:name) / $avp(i:N) name prefixes
 //	unbracketed-index     $hdr(Via)[1] instead of $(hdr(Via)[1])

@@ -20,12 +20,6 @@ const (
 	tokPunct                              // ; , : . ( ) { } [ ]
 )
 
-var tokNames = map[lexer.TokenType]string{
-	tokIdent: "Ident", tokKeyword: "Keyword", tokNumber: "Number", tokString: "String",
-	tokPV: "PV", tokIP: "IP", tokRaw: "Raw", tokNull: "Null", tokRel: "Rel",
-	tokBinOp: "BinOp", tokUnary: "Unary", tokPunct: "Punct",
-}
-
 // keywords are the reserved words the grammar matches literally.
 var keywords = map[string]bool{
 	"if": true, "else": true, "switch": true, "case": true, "default": true,
@@ -55,11 +49,11 @@ var wordNumbers = map[string]int64{
 type tokDef struct{}
 
 func (tokDef) Symbols() map[string]lexer.TokenType {
-	m := map[string]lexer.TokenType{"EOF": lexer.EOF}
-	for t, n := range tokNames {
-		m[n] = t
+	return map[string]lexer.TokenType{
+		"EOF": lexer.EOF, "Ident": tokIdent, "Keyword": tokKeyword, "Number": tokNumber,
+		"String": tokString, "PV": tokPV, "IP": tokIP, "Raw": tokRaw, "Null": tokNull,
+		"Rel": tokRel, "BinOp": tokBinOp, "Unary": tokUnary, "Punct": tokPunct,
 	}
-	return m
 }
 
 // sliceLexer replays scanned tokens; it implements lexer.Lexer.

@@ -237,6 +237,10 @@ func parseIndex(text string, p, limit int, s *Spec) (int, error) {
 		s.Index = Index{Kind: IdxPV, PV: ipv}
 	default:
 		n, ok := parseSignedInt(in)
+		if !ok && isWord(in) {
+			s.Index = Index{Kind: IdxWord, Word: in}
+			break
+		}
 		if !ok {
 			return p, errAt(is, diag.CodeBadPV, "invalid index "+strconv.Quote(in),
 				"an index is a number, -N from the end, *, append or a variable")
@@ -266,4 +270,16 @@ func parseSignedInt(s string) (int, bool) {
 		n = -n
 	}
 	return n, true
+}
+
+// isWord reports an identifier-like index ([insertAfter]); Resolve checks
+// it against the PV's keywords.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -130,6 +130,11 @@ func parseArg(text string, p, e int, kind ArgKind) (TransArg, int, error) {
 		}
 		return TransArg{Lit: text[p : p+1], Off: p}, p + 1, nil
 	case ArgRest:
+		if q := skipWS(text, p, e); q < e && text[q] == '$' {
+			if spec, end, err := parseAt(text, q, e); err == nil && skipWS(text, end, e) == e {
+				return TransArg{PV: spec, Off: q}, e, nil
+			}
+		}
 		return TransArg{Lit: text[p:e], Off: p}, e, nil
 	}
 	p = skipWS(text, p, e)

@@ -11,6 +11,8 @@ package pv
 import (
 	"fmt"
 	"strings"
+
+	"gosips/api"
 )
 
 // IndexKind tells how a PV index was written.
@@ -27,6 +29,8 @@ const (
 	IdxAppend
 	// IdxPV: [$var(i)].
 	IdxPV
+	// IdxWord: a keyword some PVs accept ([insert], [insertAfter] for SDP).
+	IdxWord
 )
 
 func (k IndexKind) String() string {
@@ -39,6 +43,8 @@ func (k IndexKind) String() string {
 		return "append"
 	case IdxPV:
 		return "pv"
+	case IdxWord:
+		return "word"
 	}
 	return "none"
 }
@@ -46,8 +52,9 @@ func (k IndexKind) String() string {
 // Index is the [idx] part of a PV.
 type Index struct {
 	Kind IndexKind
-	N    int   // for IdxInt
-	PV   *Spec // for IdxPV
+	N    int    // for IdxInt
+	PV   *Spec  // for IdxPV
+	Word string // for IdxWord
 }
 
 // Spec is a parsed PV token such as $ru, $hdr(From),
@@ -116,8 +123,11 @@ type Trans struct {
 	Raw string
 	Off int
 	Def *TransDef
-	// apply is the prepared evaluator (set by Resolve).
-	apply Applier
+	// apply is the prepared evaluator and lits the literal argument
+	// values (set by Resolve); dynamic is set when an argument is a PV.
+	apply   Applier
+	lits    []api.Value
+	dynamic bool
 }
 
 // TransArg is a transformation argument: a literal or a PV.

@@ -27,7 +27,7 @@ const (
 
 // Applier evaluates a prepared transformation. in is never NULL (NULL
 // passes through every transformation untouched); args are the evaluated
-// arguments, literals included.
+// arguments, literals included, and must not be modified.
 type Applier func(c *api.Ctx, in api.Value, args []api.Value) (api.Value, error)
 
 // TransDef describes one transformation.
@@ -42,7 +42,8 @@ type TransDef struct {
 	Check func(args []TransArg) error
 	// Prepare, when set, builds the evaluator once at load time (for
 	// example compiling a literal regular expression).
-	Prepare func(args []TransArg) (Applier, error)
+	// resolve binds PVs the arguments hide (a subst replacement).
+	Prepare func(args []TransArg, resolve func(*Spec) error) (Applier, error)
 	// Module owning the transformation; "" for core ones.
 	Module string
 }
@@ -116,11 +117,27 @@ var errTransInput = errors.New("invalid input")
 // transErr formats a transformation failure.
 func transErr(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
-// prepare returns the evaluator of a resolved transformation.
-func (t *Trans) prepare() error {
+// prepare builds the evaluator of a resolved transformation and the
+// argument values of its literals (shared between calls: appliers must
+// not modify args).
+func (t *Trans) prepare(resolve func(*Spec) error) error {
 	d := t.Def
+	t.lits, t.dynamic = nil, false
+	if len(t.Args) > 0 {
+		t.lits = make([]api.Value, len(t.Args))
+		for i, a := range t.Args {
+			switch {
+			case a.PV != nil:
+				t.dynamic = true
+			case a.IsInt:
+				t.lits[i] = api.IntValue(a.Int)
+			default:
+				t.lits[i] = api.StrValue(a.Lit)
+			}
+		}
+	}
 	if d.Prepare != nil {
-		a, err := d.Prepare(t.Args)
+		a, err := d.Prepare(t.Args, resolve)
 		if err != nil {
 			return err
 		}
@@ -141,24 +158,23 @@ func (t *Trans) Eval(c *api.Ctx, in api.Value) (api.Value, error) {
 		if t.Def == nil {
 			return api.Null, fmt.Errorf("unresolved transformation {%s.%s}", t.Class, t.Name)
 		}
-		if err := t.prepare(); err != nil {
+		if err := t.prepare(func(*Spec) error { return nil }); err != nil {
 			return api.Null, err
 		}
 	}
-	var buf [4]api.Value
-	args := buf[:0]
-	for _, a := range t.Args {
-		switch {
-		case a.PV != nil:
+	args := t.lits
+	if t.dynamic {
+		args = make([]api.Value, len(t.Args))
+		for i, a := range t.Args {
+			if a.PV == nil {
+				args[i] = t.lits[i]
+				continue
+			}
 			v, err := a.PV.Get(c)
 			if err != nil {
 				return api.Null, fmt.Errorf("{%s.%s}: argument %s: %w", t.Class, t.Name, a.PV.Raw, err)
 			}
-			args = append(args, v)
-		case a.IsInt:
-			args = append(args, api.IntValue(a.Int))
-		default:
-			args = append(args, api.StrValue(a.Lit))
+			args[i] = v
 		}
 	}
 	out, err := t.apply(c, in, args)

@@ -115,6 +115,7 @@ func (k *checker) buildPVs() {
 		}
 	}
 	k.pvs = pv.NewTable(defs...)
+	k.c.script.pvTable = k.pvs
 	// Module PVs of modules that are not loaded, for "loadmodule" hints.
 	for _, name := range k.c.reg.Names() {
 		if k.c.script.Loaded(name) {
@@ -316,6 +317,7 @@ func (k *checker) parsePV(p *ast.PV) *pv.Spec {
 		k.pvErr(p.At, err)
 		return nil
 	}
+	k.c.script.PVs[p] = sp
 	return sp
 }
 
@@ -432,6 +434,10 @@ func (k *checker) args(call *ast.Call, rf *resolvedFunc, info *CallInfo) {
 	// f() is an empty list, not one omitted argument.
 	if len(args) == 1 && args[0] == nil {
 		args = nil
+	}
+	// The builtins xlog(fmt) / log(msg) omit their leading level.
+	if rf.mod.Info.Core && len(args) == 1 && len(fn.Args) == 2 && fn.Args[0].Optional && !fn.Args[1].Optional {
+		args = []ast.Expr{nil, args[0]}
 	}
 	if len(args) > len(fn.Args) {
 		k.errf(call.At, diag.CodeArgCount, "", "%s() takes %s, got %d", call.Name, plural(len(fn.Args), "argument"), len(args))

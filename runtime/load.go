@@ -15,6 +15,7 @@ import (
 	"gosips/api"
 	"gosips/lang/ast"
 	"gosips/lang/diag"
+	"gosips/pv"
 )
 
 // Options control Compile.
@@ -66,6 +67,9 @@ type Script struct {
 	BrFlags  *FlagSet
 	// Calls records every resolved function call, by AST node.
 	Calls map[*ast.Call]*CallInfo
+	// PVs records every resolved pseudo-variable, by AST node.
+	PVs     map[*ast.PV]*pv.Spec
+	pvTable *pv.Table
 }
 
 // Module returns a loaded module by name, or nil.
@@ -118,6 +122,7 @@ func newCompiler(f *ast.File, opts Options) *compiler {
 		MsgFlags: newFlagSet("message"),
 		BrFlags:  newFlagSet("branch"),
 		Calls:    map[*ast.Call]*CallInfo{},
+		PVs:      map[*ast.PV]*pv.Spec{},
 	}
 	c := &compiler{opts: opts, reg: reg, file: f, script: s, log: log}
 	c.loadCore()
@@ -158,8 +163,12 @@ func (c *compiler) legacyWarnings() {
 // legacy reports a legacy construct; the hint points at gosips port.
 func (c *compiler) legacy(at diag.Pos, msg, modern string) {
 	hint := "run \"gosips port\" to rewrite it"
-	if modern != "" {
+	switch {
+	case modern == "":
+	case looksLikeCode(modern):
 		hint = "use " + modern + "; \"gosips port\" rewrites it"
+	default:
+		hint = modern + "; \"gosips port\" rewrites it"
 	}
 	c.diags.Warn(at, diag.CodeLegacy, msg, hint)
 }
@@ -609,4 +618,13 @@ func (s *Script) Close() error {
 		return fmt.Errorf("closing modules: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// looksLikeCode tells a modern form written as script text ("$avp(x)",
+// "sethost()") from a sentence ("give the port in every socket").
+func looksLikeCode(s string) bool {
+	if !strings.Contains(s, " ") {
+		return true
+	}
+	return strings.ContainsAny(strings.SplitN(s, " ", 2)[0], "($\"=[:.")
 }

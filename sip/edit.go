@@ -79,8 +79,8 @@ func (m *Msg) InsertRaw(text string) { m.ensure(); m.addEdit(m.hdrStart, m.hdrSt
 // InsertRawAfter adds raw header text after the first header named anchor;
 // false if there is none.
 func (m *Msg) InsertRawAfter(anchor, text string) bool {
-	f := m.FieldOf(LookupHdr(anchor), anchor)
-	if f == nil {
+	f, ok := m.FieldOf(LookupHdr(anchor), anchor)
+	if !ok {
 		return false
 	}
 	m.addEdit(f.End, f.End, text)
@@ -90,8 +90,8 @@ func (m *Msg) InsertRawAfter(anchor, text string) bool {
 // InsertRawBefore adds raw header text before the first header named
 // anchor; false if there is none.
 func (m *Msg) InsertRawBefore(anchor, text string) bool {
-	f := m.FieldOf(LookupHdr(anchor), anchor)
-	if f == nil {
+	f, ok := m.FieldOf(LookupHdr(anchor), anchor)
+	if !ok {
 		return false
 	}
 	m.addEdit(f.Start, f.Start, text)
@@ -107,7 +107,7 @@ func (m *Msg) RemoveHeader(name string) int {
 // RemoveHeaderOf is RemoveHeader with a pre-resolved name.
 func (m *Msg) RemoveHeaderOf(t Hdr, name string) int {
 	n := 0
-	m.EachHeader(t, name, func(h *HeaderField) bool {
+	m.EachHeader(t, name, func(h HeaderField) bool {
 		m.RemoveField(h)
 		n++
 		return true
@@ -116,10 +116,10 @@ func (m *Msg) RemoveHeaderOf(t Hdr, name string) int {
 }
 
 // RemoveField removes one header line (from Fields or FieldOf).
-func (m *Msg) RemoveField(h *HeaderField) { m.addEdit(h.Start, h.End, "") }
+func (m *Msg) RemoveField(h HeaderField) { m.addEdit(h.Start, h.End, "") }
 
 // SetHeaderValue replaces the value of one header line.
-func (m *Msg) SetHeaderValue(h *HeaderField, value string) { m.addEdit(h.VStart, h.VEnd, value) }
+func (m *Msg) SetHeaderValue(h HeaderField, value string) { m.addEdit(h.VStart, h.VEnd, value) }
 
 // SetBody replaces the body. A non-empty contentType replaces (or adds) the
 // Content-Type header; an empty body with an empty contentType removes it.
@@ -129,7 +129,7 @@ func (m *Msg) SetBody(body, contentType string) {
 	m.bodySet, m.newBody = true, body
 	switch {
 	case contentType != "":
-		if f := m.FieldOf(HdrContentType, ""); f != nil {
+		if f, ok := m.FieldOf(HdrContentType, ""); ok {
 			m.addEdit(f.VStart, f.VEnd, contentType)
 		} else {
 			m.AppendHeader("Content-Type", contentType)
@@ -181,7 +181,7 @@ func (m *Msg) RemoveTopVia() error {
 	if err != nil {
 		return err
 	}
-	h := &m.hdrs[v.Line]
+	h := m.field(v.Line)
 	if v.End >= h.VEnd {
 		m.RemoveField(h)
 		return nil
@@ -210,7 +210,7 @@ func (m *Msg) RemoveFirstRoute() error {
 	}
 	r := rs[0]
 	for i := range m.hdrs {
-		h := &m.hdrs[i]
+		h := m.field(i)
 		if h.Type != HdrRoute || r.Start < h.VStart || r.Start > h.VEnd {
 			continue
 		}
@@ -240,7 +240,7 @@ func (m *Msg) DecMaxForwards(def int) (n int, ok bool) {
 	if m.mfSet == 0 {
 		v, present := m.MaxForwards()
 		switch {
-		case !present && m.FieldOf(HdrMaxForwards, "") == nil:
+		case !present && m.find(HdrMaxForwards, "") < 0:
 			cur = def
 		case !present:
 			return 0, false
@@ -263,5 +263,8 @@ func (m *Msg) ApplyChanges() {
 		return
 	}
 	b := m.AppendBytes(nil)
-	*m = Msg{raw: b, s: bytesToString(b), stale: true}
+	rcv, rv := m.rcv, m.rcvVal
+	*m = Msg{raw: b, s: bytesToString(b), stale: true, rcvVal: rv}
+	// rcv may point at m.rcvVal, which keeps its address and contents.
+	m.rcv = rcv
 }

@@ -1,7 +1,5 @@
 package sip
 
-import "strings"
-
 // Hdr identifies a well-known header field so that lookups compare small
 // integers instead of names. Unknown headers are HdrOther and are matched by
 // name (case-insensitively).
@@ -108,10 +106,19 @@ var hdrNames = [hdrCount]string{
 	HdrRSeq:               "RSeq",
 }
 
-// hdrByLen buckets the known headers by name length; built once, read-only.
-var hdrByLen = func() (t [24][]Hdr) {
+// hdrIdx buckets the known headers by first letter and name length; built
+// once, read-only.
+var hdrIdx = func() (t [26][24][2]Hdr) {
 	for h := HdrVia; h < hdrCount; h++ {
-		t[len(hdrNames[h])] = append(t[len(hdrNames[h])], h)
+		n := hdrNames[h]
+		b := &t[(n[0]|0x20)-'a'][len(n)]
+		if b[0] == HdrOther {
+			b[0] = h
+		} else if b[1] == HdrOther {
+			b[1] = h
+		} else {
+			panic("sip: header index bucket overflow: " + n)
+		}
 	}
 	return t
 }()
@@ -160,15 +167,14 @@ func LookupHdr(name string) Hdr {
 		}
 		return HdrOther
 	}
-	if len(name) >= len(hdrByLen) {
+	c := name[0] | 0x20
+	if len(name) >= len(hdrIdx[0]) || c < 'a' || c > 'z' {
 		return HdrOther
 	}
-	// Bucket by length and first letter before comparing, which keeps the
-	// per-header cost of parsing low.
-	c := name[0] | 0x20
-	for _, h := range hdrByLen[len(name)] {
-		n := hdrNames[h]
-		if n[0]|0x20 == c && strings.EqualFold(n, name) {
+	// At most two known names share a first letter and a length, so this
+	// costs one or two comparisons per header line.
+	for _, h := range hdrIdx[c-'a'][len(name)] {
+		if h != HdrOther && eqFoldASCII(hdrNames[h], name) {
 			return h
 		}
 	}

@@ -10,16 +10,51 @@ import (
 // stay inside it). Start/End delimit the whole line including its line
 // terminator; VStart/VEnd the value. Offsets index Msg.Raw.
 type HeaderField struct {
-	Type          Hdr
-	Name          string
-	Value         string
-	Start, End    int
-	VStart, VEnd  int
-	compactedName bool
+	Type         Hdr
+	Name         string
+	Value        string
+	Start, End   int
+	VStart, VEnd int
 }
 
 // IsCompact reports whether the header was written in its compact form.
-func (h *HeaderField) IsCompact() bool { return h.compactedName }
+func (h HeaderField) IsCompact() bool { return len(h.Name) == 1 }
+
+// hdr is the index entry of one header line: offsets only, so that the
+// index holds no pointers and costs the garbage collector nothing.
+type hdr struct {
+	start, end   int32 // whole line including its terminator
+	nameEnd      int32
+	vstart, vend int32
+	typ          Hdr
+}
+
+func (m *Msg) field(i int) HeaderField {
+	h := &m.hdrs[i]
+	return HeaderField{
+		Type:   h.typ,
+		Name:   m.s[h.start:h.nameEnd],
+		Value:  m.s[h.vstart:h.vend],
+		Start:  int(h.start),
+		End:    int(h.end),
+		VStart: int(h.vstart),
+		VEnd:   int(h.vend),
+	}
+}
+
+// value returns the value of header line i.
+func (m *Msg) value(i int) string { h := &m.hdrs[i]; return m.s[h.vstart:h.vend] }
+
+// find returns the index of the first header line of type t (or named name
+// for HdrOther), or -1.
+func (m *Msg) find(t Hdr, name string) int {
+	for i := range m.hdrs {
+		if h := &m.hdrs[i]; h.typ == t && (t != HdrOther || eqFoldASCII(m.s[h.start:h.nameEnd], name)) {
+			return i
+		}
+	}
+	return -1
+}
 
 // Msg is a SIP request or reply. The received text is kept as is and never
 // modified: header values returned by accessors are substrings of it, so
@@ -29,7 +64,9 @@ func (h *HeaderField) IsCompact() bool { return h.compactedName }
 // returning the received values until ApplyChanges folds the edits into a
 // new text, which is re-parsed lazily on the next access.
 //
-// A Msg is not safe for concurrent mutation; Clone gives each branch its own.
+// A Msg is not safe for concurrent use, reads included: accessors fill
+// caches on first use. Share one between goroutines under a lock, or give
+// each its own Clone (branches do).
 type Msg struct {
 	raw []byte // message text; never modified in place
 	s   string // aliases raw
@@ -49,8 +86,8 @@ type Msg struct {
 	bodyStart int
 	bodyEnd   int
 
-	hdrs   []HeaderField
-	hdrArr [24]HeaderField
+	hdrs   []hdr
+	hdrArr [24]hdr
 
 	// Pending changes.
 	newURI   string
@@ -63,26 +100,31 @@ type Msg struct {
 	stale    bool // text replaced by ApplyChanges, index not rebuilt yet
 	parseErr error
 
-	cache msgCache
+	cache  msgCache
+	rcv    *RecvInfo
+	rcvVal RecvInfo // storage for rcv, saving an allocation per message
 }
+
+// Recv returns where the message came from (nil for local messages).
+func (m *Msg) Recv() *RecvInfo { return m.rcv }
+
+// SetRecv records where the message came from; transports do it.
+func (m *Msg) SetRecv(r *RecvInfo) { m.rcv = r }
 
 // msgCache holds typed header values parsed on first use.
 type msgCache struct {
-	flags             uint16
-	from, to          NameAddr
-	via               Via
-	cseqNum           uint32
-	cseqMethod        string
-	fromErr, toErr    error
-	viaErr, cseqErr   error
-	contacts          []Contact
-	contactStar       bool
-	contactErr        error
-	contactArr        [2]Contact
-	routeArr, rrArr   [4]NameAddr
-	routes, rrs       []NameAddr
-	routeErr, rrErr   error
-	maxFwd, cl, expir int
+	flags           uint16
+	from, to        NameAddr
+	via             Via
+	cseqNum         uint32
+	cseqMethod      string
+	fromErr, toErr  error
+	viaErr, cseqErr error
+	contacts        []Contact
+	contactStar     bool
+	contactErr      error
+	routes, rrs     []NameAddr
+	routeErr, rrErr error
 }
 
 const (
@@ -98,7 +140,7 @@ const (
 func (m *Msg) ensure() {
 	if m.stale {
 		m.stale = false
-		if err := m.parse(m.raw, false); err != nil {
+		if err := m.parse(m.raw, true); err != nil {
 			m.parseErr = err
 		}
 	}
@@ -168,8 +210,18 @@ func (m *Msg) FirstLine() string {
 	return strings.TrimRight(m.s[:m.hdrStart], "\r\n")
 }
 
-// Fields returns all header lines in order. The slice belongs to m.
-func (m *Msg) Fields() []HeaderField { m.ensure(); return m.hdrs }
+// Fields returns all header lines in order.
+func (m *Msg) Fields() []HeaderField {
+	m.ensure()
+	out := make([]HeaderField, len(m.hdrs))
+	for i := range m.hdrs {
+		out[i] = m.field(i)
+	}
+	return out
+}
+
+// Field returns header line i (0 <= i < HeaderCount).
+func (m *Msg) Field(i int) HeaderField { m.ensure(); return m.field(i) }
 
 // HeaderCount returns the number of header lines.
 func (m *Msg) HeaderCount() int { m.ensure(); return len(m.hdrs) }
@@ -183,28 +235,27 @@ func (m *Msg) Header(name string) (string, bool) {
 // HeaderOf is Header with the name already resolved (t from LookupHdr); name
 // is only used when t is HdrOther.
 func (m *Msg) HeaderOf(t Hdr, name string) (string, bool) {
-	if f := m.FieldOf(t, name); f != nil {
-		return f.Value, true
+	m.ensure()
+	if i := m.find(t, name); i >= 0 {
+		return m.value(i), true
 	}
 	return "", false
 }
 
 // FieldOf returns the first header line of the given type (or name for
-// HdrOther), or nil.
-func (m *Msg) FieldOf(t Hdr, name string) *HeaderField {
+// HdrOther).
+func (m *Msg) FieldOf(t Hdr, name string) (HeaderField, bool) {
 	m.ensure()
-	for i := range m.hdrs {
-		if h := &m.hdrs[i]; h.Type == t && (t != HdrOther || strings.EqualFold(h.Name, name)) {
-			return h
-		}
+	if i := m.find(t, name); i >= 0 {
+		return m.field(i), true
 	}
-	return nil
+	return HeaderField{}, false
 }
 
 // Headers returns the values of all header lines named name, in order.
 func (m *Msg) Headers(name string) []string {
 	var out []string
-	m.EachHeader(LookupHdr(name), name, func(h *HeaderField) bool {
+	m.EachHeader(LookupHdr(name), name, func(h HeaderField) bool {
 		out = append(out, h.Value)
 		return true
 	})
@@ -214,17 +265,17 @@ func (m *Msg) Headers(name string) []string {
 // CountOf returns how many header lines are named name.
 func (m *Msg) CountOf(name string) int {
 	n := 0
-	m.EachHeader(LookupHdr(name), name, func(*HeaderField) bool { n++; return true })
+	m.EachHeader(LookupHdr(name), name, func(HeaderField) bool { n++; return true })
 	return n
 }
 
 // EachHeader calls fn for every header line of type t (or named name when t
 // is HdrOther) until fn returns false.
-func (m *Msg) EachHeader(t Hdr, name string, fn func(h *HeaderField) bool) {
+func (m *Msg) EachHeader(t Hdr, name string, fn func(h HeaderField) bool) {
 	m.ensure()
 	for i := range m.hdrs {
-		if h := &m.hdrs[i]; h.Type == t && (t != HdrOther || strings.EqualFold(h.Name, name)) {
-			if !fn(h) {
+		if h := &m.hdrs[i]; h.typ == t && (t != HdrOther || eqFoldASCII(m.s[h.start:h.nameEnd], name)) {
+			if !fn(m.field(i)) {
 				return
 			}
 		}
@@ -255,7 +306,7 @@ func (m *Msg) Clone() *Msg {
 	c := *m
 	c.hdrs = c.hdrArr[:0]
 	if len(m.hdrs) > len(c.hdrArr) {
-		c.hdrs = make([]HeaderField, 0, len(m.hdrs))
+		c.hdrs = make([]hdr, 0, len(m.hdrs))
 	}
 	c.hdrs = append(c.hdrs, m.hdrs...)
 	c.edits = append([]edit(nil), m.edits...)

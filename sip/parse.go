@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Parse errors. ParseError wraps them with the offset where parsing stopped.
@@ -63,7 +64,7 @@ func (m *Msg) CanReply() bool {
 		return false
 	}
 	for _, t := range [...]Hdr{HdrVia, HdrFrom, HdrTo, HdrCallID, HdrCSeq} {
-		if m.FieldOf(t, "") == nil {
+		if m.find(t, "") < 0 {
 			return false
 		}
 	}
@@ -119,10 +120,10 @@ func (m *Msg) parse(b []byte, datagram bool) error {
 	}
 	m.bodyStart = pos
 	m.bodyEnd = len(s)
-	if f := m.FieldOf(HdrContentLength, ""); f != nil {
-		n, ok := atoiSpan(f.Value)
+	if i := m.find(HdrContentLength, ""); i >= 0 {
+		n, ok := atoiSpan(m.value(i))
 		if !ok {
-			return &ParseError{f.VStart, ErrBadCL}
+			return &ParseError{int(m.hdrs[i].vstart), ErrBadCL}
 		}
 		if m.bodyStart+n > len(s) {
 			return &ParseError{len(s), ErrTruncated}
@@ -139,16 +140,17 @@ func (m *Msg) parse(b []byte, datagram bool) error {
 // and that CSeq is well formed.
 func (m *Msg) checkMandatory() error {
 	for _, t := range [...]Hdr{HdrVia, HdrFrom, HdrTo, HdrCallID, HdrCSeq} {
-		if m.FieldOf(t, "") == nil {
+		if m.find(t, "") < 0 {
 			return &ParseError{m.hdrEnd, fmt.Errorf("%w: %s", ErrMissingHdr, t)}
 		}
 	}
 	_, meth, err := m.CSeq()
+	at := int(m.hdrs[m.find(HdrCSeq, "")].vstart)
 	if err != nil {
-		return &ParseError{m.FieldOf(HdrCSeq, "").VStart, err}
+		return &ParseError{at, err}
 	}
 	if m.isReq && meth != m.method && m.methodID != MethodAck && m.methodID != MethodCancel {
-		return &ParseError{m.FieldOf(HdrCSeq, "").VStart, ErrCSeqMethod}
+		return &ParseError{at, ErrCSeqMethod}
 	}
 	return nil
 }
@@ -157,15 +159,15 @@ func (m *Msg) checkMandatory() error {
 // offset of the next line; end is -1 when there is no terminator. A bare LF
 // is accepted as a terminator.
 func lineAt(s string, i int) (end, next int) {
-	for j := i; j < len(s); j++ {
-		if s[j] == '\n' {
-			if j > i && s[j-1] == '\r' {
-				return j - 1, j + 1
-			}
-			return j, j + 1
-		}
+	k := strings.IndexByte(s[i:], '\n')
+	if k < 0 {
+		return -1, len(s)
 	}
-	return -1, len(s)
+	j := i + k
+	if k > 0 && s[j-1] == '\r' {
+		return j - 1, j + 1
+	}
+	return j, j + 1
 }
 
 func (m *Msg) parseFirstLine(s string, start, end int) error {
@@ -250,18 +252,14 @@ func (m *Msg) parseHeader(s string, pos int) (int, error) {
 		break
 	}
 	vs, ve := trimSpan(s, j, end)
-	name := s[pos:nameEnd]
-	h := HeaderField{
-		Type:   LookupHdr(name),
-		Name:   name,
-		Value:  s[vs:ve],
-		Start:  pos,
-		End:    next,
-		VStart: vs,
-		VEnd:   ve,
-	}
-	h.compactedName = len(name) == 1
-	m.hdrs = append(m.hdrs, h)
+	m.hdrs = append(m.hdrs, hdr{
+		start:   int32(pos),
+		end:     int32(next),
+		nameEnd: int32(nameEnd),
+		vstart:  int32(vs),
+		vend:    int32(ve),
+		typ:     LookupHdr(s[pos:nameEnd]),
+	})
 	return next, nil
 }
 
@@ -329,7 +327,13 @@ func eqFoldASCII(a, b string) bool {
 		return false
 	}
 	for i := 0; i < len(a); i++ {
-		if a[i]|0x20 != b[i]|0x20 {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		// Only letters fold: other bytes differing in bit 0x20 ('\r' and
+		// '-') must not compare equal.
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
 			return false
 		}
 	}

@@ -33,8 +33,8 @@ func (m *Msg) nameAddr(t Hdr, flag uint16, dst *NameAddr, errp *error) (NameAddr
 	m.ensure()
 	if m.cache.flags&flag == 0 {
 		m.cache.flags |= flag
-		f := m.FieldOf(t, "")
-		if f == nil {
+		f, ok := m.FieldOf(t, "")
+		if !ok {
 			*errp = ErrMissingHdr
 		} else {
 			*dst, *errp = ParseNameAddr(f.Value)
@@ -98,8 +98,7 @@ func (m *Msg) Contacts() (cs []Contact, star bool, err error) {
 		return m.cache.contacts, m.cache.contactStar, m.cache.contactErr
 	}
 	m.cache.flags |= cContact
-	cs = m.cache.contactArr[:0]
-	m.EachHeader(HdrContact, "", func(h *HeaderField) bool {
+	m.EachHeader(HdrContact, "", func(h HeaderField) bool {
 		if h.Value == "*" {
 			star = true
 			return true
@@ -127,10 +126,10 @@ func (m *Msg) Contacts() (cs []Contact, star bool, err error) {
 	return cs, star, err
 }
 
-func (m *Msg) nameAddrList(t Hdr, arr *[4]NameAddr) ([]NameAddr, error) {
-	out := arr[:0]
+func (m *Msg) nameAddrList(t Hdr) ([]NameAddr, error) {
+	var out []NameAddr
 	var err error
-	m.EachHeader(t, "", func(h *HeaderField) bool {
+	m.EachHeader(t, "", func(h HeaderField) bool {
 		splitList(h.Value, func(a, b int) bool {
 			na, e := ParseNameAddr(h.Value[a:b])
 			if e != nil {
@@ -151,7 +150,7 @@ func (m *Msg) Routes() ([]NameAddr, error) {
 	m.ensure()
 	if m.cache.flags&cRoute == 0 {
 		m.cache.flags |= cRoute
-		m.cache.routes, m.cache.routeErr = m.nameAddrList(HdrRoute, &m.cache.routeArr)
+		m.cache.routes, m.cache.routeErr = m.nameAddrList(HdrRoute)
 	}
 	return m.cache.routes, m.cache.routeErr
 }
@@ -161,7 +160,7 @@ func (m *Msg) RecordRoutes() ([]NameAddr, error) {
 	m.ensure()
 	if m.cache.flags&cRR == 0 {
 		m.cache.flags |= cRR
-		m.cache.rrs, m.cache.rrErr = m.nameAddrList(HdrRecordRoute, &m.cache.rrArr)
+		m.cache.rrs, m.cache.rrErr = m.nameAddrList(HdrRecordRoute)
 	}
 	return m.cache.rrs, m.cache.rrErr
 }

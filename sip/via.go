@@ -160,10 +160,10 @@ func (m *Msg) TopVia() (Via, error) {
 		m.cache.flags |= cVia
 		m.cache.viaErr = ErrNoVia
 		for i := range m.hdrs {
-			h := &m.hdrs[i]
-			if h.Type != HdrVia {
+			if m.hdrs[i].typ != HdrVia {
 				continue
 			}
+			h := m.field(i)
 			splitList(h.Value, func(a, b int) bool {
 				m.cache.via, m.cache.viaErr = ParseVia(h.Value[a:b])
 				m.cache.via.Start, m.cache.via.End = h.VStart+a, h.VStart+b
@@ -182,10 +182,10 @@ func (m *Msg) Vias() ([]Via, error) {
 	var out []Via
 	var err error
 	for i := range m.hdrs {
-		h := &m.hdrs[i]
-		if h.Type != HdrVia {
+		if m.hdrs[i].typ != HdrVia {
 			continue
 		}
+		h := m.field(i)
 		first := true
 		splitList(h.Value, func(a, b int) bool {
 			v, e := ParseVia(h.Value[a:b])

@@ -69,7 +69,6 @@ func (c *Core) legacyParams() []api.Param {
 		legacy(api.ParamInt, "bin_children", `modparam("proto_bin", ...) / udp_workers`, c.keep("bin_children")),
 		legacy(api.ParamStr, "tcp_poll_method", "remove it (poll_method covers TCP too)", c.keep("tcp_poll_method")),
 		legacy(api.ParamInt, "tlslog", `modparam("tls_mgm", ...)`, c.keep("tlslog")),
-		legacy(api.ParamInt|api.ParamStr, "mem_log", "memlog = N", c.keep("memlog")),
 
 		// 3.6 still parses these with a deprecation warning; 4.0 drops them.
 		deprecated(api.ParamInt, "log_stderror", "stderror_enabled = yes and syslog_enabled = no (or the reverse)", func(v api.ParamValue) error {

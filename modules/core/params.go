@@ -79,7 +79,8 @@ func (c *Core) Params() []api.Param {
 
 		// Network and listening.
 		c.listP("socket", &cf.Sockets),
-		deprecatedP(c.listP("listen", &cf.Sockets), `socket = proto:host[:port]`),
+		// listen is deprecated since 3.1; the runtime warns when decoding it.
+		c.listP("listen", &cf.Sockets),
 		c.listP("alias", &cf.Aliases),
 		c.intP("auto_aliases", &cf.AutoAliases, "0"),
 		c.strP("advertised_address", &cf.AdvertisedAddress, ""),
@@ -285,8 +286,6 @@ func (c *Core) pollP(name string) api.Param {
 }
 
 func multiP(p api.Param) api.Param { p.Multi = true; return p }
-
-func deprecatedP(p api.Param, hint string) api.Param { p.Deprecated = hint; return p }
 
 // paramValue converts a parameter as written into a script value.
 func paramValue(v api.ParamValue) api.Value {

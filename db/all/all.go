@@ -1,0 +1,7 @@
+// Package all links in every database driver gosips has.
+package all
+
+import (
+	_ "gosips/db/sqlite"
+	_ "gosips/db/text"
+)

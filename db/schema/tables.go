@@ -1,0 +1,119 @@
+package schema
+
+// The definitions follow OpenSIPS 3.6's db/schema XML and the scripts made
+// from it (scripts/sqlite/*-create.sql, scripts/dbtext/opensips/*).
+
+func str(name, size string) Column {
+	return Column{Name: name, Type: String, Size: size, Default: "''"}
+}
+
+func nullStr(name, size string) Column {
+	return Column{Name: name, Type: String, Size: size, Null: true, Default: "NULL"}
+}
+
+func intCol(name, def string) Column { return Column{Name: name, Type: Int, Default: def} }
+
+func autoID(name string, t Type) Column { return Column{Name: name, Type: t, Auto: true} }
+
+// tables is read-only: the version table first, then in module order.
+var tables = []*Table{
+	{
+		Name: "version", Module: "core",
+		Columns: []Column{
+			{Name: "table_name", Type: String, Size: "32"},
+			intCol("table_version", "0"),
+		},
+		Indexes: []Index{{Name: "version_t_name_idx", Cols: []string{"table_name"}, Unique: true}},
+	},
+	{
+		Name: "location", Version: 1013, Module: "usrloc",
+		Columns: []Column{
+			autoID("contact_id", Long),
+			str("username", "64"),
+			nullStr("domain", "64"),
+			{Name: "contact", Type: Text},
+			nullStr("received", "255"),
+			nullStr("path", "255"),
+			{Name: "expires", Type: Int},
+			{Name: "q", Type: Float, Size: "10,2", Default: "1.0"},
+			{Name: "callid", Type: String, Size: "255", Default: "'Default-Call-ID'"},
+			intCol("cseq", "13"),
+			{Name: "last_modified", Type: DateTime, Default: "'1900-01-01 00:00:01'"},
+			intCol("flags", "0"),
+			nullStr("cflags", "255"),
+			str("user_agent", "255"),
+			nullStr("socket", "64"),
+			{Name: "methods", Type: Int, Null: true, Default: "NULL"},
+			nullStr("sip_instance", "255"),
+			{Name: "kv_store", Type: Text, Size: "512", Null: true, Default: "NULL"},
+			nullStr("attr", "255"),
+		},
+	},
+	{
+		Name: "subscriber", Version: 8, Module: "auth_db",
+		Columns: []Column{
+			autoID("id", Int),
+			str("username", "64"),
+			str("domain", "64"),
+			str("password", "25"),
+			str("ha1", "64"),
+			str("ha1_sha256", "64"),
+			str("ha1_sha512t256", "64"),
+		},
+		Indexes: []Index{
+			{Name: "subscriber_account_idx", Cols: []string{"username", "domain"}, Unique: true},
+			{Name: "subscriber_username_idx", Cols: []string{"username"}},
+		},
+	},
+	{
+		Name: "silo", Version: 6, Module: "msilo",
+		Columns: []Column{
+			autoID("id", Int),
+			str("src_addr", "255"),
+			str("dst_addr", "255"),
+			str("username", "64"),
+			str("domain", "64"),
+			intCol("inc_time", "0"),
+			intCol("exp_time", "0"),
+			intCol("snd_time", "0"),
+			nullStr("ctype", "255"),
+			{Name: "body", Type: Blob, Null: true, Default: "NULL"},
+		},
+		Indexes: []Index{{Name: "silo_account_idx", Cols: []string{"username", "domain"}}},
+	},
+	{
+		Name: "dispatcher", Version: 9, Module: "dispatcher",
+		Columns: []Column{
+			autoID("id", Int),
+			intCol("setid", "0"),
+			str("destination", "192"),
+			nullStr("socket", "128"),
+			intCol("state", "0"),
+			intCol("probe_mode", "0"),
+			// Upstream's default is the bare number 1 on a CHAR column.
+			{Name: "weight", Type: String, Size: "64", Default: "1"},
+			intCol("priority", "0"),
+			nullStr("attrs", "128"),
+			nullStr("description", "64"),
+		},
+	},
+	{
+		Name: "registrant", Version: 3, Module: "uac_registrant",
+		Columns: []Column{
+			autoID("id", Int),
+			str("registrar", "255"),
+			nullStr("proxy", "255"),
+			str("aor", "255"),
+			nullStr("third_party_registrant", "255"),
+			nullStr("username", "64"),
+			nullStr("password", "64"),
+			str("binding_URI", "255"),
+			nullStr("binding_params", "64"),
+			{Name: "expiry", Type: Int, Null: true, Default: "NULL"},
+			nullStr("forced_socket", "64"),
+			nullStr("cluster_shtag", "64"),
+			intCol("state", "0"),
+		},
+		Indexes: []Index{{Name: "registrant_registrant_idx", Cols: []string{"aor", "binding_URI", "registrar"}, Unique: true}},
+	},
+}

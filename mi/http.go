@@ -1,0 +1,243 @@
+package mi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of the httpd, mi_http and mi_fifo modules. gosips binds the MI
+// HTTP server to the loopback address unless httpd's "ip" says otherwise
+// (OpenSIPS 3.x listens on all addresses; 4.x on 127.0.0.1, as here).
+const (
+	DefaultHTTPIP   = "127.0.0.1"
+	DefaultHTTPPort = 8888
+	DefaultRoot     = "mi"
+	DefaultFIFO     = "/tmp/opensips_fifo"
+	DefaultFIFOMode = 0o660
+	DefaultReplyDir = "/tmp/"
+)
+
+// maxBody bounds a request body; MI requests are small.
+const maxBody = 1 << 20
+
+// Pages httpd answers with when the request does not reach mi_http.
+const (
+	pageBadURL    = "<html><body>Unable to parse URL!</body></html>"
+	pageBadMethod = "<html><body>Unsupported HTTP request!</body></html>"
+)
+
+// Option tunes a transport.
+type Option func(*options)
+
+type options struct {
+	log          *slog.Logger
+	pretty       bool
+	connTimeout  time.Duration
+	replyTimeout time.Duration
+}
+
+func buildOptions(opts []Option) options {
+	o := options{
+		log:          slog.New(slog.DiscardHandler),
+		connTimeout:  30 * time.Second,
+		replyTimeout: 10 * time.Second,
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// WithLogger sets the transport's logger.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
+
+// WithPretty indents responses (the pretty_printing modparam).
+func WithPretty(on bool) Option { return func(o *options) { o.pretty = on } }
+
+// WithConnTimeout bounds reading an HTTP request and writing its answer
+// (httpd's conn_timeout, 30 s by default).
+func WithConnTimeout(d time.Duration) Option { return func(o *options) { o.connTimeout = d } }
+
+// WithReplyTimeout bounds writing a FIFO reply to a slow client (10 s by
+// default).
+func WithReplyTimeout(d time.Duration) Option { return func(o *options) { o.replyTimeout = d } }
+
+// HTTPHandler serves JSON-RPC requests POSTed to /<root> (or below it), as
+// mi_http does: other methods on the root get 405, a URL outside the root
+// 400, an empty body 400, a notification 202 with no body, and everything
+// else 200 with the JSON-RPC response.
+func HTTPHandler(root string, d *Dispatcher, opts ...Option) http.Handler {
+	o := buildOptions(opts)
+	root = strings.Trim(root, "/")
+	if root == "" {
+		root = DefaultRoot
+	}
+	return &httpHandler{root: "/" + root, d: d, o: o}
+}
+
+type httpHandler struct {
+	root string
+	d    *Dispatcher
+	o    options
+}
+
+func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p != h.root && !strings.HasPrefix(p, h.root+"/") {
+		htmlPage(w, http.StatusBadRequest, pageBadURL)
+		return
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodGet:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	default:
+		htmlPage(w, http.StatusNotAcceptable, pageBadMethod)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !strings.EqualFold(mt, "application/json") {
+			http.Error(w, "unsupported Content-Type (want application/json)", http.StatusUnsupportedMediaType)
+			return
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		http.Error(w, "request body too large or unreadable", http.StatusBadRequest)
+		return
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	resp := h.d.Handle(r.Context(), body)
+	if resp == nil {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if h.o.pretty {
+		resp = Pretty(resp)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(resp); err != nil {
+		h.o.log.Debug("mi http reply not sent", "remote", r.RemoteAddr, "err", err)
+	}
+}
+
+func htmlPage(w http.ResponseWriter, code int, page string) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, page)
+}
+
+// HTTPServer is the MI over HTTP listener (httpd + mi_http).
+type HTTPServer struct {
+	addr string
+	srv  *http.Server
+	log  *slog.Logger
+
+	mu   sync.Mutex
+	ln   net.Listener
+	done chan struct{}
+}
+
+// NewHTTPServer makes a server for addr ("ip:port"; see DefaultHTTPIP and
+// DefaultHTTPPort) answering on /<root>. Start binds it.
+func NewHTTPServer(addr, root string, d *Dispatcher, opts ...Option) *HTTPServer {
+	o := buildOptions(opts)
+	return &HTTPServer{
+		addr: addr,
+		log:  o.log,
+		srv: &http.Server{
+			Handler:           HTTPHandler(root, d, opts...),
+			ReadHeaderTimeout: o.connTimeout,
+			ReadTimeout:       o.connTimeout,
+			WriteTimeout:      o.connTimeout,
+			IdleTimeout:       o.connTimeout,
+			ErrorLog:          slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
+		},
+	}
+}
+
+// Start binds the address and serves in the background until Shutdown or
+// until ctx is cancelled; ctx is also the parent of every request's context.
+func (s *HTTPServer) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		return errors.New("mi http server already started")
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("mi http: listen on %s: %w", s.addr, err)
+	}
+	s.ln = ln
+	s.done = make(chan struct{})
+	s.srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	s.log.Info("mi http server listening", "addr", ln.Addr().String())
+	go func() {
+		defer close(s.done)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("mi http server stopped", "err", err)
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = s.srv.Shutdown(sctx)
+		case <-s.done:
+		}
+	}()
+	return nil
+}
+
+// Addr is the bound address (useful with port 0), or nil before Start.
+func (s *HTTPServer) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Shutdown stops accepting, waits for running requests until ctx ends, and
+// then closes what is left.
+func (s *HTTPServer) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		_ = s.srv.Close()
+	}
+	<-done
+	if err != nil {
+		return fmt.Errorf("mi http shutdown: %w", err)
+	}
+	return nil
+}

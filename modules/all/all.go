@@ -1,0 +1,31 @@
+// Package all links every compiled-in module into the binary.
+package all
+
+import (
+	_ "gosips/modules/auth"
+	_ "gosips/modules/auth_db"
+	_ "gosips/modules/avpops"
+	_ "gosips/modules/cfgutils"
+	_ "gosips/modules/core"
+	_ "gosips/modules/db_sqlite"
+	_ "gosips/modules/db_text"
+	_ "gosips/modules/dispatcher"
+	_ "gosips/modules/httpd"
+	_ "gosips/modules/maxfwd"
+	_ "gosips/modules/mi_fifo"
+	_ "gosips/modules/mi_http"
+	_ "gosips/modules/msilo"
+	_ "gosips/modules/proto_tcp"
+	_ "gosips/modules/proto_udp"
+	_ "gosips/modules/registrar"
+	_ "gosips/modules/rr"
+	_ "gosips/modules/signaling"
+	_ "gosips/modules/sipmsgops"
+	_ "gosips/modules/sl"
+	_ "gosips/modules/textops"
+	_ "gosips/modules/tm"
+	_ "gosips/modules/uac"
+	_ "gosips/modules/uac_auth"
+	_ "gosips/modules/uac_registrant"
+	_ "gosips/modules/usrloc"
+)

@@ -1,0 +1,41 @@
+// Package sl sends stateless replies.
+package sl
+
+import (
+	"gosips/api"
+	"gosips/modules/core"
+)
+
+func init() {
+	api.Register(api.ModuleInfo{Name: "sl", Doc: "stateless replies", New: func() api.Module { return New() }})
+}
+
+// SL is one instance of the sl module.
+type SL struct {
+	EnableStats int
+}
+
+// New returns an sl instance with OpenSIPS defaults.
+func New() *SL { return &SL{EnableStats: 1} }
+
+// Params lists sl's parameters.
+func (s *SL) Params() []api.Param {
+	p := api.IntParam("enable_stats", &s.EnableStats)
+	p.Default = "1"
+	return []api.Param{p}
+}
+
+// Funcs lists sl's script functions (OpenSIPS 3.6 sl.c).
+func (s *SL) Funcs() []api.Func {
+	return []api.Func{
+		{Name: "sl_send_reply", Routes: api.RequestRoute | api.ErrorRoute, Returns: "1 ok, <0 error",
+			Args: []api.Arg{
+				{Name: "code", Type: api.ArgInt, Fixup: core.ReplyCodeFixup},
+				{Name: "reason", Type: api.ArgStr},
+			}},
+		{Name: "sl_reply_error", Routes: api.RequestRoute,
+			Returns: "1 ok, <0 error; replies with a code derived from the last internal error"},
+	}
+}
+
+var _ api.Module = (*SL)(nil)

@@ -1,0 +1,575 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gosips/api"
+	"gosips/lang/ast"
+	"gosips/pv"
+	"gosips/sip"
+)
+
+// EngineOptions configure an Engine.
+type EngineOptions struct {
+	Log *slog.Logger
+	// Listen adds sockets beside the script's (command line -l).
+	Listen []string
+	// Version is reported in Server headers and MI.
+	Version string
+}
+
+// Engine runs a compiled script on real sockets: it receives SIP messages,
+// runs the request and reply routes, and offers the modules the runtime
+// services of api.Core.
+type Engine struct {
+	script  *Script
+	prog    *Program
+	log     *slog.Logger
+	tr      *sip.Transport
+	res     sip.Resolver
+	opts    EngineOptions
+	threads chan *Thread
+	spare   sync.Pool
+
+	replyRcv []api.ReplyReceiver
+	filters  []api.RequestFilter
+	replier  api.Replier
+
+	aliases   []alias
+	serverHdr string
+	started   time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type alias struct {
+	host string
+	port int
+}
+
+// NewEngine prepares an engine for a script compiled in run mode.
+func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{script: s, prog: p, log: log, opts: opts, started: time.Now()}
+	workers := 8
+	if v, ok := s.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
+		workers = int(v.I)
+	}
+	// One thread per worker keeps $var values per worker, as OpenSIPS
+	// keeps them per process; TCP readers and timers borrow spare ones.
+	e.threads = make(chan *Thread, workers)
+	for i := 0; i < workers; i++ {
+		e.threads <- e.newThread()
+	}
+	e.spare.New = func() any { return e.newThread() }
+	for _, m := range s.Modules {
+		if r, ok := m.Inst.(api.ReplyReceiver); ok {
+			e.replyRcv = append(e.replyRcv, r)
+		}
+		if f, ok := m.Inst.(api.RequestFilter); ok {
+			e.filters = append(e.filters, f)
+		}
+	}
+	// Internal error replies go statefully when tm is there, else sl.
+	for _, name := range []string{"signaling", "tm", "sl"} {
+		if m := s.Module(name); m != nil {
+			if r, ok := m.Inst.(api.Replier); ok && e.replier == nil {
+				e.replier = r
+			}
+		}
+	}
+	for _, a := range s.Aliases {
+		e.aliases = append(e.aliases, parseAlias(a))
+	}
+	e.serverHdr = "OpenSIPS (gosips " + opts.Version + ")"
+	if v, ok := s.Globals["server_header"]; ok && v.IsStr() {
+		e.serverHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "Server:"))
+	}
+	if v, ok := s.Globals["server_signature"]; ok && v.IsInt() && v.I == 0 {
+		e.serverHdr = ""
+	}
+	return e
+}
+
+func parseAlias(a string) alias {
+	// [proto:]host[:port]
+	parts := strings.Split(a, ":")
+	switch len(parts) {
+	case 1:
+		return alias{host: parts[0]}
+	case 2:
+		if p, err := strconv.Atoi(parts[1]); err == nil {
+			return alias{host: parts[0], port: p}
+		}
+		return alias{host: parts[1]}
+	default:
+		p, _ := strconv.Atoi(parts[2])
+		return alias{host: parts[1], port: p}
+	}
+}
+
+func (e *Engine) newThread() *Thread {
+	t := &Thread{prog: e.prog}
+	t.Ctx.Vars = pv.NewVarStore()
+	t.Ctx.RURIQ = -1
+	return t
+}
+
+// Program returns the running program.
+func (e *Engine) Program() *Program { return e.prog }
+
+// Transport returns the SIP transport (nil before Start).
+func (e *Engine) Transport() *sip.Transport { return e.tr }
+
+// Start binds every socket, starts the modules, runs startup_route and
+// starts the timer routes. ctx bounds the engine's life.
+func (e *Engine) Start(ctx context.Context) error {
+	e.ctx, e.cancel = context.WithCancel(ctx)
+	workers := 8
+	if v, ok := e.script.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
+		workers = int(v.I)
+	}
+	e.tr = sip.NewTransport(sip.Config{
+		OnMessage:  e.onMessage,
+		OnError:    e.onError,
+		Logger:     e.log,
+		UDPWorkers: workers,
+	})
+	socks := e.script.Sockets
+	for _, l := range e.opts.Listen {
+		sd, err := parseListenFlag(l)
+		if err != nil {
+			e.tr.Close()
+			return err
+		}
+		socks = append(socks, sd)
+	}
+	if len(socks) == 0 {
+		socks = []SocketDef{{Proto: "udp", Host: "127.0.0.1", Port: "5060"}}
+	}
+	for _, sd := range socks {
+		if sd.Proto == "tcp" && !e.script.Loaded("proto_tcp") && len(e.opts.Listen) == 0 {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
+		port := 0
+		if sd.Port != "" {
+			p, err := strconv.Atoi(sd.Port)
+			if err != nil {
+				e.tr.Close()
+				return fmt.Errorf("%s: socket port %q: port lists and ranges are not supported", sd.At, sd.Port)
+			}
+			port = p
+		} else {
+			port = 5060
+		}
+		s := sip.Socket{Proto: sip.ParseProto(sd.Proto), IP: sd.Host, Port: port, AdvHost: sd.AdvHost, Workers: sd.Workers, Tag: sd.Tag}
+		if sd.AdvPort != "" {
+			s.AdvPort, _ = strconv.Atoi(sd.AdvPort)
+		}
+		bound, err := e.tr.Listen(s)
+		if err != nil {
+			e.tr.Close()
+			return fmt.Errorf("cannot listen on %s:%s:%d: %w", sd.Proto, sd.Host, port, err)
+		}
+		e.log.Info("listening", "socket", bound.String())
+	}
+	for _, m := range e.script.Modules {
+		if st, ok := m.Inst.(api.Starter); ok {
+			if err := st.Start(e.ctx); err != nil {
+				e.tr.Close()
+				return fmt.Errorf("starting module %s: %w", m.Name, err)
+			}
+		}
+	}
+	if r := e.prog.Route(ast.RouteStartup, ""); r != nil {
+		t := e.acquire(api.StartupRoute, nil)
+		t.RunRoute(r)
+		e.release(t)
+	}
+	for _, r := range e.script.Routes.All() {
+		if r.Kind == ast.RouteTimer {
+			e.startTimer(e.prog.Route(ast.RouteTimer, r.Name), r.Interval)
+		}
+	}
+	return nil
+}
+
+func parseListenFlag(s string) (SocketDef, error) {
+	proto, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return SocketDef{}, fmt.Errorf("-l %q: want proto:ip:port", s)
+	}
+	host, port := rest, ""
+	if i := strings.LastIndexByte(rest, ':'); i > 0 && !strings.HasSuffix(rest, "]") {
+		host, port = rest[:i], rest[i+1:]
+	}
+	proto = strings.ToLower(proto)
+	if proto != "udp" && proto != "tcp" {
+		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp)", s, proto)
+	}
+	return SocketDef{Proto: proto, Host: strings.Trim(host, "[]"), Port: port}, nil
+}
+
+func (e *Engine) startTimer(r *Route, every int64) {
+	if r == nil || every <= 0 {
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		tk := time.NewTicker(time.Duration(every) * time.Second)
+		defer tk.Stop()
+		for {
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-tk.C:
+				t := e.acquire(api.TimerRoute, nil)
+				t.RunRoute(r)
+				e.release(t)
+			}
+		}
+	}()
+}
+
+// Shutdown stops receiving, stops the modules' goroutines and closes the
+// modules (databases), in reverse order.
+func (e *Engine) Shutdown() error {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	var errs []error
+	if e.tr != nil {
+		errs = append(errs, e.tr.Close())
+	}
+	e.wg.Wait()
+	errs = append(errs, e.script.Close())
+	return errors.Join(errs...)
+}
+
+// acquire takes a worker thread (or a spare one) and prepares it.
+func (e *Engine) acquire(rt api.RouteType, m *sip.Msg) *Thread {
+	var t *Thread
+	select {
+	case t = <-e.threads:
+	default:
+		t = e.spare.Get().(*Thread)
+	}
+	t.reset()
+	t.prog = e.prog
+	t.Ctx.RouteType = rt
+	t.Ctx.Core = e
+	t.Ctx.Context = e.ctx
+	t.Ctx.Log = e.log
+	t.Ctx.Msg = m
+	t.Ctx.Priv = t
+	return t
+}
+
+func (e *Engine) release(t *Thread) {
+	t.Ctx.Msg, t.Ctx.Req, t.Ctx.Reply, t.Ctx.Tx, t.Ctx.AVPs = nil, nil, nil, nil, nil
+	select {
+	case e.threads <- t:
+	default:
+		e.spare.Put(t)
+	}
+}
+
+// onMessage is the receive path for every parsed message.
+func (e *Engine) onMessage(m *sip.Msg, rcv *sip.RecvInfo) {
+	if m.IsRequest() {
+		e.onRequest(m)
+		return
+	}
+	e.onReply(m)
+}
+
+func (e *Engine) onRequest(m *sip.Msg) {
+	t := e.acquire(api.RequestRoute, m)
+	defer e.release(t)
+	defer e.recoverPanic(m)
+	t.Ctx.Req = m
+	for _, f := range e.filters {
+		if !f.FilterRequest(&t.Ctx) {
+			return
+		}
+	}
+	if r := e.prog.Route(ast.RouteRequest, ""); r != nil {
+		t.RunRoute(r)
+	}
+}
+
+func (e *Engine) onReply(m *sip.Msg) {
+	t := e.acquire(api.OnReplyRoute, m)
+	defer e.release(t)
+	defer e.recoverPanic(m)
+	t.Ctx.Reply = m
+	if r := e.prog.Route(ast.RouteOnReply, ""); r != nil {
+		t.RunRoute(r)
+		if t.drop {
+			return
+		}
+	}
+	for _, rr := range e.replyRcv {
+		if rr.ReceiveReply(&t.Ctx) {
+			return
+		}
+	}
+	e.forwardReplyStateless(m)
+}
+
+// forwardReplyStateless relays a reply no transaction claimed: our Via is
+// removed and the reply goes to the next Via (RFC 3261 §16.7 / stateless).
+func (e *Engine) forwardReplyStateless(m *sip.Msg) {
+	v, err := m.TopVia()
+	if err != nil {
+		e.log.Debug("dropping reply with a bad Via", "err", err)
+		return
+	}
+	if !e.IsMyself(v.Host, v.Port) {
+		e.log.Debug("dropping reply: top Via is not ours", "via", v.Host)
+		return
+	}
+	if err := m.RemoveTopVia(); err != nil {
+		e.log.Debug("dropping reply: cannot remove our Via", "err", err)
+		return
+	}
+	m.ApplyChanges()
+	d, err := sip.ReplyDest(m)
+	if err != nil {
+		e.log.Debug("dropping reply: no destination", "err", err)
+		return
+	}
+	if err := e.tr.Send(d, m.Bytes()); err != nil {
+		e.log.Warn("stateless reply forward failed", "err", err)
+	}
+}
+
+// onError handles a message that does not parse: error_route runs when the
+// script has one, else a request gets 400 when enough of it is readable.
+func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr error) {
+	e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
+	if partial == nil || !partial.CanReply() {
+		return
+	}
+	if r := e.prog.Route(ast.RouteError, ""); r != nil {
+		t := e.acquire(api.ErrorRoute, partial)
+		t.Ctx.Req = partial
+		t.Ctx.Err = &api.ErrInfo{Class: 1, Level: 1, Info: perr.Error(), RCode: 400, RReply: "Bad Request"}
+		func() {
+			defer e.recoverPanic(partial)
+			t.RunRoute(r)
+		}()
+		e.release(t)
+		return
+	}
+	b := sip.AppendReply(nil, partial, &sip.ReplySpec{Code: 400, Reason: "Bad Request", ToTag: localTag(partial), Server: e.serverHdr})
+	if err := e.tr.SendReply(partial, b); err != nil {
+		e.log.Debug("cannot send 400", "err", err)
+	}
+}
+
+// localTag derives a stable To-tag for local replies to a request.
+func localTag(m *sip.Msg) string {
+	h := uint64(14695981039346656037)
+	for _, s := range []string{m.CallID(), m.FromTag()} {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+	}
+	return strconv.FormatUint(h, 36)
+}
+
+func (e *Engine) recoverPanic(m *sip.Msg) {
+	if r := recover(); r != nil {
+		callid := ""
+		if m != nil {
+			callid = m.CallID()
+		}
+		e.log.Error("panic while processing a message", "panic", fmt.Sprint(r), "callid", callid)
+	}
+}
+
+// ---- api.Core
+
+// Send implements api.Core.
+func (e *Engine) Send(dst sip.Dest, b []byte) error { return e.tr.Send(dst, b) }
+
+// Resolve implements api.Core.
+func (e *Engine) Resolve(ctx context.Context, uri string, forced *sip.Socket) (sip.Dest, error) {
+	u, err := sip.ParseURI(uri)
+	if err != nil {
+		return sip.Dest{}, err
+	}
+	tg, err := sip.TargetOf(&u)
+	if err != nil {
+		return sip.Dest{}, err
+	}
+	if ctx == nil {
+		ctx = e.ctx
+	}
+	d, err := e.res.Resolve(ctx, tg)
+	if err != nil {
+		return d, err
+	}
+	d.Socket = forced
+	return d, nil
+}
+
+// SendReply implements api.Core.
+func (e *Engine) SendReply(req *sip.Msg, reply []byte) error { return e.tr.SendReply(req, reply) }
+
+// OutSocket implements api.Core.
+func (e *Engine) OutSocket(d sip.Dest) *sip.Socket {
+	if d.Socket != nil {
+		return d.Socket
+	}
+	var best *sip.Socket
+	for _, s := range e.tr.Sockets() {
+		if s.Proto != d.Proto {
+			continue
+		}
+		a, err := netip.ParseAddr(s.IP)
+		if err == nil && d.Addr.IsValid() && a.Is4() != d.Addr.Addr().Is4() {
+			continue
+		}
+		if best == nil {
+			best = s
+		}
+	}
+	return best
+}
+
+// IsMyself implements api.Core.
+func (e *Engine) IsMyself(host string, port int) bool {
+	host = strings.Trim(strings.ToLower(host), "[]")
+	if e.tr != nil {
+		for _, s := range e.tr.Sockets() {
+			if port != 0 && port != s.Port && port != s.AdvPort {
+				continue
+			}
+			if strings.EqualFold(host, s.IP) || (s.AdvHost != "" && strings.EqualFold(host, s.AdvHost)) {
+				return true
+			}
+			if s.IP == "0.0.0.0" || s.IP == "*" || s.IP == "::" {
+				if a, err := netip.ParseAddr(host); err == nil && (a.IsLoopback() || isLocalAddr(a)) {
+					return true
+				}
+			}
+		}
+	}
+	for _, a := range e.aliases {
+		if strings.EqualFold(host, a.host) && (port == 0 || a.port == 0 || port == a.port) {
+			return true
+		}
+	}
+	return false
+}
+
+// RunRoute implements api.Core.
+func (e *Engine) RunRoute(c *api.Ctx, kind api.RouteType, name string) (api.Ret, bool) {
+	r := e.prog.Route(routeKindOf(kind), name)
+	if r == nil {
+		return 0, false
+	}
+	t, ok := c.Priv.(*Thread)
+	if !ok {
+		return 0, false
+	}
+	saved := t.Ctx.RouteType
+	t.Ctx.RouteType = kind
+	defer func() { t.Ctx.RouteType = saved }()
+	defer e.recoverPanic(c.Msg)
+	t.drop = false
+	ret := t.RunRoute(r)
+	if t.drop {
+		return 0, true
+	}
+	return ret, true
+}
+
+// NewCtx implements api.Core.
+func (e *Engine) NewCtx(ctx context.Context, kind api.RouteType, msg *sip.Msg) *api.Ctx {
+	t := e.acquire(kind, msg)
+	if ctx != nil {
+		t.Ctx.Context = ctx
+	}
+	return &t.Ctx
+}
+
+// ReleaseCtx implements api.Core.
+func (e *Engine) ReleaseCtx(c *api.Ctx) {
+	if t, ok := c.Priv.(*Thread); ok {
+		e.release(t)
+	}
+}
+
+// Dropped reports whether the last route run on c executed drop.
+func Dropped(c *api.Ctx) bool {
+	if t, ok := c.Priv.(*Thread); ok {
+		return t.drop
+	}
+	return false
+}
+
+// MsgFlagName implements api.Core.
+func (e *Engine) MsgFlagName(bit int) string { return e.script.MsgFlags.Name(bit) }
+
+// BranchFlagName implements api.Core.
+func (e *Engine) BranchFlagName(bit int) string { return e.script.BrFlags.Name(bit) }
+
+// Module implements api.Core.
+func (e *Engine) Module(name string) api.Module {
+	if m := e.script.Module(name); m != nil {
+		return m.Inst
+	}
+	return nil
+}
+
+// ServerHeader implements api.Core.
+func (e *Engine) ServerHeader() string { return e.serverHdr }
+
+// Uptime is how long the engine has been running.
+func (e *Engine) Uptime() time.Duration { return time.Since(e.started) }
+
+// localAddrs are the machine's interface addresses, for IsMyself on
+// wildcard sockets.
+var localAddrs = sync.OnceValue(func() []netip.Addr {
+	var out []netip.Addr
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Addr().Unmap())
+		}
+	}
+	return out
+})
+
+func isLocalAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, l := range localAddrs() {
+		if l == a {
+			return true
+		}
+	}
+	return false
+}

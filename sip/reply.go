@@ -1,0 +1,205 @@
+package sip
+
+import (
+	"net/netip"
+	"strconv"
+)
+
+// ReplySpec describes a reply built from a request.
+type ReplySpec struct {
+	Code   int
+	Reason string // default: StatusText(Code)
+	ToTag  string // added to To when the request has none (not for 100)
+	// Headers is raw header text, each line CRLF-terminated, added after
+	// the copied ones (e.g. "Contact: <sip:x>\r\n").
+	Headers     string
+	ContentType string
+	Body        string
+	Server      string // Server header value, omitted when empty
+}
+
+// NewReply builds a reply to req per RFC 3261 §8.2.6: Via(s), From, To (with
+// toTag added if it has none), Call-ID and CSeq are copied; Record-Route
+// too for 101-299 replies. When req carries its RecvInfo the top Via gets
+// received/rport (RFC 3261 §18.2.1, RFC 3581). Further headers or a body can
+// be added with the edit methods, or use NewReplyWith.
+func NewReply(req *Msg, code int, reason, toTag string) *Msg {
+	return NewReplyWith(req, &ReplySpec{Code: code, Reason: reason, ToTag: toTag})
+}
+
+// NewReplyWith is NewReply with extra headers and body.
+func NewReplyWith(req *Msg, spec *ReplySpec) *Msg {
+	b := AppendReply(make([]byte, 0, replySizeHint(req, spec)), req, spec)
+	m := &Msg{}
+	// The text was just built from parsed parts; a parse failure can only
+	// come from a malformed request header that was copied, and the Msg
+	// still holds what was understood.
+	_ = m.parse(b, true)
+	return m
+}
+
+func replySizeHint(req *Msg, spec *ReplySpec) int {
+	return len(req.s) - (req.bodyEnd - req.bodyStart) + len(spec.Headers) + len(spec.Body) + len(spec.ToTag) + 96
+}
+
+// AppendReply appends the text of a reply to req to dst; it is the
+// allocation-free core of NewReply for stateless replies.
+func AppendReply(dst []byte, req *Msg, spec *ReplySpec) []byte {
+	req.ensure()
+	reason := spec.Reason
+	if reason == "" {
+		reason = StatusText(spec.Code)
+	}
+	dst = append(dst, "SIP/2.0 "...)
+	dst = strconv.AppendInt(dst, int64(spec.Code), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, reason...)
+	dst = append(dst, "\r\n"...)
+	s := req.s
+	firstVia := true
+	copyRR := spec.Code > 100 && spec.Code < 300
+	for i := range req.hdrs {
+		h := req.field(i)
+		switch h.Type {
+		case HdrVia:
+			if firstVia {
+				firstVia = false
+				dst = appendTopVia(dst, req, &h)
+				continue
+			}
+		case HdrTo:
+			if spec.ToTag != "" && spec.Code > 100 {
+				if to, err := req.To(); err == nil && to.Tag == "" {
+					dst = append(dst, s[h.Start:h.VEnd]...)
+					dst = append(dst, ";tag="...)
+					dst = append(dst, spec.ToTag...)
+					dst = append(dst, "\r\n"...)
+					continue
+				}
+			}
+		case HdrFrom, HdrCallID, HdrCSeq:
+		case HdrRecordRoute:
+			if !copyRR {
+				continue
+			}
+		default:
+			continue
+		}
+		dst = appendLine(dst, s[h.Start:h.End])
+	}
+	if spec.Server != "" {
+		dst = append(dst, "Server: "...)
+		dst = append(dst, spec.Server...)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, spec.Headers...)
+	if spec.ContentType != "" {
+		dst = append(dst, "Content-Type: "...)
+		dst = append(dst, spec.ContentType...)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(spec.Body)), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	return append(dst, spec.Body...)
+}
+
+// appendLine copies a header line, normalising a bare LF terminator.
+func appendLine(dst []byte, line string) []byte {
+	n := len(line)
+	if n >= 2 && line[n-2] == '\r' {
+		return append(dst, line...)
+	}
+	if n >= 1 && line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	dst = append(dst, line...)
+	return append(dst, "\r\n"...)
+}
+
+// appendTopVia copies the top Via line, adding received and filling rport
+// from the request's source.
+func appendTopVia(dst []byte, req *Msg, h *HeaderField) []byte {
+	s := req.s
+	v, err := req.TopVia()
+	if req.rcv == nil || !req.rcv.Src.IsValid() || err != nil {
+		return appendLine(dst, s[h.Start:h.End])
+	}
+	src := req.rcv.Src
+	ip := src.Addr().Unmap()
+	needRcvd := v.Received == "" && !hostIs(v.Host, ip)
+	fillRport := v.HasRPort && v.RPort == ""
+	if !needRcvd && !fillRport {
+		return appendLine(dst, s[h.Start:h.End])
+	}
+	// Rewrite the element: copy it, dropping an empty rport, then append
+	// received and rport=port.
+	dst = append(dst, s[h.Start:v.Start]...)
+	elem := s[v.Start:v.End]
+	if fillRport {
+		dst = appendWithoutParam(dst, elem, "rport")
+	} else {
+		dst = append(dst, elem...)
+	}
+	if needRcvd {
+		dst = append(dst, ";received="...)
+		dst = ip.AppendTo(dst)
+	}
+	if fillRport {
+		dst = append(dst, ";rport="...)
+		dst = strconv.AppendUint(dst, uint64(src.Port()), 10)
+	}
+	return appendLine(dst, s[v.End:h.End])
+}
+
+// hostIs reports whether a Via host is literally the address ip.
+func hostIs(host string, ip netip.Addr) bool {
+	a, ok := parseIP(host)
+	return ok && a.Unmap() == ip
+}
+
+// parseIP parses a literal address without allocating an error for host
+// names, which netip.ParseAddr would.
+func parseIP(host string) (netip.Addr, bool) {
+	if host == "" {
+		return netip.Addr{}, false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c == ':' {
+			break // IPv6
+		}
+		if c != '.' && (c < '0' || c > '9') {
+			return netip.Addr{}, false
+		}
+	}
+	a, err := netip.ParseAddr(host)
+	return a, err == nil
+}
+
+// appendWithoutParam copies a ;-separated element without parameter name.
+func appendWithoutParam(dst []byte, elem, name string) []byte {
+	start := 0
+	for i := 0; i <= len(elem); i++ {
+		if i < len(elem) && elem[i] == '"' {
+			i = skipQuoted(elem, i) - 1
+			continue
+		}
+		if i == len(elem) || elem[i] == ';' {
+			seg := elem[start:i]
+			key := seg
+			if start > 0 {
+				key = seg[1:]
+			}
+			if e := indexByte(key, '='); e >= 0 {
+				key = key[:e]
+			}
+			a, b := trimSpan(key, 0, len(key))
+			if start == 0 || !eqFoldASCII(key[a:b], name) {
+				dst = append(dst, seg...)
+			}
+			start = i
+		}
+	}
+	return dst
+}

@@ -1,0 +1,140 @@
+package sip
+
+import "strconv"
+
+// Bytes returns the message text with every pending change applied and a
+// Content-Length matching the body. Without changes it returns Raw itself
+// (no copy); callers must not modify the result.
+func (m *Msg) Bytes() []byte {
+	m.ensure()
+	if !m.HasEdits() && m.start == 0 && m.clOK() {
+		return m.raw
+	}
+	return m.AppendBytes(make([]byte, 0, m.sizeHint()))
+}
+
+func (m *Msg) sizeHint() int {
+	n := len(m.raw) + len(m.via) + len(m.newURI) + len(m.newBody) + 24
+	for _, e := range m.edits {
+		n += len(e.text)
+	}
+	return n
+}
+
+// clOK reports whether the received Content-Length already matches the
+// body and nothing follows the body.
+func (m *Msg) clOK() bool {
+	v, ok := m.ContentLength()
+	return ok && v == m.bodyEnd-m.bodyStart && m.bodyEnd == len(m.raw)
+}
+
+// AppendBytes appends the serialised message to dst.
+func (m *Msg) AppendBytes(dst []byte) []byte {
+	m.ensure()
+	s := m.s
+	hdrEnd := m.hdrEnd
+
+	// Edits inside the body are applied to the body first: its length goes
+	// into Content-Length, which precedes it.
+	var head []edit
+	var bodyEdits []edit
+	var arr [16]edit
+	head = arr[:0]
+	for _, e := range m.edits {
+		if e.start >= m.bodyStart {
+			st, en := min(e.start, m.bodyEnd), max(min(e.end, m.bodyEnd), min(e.start, m.bodyEnd))
+			bodyEdits = append(bodyEdits, edit{st - m.bodyStart, en - m.bodyStart, e.text, e.rank})
+			continue
+		}
+		// Never eat the empty line that ends the headers.
+		e.start, e.end = min(e.start, hdrEnd), min(e.end, hdrEnd)
+		head = append(head, e)
+	}
+	var body string
+	switch {
+	case m.bodySet:
+		body = m.newBody
+	case len(bodyEdits) > 0:
+		sortEdits(bodyEdits)
+		body = string(applyEdits(nil, s[m.bodyStart:m.bodyEnd], 0, bodyEdits))
+	default:
+		body = s[m.bodyStart:m.bodyEnd]
+	}
+
+	if m.uriSet && m.isReq {
+		head = append(head, edit{m.ruriPos[0], m.ruriPos[1], m.newURI, rankDelete})
+	}
+	if m.via != "" {
+		head = append(head, edit{m.hdrStart, m.hdrStart, m.via, rankVia})
+	}
+	if m.mfSet != 0 {
+		val := strconv.Itoa(m.mfSet - 1)
+		if f, ok := m.FieldOf(HdrMaxForwards, ""); ok && !deleted(head, &f) {
+			head = append(head, edit{f.VStart, f.VEnd, val, rankDelete})
+		} else {
+			head = append(head, edit{hdrEnd, hdrEnd, "Max-Forwards: " + val + "\r\n", rankInsert})
+		}
+	}
+	clVal := strconv.Itoa(len(body))
+	if f, ok := m.FieldOf(HdrContentLength, ""); ok && !deleted(head, &f) {
+		if f.Value != clVal {
+			head = append(head, edit{f.VStart, f.VEnd, clVal, rankDelete})
+		}
+	} else {
+		head = append(head, edit{hdrEnd, hdrEnd, "Content-Length: " + clVal + "\r\n", rankInsert})
+	}
+	sortEdits(head)
+	dst = applyEdits(dst, s[:hdrEnd], m.start, head)
+	dst = append(dst, "\r\n"...)
+	return append(dst, body...)
+}
+
+// deleted reports whether a pending edit deletes the whole header line.
+func deleted(es []edit, f *HeaderField) bool {
+	for _, e := range es {
+		if e.start <= f.Start && e.end >= f.End && e.end > e.start {
+			return true
+		}
+	}
+	return false
+}
+
+// sortEdits orders edits by offset, then rank, keeping call order otherwise
+// (insertion sort: the lists are short).
+func sortEdits(es []edit) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && less(es[j], es[j-1]); j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+func less(a, b edit) bool {
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	return a.rank < b.rank
+}
+
+// applyEdits copies s[from:] to dst with sorted edits applied. Inserts
+// falling inside a deleted range are dropped; overlapping deletions merge.
+func applyEdits(dst []byte, s string, from int, es []edit) []byte {
+	pos := from
+	for _, e := range es {
+		if e.start < pos {
+			if e.end > pos && e.end > e.start {
+				pos = e.end
+			}
+			continue
+		}
+		dst = append(dst, s[pos:e.start]...)
+		dst = append(dst, e.text...)
+		if e.end > pos {
+			pos = e.end
+		}
+	}
+	if pos < len(s) {
+		dst = append(dst, s[pos:]...)
+	}
+	return dst
+}

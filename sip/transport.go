@@ -1,0 +1,391 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a Transport.
+type Config struct {
+	// OnMessage is called for every parsed message, on the goroutine that
+	// read it (a UDP worker or the TCP connection reader). It may block:
+	// that worker then reads nothing else, as in OpenSIPS.
+	OnMessage func(m *Msg, rcv *RecvInfo)
+	// OnError is called for a message that could not be parsed. partial is
+	// nil or what was understood (partial.CanReply tells whether a 400 can
+	// be sent). A nil OnError logs and drops.
+	OnError func(raw []byte, partial *Msg, rcv *RecvInfo, err error)
+	Logger  *slog.Logger
+	// UDPWorkers is the number of reader goroutines per UDP socket when
+	// the socket does not say (udp_workers; default 8).
+	UDPWorkers int
+	// TCPLifetime closes stream connections idle for that long (default
+	// 120s, tcp_connection_lifetime).
+	TCPLifetime time.Duration
+	// TCPConnectTimeout bounds outgoing connects (default 5s).
+	TCPConnectTimeout time.Duration
+	// WriteTimeout bounds a blocked stream write (default 10s).
+	WriteTimeout time.Duration
+}
+
+// Transport owns the listening sockets and the stream connections. It is
+// safe for concurrent use.
+type Transport struct {
+	cfg Config
+	log *slog.Logger
+
+	mu        sync.RWMutex
+	listeners []*listener
+	conns     map[netip.AddrPort]*tcpConn // by remote address
+	connByID  map[uint64]*tcpConn
+	closed    bool
+
+	nextConnID atomic.Uint64
+	wg         sync.WaitGroup
+	ctx        context.Context
+	cancel     context.CancelFunc
+}
+
+// listener is one bound socket.
+type listener struct {
+	sock  Socket // Port filled in when bound to port 0
+	local netip.AddrPort
+	udp   *net.UDPConn
+	tcp   *net.TCPListener
+}
+
+// ErrClosed is returned by operations on a closed Transport.
+var ErrClosed = errors.New("transport closed")
+
+// ErrNoSocket is returned when no listening socket can send to a
+// destination.
+var ErrNoSocket = errors.New("no suitable socket")
+
+// NewTransport returns a Transport without sockets; call Listen for each.
+func NewTransport(cfg Config) *Transport {
+	if cfg.UDPWorkers <= 0 {
+		cfg.UDPWorkers = 8
+	}
+	if cfg.TCPLifetime <= 0 {
+		cfg.TCPLifetime = 120 * time.Second
+	}
+	if cfg.TCPConnectTimeout <= 0 {
+		cfg.TCPConnectTimeout = 5 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Transport{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		conns:    make(map[netip.AddrPort]*tcpConn),
+		connByID: make(map[uint64]*tcpConn),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+}
+
+// Listen binds a socket and starts its readers. It returns the socket as
+// bound (with the real port when s.Port was 0).
+func (t *Transport) Listen(s Socket) (*Socket, error) {
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	ip := resolveListenIP(s.IP)
+	addr := net.JoinHostPort(ip, itoa(s.Port))
+	l := &listener{sock: s}
+	switch s.Proto {
+	case ProtoUDP:
+		ua, err := net.ResolveUDPAddr("udp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", s, err)
+		}
+		c, err := net.ListenUDP("udp", ua)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", s, err)
+		}
+		l.udp = c
+		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
+	case ProtoTCP:
+		ta, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", s, err)
+		}
+		c, err := net.ListenTCP("tcp", ta)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", s, err)
+		}
+		l.tcp = c
+		l.local = c.Addr().(*net.TCPAddr).AddrPort()
+	default:
+		return nil, fmt.Errorf("listen %s: protocol %s not supported", s, s.Proto)
+	}
+	l.sock.Port = int(l.local.Port())
+	t.mu.Lock()
+	t.listeners = append(t.listeners, l)
+	t.mu.Unlock()
+	switch {
+	case l.udp != nil:
+		n := s.Workers
+		if n <= 0 {
+			n = t.cfg.UDPWorkers
+		}
+		for range n {
+			t.wg.Add(1)
+			go t.udpReader(l)
+		}
+	case l.tcp != nil:
+		t.wg.Add(1)
+		go t.tcpAccept(l)
+	}
+	t.log.Info("listening", "socket", l.sock.String())
+	return &l.sock, nil
+}
+
+// Sockets returns the bound sockets in Listen order.
+func (t *Transport) Sockets() []*Socket {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]*Socket, len(t.listeners))
+	for i, l := range t.listeners {
+		out[i] = &l.sock
+	}
+	return out
+}
+
+// FindSocket returns the bound socket matching proto, ip and port (port 0
+// matches any), or nil. It backs force_send_socket and is_myself.
+func (t *Transport) FindSocket(proto Proto, ip string, port int) *Socket {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	want, werr := netip.ParseAddr(ip)
+	for _, l := range t.listeners {
+		if l.sock.Proto != proto || (port != 0 && l.sock.Port != port) {
+			continue
+		}
+		if l.sock.IP == ip || l.sock.AdvHost == ip || (werr == nil && l.local.Addr().Unmap() == want.Unmap()) {
+			return &l.sock
+		}
+	}
+	return nil
+}
+
+// IsLocal reports whether host (an IP, or a name used in a socket
+// definition or its "as" address) and port (0 = any) name one of our
+// sockets, for any protocol. Aliases are the caller's business.
+func (t *Transport) IsLocal(host string, port int) bool {
+	if len(host) > 1 && host[0] == '[' {
+		host = host[1 : len(host)-1]
+	}
+	want, werr := netip.ParseAddr(host)
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, l := range t.listeners {
+		s := &l.sock
+		if port != 0 && s.Port != port && s.AdvertisedPort() != port {
+			continue
+		}
+		if eqFoldASCII(s.IP, host) || eqFoldASCII(s.AdvHost, host) {
+			return true
+		}
+		if werr == nil && l.local.Addr().Unmap() == want.Unmap() {
+			return true
+		}
+	}
+	return false
+}
+
+// pick chooses the listener to send from: the forced socket, else the
+// first one with the protocol and the destination's address family.
+func (t *Transport) pick(d Dest) (*listener, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.closed {
+		return nil, ErrClosed
+	}
+	if d.Socket != nil {
+		for _, l := range t.listeners {
+			if &l.sock == d.Socket || (l.sock.Proto == d.Socket.Proto && l.sock.Port == d.Socket.Port &&
+				(l.sock.IP == d.Socket.IP)) {
+				return l, nil
+			}
+		}
+		return nil, fmt.Errorf("forced socket %s: %w", d.Socket, ErrNoSocket)
+	}
+	v4 := d.Addr.Addr().Unmap().Is4()
+	var fallback *listener
+	for _, l := range t.listeners {
+		if l.sock.Proto != d.Proto {
+			continue
+		}
+		la := l.local.Addr()
+		if la.Unmap().Is4() == v4 || (la.IsUnspecified() && la.Is6()) {
+			return l, nil
+		}
+		if fallback == nil {
+			fallback = l
+		}
+	}
+	if fallback != nil {
+		return fallback, nil
+	}
+	return nil, fmt.Errorf("%s: %w", d, ErrNoSocket)
+}
+
+// Send writes one message to d.
+func (t *Transport) Send(d Dest, b []byte) error {
+	if d.Proto == ProtoNone {
+		d.Proto = ProtoUDP
+	}
+	switch d.Proto {
+	case ProtoUDP:
+		l, err := t.pick(d)
+		if err != nil {
+			return err
+		}
+		if _, err := l.udp.WriteToUDPAddrPort(b, d.Addr); err != nil {
+			return fmt.Errorf("send to %s: %w", d, err)
+		}
+		return nil
+	case ProtoTCP:
+		c, err := t.streamConn(d)
+		if err != nil {
+			return err
+		}
+		return c.write(b, t.cfg.WriteTimeout)
+	}
+	return fmt.Errorf("send to %s: protocol not supported", d)
+}
+
+// ReplyDest computes where a reply to req goes (RFC 3261 §18.2.2, RFC
+// 3581): on streams, back over the request's connection; on UDP to the
+// source address when the request came with rport, else to the received
+// address (or sent-by host) and the Via port.
+func ReplyDest(req *Msg) (Dest, error) {
+	v, err := req.TopVia()
+	if err != nil {
+		return Dest{}, err
+	}
+	rcv := req.Recv()
+	d := Dest{Proto: ParseProto(v.Transport)}
+	if rcv != nil {
+		d.Proto = rcv.Proto
+		d.Socket = rcv.Socket
+		d.ConnID = rcv.ConnID()
+		if rcv.Src.IsValid() && (d.Proto.Reliable() || v.HasRPort) {
+			d.Addr = rcv.Src
+			return d, nil
+		}
+	}
+	port := v.Port
+	if v.RPort != "" {
+		if p, ok := atoiSpan(v.RPort); ok && p > 0 && p < 65536 {
+			port = p
+		}
+	}
+	if port == 0 {
+		port = d.Proto.DefaultPort()
+	}
+	// The source address is what "received" holds (or would hold).
+	var a netip.Addr
+	switch {
+	case rcv != nil && rcv.Src.IsValid():
+		a = rcv.Src.Addr()
+	case v.Received != "":
+		var ok bool
+		if a, ok = parseIP(v.Received); !ok {
+			return d, fmt.Errorf("reply destination: received %q is not an ip address", v.Received)
+		}
+	default:
+		var ok bool
+		if a, ok = parseIP(v.Host); !ok {
+			return d, fmt.Errorf("reply destination %q: not an ip address", v.Host)
+		}
+	}
+	d.Addr = netip.AddrPortFrom(a, uint16(port))
+	return d, nil
+}
+
+// SendReply sends a reply to req (see ReplyDest).
+func (t *Transport) SendReply(req *Msg, reply []byte) error {
+	d, err := ReplyDest(req)
+	if err != nil {
+		return err
+	}
+	return t.Send(d, reply)
+}
+
+// Close stops the readers, closes sockets and connections, and waits for
+// the reader goroutines (handlers in progress finish first).
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	t.cancel()
+	var errs []error
+	for _, l := range t.listeners {
+		if l.udp != nil {
+			errs = append(errs, l.udp.Close())
+		}
+		if l.tcp != nil {
+			errs = append(errs, l.tcp.Close())
+		}
+	}
+	conns := make([]*tcpConn, 0, len(t.connByID))
+	for _, c := range t.connByID {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.close()
+	}
+	t.wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (t *Transport) reportError(raw []byte, partial *Msg, rcv *RecvInfo, err error) {
+	if t.cfg.OnError != nil {
+		t.cfg.OnError(raw, partial, rcv, err)
+		return
+	}
+	t.log.Debug("dropping malformed message", "src", rcv.Src.String(), "proto", rcv.Proto.String(), "err", err)
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
