@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -152,6 +151,3 @@ func CallHTTP(ctx context.Context, c *http.Client, url, method string, params an
 	}
 	return ParseReply(b)
 }
-
-// errNoReply: the server closed the reply fifo without answering.
-var errNoReply = errors.New("no reply from the server")

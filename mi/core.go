@@ -204,3 +204,47 @@ func Kill(stop func()) api.MICommand {
 		},
 	}
 }
+
+// Core is what the core commands need from the running server; a nil
+// function leaves its command out.
+type Core struct {
+	Version  string // gosips version, for "version"
+	Revision string // VCS revision, shown by "version revision"
+	Start    time.Time
+	Args     []string        // os.Args, for "arg"
+	Procs    func() []string // worker pools, for "ps" and "log_level"
+	Log      LogLevels       // "log_level" needs Get and Set
+	Stop     func()          // "kill"
+	Stats    *api.Stats      // get/list/reset_statistics
+}
+
+// CoreCommands lists the core commands for c: version, uptime, which, ps,
+// log_level, pwd, arg, kill and the statistics commands.
+func CoreCommands(d *Dispatcher, c Core) []api.MICommand {
+	procs := c.Procs
+	if procs == nil {
+		procs = func() []string { return []string{"main"} }
+	}
+	cmds := []api.MICommand{
+		Version(ServerString(c.Version), c.Revision),
+		Uptime(c.Start, nil),
+		Which(d),
+		PS(procs),
+		PWD(),
+		Arg(c.Args),
+	}
+	if c.Log.Get != nil && c.Log.Set != nil {
+		l := c.Log
+		if l.Procs == nil {
+			l.Procs = procs
+		}
+		cmds = append(cmds, LogLevel(l))
+	}
+	if c.Stop != nil {
+		cmds = append(cmds, Kill(c.Stop))
+	}
+	if c.Stats != nil {
+		cmds = append(cmds, StatsCommands(c.Stats)...)
+	}
+	return cmds
+}

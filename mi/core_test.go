@@ -97,3 +97,29 @@ func TestServerString(t *testing.T) {
 		t.Errorf("ServerString = %q, want the shape of \"OpenSIPS (3.6.2 (x86_64/linux))\"", s)
 	}
 }
+
+func TestCoreCommandsSet(t *testing.T) {
+	d, err := NewDispatcher(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Register(CoreCommands(d, Core{Version: "1.0", Start: time.Now()})...); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(d.Names(), ","); got != "version,uptime,which,ps,pwd,arg" {
+		t.Errorf("without callbacks: %s", got)
+	}
+	d, _ = NewDispatcher(nil)
+	full := Core{Version: "1.0", Start: time.Now(), Stop: func() {}, Stats: api.NewStats(),
+		Log: LogLevels{Get: func() int { return 3 }, Set: func(int) error { return nil }}}
+	if err := d.Register(CoreCommands(d, full)...); err != nil {
+		t.Fatal(err)
+	}
+	want := "version,uptime,which,ps,pwd,arg,log_level,kill,get_statistics,list_statistics,reset_statistics,reset_all_statistics"
+	if got := strings.Join(d.Names(), ","); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	if got := call(t, d, "core:ps", ""); !strings.Contains(got, `"Type":"main"`) {
+		t.Errorf("ps without pools: %s", got)
+	}
+}

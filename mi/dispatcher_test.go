@@ -204,7 +204,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestObjectOrderAndEscaping(t *testing.T) {
-	o := Object{{"z", 1}, {"a", "<sip:a@b>&"}}
+	o := NewObject("z", 1, "a", "<sip:a@b>&")
 	o.Add("m", Object{{"k", nil}})
 	b, err := marshal(o)
 	if err != nil {
@@ -269,3 +269,16 @@ func TestParams(t *testing.T) {
 }
 
 func jsonNumber(s string) any { return json.Number(s) }
+
+func TestNewObjectPanics(t *testing.T) {
+	for _, kv := range [][]any{{"a"}, {1, 2}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewObject(%v) did not panic", kv)
+				}
+			}()
+			NewObject(kv...)
+		}()
+	}
+}

@@ -34,5 +34,34 @@
 // A handler error that is (or wraps) an *api.MIError or an *Error becomes a
 // JSON-RPC error with its code and message (404 "AOR not found"); any other
 // error becomes code 500 with the error text. A command without a handler
-// answers 500 "command not implemented".
+// answers 500 "command not implemented"; a panicking one 500 "Internal
+// error".
+//
+// # Wiring
+//
+//	d, err := mi.NewDispatcher(log, moduleCommands...)
+//	err = d.Register(mi.CoreCommands(d, mi.Core{Version: v, Start: t0, Stats: stats, ...})...)
+//	h := mi.NewHTTPServer("127.0.0.1:8888", "mi", d, mi.WithPretty(pp))
+//	f := mi.NewFIFOServer("/tmp/opensips_fifo", 0o660, "/tmp/", d)
+//	err = h.Start(ctx); err = f.Start(ctx)
+//	...; h.Shutdown(ctx); f.Close()
+//
+// Statistics live in an api.Stats owned by the running instance; modules
+// update api.Stat counters and never import this package.
+//
+// # Transports
+//
+// HTTP (mi_http): POST /<root> with a JSON body. An answer is 200 with
+// application/json, a notification 202 with no body, an empty body 400, a
+// GET 405, another method 406 and a path outside the root 400, as mi_http
+// and httpd answer. A missing Content-Type is accepted; one other than
+// application/json gets 415 (httpd drops the connection).
+//
+// FIFO (mi_fifo): ":<reply>:<request>" written into the pipe; requests may
+// span lines and writes, several may come in one write. The reply name must
+// not contain '.', '/' or '\'. The reply fifo is opened (without blocking
+// on a client that is not reading; four retries 80 ms apart) even for a
+// notification, so that the client sees the end of file; it must be a plain
+// fifo (no symlink, no hard link). Unlike mi_fifo, a request that is not
+// valid JSON is answered with a parse error instead of being dropped.
 package mi

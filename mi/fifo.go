@@ -76,6 +76,12 @@ func (s *FIFOServer) Start(ctx context.Context) error {
 		_ = os.Remove(s.path)
 		return fmt.Errorf("mi fifo: chmod %s: %w", s.path, err)
 	}
+	if s.o.uid != -1 || s.o.gid != -1 {
+		if err := os.Chown(s.path, s.o.uid, s.o.gid); err != nil {
+			_ = os.Remove(s.path)
+			return fmt.Errorf("mi fifo: chown %s to %d.%d: %w", s.path, s.o.uid, s.o.gid, err)
+		}
+	}
 	// Read-write, so that opening does not wait for a writer and the last
 	// client closing its end is not an end of file.
 	f, err := os.OpenFile(s.path, os.O_RDWR, 0)

@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// errNoReply: the server closed the reply fifo without answering.
+var errNoReply = errors.New("no reply from the server")
+
 // CallFIFO sends a request through the server's fifo and reads the answer
 // from a reply fifo it creates in replyDir, as opensips-cli does.
 func CallFIFO(ctx context.Context, fifo, replyDir, method string, params any) (json.RawMessage, error) {

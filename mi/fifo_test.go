@@ -174,7 +174,7 @@ func TestFIFOLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := NewFIFOServer(path, 0o640, dir, d)
+	s := NewFIFOServer(path, 0o640, dir, d, WithFIFOOwner(-1, os.Getgid()))
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

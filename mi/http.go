@@ -43,6 +43,7 @@ type options struct {
 	pretty       bool
 	connTimeout  time.Duration
 	replyTimeout time.Duration
+	uid, gid     int // fifo owner; -1 keeps the process's
 }
 
 func buildOptions(opts []Option) options {
@@ -50,6 +51,8 @@ func buildOptions(opts []Option) options {
 		log:          slog.New(slog.DiscardHandler),
 		connTimeout:  30 * time.Second,
 		replyTimeout: 10 * time.Second,
+		uid:          -1,
+		gid:          -1,
 	}
 	for _, f := range opts {
 		f(&o)
@@ -72,6 +75,10 @@ func WithPretty(on bool) Option { return func(o *options) { o.pretty = on } }
 // WithConnTimeout bounds reading an HTTP request and writing its answer
 // (httpd's conn_timeout, 30 s by default).
 func WithConnTimeout(d time.Duration) Option { return func(o *options) { o.connTimeout = d } }
+
+// WithFIFOOwner sets the owner and group of the fifo (fifo_user,
+// fifo_group); -1 keeps the process's.
+func WithFIFOOwner(uid, gid int) Option { return func(o *options) { o.uid, o.gid = uid, gid } }
 
 // WithReplyTimeout bounds writing a FIFO reply to a slow client (10 s by
 // default).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"gosips/api"
 	"gosips/lang/ast"
@@ -92,6 +93,7 @@ type Program struct {
 	maxLoops int
 	// asserts is enable_asserts.
 	asserts bool
+	started time.Time
 }
 
 // Route returns a compiled route, or nil.
@@ -493,3 +495,12 @@ func (s *assertStmt) exec(t *Thread) ctl {
 	}
 	return ctlNext
 }
+
+// RetCode gives pv the last return code ($rc).
+func (t *Thread) RetCode() int { return int(t.Ctx.RetCode) }
+
+// PVTable gives pv the script's variable table for run-time parsing.
+func (t *Thread) PVTable() *pv.Table { return t.prog.script.pvTable }
+
+// StartTime gives pv the start-up time ($TS).
+func (t *Thread) StartTime() time.Time { return t.prog.started }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"time"
 
 	"gosips/api"
 	"gosips/lang/ast"
@@ -43,7 +44,7 @@ func (s *Script) Build(log *slog.Logger) (*Program, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Program{script: s, routes: map[ast.RouteKind]map[string]*Route{}, log: log, maxLoops: 10000}
+	p := &Program{script: s, routes: map[ast.RouteKind]map[string]*Route{}, log: log, maxLoops: 10000, started: time.Now()}
 	if v, ok := s.Globals["max_while_loops"]; ok && v.IsInt() && v.I > 0 {
 		p.maxLoops = int(v.I)
 	}

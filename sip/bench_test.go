@@ -23,6 +23,7 @@ func BenchmarkSIPParse(b *testing.B) {
 		b.Run(f.name+"/gosips", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
+			cpu := startCPU()
 			for b.Loop() {
 				buf := make([]byte, len(raw))
 				copy(buf, raw)
@@ -30,6 +31,7 @@ func BenchmarkSIPParse(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		})
 		b.Run(f.name+"/gosips+access", func(b *testing.B) {
 			// Parse plus the typed lookups a script does for most requests.
@@ -53,6 +55,7 @@ func BenchmarkSIPParse(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
 			p := sipgo.NewParser()
+			cpu := startCPU()
 			for b.Loop() {
 				buf := make([]byte, len(raw))
 				copy(buf, raw)
@@ -60,6 +63,7 @@ func BenchmarkSIPParse(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		})
 	}
 }
@@ -102,6 +106,8 @@ func BenchmarkSerialize(b *testing.B) {
 		// Record-Route, our Via.
 		b.ReportAllocs()
 		via := FormatVia("UDP", "10.0.0.1", 5060, "z9hG4bKabcdef0123456789", true)
+		cpu := startCPU()
+		defer cpu.report(b)
 		for b.Loop() {
 			m, _ := Parse(raw)
 			m.SetRURI("sip:bob@192.0.2.44:5060")
@@ -148,6 +154,7 @@ func BenchmarkOptionsServerPath(b *testing.B) {
 	out := make([]byte, 0, 2048)
 	spec := &ReplySpec{Code: 200, ToTag: "abc123", Server: "gosips"}
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		buf := make([]byte, len(raw))
 		copy(buf, raw)
@@ -161,6 +168,7 @@ func BenchmarkOptionsServerPath(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // BenchmarkUDPRoundTrip sends OPTIONS over loopback and waits for the 200:
@@ -184,6 +192,7 @@ func BenchmarkUDPRoundTrip(b *testing.B) {
 	req := []byte(request("OPTIONS", "UDP 127.0.0.1;rport", "bench-1"))
 	buf := make([]byte, 4096)
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		if _, err := c.WriteToUDP(req, dst); err != nil {
 			b.Fatal(err)
@@ -193,4 +202,6 @@ func BenchmarkUDPRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// Client and server share the process: this is the CPU of both.
+	cpu.report(b)
 }

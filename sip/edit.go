@@ -263,8 +263,6 @@ func (m *Msg) ApplyChanges() {
 		return
 	}
 	b := m.AppendBytes(nil)
-	rcv, rv := m.rcv, m.rcvVal
-	*m = Msg{raw: b, s: bytesToString(b), stale: true, rcvVal: rv}
-	// rcv may point at m.rcvVal, which keeps its address and contents.
-	m.rcv = rcv
+	*m = Msg{raw: b, s: bytesToString(b), stale: true,
+		rcv: m.rcv, rcvVal: m.rcvVal, noViaOK: m.noViaOK, dstURI: m.dstURI, forced: m.forced}
 }

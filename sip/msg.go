@@ -48,6 +48,15 @@ func (m *Msg) value(i int) string { h := &m.hdrs[i]; return m.s[h.vstart:h.vend]
 // find returns the index of the first header line of type t (or named name
 // for HdrOther), or -1.
 func (m *Msg) find(t Hdr, name string) int {
+	if t != HdrOther {
+		switch f := m.first[t]; f {
+		case 0:
+			return -1
+		case 255:
+		default:
+			return int(f) - 1
+		}
+	}
 	for i := range m.hdrs {
 		if h := &m.hdrs[i]; h.typ == t && (t != HdrOther || eqFoldASCII(m.s[h.start:h.nameEnd], name)) {
 			return i
@@ -88,6 +97,9 @@ type Msg struct {
 
 	hdrs   []hdr
 	hdrArr [24]hdr
+	// first[t] is 1 + the index of the first line of known type t (0 when
+	// absent; 255 when the index does not fit and a scan is needed).
+	first [hdrCount]uint8
 
 	// Pending changes.
 	newURI   string
@@ -98,6 +110,9 @@ type Msg struct {
 	bodySet  bool
 	newBody  string
 	stale    bool // text replaced by ApplyChanges, index not rebuilt yet
+	noViaOK  bool // a local request whose Via is added when it is sent
+	dstURI   string
+	forced   *Socket
 	parseErr error
 
 	cache  msgCache

@@ -75,6 +75,7 @@ func (m *Msg) parse(b []byte, datagram bool) error {
 	m.raw = b
 	m.s = bytesToString(b)
 	m.hdrs = m.hdrArr[:0]
+	m.first = [hdrCount]uint8{}
 	m.cache = msgCache{}
 	m.parseErr = nil
 	if len(b) > MaxMessageSize {
@@ -133,14 +134,14 @@ func (m *Msg) parse(b []byte, datagram bool) error {
 	} else if !datagram && pos < len(s) {
 		return &ParseError{m.hdrEnd, fmt.Errorf("%w: no content-length on a stream", ErrMissingHdr)}
 	}
-	return m.checkMandatory()
+	return m.checkMandatory(m.find(HdrVia, "") < 0 && m.noViaOK)
 }
 
 // checkMandatory verifies the headers every message needs (RFC 3261 §8.1.1)
 // and that CSeq is well formed.
-func (m *Msg) checkMandatory() error {
+func (m *Msg) checkMandatory(skipVia bool) error {
 	for _, t := range [...]Hdr{HdrVia, HdrFrom, HdrTo, HdrCallID, HdrCSeq} {
-		if m.find(t, "") < 0 {
+		if m.find(t, "") < 0 && !(t == HdrVia && skipVia) {
 			return &ParseError{m.hdrEnd, fmt.Errorf("%w: %s", ErrMissingHdr, t)}
 		}
 	}
@@ -149,7 +150,7 @@ func (m *Msg) checkMandatory() error {
 	if err != nil {
 		return &ParseError{at, err}
 	}
-	if m.isReq && meth != m.method && m.methodID != MethodAck && m.methodID != MethodCancel {
+	if m.isReq && meth != m.method {
 		return &ParseError{at, ErrCSeqMethod}
 	}
 	return nil
@@ -252,13 +253,17 @@ func (m *Msg) parseHeader(s string, pos int) (int, error) {
 		break
 	}
 	vs, ve := trimSpan(s, j, end)
+	t := LookupHdr(s[pos:nameEnd])
+	if t != HdrOther && m.first[t] == 0 {
+		m.first[t] = uint8(min(len(m.hdrs)+1, 255))
+	}
 	m.hdrs = append(m.hdrs, hdr{
 		start:   int32(pos),
 		end:     int32(next),
 		nameEnd: int32(nameEnd),
 		vstart:  int32(vs),
 		vend:    int32(ve),
-		typ:     LookupHdr(s[pos:nameEnd]),
+		typ:     t,
 	})
 	return next, nil
 }

@@ -72,3 +72,24 @@ func TestResolve(t *testing.T) {
 		t.Error("resolving .invalid succeeded")
 	}
 }
+
+func TestMsgNextHop(t *testing.T) {
+	m := mustParse(t, crlf(editBase))
+	if tg, err := m.NextHop(); err != nil || tg != (Target{ProtoUDP, "example.com", 0}) {
+		t.Errorf("NextHop = %+v %v", tg, err)
+	}
+	m.SetRURI("sip:bob@10.0.0.5:5070")
+	if tg, _ := m.NextHop(); tg != (Target{ProtoUDP, "10.0.0.5", 5070}) {
+		t.Errorf("NextHop after SetRURI = %+v", tg)
+	}
+	m.SetDstURI("sip:10.0.0.6;transport=tcp")
+	c := m.Clone()
+	if tg, _ := c.NextHop(); tg != (Target{ProtoTCP, "10.0.0.6", 0}) || c.DstURI() != "sip:10.0.0.6;transport=tcp" {
+		t.Errorf("NextHop with $du = %+v", tg)
+	}
+	m.SetForcedSocket(&Socket{Proto: ProtoUDP, IP: "10.0.0.1", Port: 5060})
+	m.ApplyChanges()
+	if m.ForcedSocket() == nil || m.DstURI() == "" || m.RURI() != "sip:bob@10.0.0.5:5070" {
+		t.Errorf("state lost by ApplyChanges: %v %q %q", m.ForcedSocket(), m.DstURI(), m.RURI())
+	}
+}

@@ -209,6 +209,34 @@ func (t *Transport) IsLocal(host string, port int) bool {
 	return false
 }
 
+// PickSocket returns the socket Send would use for d, so that the caller
+// can put its address in Via and Record-Route before sending.
+func (t *Transport) PickSocket(d Dest) (*Socket, error) {
+	if d.Proto == ProtoNone {
+		d.Proto = ProtoUDP
+	}
+	if d.Proto.Reliable() && d.Socket == nil {
+		t.mu.RLock()
+		c := t.connByID[d.ConnID]
+		if c == nil {
+			c = t.conns[netip.AddrPortFrom(d.Addr.Addr().Unmap(), d.Addr.Port())]
+		}
+		t.mu.RUnlock()
+		if c != nil {
+			return &c.l.sock, nil
+		}
+	}
+	l, err := t.pick(d)
+	if err != nil {
+		return nil, err
+	}
+	return &l.sock, nil
+}
+
+// Context is cancelled when the Transport closes; per-message contexts
+// derive from it.
+func (t *Transport) Context() context.Context { return t.ctx }
+
 // pick chooses the listener to send from: the forced socket, else the
 // first one with the protocol and the destination's address family.
 func (t *Transport) pick(d Dest) (*listener, error) {

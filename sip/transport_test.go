@@ -319,3 +319,28 @@ func TestIsLocal(t *testing.T) {
 		}
 	}
 }
+
+func TestPickSocket(t *testing.T) {
+	tr, socks, _ := echoServer(t, ProtoUDP, ProtoTCP)
+	tests := []struct {
+		d    Dest
+		want *Socket
+	}{
+		{Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoUDP]},
+		{Dest{Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoUDP]},
+		{Dest{Proto: ProtoTCP, Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoTCP]},
+		{Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: &Socket{Proto: ProtoUDP, IP: "127.0.0.1", Port: socks[ProtoUDP].Port}}, socks[ProtoUDP]},
+	}
+	for _, tt := range tests {
+		got, err := tr.PickSocket(tt.d)
+		if err != nil || got != tt.want {
+			t.Errorf("PickSocket(%v) = %v %v, want %v", tt.d, got, err, tt.want)
+		}
+	}
+	if _, err := tr.PickSocket(Dest{Proto: ProtoTLS, Addr: netip.MustParseAddrPort("127.0.0.1:9")}); !errors.Is(err, ErrNoSocket) {
+		t.Errorf("PickSocket tls: %v", err)
+	}
+	if tr.Context().Err() != nil {
+		t.Error("context cancelled before Close")
+	}
+}

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,23 +26,113 @@ func runCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
 		},
 		Action: func(c *cli.Context) error {
-			path := c.String("file")
-			f, diags := lang.ParseFile(path, lang.Options{})
-			if !diags.HasErrors() {
-				var cd diag.List
-				var s *runtime.Script
-				s, cd = runtime.Compile(f, runtime.Options{ConfigDir: filepath.Dir(path)})
-				diags = append(diags, cd...)
-				if s != nil {
-					defer s.Close()
-				}
-			}
-			diags.Sort()
-			if diags.HasErrors() {
-				writeText(c.App.ErrWriter, f, capErrors(diags.Errors(), maxErrors))
-				return &exitError{code: 1, msg: fmt.Sprintf("%s: the script does not check; not starting", path)}
-			}
-			return &exitError{code: 1, msg: "the SIP runtime is not implemented yet"}
+			return runServer(c.String("file"), c.StringSlice("listen"), c.App.ErrWriter)
 		},
 	}
+}
+
+// OpenSIPS log levels mapped onto slog levels.
+const (
+	levelAlert  = slog.Level(12)
+	levelCrit   = slog.Level(10)
+	levelNotice = slog.Level(2)
+)
+
+// slogLevel maps an OpenSIPS log_level (-3..4) to the lowest slog level printed.
+func slogLevel(l int64) slog.Level {
+	switch {
+	case l <= -3:
+		return levelAlert
+	case l == -2:
+		return levelCrit
+	case l == -1:
+		return slog.LevelError
+	case l <= 1:
+		return slog.LevelWarn
+	case l == 2:
+		return levelNotice
+	case l == 3:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}
+
+func newLogger(s *runtime.Script, w io.Writer) *slog.Logger {
+	level := int64(2)
+	if v, ok := s.Globals["log_level"]; ok && v.IsInt() {
+		level = v.I
+	}
+	if v, ok := s.Globals["debug_mode"]; ok && v.IsInt() && v.I != 0 {
+		level = 4
+	}
+	if v, ok := s.Globals["stderror_enabled"]; ok && v.IsInt() && v.I == 0 {
+		w = io.Discard
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slogLevel(level), ReplaceAttr: levelNames}))
+}
+
+// levelNames prints OpenSIPS level names.
+func levelNames(groups []string, a slog.Attr) slog.Attr {
+	if a.Key != slog.LevelKey || len(groups) > 0 {
+		return a
+	}
+	switch l := a.Value.Any().(slog.Level); {
+	case l >= levelAlert:
+		a.Value = slog.StringValue("ALERT")
+	case l >= levelCrit:
+		a.Value = slog.StringValue("CRITICAL")
+	case l >= slog.LevelError:
+		a.Value = slog.StringValue("ERROR")
+	case l >= slog.LevelWarn:
+		a.Value = slog.StringValue("WARNING")
+	case l >= levelNotice:
+		a.Value = slog.StringValue("NOTICE")
+	case l >= slog.LevelInfo:
+		a.Value = slog.StringValue("INFO")
+	default:
+		a.Value = slog.StringValue("DBG")
+	}
+	return a
+}
+
+func runServer(path string, listen []string, errw io.Writer) error {
+	f, diags := lang.ParseFile(path, lang.Options{})
+	var s *runtime.Script
+	if !diags.HasErrors() {
+		var cd diag.List
+		s, cd = runtime.Compile(f, runtime.Options{ConfigDir: filepath.Dir(path), Log: slog.New(slog.NewTextHandler(errw, nil))})
+		diags = append(diags, cd...)
+	}
+	diags.Sort()
+	if diags.HasErrors() {
+		if s != nil {
+			s.Close()
+		}
+		writeText(errw, f, capErrors(diags.Errors(), maxErrors))
+		return &exitError{code: 1, msg: fmt.Sprintf("%s: the script does not check; not starting", path)}
+	}
+	log := newLogger(s, errw)
+	for _, d := range diags {
+		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
+	}
+	p, err := s.Build(log)
+	if err != nil {
+		s.Close()
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := eng.Start(ctx); err != nil {
+		s.Close()
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	log.Log(ctx, levelNotice, "gosips started", "version", version, "config", path)
+	<-ctx.Done()
+	log.Log(context.Background(), levelNotice, "shutting down")
+	if err := eng.Shutdown(); err != nil {
+		log.Error("shutdown", "err", err)
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	return nil
 }

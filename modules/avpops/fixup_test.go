@@ -31,6 +31,8 @@ func TestFixups(t *testing.T) {
 		{fn: "avp_db_load", str: "$fu/usrname", wantErr: `did you mean "username"?`},
 		{fn: "avp_db_load", arg: 1, str: "$avp(s:callfwd)", want: AVPSpec{"callfwd", ""}, legacy: true},
 		{fn: "avp_db_load", arg: 1, str: "/$myscheme", want: AVPSpec{"", "$myscheme"}},
+		{fn: "avp_db_load", arg: 1, str: "*", want: AVPSpec{"*", ""}},
+		{fn: "avp_db_load", arg: 1, str: "*/prefs", want: AVPSpec{"*", "prefs"}},
 		{fn: "avp_db_load", arg: 1, str: "s:callfwd/usr_preferences", want: AVPSpec{"callfwd", "usr_preferences"}, legacy: true},
 		{fn: "avp_db_query", arg: 1, str: "$avp(s:a);$avp(b)", want: []AVPSpec{{"a", ""}, {"b", ""}}, legacy: true},
 		{fn: "avp_db_query", arg: 2, num: 1, wantErr: "no db_url with id 1"},

@@ -145,11 +145,17 @@ func sourceFixup(fc *api.FixupCtx, a *api.FixArg) error {
 	return nil
 }
 
-// dbNameFixup checks avp_db_*'s name: "$avp(x)[/table]" or "/$scheme".
+// dbNameFixup checks avp_db_*'s name: "$avp(x)[/table]", "*[/table]" or
+// "/$scheme".
 func dbNameFixup(fc *api.FixupCtx, a *api.FixArg) error {
 	s := strings.TrimSpace(a.Str)
 	if strings.HasPrefix(s, "/") {
 		a.Fixed = AVPSpec{Flags: s[1:]}
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(s, "*"); ok && (rest == "" || rest[0] == '/') {
+		// Every attribute of the source.
+		a.Fixed = AVPSpec{Name: "*", Flags: strings.TrimPrefix(rest, "/")}
 		return nil
 	}
 	return avpFlagsFixup(fc, a)

@@ -52,7 +52,10 @@ func TestFixups(t *testing.T) {
 		{fn: "t_relay", str: "no-dns-failover,allow-no-cancel", want: RelayOpts{Flags: RelayNoDNSFailover | RelayAllowNoCancel}},
 		{fn: "t_relay", str: "0x02", want: RelayOpts{Flags: RelayNoAuto477}, legacy: `"no-auto-477"`},
 		{fn: "t_relay", str: "12", want: RelayOpts{Flags: RelayNoDNSFailover | RelayPassReasonHdr}, legacy: `"no-dns-failover,pass-reason-hdr"`},
-		{fn: "t_relay", str: "0x01", wantErr: "unknown relay flag bits 0x1"},
+		{fn: "t_relay", str: "0x05", want: RelayOpts{Flags: RelayNoDNSFailover}, legacy: `auto_100trying`},
+		{fn: "t_relay", str: "0x20", wantErr: "unknown relay flag bits 0x20"},
+		{fn: "t_replicate", arg: 1, str: "5060", want: RelayOpts{Proxy: &core.Dest{Port: 5060}}, legacy: "port 5060 as second argument"},
+		{fn: "t_replicate", arg: 1, str: "0x02", want: RelayOpts{Flags: RelayNoAuto477}, legacy: "numeric relay flags"},
 		{fn: "t_relay", str: "no-auto477", wantErr: `unknown flag "no-auto477" (did you mean "no-auto-477"?)`},
 		{fn: "t_relay", str: "udp:opensips.org:5060", want: RelayOpts{Proxy: &udp}, legacy: `t_relay(, "udp:opensips.org:5060")`},
 		{fn: "t_relay", arg: 1, str: "udp:opensips.org:5060", want: RelayOpts{Proxy: &udp}},
@@ -163,6 +166,41 @@ func TestParams(t *testing.T) {
 				t.Fatalf("not applied: %+v", m)
 			}
 		})
+	}
+}
+
+func TestTwInfo(t *testing.T) {
+	m := New()
+	for _, p := range m.Params() {
+		if p.Name == "tw_append" {
+			if err := p.Set(api.ParamValue{Str: "ua: ua=$hdr(User-Agent)"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		info    string
+		want    TwInfo
+		wantErr string
+	}{
+		{info: "store", want: TwInfo{Action: "store"}},
+		{info: "store/ua", want: TwInfo{Action: "store", Append: "ua"}},
+		{info: "store/uas", wantErr: `unknown tw_append name "uas" (did you mean "ua"?)`},
+		{info: "/ua", wantErr: "empty action name"},
+		{info: "store/", wantErr: "empty tw_append name"},
+	}
+	for _, tc := range tests {
+		a := &api.FixArg{Const: true, Str: tc.info}
+		err := arg(t, m, "t_write_unix", 0).Fixup(&api.FixupCtx{}, a)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: error = %v, want %q", tc.info, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || a.Fixed != tc.want {
+			t.Errorf("%q: %v, Fixed = %+v", tc.info, err, a.Fixed)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"gosips/api"
-	"gosips/lang/diag"
 	"gosips/modules/core"
 )
 
@@ -29,7 +28,8 @@ func (f RelayFlags) String() string { return core.FormatNamedFlags(uint32(f)>>1,
 // RelayOpts is the fixed form of both t_relay() arguments (and of
 // t_replicate()'s flags). Old configs put the outbound proxy first
 // (t_relay("udp:h:p")) or the flags second, so either slot may carry
-// either part; the call merges both.
+// either part; the call merges both. For OpenSER's t_replicate(host,
+// port) the flags slot carries a Proxy with only the port set.
 type RelayOpts struct {
 	Flags RelayFlags
 	Proxy *core.Dest
@@ -41,13 +41,20 @@ func parseRelayFlags(s string) (RelayFlags, error) {
 	return RelayFlags(bits << 1), err
 }
 
-// legacyRelayMask maps a 3.0-3.3 integer bitmask, reporting it.
+// noTrying is the 1.x relay flag 0x01 (no automatic 100 Trying), which 3.x
+// only has as modparam("tm", "auto_100trying", 0).
+const noTrying = 0x01
+
+// legacyRelayMask maps a 1.x-3.3 integer bitmask, reporting it.
 func legacyRelayMask(fc *api.FixupCtx, n int64, written string) (RelayFlags, error) {
-	known := int64(RelayNoAuto477 | RelayNoDNSFailover | RelayPassReasonHdr | RelayAllowNoCancel)
-	if n&^known != 0 {
+	known := int64(RelayNoAuto477 | RelayNoDNSFailover | RelayPassReasonHdr | RelayAllowNoCancel | noTrying)
+	if n < 0 || n&^known != 0 {
 		return 0, fmt.Errorf("unknown relay flag bits 0x%x in %q (known: 0x02 no-auto-477, 0x04 no-dns-failover, 0x08 pass-reason-hdr, 0x10 allow-no-cancel)", n&^known, written)
 	}
-	f := RelayFlags(n)
+	if n&noTrying != 0 {
+		legacy(fc, fmt.Sprintf("relay flag 0x01 (no 100 Trying) in %q is not per call any more", written), `modparam("tm", "auto_100trying", 0)`)
+	}
+	f := RelayFlags(n &^ noTrying)
 	legacy(fc, fmt.Sprintf("numeric relay flags %q", written), fmt.Sprintf("%q", f.String()))
 	return f, nil
 }
@@ -68,6 +75,12 @@ func relayFixup(fc *api.FixupCtx, a *api.FixArg, proxyOK bool) error {
 	f, err := parseRelayFlags(s)
 	if err == nil {
 		a.Fixed = RelayOpts{Flags: f}
+		return nil
+	}
+	if n, ok := core.ParseLegacyInt(s); ok && !proxyOK && n > 0x1f && n <= 65535 && !strings.HasPrefix(s, "0x") {
+		// OpenSER's t_replicate(host, port).
+		legacy(fc, fmt.Sprintf("port %s as second argument", s), `t_replicate("sip:host:port")`)
+		a.Fixed = RelayOpts{Proxy: &core.Dest{Port: int(n)}}
 		return nil
 	}
 	if n, ok := core.ParseLegacyInt(s); ok {
@@ -228,28 +241,40 @@ func injectFlagsFixup(fc *api.FixupCtx, a *api.FixArg) error {
 	return nil
 }
 
-// twInfoFixup checks t_write_req/t_write_unix's info names a tw_append
-// definition when it has the "name" form.
+// TwInfo is the fixed form of t_write_req/t_write_unix's info
+// argument "action[/append_name]".
+type TwInfo struct {
+	Action string
+	Append string // a tw_append name, or ""
+}
+
+// twInfoFixup parses "action[/append_name]"; the append name must be
+// defined by a tw_append parameter.
 func (t *TM) twInfoFixup(fc *api.FixupCtx, a *api.FixArg) error {
-	name := strings.TrimSpace(a.Str)
-	if name == "" {
-		return fmt.Errorf("empty info")
+	action, app, hasApp := strings.Cut(a.Str, "/")
+	if action == "" {
+		return fmt.Errorf("empty action name in %q", a.Str)
 	}
-	var names []string
-	for _, def := range t.TwAppend {
-		n, _, _ := cutTwAppend(def)
-		if n == name {
-			a.Fixed = name
-			return nil
+	info := TwInfo{Action: action}
+	if hasApp {
+		if app == "" {
+			return fmt.Errorf("empty tw_append name in %q", a.Str)
 		}
-		names = append(names, n)
-	}
-	if len(names) > 0 {
-		if h := diag.DidYouMean(name, names); h != "" {
-			warn(fc, fmt.Sprintf("%q is not a tw_append name", name), h)
+		var names []string
+		for _, def := range t.TwAppend {
+			n, _, _ := cutTwAppend(def)
+			names = append(names, n)
 		}
+		found := false
+		for _, n := range names {
+			found = found || n == app
+		}
+		if !found {
+			return unknown("tw_append name", app, names)
+		}
+		info.Append = app
 	}
-	a.Fixed = name
+	a.Fixed = info
 	return nil
 }
 

@@ -1,0 +1,135 @@
+package schema
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The db_text headers of OpenSIPS 3.6 (scripts/dbtext/opensips/*), which
+// gosips must read and write unchanged.
+var upstreamHeaders = map[string]string{
+	"version":    "table_name(string) table_version(int)",
+	"location":   "contact_id(long,auto) username(string) domain(string,null) contact(string) received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) flags(int) cflags(string,null) user_agent(string) socket(string,null) methods(int,null) sip_instance(string,null) kv_store(string,null) attr(string,null)",
+	"subscriber": "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1_sha256(string) ha1_sha512t256(string)",
+	"silo":       "id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) exp_time(int) snd_time(int) ctype(string,null) body(blob,null)",
+	"dispatcher": "id(int,auto) setid(int) destination(string) socket(string,null) state(int) probe_mode(int) weight(string) priority(int) attrs(string,null) description(string,null)",
+	"registrant": "id(int,auto) registrar(string) proxy(string,null) aor(string) third_party_registrant(string,null) username(string,null) password(string,null) binding_URI(string) binding_params(string,null) expiry(int,null) forced_socket(string,null) cluster_shtag(string,null) state(int)",
+}
+
+func TestTextHeadersMatchUpstream(t *testing.T) {
+	if len(Names()) != len(upstreamHeaders) {
+		t.Errorf("tables %v, want %d", Names(), len(upstreamHeaders))
+	}
+	for name, want := range upstreamHeaders {
+		tb, ok := Lookup(name)
+		if !ok {
+			t.Errorf("table %s missing", name)
+			continue
+		}
+		if got := tb.TextHeader(); got != want {
+			t.Errorf("%s header:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+func TestVersions(t *testing.T) {
+	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3}
+	for name, v := range want {
+		if tb, _ := Lookup(name); tb == nil || tb.Version != v {
+			t.Errorf("%s version = %+v, want %d", name, tb, v)
+		}
+	}
+}
+
+func TestSQLiteDDL(t *testing.T) {
+	tests := []struct {
+		table string
+		want  []string // substrings of the statements, in order
+	}{
+		{"version", []string{"CREATE TABLE version (", "table_name CHAR(32) NOT NULL,", "table_version INTEGER DEFAULT 0 NOT NULL",
+			"CONSTRAINT version_t_name_idx UNIQUE (table_name)"}},
+		{"location", []string{"contact_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "domain CHAR(64) DEFAULT NULL,",
+			"contact TEXT NOT NULL,", "q FLOAT(10,2) DEFAULT 1.0 NOT NULL", "callid CHAR(255) DEFAULT 'Default-Call-ID' NOT NULL",
+			"last_modified DATETIME DEFAULT '1900-01-01 00:00:01' NOT NULL", "kv_store TEXT(512) DEFAULT NULL"}},
+		{"subscriber", []string{"password CHAR(25) DEFAULT '' NOT NULL", "CONSTRAINT subscriber_account_idx UNIQUE (username, domain)",
+			"CREATE INDEX subscriber_username_idx ON subscriber (username)"}},
+		{"silo", []string{"body BLOB DEFAULT NULL", "CREATE INDEX silo_account_idx ON silo (username, domain)"}},
+		{"dispatcher", []string{"weight CHAR(64) DEFAULT 1 NOT NULL"}},
+		{"registrant", []string{"binding_URI CHAR(255) DEFAULT '' NOT NULL", "expiry INTEGER DEFAULT NULL",
+			"CONSTRAINT registrant_registrant_idx UNIQUE (aor, binding_URI, registrar)"}},
+	}
+	for _, tc := range tests {
+		tb, _ := Lookup(tc.table)
+		ddl := strings.Join(tb.SQLiteDDL(), ";\n")
+		pos := 0
+		for _, w := range tc.want {
+			i := strings.Index(ddl[pos:], w)
+			if i < 0 {
+				t.Errorf("%s DDL lacks %q (in order):\n%s", tc.table, w, ddl)
+				break
+			}
+			pos += i + len(w)
+		}
+	}
+}
+
+func TestDefinitionsWellFormed(t *testing.T) {
+	ident := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	for _, tb := range tables {
+		if !ident.MatchString(tb.Name) {
+			t.Errorf("table name %q", tb.Name)
+		}
+		seen := map[string]bool{}
+		autos := 0
+		for _, c := range tb.Columns {
+			if !ident.MatchString(c.Name) || seen[c.Name] {
+				t.Errorf("%s: bad or duplicate column %q", tb.Name, c.Name)
+			}
+			seen[c.Name] = true
+			if c.Auto {
+				autos++
+			}
+			if c.Null && c.Default != "NULL" {
+				t.Errorf("%s.%s: nullable column without DEFAULT NULL", tb.Name, c.Name)
+			}
+		}
+		if autos > 1 {
+			t.Errorf("%s: %d auto columns", tb.Name, autos)
+		}
+		for _, ix := range tb.Indexes {
+			for _, c := range ix.Cols {
+				if !seen[c] {
+					t.Errorf("%s: index %s on unknown column %s", tb.Name, ix.Name, c)
+				}
+			}
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string
+		err  bool
+	}{
+		{nil, "version,location,subscriber,silo,dispatcher,registrant", false},
+		{[]string{"silo", " location"}, "version,location,silo", false},
+		{[]string{"version"}, "version", false},
+		{[]string{"locaton"}, "", true},
+	}
+	for _, tc := range tests {
+		got, err := Resolve(tc.in...)
+		if (err != nil) != tc.err {
+			t.Errorf("Resolve(%v) error = %v", tc.in, err)
+			continue
+		}
+		var names []string
+		for _, tb := range got {
+			names = append(names, tb.Name)
+		}
+		if strings.Join(names, ",") != tc.want {
+			t.Errorf("Resolve(%v) = %v, want %s", tc.in, names, tc.want)
+		}
+	}
+}
