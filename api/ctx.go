@@ -60,6 +60,13 @@ type Ctx struct {
 	// Err describes the last processing error for error_route ($err.*).
 	Err *ErrInfo
 
+	// ReplyHeaders (header lines, each CRLF-terminated) and ReplyBody are
+	// added by append_to_reply() / append_body_to_reply() to every reply
+	// generated locally for this request; every Replier includes them
+	// (ReplyBody only when the reply has no body of its own).
+	ReplyHeaders string
+	ReplyBody    string
+
 	// RetCode is $rc: the return code of the last executed action.
 	RetCode Ret
 	// Params are the arguments of the current route(name, args...) call.

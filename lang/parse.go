@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -253,10 +254,5 @@ func limitErrors(l diag.List, all bool) diag.List {
 }
 
 func sortLegacy(l []*ast.LegacyUse) {
-	// Insertion sort: the list is nearly sorted (scanner, then lowering order).
-	for i := 1; i < len(l); i++ {
-		for j := i; j > 0 && l[j].At.Before(l[j-1].At); j-- {
-			l[j], l[j-1] = l[j-1], l[j]
-		}
-	}
+	sort.SliceStable(l, func(i, j int) bool { return l[i].At.Before(l[j].At) })
 }

@@ -281,7 +281,8 @@ func (s *scanner) next() {
 		s.lineComment(p)
 	case c == '/' && i+1 < len(src) && src[i+1] == '*':
 		s.blockComment(p)
-	case c == '/' && i+1 < len(src) && src[i+1] == '/' && s.slashCommentOK():
+	case c == '/' && i+1 < len(src) && src[i+1] == '/':
+		// "//" never appears in a valid script, so it is taken as a comment.
 		if s.opts.Lenient {
 			end := s.lineComment(p)
 			s.addLegacy(p, end, "slash-comment", "//", `use "#" for comments`)
@@ -305,10 +306,6 @@ func (s *scanner) next() {
 		s.op(p)
 	}
 }
-
-// slashCommentOK is false inside a PV-free operator context such as "a // b";
-// "//" never appears in valid scripts, so it is always taken as a comment.
-func (s *scanner) slashCommentOK() bool { return true }
 
 func (s *scanner) lineComment(p lexer.Position) lexer.Position {
 	src := s.f.src

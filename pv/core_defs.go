@@ -6,9 +6,9 @@ import (
 )
 
 // CoreDefs lists every PV of the core and of the common modules (with
-// Module set), per the language reference. Message PVs have no Get/Set
-// yet; the runtime and modules replace these entries with implementations
-// through Table.Add or Exporter.
+// Module set), per the language reference. Core PVs come with their
+// getters and setters; module PVs are placeholders that the modules
+// replace with implementations through Table.Add or Exporter.
 func CoreDefs() []Def {
 	var out []Def
 	add := func(d ...Def) { out = append(out, d...) }
@@ -117,7 +117,30 @@ func CoreDefs() []Def {
 		add(mod("dialog", r(n, "dialog "+strings.ToLower(strings.TrimPrefix(n, "DLG_")))))
 	}
 	add(mod("dialog", rw("DLG_timeout", "dialog timeout")), mod("dialog", need(rw("dlg_val", "dialog value"))))
+	bindImpls(out, uriDefs(), hdrDefs(), bodyDefs(), msgDefs(), netDefs(), authDefs(), branchDefs())
 	return out
+}
+
+// bindImpls copies the getters, setters and inner-name parsers of the
+// implementation lists onto the declarations of the same name, which keep
+// their flags and documentation.
+func bindImpls(decls []Def, impls ...[]Def) {
+	byName := make(map[string]*Def, len(decls))
+	for i := range decls {
+		byName[decls[i].Name] = &decls[i]
+	}
+	for _, list := range impls {
+		for _, im := range list {
+			d, ok := byName[im.Name]
+			if !ok {
+				panic("pv: implementation of undeclared variable $" + im.Name)
+			}
+			d.Get, d.Set, d.Replace = im.Get, im.Set, im.Replace
+			if im.ParseInner != nil {
+				d.ParseInner = im.ParseInner
+			}
+		}
+	}
 }
 
 var socketFields = []string{"ip", "port", "proto", "advertised_ip", "advertised_port", "tag", "anycast", "af"}

@@ -80,7 +80,7 @@ func TestFormatEval(t *testing.T) {
 	if err != nil || out != "u=bob n=<null> d=$ end" {
 		t.Errorf("Eval = %q, %v", out, err)
 	}
-	fm2, _ := ParseFormat("a $ru b")
+	fm2, _ := ParseFormat("a $T_id b")
 	if err := f.table.ResolveFormat(fm2); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ type fakePriv struct {
 	now   time.Time
 	rc    int
 	color bool
+	cache MsgCache
 }
 
 func newFake() *fakePriv {
@@ -31,6 +32,7 @@ func (f *fakePriv) Now() time.Time       { return f.now }
 func (f *fakePriv) StartTime() time.Time { return f.now.Add(-time.Hour) }
 func (f *fakePriv) RetCode() int         { return f.rc }
 func (f *fakePriv) ForceColor() bool     { return f.color }
+func (f *fakePriv) PVCache() *MsgCache   { return &f.cache }
 
 func ctxWith(f *fakePriv) *api.Ctx { return &api.Ctx{Priv: f} }
 

@@ -115,6 +115,7 @@ func (k *checker) buildPVs() {
 		}
 	}
 	k.pvs = pv.NewTable(defs...)
+	k.pvs.SetLoaded(func(m string) bool { return m == "" || k.c.script.Loaded(m) })
 	k.c.script.pvTable = k.pvs
 	// Module PVs of modules that are not loaded, for "loadmodule" hints.
 	for _, name := range k.c.reg.Names() {
@@ -346,14 +347,18 @@ func shift(at diag.Pos, off int) diag.Pos {
 func (k *checker) pvRead(p *ast.PV) *pv.Spec {
 	sp := k.parsePV(p)
 	if sp != nil {
-		k.pvLegacy(p.At, sp)
+		k.pvLegacyOpt(p.At, sp, false)
 	}
 	return sp
 }
 
-func (k *checker) pvLegacy(at diag.Pos, sp *pv.Spec) {
+func (k *checker) pvLegacy(at diag.Pos, sp *pv.Spec) { k.pvLegacyOpt(at, sp, true) }
+
+// pvLegacyOpt warns about legacy PV forms; avpPrefix is false for PV tokens
+// of the script, whose $avp(s:x) form the parser already reported.
+func (k *checker) pvLegacyOpt(at diag.Pos, sp *pv.Spec, avpPrefix bool) {
 	sp.Walk(func(s *pv.Spec) {
-		if s.LegacyAVPPrefix {
+		if s.LegacyAVPPrefix && avpPrefix {
 			name := s.Inner
 			if i := strings.IndexByte(name, ':'); i >= 0 {
 				name = name[i+1:]
@@ -372,7 +377,7 @@ func (k *checker) pvWrite(p *ast.PV, assign bool) *pv.Spec {
 	if sp == nil {
 		return nil
 	}
-	k.pvLegacy(p.At, sp)
+	k.pvLegacyOpt(p.At, sp, false)
 	if sp.Def != nil && !sp.Def.Writable {
 		k.errf(p.At, diag.CodeReadOnlyPV, readOnlyHint(sp.Name), "%s is read-only", p.Raw)
 		return sp
@@ -395,8 +400,39 @@ func readOnlyHint(name string) string {
 	return ""
 }
 
+// routeInCond handles route(name, args...) used as a condition or value.
+func (k *checker) routeInCond(call *ast.Call) {
+	if len(call.Args) == 0 || call.Args[0] == nil {
+		k.errf(call.At, diag.CodeUnknownRoute, "", "route() needs a route name")
+		return
+	}
+	rc := &ast.RouteCall{At: call.At, Args: call.Args[1:]}
+	switch n := call.Args[0].(type) {
+	case *ast.Ident:
+		rc.Name, rc.NameAt = n.Name, n.At
+	case *ast.StrLit:
+		rc.Name, rc.NameAt = n.Value, n.At
+		if strings.Contains(n.Value, "$") {
+			rc.Dynamic = n
+		}
+	case *ast.IntLit:
+		rc.Name, rc.NameAt = n.Raw, n.At
+	case *ast.PV:
+		rc.Dynamic = n
+	default:
+		k.errf(call.At, diag.CodeUnknownRoute, "", "route(): bad route name")
+		return
+	}
+	k.c.script.RouteCalls[call] = rc
+	k.routeCall(rc)
+}
+
 // call checks a function call and returns its definition.
 func (k *checker) call(call *ast.Call, inCond bool) *api.Func {
+	if call.Name == "route" && k.funcs["route"] == nil {
+		k.routeInCond(call)
+		return nil
+	}
 	rf := k.funcs[call.Name]
 	if rf == nil {
 		if mod, ok := k.known[call.Name]; ok {
@@ -573,6 +609,9 @@ func (k *checker) arg(call *ast.Call, i int, spec *api.Arg, e ast.Expr, out *Arg
 		case *ast.Ident:
 			legacy(fmt.Sprintf("string given as a bare word %s", v.Name), fmt.Sprintf("%q", v.Name))
 			fa.Const, fa.Str = true, v.Name
+		case *ast.IPLit:
+			legacy(fmt.Sprintf("string given as a bare address %s", v.Raw), fmt.Sprintf("%q", v.Raw))
+			fa.Const, fa.Str = true, v.Raw
 		default:
 			bad("expected a string or a variable")
 			return

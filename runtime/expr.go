@@ -581,3 +581,28 @@ type pvArg struct{ sp *pv.Spec }
 func (p pvArg) Get(c *api.Ctx) (api.Value, error) { return p.sp.Get(c) }
 func (p pvArg) Set(c *api.Ctx, v api.Value) error { return p.sp.Set(c, v) }
 func (p pvArg) Name() string                      { return p.sp.Raw }
+
+// routeExpr is route(x) used as a condition or a value: the route's
+// return code.
+type routeExpr struct{ r *routeStmt }
+
+func (e routeExpr) eval(t *Thread) (api.Value, error) {
+	rc, _ := e.r.run(t)
+	t.Ctx.RetCode = rc
+	return api.IntValue(int64(rc)), nil
+}
+
+func (e routeExpr) test(t *Thread) (condResult, ctl) {
+	rc, c := e.r.run(t)
+	t.Ctx.RetCode = rc
+	if c == ctlExit {
+		return condFalse, ctlExit
+	}
+	switch {
+	case rc > 0:
+		return condTrue, ctlNext
+	case rc < 0:
+		return condFalse, ctlNext
+	}
+	return condFalse, ctlExit
+}

@@ -67,6 +67,8 @@ type Script struct {
 	BrFlags  *FlagSet
 	// Calls records every resolved function call, by AST node.
 	Calls map[*ast.Call]*CallInfo
+	// RouteCalls records route(x) calls used as conditions or values.
+	RouteCalls map[*ast.Call]*ast.RouteCall
 	// PVs records every resolved pseudo-variable, by AST node.
 	PVs     map[*ast.PV]*pv.Spec
 	pvTable *pv.Table
@@ -115,14 +117,15 @@ func newCompiler(f *ast.File, opts Options) *compiler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Script{
-		File:     f,
-		byName:   map[string]*Module{},
-		Globals:  map[string]api.Value{},
-		Routes:   newRouteTable(),
-		MsgFlags: newFlagSet("message"),
-		BrFlags:  newFlagSet("branch"),
-		Calls:    map[*ast.Call]*CallInfo{},
-		PVs:      map[*ast.PV]*pv.Spec{},
+		File:       f,
+		byName:     map[string]*Module{},
+		Globals:    map[string]api.Value{},
+		Routes:     newRouteTable(),
+		MsgFlags:   newFlagSet("message"),
+		BrFlags:    newFlagSet("branch"),
+		Calls:      map[*ast.Call]*CallInfo{},
+		PVs:        map[*ast.PV]*pv.Spec{},
+		RouteCalls: map[*ast.Call]*ast.RouteCall{},
 	}
 	c := &compiler{opts: opts, reg: reg, file: f, script: s, log: log}
 	c.loadCore()
@@ -489,8 +492,15 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 	}
 }
 
-// checkDeps verifies every loaded module's dependencies.
+// checkDeps verifies every loaded module's dependencies, and that a
+// transport module is loaded for every socket protocol.
 func (c *compiler) checkDeps() {
+	for _, sd := range c.script.Sockets {
+		mod := "proto_" + sd.Proto
+		if _, known := c.reg.Lookup(mod); known && !c.script.Loaded(mod) {
+			c.diags.Add(sd.At, diag.CodeModuleDep, fmt.Sprintf("socket %s:%s needs the %s transport module", sd.Proto, sd.Host, mod), fmt.Sprintf(`add loadmodule "%s.so"`, mod))
+		}
+	}
 	for _, m := range c.script.Modules {
 		for _, d := range m.Info.Deps {
 			if d.Optional {

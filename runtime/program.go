@@ -233,6 +233,11 @@ func (b *builder) expr(e ast.Expr) expr {
 	case *ast.Keyword:
 		return b.keyword(e)
 	case *ast.Call:
+		if rc := b.s.RouteCalls[e]; rc != nil {
+			if st, ok := b.stmt(rc).(*routeStmt); ok {
+				return routeExpr{st}
+			}
+		}
 		if cs := b.call(e); cs != nil {
 			return callExpr{cs}
 		}
@@ -302,6 +307,11 @@ func (b *builder) cond(e ast.Expr) cond {
 		}
 		return b.cond(e.X)
 	case *ast.Call:
+		if rc := b.s.RouteCalls[e]; rc != nil {
+			if st, ok := b.stmt(rc).(*routeStmt); ok {
+				return routeExpr{st}
+			}
+		}
 		if cs := b.call(e); cs != nil {
 			return callCond{cs}
 		}

@@ -140,8 +140,31 @@ func (m *Msg) SetBody(body, contentType string) {
 }
 
 // SetVia sets the Via header line (with CRLF) that Bytes writes above all
-// other headers; see FormatVia. An empty string removes it.
-func (m *Msg) SetVia(line string) { m.via = line }
+// other headers; see FormatVia. An empty string removes it. On a received
+// request it also schedules AddViaReceived, as forwarding requires.
+func (m *Msg) SetVia(line string) {
+	m.via = line
+	if line != "" && m.isReq {
+		m.AddViaReceived()
+	}
+}
+
+// AddViaReceived adds received=<source ip> to the top Via of a received
+// request when its host differs from the source, and fills an empty rport
+// with the source port (RFC 3261 §18.2.1, RFC 3581 §4), so that replies
+// relayed by Via alone find their way back. Idempotent.
+func (m *Msg) AddViaReceived() {
+	m.ensure()
+	if m.viaFixed || !m.isReq {
+		return
+	}
+	v, err := m.TopVia()
+	if err != nil || !m.viaNeedsReceived(&v) {
+		return
+	}
+	m.viaFixed = true
+	m.addEdit(v.Start, v.End, string(m.appendViaReceived(nil, &v)))
+}
 
 // FormatVia builds our Via header line: proto is "UDP"/"TCP"..., host an
 // IP or name (IPv6 without brackets is bracketed), rport adds an empty

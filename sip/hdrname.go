@@ -188,13 +188,3 @@ func CanonicalName(name string) string {
 	}
 	return name
 }
-
-// multiValue reports whether a header may carry a comma-separated list whose
-// elements are addressed individually (Via, Contact, Route...).
-func (h Hdr) multiValue() bool {
-	switch h {
-	case HdrVia, HdrContact, HdrRoute, HdrRecordRoute, HdrPath:
-		return true
-	}
-	return false
-}

@@ -48,6 +48,16 @@ func LookupMethod(name string) Method {
 	return MethodOther
 }
 
+// exactMethod maps a case-sensitive method name to its bit.
+func exactMethod(name string) Method {
+	for _, e := range methodNames {
+		if e.name == name {
+			return e.m
+		}
+	}
+	return MethodOther
+}
+
 // String returns the method name for a single well-known bit.
 func (m Method) String() string {
 	for _, e := range methodNames {

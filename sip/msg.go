@@ -111,6 +111,7 @@ type Msg struct {
 	newBody  string
 	stale    bool // text replaced by ApplyChanges, index not rebuilt yet
 	noViaOK  bool // a local request whose Via is added when it is sent
+	viaFixed bool // AddViaReceived done
 	dstURI   string
 	forced   *Socket
 	parseErr error

@@ -204,12 +204,9 @@ func (m *Msg) parseFirstLine(s string, start, end int) error {
 	if !isToken(m.method) {
 		return &ParseError{start, fmt.Errorf("%w: bad method", ErrFirstLine)}
 	}
-	m.methodID = LookupMethod(m.method)
-	if m.methodID != MethodOther && m.method != m.methodID.String() {
-		// Methods are case-sensitive (RFC 3261 §7.1): "invite" is an
-		// extension method.
-		m.methodID = MethodOther
-	}
+	// Methods are case-sensitive (RFC 3261 §7.1): "invite" is an
+	// extension method.
+	m.methodID = exactMethod(m.method)
 	m.ruri = rest[:sp2]
 	m.ruriPos = [2]int{start + sp1 + 1, start + sp1 + 1 + sp2}
 	m.version = rest[sp2+1:]
@@ -330,6 +327,9 @@ func lastIndexByte(s string, c byte) int {
 func eqFoldASCII(a, b string) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if a == b {
+		return true
 	}
 	for i := 0; i < len(a); i++ {
 		x, y := a[i], b[i]

@@ -122,20 +122,32 @@ func appendLine(dst []byte, line string) []byte {
 func appendTopVia(dst []byte, req *Msg, h *HeaderField) []byte {
 	s := req.s
 	v, err := req.TopVia()
-	if req.rcv == nil || !req.rcv.Src.IsValid() || err != nil {
+	if err != nil || !req.viaNeedsReceived(&v) {
 		return appendLine(dst, s[h.Start:h.End])
 	}
-	src := req.rcv.Src
+	dst = append(dst, s[h.Start:v.Start]...)
+	dst = req.appendViaReceived(dst, &v)
+	return appendLine(dst, s[v.End:h.End])
+}
+
+// viaNeedsReceived reports whether the top Via v of a received request
+// lacks the received or rport value RFC 3261 §18.2.1 / RFC 3581 add.
+func (m *Msg) viaNeedsReceived(v *Via) bool {
+	if m.rcv == nil || !m.rcv.Src.IsValid() {
+		return false
+	}
+	ip := m.rcv.Src.Addr().Unmap()
+	return (v.Received == "" && !hostIs(v.Host, ip)) || (v.HasRPort && v.RPort == "")
+}
+
+// appendViaReceived appends the Via element v rewritten with received and
+// rport=port from the request's source.
+func (m *Msg) appendViaReceived(dst []byte, v *Via) []byte {
+	src := m.rcv.Src
 	ip := src.Addr().Unmap()
 	needRcvd := v.Received == "" && !hostIs(v.Host, ip)
 	fillRport := v.HasRPort && v.RPort == ""
-	if !needRcvd && !fillRport {
-		return appendLine(dst, s[h.Start:h.End])
-	}
-	// Rewrite the element: copy it, dropping an empty rport, then append
-	// received and rport=port.
-	dst = append(dst, s[h.Start:v.Start]...)
-	elem := s[v.Start:v.End]
+	elem := m.s[v.Start:v.End]
 	if fillRport {
 		dst = appendWithoutParam(dst, elem, "rport")
 	} else {
@@ -149,7 +161,7 @@ func appendTopVia(dst []byte, req *Msg, h *HeaderField) []byte {
 		dst = append(dst, ";rport="...)
 		dst = strconv.AppendUint(dst, uint64(src.Port()), 10)
 	}
-	return appendLine(dst, s[v.End:h.End])
+	return dst
 }
 
 // hostIs reports whether a Via host is literally the address ip.

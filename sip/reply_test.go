@@ -151,3 +151,45 @@ func TestAppendReplyAllocs(t *testing.T) {
 		t.Errorf("AppendReply allocates %v times", n)
 	}
 }
+
+// TestStatelessProxyRoundTrip forwards a request with our Via, answers it
+// downstream and relays the reply back using the Via alone.
+func TestStatelessProxyRoundTrip(t *testing.T) {
+	req := mustParse(t, crlf(`INVITE sip:bob@192.0.2.50 SIP/2.0
+Via: SIP/2.0/UDP client.example.com:5060;branch=z9hG4bKc1;rport
+From: <sip:alice@example.com>;tag=a
+To: <sip:bob@example.com>
+Call-ID: rt-1
+CSeq: 1 INVITE
+Content-Length: 0
+
+`))
+	req.SetRecv(&RecvInfo{Proto: ProtoUDP, Src: netip.MustParseAddrPort("198.51.100.7:40000")})
+	req.SetVia(FormatVia("UDP", "192.0.2.1", 5060, StatelessBranch(req, 0), false))
+	req.SetVia(FormatVia("UDP", "192.0.2.1", 5060, StatelessBranch(req, 0), false)) // idempotent
+	fwd, err := Parse(req.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vias, _ := fwd.Vias()
+	if len(vias) != 2 || vias[0].Host != "192.0.2.1" || vias[1].Received != "198.51.100.7" || vias[1].RPort != "40000" {
+		t.Fatalf("forwarded Vias = %+v\n%s", vias, fwd.String())
+	}
+	// Downstream answers; we receive the reply from the UAS.
+	reply, err := Parse(NewReply(fwd, 486, "", "u1").Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply.SetRecv(&RecvInfo{Proto: ProtoUDP, Src: netip.MustParseAddrPort("192.0.2.50:5060")})
+	if err := reply.RemoveTopVia(); err != nil {
+		t.Fatal(err)
+	}
+	reply.ApplyChanges()
+	d, err := ReplyDest(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Addr.String() != "198.51.100.7:40000" {
+		t.Errorf("relay destination = %s", d)
+	}
+}

@@ -65,6 +65,7 @@ func (t *Transport) register(c *net.TCPConn, l *listener) (*tcpConn, error) {
 	t.connByID[tc.id] = tc
 	t.wg.Add(1)
 	t.mu.Unlock()
+	t.startTCPWorkers()
 	go tc.readLoop()
 	return tc, nil
 }
@@ -121,7 +122,12 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", d, err)
 	}
-	return t.register(nc.(*net.TCPConn), l)
+	tc, err := t.register(nc.(*net.TCPConn), l)
+	if err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 func (tc *tcpConn) readLoop() {
@@ -201,10 +207,31 @@ func (tc *tcpConn) frames(buf []byte) ([]byte, error) {
 		raw := make([]byte, total)
 		copy(raw, rest[:total])
 		start += total
-		tc.dispatch(raw)
+		tc.t.tcpq <- tcpJob{tc, raw}
 	}
 	n := copy(buf, buf[start:])
 	return buf[:n], nil
+}
+
+// tcpJob is one framed message waiting for a worker.
+type tcpJob struct {
+	conn *tcpConn
+	raw  []byte
+}
+
+// startTCPWorkers starts the stream message workers once.
+func (t *Transport) startTCPWorkers() {
+	t.tcpOnce.Do(func() {
+		for range t.cfg.TCPWorkers {
+			t.workers.Add(1)
+			go func() {
+				defer t.workers.Done()
+				for j := range t.tcpq {
+					j.conn.dispatch(j.raw)
+				}
+			}()
+		}
+	})
 }
 
 func (tc *tcpConn) dispatch(raw []byte) {

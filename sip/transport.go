@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,8 +32,16 @@ type Config struct {
 	TCPLifetime time.Duration
 	// TCPConnectTimeout bounds outgoing connects (default 5s).
 	TCPConnectTimeout time.Duration
+	// UDPPoller makes UDP workers read through Go's netpoller instead of
+	// blocking recvfrom calls on their own threads (the Linux default).
+	UDPPoller bool
 	// WriteTimeout bounds a blocked stream write (default 10s).
 	WriteTimeout time.Duration
+	// TCPWorkers is the number of goroutines running OnMessage for
+	// stream messages (default 8). Connection readers only frame and hand
+	// over, so a handler that blocks (waiting for a transaction) does not
+	// stop its connection from delivering the CANCEL or ACK that follows.
+	TCPWorkers int
 }
 
 // Transport owns the listening sockets and the stream connections. It is
@@ -48,7 +57,10 @@ type Transport struct {
 	closed    bool
 
 	nextConnID atomic.Uint64
-	wg         sync.WaitGroup
+	wg         sync.WaitGroup // readers and accept loops
+	tcpq       chan tcpJob    // framed stream messages for the workers
+	tcpOnce    sync.Once
+	workers    sync.WaitGroup
 	ctx        context.Context
 	cancel     context.CancelFunc
 }
@@ -59,6 +71,7 @@ type listener struct {
 	local netip.AddrPort
 	udp   *net.UDPConn
 	tcp   *net.TCPListener
+	dup   *os.File // blocking duplicate of udp used by blocking readers
 }
 
 // ErrClosed is returned by operations on a closed Transport.
@@ -82,6 +95,9 @@ func NewTransport(cfg Config) *Transport {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.TCPWorkers <= 0 {
+		cfg.TCPWorkers = 8
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -91,6 +107,7 @@ func NewTransport(cfg Config) *Transport {
 		log:      cfg.Logger,
 		conns:    make(map[netip.AddrPort]*tcpConn),
 		connByID: make(map[uint64]*tcpConn),
+		tcpq:     make(chan tcpJob, 256),
 		ctx:      ctx,
 		cancel:   cancel,
 	}
@@ -143,6 +160,9 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		n := s.Workers
 		if n <= 0 {
 			n = t.cfg.UDPWorkers
+		}
+		if !t.cfg.UDPPoller && t.startBlockingReaders(l, n) {
+			break
 		}
 		for range n {
 			t.wg.Add(1)
@@ -302,13 +322,18 @@ func (t *Transport) Send(d Dest, b []byte) error {
 // ReplyDest computes where a reply to req goes (RFC 3261 §18.2.2, RFC
 // 3581): on streams, back over the request's connection; on UDP to the
 // source address when the request came with rport, else to the received
-// address (or sent-by host) and the Via port.
+// address (or sent-by host) and the Via port. Given a reply being relayed
+// upstream (its own Via removed), it uses that reply's top Via alone:
+// received, rport, sent-by.
 func ReplyDest(req *Msg) (Dest, error) {
 	v, err := req.TopVia()
 	if err != nil {
 		return Dest{}, err
 	}
 	rcv := req.Recv()
+	if !req.IsRequest() {
+		rcv = nil // where the reply came from is not where it goes
+	}
 	d := Dest{Proto: ParseProto(v.Transport)}
 	if rcv != nil {
 		d.Proto = rcv.Proto
@@ -370,6 +395,7 @@ func (t *Transport) Close() error {
 	var errs []error
 	for _, l := range t.listeners {
 		if l.udp != nil {
+			wakeBlockingReaders(l)
 			errs = append(errs, l.udp.Close())
 		}
 		if l.tcp != nil {
@@ -385,6 +411,14 @@ func (t *Transport) Close() error {
 		c.close()
 	}
 	t.wg.Wait()
+	for _, l := range t.listeners {
+		if l.dup != nil {
+			errs = append(errs, l.dup.Close())
+		}
+	}
+	// Readers are gone: nothing sends on tcpq any more.
+	close(t.tcpq)
+	t.workers.Wait()
 	return errors.Join(errs...)
 }
 

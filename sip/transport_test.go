@@ -153,24 +153,34 @@ func TestTCPLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(c)
-	got := []string{}
-	for len(got) < 2 {
+	// Workers answer concurrently: replies and the pong come in any order.
+	got := map[string]bool{}
+	pongs := 0
+	next := func() *Msg {
+		for {
+			b, err := br.Peek(2)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if string(b) != "\r\n" {
+				break
+			}
+			_, _ = br.Discard(2)
+			pongs++
+		}
 		m := readStream(t, br)
-		got = append(got, m.CallID())
+		got[m.CallID()] = true
+		return m
 	}
-	// Then the pong.
-	pong := make([]byte, 2)
-	if _, err := io.ReadFull(br, pong); err != nil || string(pong) != "\r\n" {
-		t.Fatalf("pong = %q %v", pong, err)
-	}
+	next()
+	next()
 	time.Sleep(20 * time.Millisecond)
 	if _, err := io.WriteString(c, third[20:]); err != nil {
 		t.Fatal(err)
 	}
-	m := readStream(t, br)
-	got = append(got, m.CallID())
-	if strings.Join(got, ",") != "tcp-1,tcp-2,tcp-3" {
-		t.Errorf("replies = %v", got)
+	m := next()
+	if !got["tcp-1"] || !got["tcp-2"] || !got["tcp-3"] || pongs != 1 {
+		t.Errorf("replies = %v, pongs = %d", got, pongs)
 	}
 	if v, _ := m.Header("X-Conn"); v == "0" {
 		t.Error("tcp message without a connection id")
@@ -342,5 +352,82 @@ func TestPickSocket(t *testing.T) {
 	}
 	if tr.Context().Err() != nil {
 		t.Error("context cancelled before Close")
+	}
+}
+
+func TestTCPMalformed(t *testing.T) {
+	_, socks, errs := echoServer(t, ProtoTCP)
+	addr := fmt.Sprintf("127.0.0.1:%d", socks[ProtoTCP].Port)
+	c, err := net.DialTimeout("tcp", addr, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(testTimeout))
+	// A framed message with a CSeq mismatch is answered with 400 on the
+	// same connection.
+	bad := strings.Replace(request("OPTIONS", "TCP 127.0.0.1", "tcp-bad"), "CSeq: 1 OPTIONS", "CSeq: 1 INFO", 1)
+	if _, err := io.WriteString(c, bad); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	if r := readStream(t, br); r.StatusCode() != 400 || r.CallID() != "tcp-bad" {
+		t.Errorf("reply:\n%s", r.String())
+	}
+	if err := <-errs; !errors.Is(err, ErrCSeqMethod) {
+		t.Errorf("OnError got %v", err)
+	}
+	// No Content-Length on a stream cannot be framed: reported, and the
+	// connection is closed.
+	noCL := strings.Replace(request("OPTIONS", "TCP 127.0.0.1", "tcp-nocl"), "Content-Length: 0\r\n", "", 1)
+	if _, err := io.WriteString(c, noCL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, ErrMissingHdr) {
+			t.Errorf("OnError got %v", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("OnError not called")
+	}
+	if _, err := br.ReadByte(); err == nil {
+		t.Error("connection still open")
+	}
+}
+
+// TestTCPBlockingHandler: a handler blocked on an INVITE must not stop the
+// CANCEL behind it on the same connection.
+func TestTCPBlockingHandler(t *testing.T) {
+	cancelled := make(chan struct{})
+	done := make(chan string, 2)
+	tr := NewTransport(Config{TCPWorkers: 2, OnMessage: func(m *Msg, rcv *RecvInfo) {
+		switch m.MethodID() {
+		case MethodInvite:
+			select {
+			case <-cancelled:
+				done <- "invite released"
+			case <-time.After(testTimeout):
+				done <- "invite timed out"
+			}
+		case MethodCancel:
+			close(cancelled)
+			done <- "cancel"
+		}
+	}})
+	defer tr.Close()
+	s, err := tr.Listen(Socket{Proto: ProtoTCP, IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, request("INVITE", "TCP 127.0.0.1", "blk")+request("CANCEL", "TCP 127.0.0.1", "blk"))
+	got := []string{<-done, <-done}
+	if got[0] != "cancel" || got[1] != "invite released" {
+		t.Errorf("events = %v", got)
 	}
 }

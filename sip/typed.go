@@ -1,7 +1,5 @@
 package sip
 
-import "strings"
-
 // CallID returns the Call-ID value.
 func (m *Msg) CallID() string {
 	v, _ := m.HeaderOf(HdrCallID, "")
@@ -20,7 +18,11 @@ func (m *Msg) CSeq() (uint32, string, error) {
 				i++
 			}
 			n, nok := atoiSpan(v[:i])
-			meth := strings.TrimLeft(v[i:], " \t\r\n")
+			j := i
+			for j < len(v) && isLWS(v[j]) {
+				j++
+			}
+			meth := v[j:]
 			if nok && i < len(v) && isLWS(v[i]) && isToken(meth) && uint64(n) <= 1<<31-1 {
 				m.cache.cseqNum, m.cache.cseqMethod, m.cache.cseqErr = uint32(n), meth, nil
 			}

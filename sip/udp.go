@@ -3,6 +3,7 @@ package sip
 import (
 	"errors"
 	"net"
+	"net/netip"
 )
 
 // maxDatagram is the receive buffer per UDP worker.
@@ -20,26 +21,31 @@ func (t *Transport) udpReader(l *listener) {
 			t.log.Warn("udp read", "socket", l.sock.String(), "err", err)
 			continue
 		}
-		if n == 0 || isKeepalive(buf[:n]) {
-			continue
+		t.handleDatagram(l, buf[:n], src)
+	}
+}
+
+// handleDatagram parses one datagram and hands it to the handler. b is the
+// reader's buffer: the message keeps its own copy.
+func (t *Transport) handleDatagram(l *listener, b []byte, src netip.AddrPort) {
+	if len(b) == 0 || isKeepalive(b) {
+		return
+	}
+	m := &Msg{}
+	m.rcvVal = RecvInfo{Proto: ProtoUDP, Src: netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), Local: l.local, Socket: &l.sock, lst: l}
+	m.rcv = &m.rcvVal
+	raw := make([]byte, len(b))
+	copy(raw, b)
+	if err := m.parse(raw, true); err != nil {
+		var partial *Msg
+		if m.isReq || m.status != 0 {
+			partial = m
 		}
-		// The message keeps its own copy: buf is reused for the next read.
-		m := &Msg{}
-		m.rcvVal = RecvInfo{Proto: ProtoUDP, Src: src, Local: l.local, Socket: &l.sock, lst: l}
-		m.rcv = &m.rcvVal
-		raw := make([]byte, n)
-		copy(raw, buf[:n])
-		if err := m.parse(raw, true); err != nil {
-			var partial *Msg
-			if m.isReq || m.status != 0 {
-				partial = m
-			}
-			t.reportError(raw, partial, m.rcv, err)
-			continue
-		}
-		if t.cfg.OnMessage != nil {
-			t.cfg.OnMessage(m, m.rcv)
-		}
+		t.reportError(raw, partial, m.rcv, err)
+		return
+	}
+	if t.cfg.OnMessage != nil {
+		t.cfg.OnMessage(m, m.rcv)
 	}
 }
 

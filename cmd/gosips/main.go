@@ -23,8 +23,8 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
-func main() {
-	app := &cli.App{
+func newApp() *cli.App {
+	return &cli.App{
 		Name:            "gosips",
 		Usage:           "an OpenSIPS-compatible SIP server scripted by opensips.cfg",
 		Version:         version,
@@ -32,13 +32,17 @@ func main() {
 		Commands: []*cli.Command{
 			runCommand(),
 			checkCommand(),
+			dbCommand(),
 			versionCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return &exitError{code: 2, msg: err.Error()}
 		},
 	}
-	if err := app.Run(os.Args); err != nil {
+}
+
+func main() {
+	if err := newApp().Run(os.Args); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
 			if ee.msg != "" {

@@ -331,7 +331,10 @@ func testErrors(t *testing.T, c db.Conn) {
 			_, err := c.Insert(ctx, "location", []string{`user"name`}, []db.Value{db.StringValue("x")})
 			return err
 		},
-		func() error { _, err := c.Delete(ctx, "location", []db.Cond{{Col: "x'", Val: db.IntValue(1)}}); return err },
+		func() error {
+			_, err := c.Delete(ctx, "location", []db.Cond{{Col: "x'", Val: db.IntValue(1)}})
+			return err
+		},
 	}
 	for i, f := range bad {
 		if err := f(); err == nil {

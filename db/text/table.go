@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gosips/db"
+	"gosips/db/schema"
 )
 
 // table is the cached copy of one table file. mu guards everything below
@@ -56,8 +57,32 @@ func (t *table) load() error {
 		t.d = nil
 		return fmt.Errorf("table %s (%s) not loaded: %w", t.name, t.path, err)
 	}
+	restoreAuto(t.name, d)
 	t.set(d, fi)
 	return nil
+}
+
+// restoreAuto marks the id column of a known table as auto when the file
+// lost the flag: OpenSIPS writes ",auto" back for int columns only, so a
+// location file it flushed has "contact_id(long)".
+func restoreAuto(name string, d *data) {
+	def, ok := schema.Lookup(name)
+	if !ok || d.autoCol >= 0 {
+		return
+	}
+	for i, c := range d.cols {
+		sc, ok := def.Column(c.name)
+		if ok && sc.Auto && !c.null && (c.typ == db.Int || c.typ == db.BigInt) {
+			d.cols[i].auto = true
+			d.autoCol = i
+			for _, r := range d.rows {
+				if r[i].I >= d.next {
+					d.next = r[i].I + 1
+				}
+			}
+			return
+		}
+	}
 }
 
 func (t *table) set(d *data, fi os.FileInfo) {

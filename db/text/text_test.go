@@ -287,3 +287,31 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("query after Close succeeded")
 	}
 }
+
+// OpenSIPS writes ",auto" back only for int columns, so location files it
+// flushed say "contact_id(long)"; new contacts still get ids.
+func TestAutoRestoredForKnownTables(t *testing.T) {
+	dir := t.TempDir()
+	hdr := "contact_id(long) username(string) domain(string,null) contact(string) received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) flags(int) cflags(string,null) user_agent(string) socket(string,null) methods(int,null) sip_instance(string,null) kv_store(string,null) attr(string,null)\n"
+	row := "41:alice::sip\\:a@x:::1:1.00:cid:1:0:0::ua:::::\n"
+	if err := os.WriteFile(filepath.Join(dir, "location"), []byte(hdr+row), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "other"), []byte("id(long) v(int)\n1:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Open(ctx, "text://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	id, err := c.Insert(ctx, "location", []string{"username", "contact", "expires", "q", "callid", "cseq", "last_modified", "flags", "user_agent"},
+		[]db.Value{db.StringValue("bob"), db.StringValue("sip:b@y"), db.IntValue(1), db.DoubleValue(1), db.StringValue("c"),
+			db.IntValue(1), db.IntValue(0), db.IntValue(0), db.StringValue("ua")})
+	if err != nil || id != 42 {
+		t.Errorf("insert = %d, %v; want 42", id, err)
+	}
+	if _, err := c.Insert(ctx, "other", []string{"v"}, []db.Value{db.IntValue(2)}); err == nil {
+		t.Error("unknown table without auto column numbered a row")
+	}
+}

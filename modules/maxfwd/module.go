@@ -37,9 +37,9 @@ func (m *MaxFwd) Params() []api.Param {
 func (m *MaxFwd) Funcs() []api.Func {
 	max := api.Arg{Name: "max", Type: api.ArgInt, Fixup: m.maxFixup}
 	return []api.Func{
-		{Name: "mf_process_maxfwd_header", Routes: api.RequestRoute, Args: []api.Arg{max},
+		{Name: "mf_process_maxfwd_header", Routes: api.RequestRoute, Args: []api.Arg{max}, Call: m.process,
 			Returns: "2 header added, 1 decremented, -1 value was 0 (reply 483), -2 error"},
-		{Name: "is_maxfwd_lt", Routes: api.RequestRoute | api.FailureRoute | api.BranchRoute, Args: []api.Arg{max},
+		{Name: "is_maxfwd_lt", Routes: api.RequestRoute | api.FailureRoute | api.BranchRoute, Args: []api.Arg{max}, Call: m.lessThan,
 			Returns: "1 Max-Forwards below max, -1 not, -2 header missing, -3 parse error"},
 	}
 }

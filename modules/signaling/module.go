@@ -17,7 +17,10 @@ func init() {
 }
 
 // Signaling is one instance of the signaling module; it has no parameters.
-type Signaling struct{}
+type Signaling struct {
+	tm, sl api.Replier
+	ready  bool // Init ran: tm and sl are final
+}
 
 // New returns a signaling instance.
 func New() *Signaling { return &Signaling{} }
@@ -32,7 +35,7 @@ func (s *Signaling) Funcs() []api.Func {
 			Args: []api.Arg{
 				{Name: "code", Type: api.ArgInt, Fixup: core.ReplyCodeFixup},
 				{Name: "reason", Type: api.ArgStr},
-			}},
+			}, Call: s.sendReply},
 	}
 }
 

@@ -13,10 +13,13 @@ func init() {
 // SL is one instance of the sl module.
 type SL struct {
 	EnableStats int
+
+	prefix [tagPrefixLen]byte
+	stats  counters
 }
 
 // New returns an sl instance with OpenSIPS defaults.
-func New() *SL { return &SL{EnableStats: 1} }
+func New() *SL { return &SL{EnableStats: 1, prefix: newTagPrefix()} }
 
 // Params lists sl's parameters.
 func (s *SL) Params() []api.Param {
@@ -32,8 +35,8 @@ func (s *SL) Funcs() []api.Func {
 			Args: []api.Arg{
 				{Name: "code", Type: api.ArgInt, Fixup: core.ReplyCodeFixup},
 				{Name: "reason", Type: api.ArgStr},
-			}},
-		{Name: "sl_reply_error", Routes: api.RequestRoute,
+			}, Call: s.sendReply},
+		{Name: "sl_reply_error", Routes: api.RequestRoute, Call: s.replyError,
 			Returns: "1 ok, <0 error; replies with a code derived from the last internal error"},
 	}
 }

@@ -5,6 +5,9 @@ package tm
 
 import (
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
 
 	"gosips/api"
 )
@@ -46,11 +49,18 @@ type TM struct {
 	FrTimerAVP            string // legacy fr_timer_avp
 	FrInvTimerAVP         string // legacy fr_inv_timer_avp
 	minorBranchFlagResolv int    // bit of MinorBranchFlag once Init ran, else -1
+
+	table  *table
+	seq    atomic.Uint64 // transaction counter (ids are seq<<shardBits | shard)
+	salt   uint64        // makes To tags and ids differ between runs
+	log    *slog.Logger
+	closed atomic.Bool
+	stats  counters
 }
 
 // New returns a tm instance with OpenSIPS 3.6 defaults.
 func New() *TM {
-	return &TM{
+	t := &TM{
 		RuriMatching: 1, Via1Matching: 1,
 		FrTimeout: 30, FrInvTimeout: 120, WtTimer: 5, DeleteTimer: 2,
 		T1Timer: 500, T2Timer: 4000, UnixTxTimeout: 2,
@@ -58,7 +68,14 @@ func New() *TM {
 		TimerPartitions: 1, Auto100Trying: 1,
 		ClusterParam: "cid", ClusterAutoCancel: 1,
 		minorBranchFlagResolv: -1,
+		table:                 newTable(),
+		salt:                  rand.Uint64(),
+		log:                   slog.New(slog.DiscardHandler),
 	}
+	// Ids start at a random point so that replies to a previous run's
+	// branches do not match new transactions.
+	t.seq.Store(rand.Uint64() >> (shardBits + 1))
+	return t
 }
 
 // Params lists tm's parameters, with the 1.x timer names mapped.
@@ -114,6 +131,9 @@ func (t *TM) Validate(vc *api.ValidateCtx) error {
 
 // Init resolves the minor branch flag name.
 func (t *TM) Init(ic *api.InitCtx) error {
+	if ic.Log != nil {
+		t.log = ic.Log
+	}
 	if t.MinorBranchFlag == "" || ic.BranchFlag == nil {
 		return nil
 	}
@@ -158,4 +178,8 @@ var (
 	_ api.Module    = (*TM)(nil)
 	_ api.Validator = (*TM)(nil)
 	_ api.Initer    = (*TM)(nil)
+	_ api.Closer    = (*TM)(nil)
+	_ api.Replier   = (*TM)(nil)
+
+	_ api.ReplyReceiver = (*TM)(nil)
 )

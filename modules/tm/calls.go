@@ -1,0 +1,396 @@
+package tm
+
+import (
+	"strconv"
+	"strings"
+
+	"gosips/api"
+	"gosips/modules/core"
+	"gosips/sip"
+)
+
+// calls maps script function names to their implementations.
+func (t *TM) calls() map[string]func(*api.Ctx, []any) api.Ret {
+	relayTo := func(proto string) func(*api.Ctx, []any) api.Ret {
+		return func(c *api.Ctx, args []any) api.Ret {
+			host := strArg(args, 0)
+			if host == "" {
+				return t.relay(c, RelayOpts{})
+			}
+			d := core.Dest{Proto: proto, Host: host}
+			if p, err := strconv.Atoi(strArg(args, 1)); err == nil {
+				d.Port = p
+			}
+			return t.relay(c, RelayOpts{Proxy: &d})
+		}
+	}
+	return map[string]func(*api.Ctx, []any) api.Ret{
+		"t_newtran":            t.fNewtran,
+		"t_relay":              t.fRelay,
+		"t_reply":              t.fReply,
+		"t_reply_with_body":    t.fReply,
+		"t_check_trans":        t.fCheckTrans,
+		"t_lookup_request":     t.fCheckTrans,
+		"t_on_failure":         t.fOnRoute,
+		"t_on_negative":        t.fOnRoute,
+		"t_on_reply":           t.fOnRoute,
+		"t_on_branch":          t.fOnRoute,
+		"t_check_status":       t.fCheckStatus,
+		"t_local_replied":      t.fLocalReplied,
+		"t_was_cancelled":      t.fWasCancelled,
+		"t_flush_flags":        t.fFlushFlags,
+		"t_add_hdrs":           t.fAddHdrs,
+		"t_replicate":          t.fReplicate,
+		"t_cancel_branch":      t.fCancelBranch,
+		"t_cancel_call":        func(c *api.Ctx, _ []any) api.Ret { return t.fCancelBranch(c, []any{CancelAll}) },
+		"t_release":            func(*api.Ctx, []any) api.Ret { return api.RetTrue },
+		"t_retransmit_reply":   t.fRetransmit,
+		"t_relay_to_udp":       relayTo("udp"),
+		"t_relay_to_tcp":       relayTo("tcp"),
+		"t_relay_to_tls":       relayTo("tls"),
+		"t_forward_nonack":     relayTo("udp"),
+		"t_forward_nonack_udp": relayTo("udp"),
+		"t_forward_nonack_tcp": relayTo("tcp"),
+		"t_forward_nonack_tls": relayTo("tls"),
+	}
+}
+
+func strArg(args []any, i int) string {
+	if i < len(args) {
+		if s, ok := args[i].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// relayOpts merges t_relay()'s two slots, fixed or given as variables.
+func relayOpts(args []any) RelayOpts {
+	var o RelayOpts
+	for i := 0; i < 2 && i < len(args); i++ {
+		switch v := args[i].(type) {
+		case RelayOpts:
+			o.Flags |= v.Flags
+			if v.Proxy != nil {
+				o.Proxy = v.Proxy
+			}
+		case string:
+			s := strings.TrimSpace(v)
+			if s == "" {
+				continue
+			}
+			if f, err := parseRelayFlags(s); err == nil {
+				o.Flags |= f
+			} else if n, ok := core.ParseLegacyInt(s); ok {
+				o.Flags |= RelayFlags(n)
+			} else if d, err := core.ParseDest(s); err == nil {
+				o.Proxy = &d
+			}
+		}
+	}
+	return o
+}
+
+func (t *TM) fRelay(c *api.Ctx, args []any) api.Ret { return t.relay(c, relayOpts(args)) }
+
+func (t *TM) fNewtran(c *api.Ctx, _ []any) api.Ret {
+	if c.Msg != nil && c.Msg.MethodID() == sip.MethodAck {
+		if t.matchAck(c.Msg) == ackHopByHop {
+			return api.RetStop
+		}
+		return api.RetTrue
+	}
+	_, _, ok, err := t.attach(c)
+	switch {
+	case err != nil:
+		return api.RetFalse
+	case !ok:
+		return api.RetStop
+	}
+	return api.RetTrue
+}
+
+func (t *TM) fRetransmit(c *api.Ctx, _ []any) api.Ret {
+	tx := txOf(c)
+	if tx == nil && c.Msg != nil {
+		if key, err := sip.ServerTxKey(c.Msg); err == nil {
+			tx = t.table.lookup(key)
+		}
+	}
+	if tx == nil {
+		return api.RetFalse
+	}
+	tx.retransmit()
+	return api.RetTrue
+}
+
+// fReply is t_reply(code, reason) and t_reply_with_body(code, reason, body).
+func (t *TM) fReply(c *api.Ctx, args []any) api.Ret {
+	var code int
+	switch v := args[0].(type) {
+	case core.ReplyCode:
+		code = int(v)
+	case int64:
+		code = int(v)
+	}
+	body := strArg(args, 2)
+	extra := ""
+	if body != "" && !strings.Contains(strings.ToLower(body), "content-type") {
+		// t_reply_with_body without a Content-Type in the body's
+		// headers: most bodies sent this way are SDP.
+		extra = ""
+	}
+	if err := t.reply(c, code, strArg(args, 1), extra, body); err != nil {
+		t.logFor(c).Debug("t_reply failed", "code", code, "err", err)
+		return api.RetFalse
+	}
+	return api.RetTrue
+}
+
+func (t *TM) fCheckTrans(c *api.Ctx, _ []any) api.Ret {
+	m := c.Msg
+	if m == nil || !m.IsRequest() {
+		return api.RetFalse
+	}
+	switch m.MethodID() {
+	case sip.MethodAck:
+		switch t.matchAck(m) {
+		case ackHopByHop:
+			return api.RetTrue
+		case ackEndToEnd:
+			return -2
+		}
+		return api.RetFalse
+	case sip.MethodCancel:
+		if key, err := sip.ServerTxKey(m); err == nil {
+			if tx := t.table.lookup(key); tx != nil && txOf(c) != tx {
+				tx.retransmit()
+				return api.RetStop
+			}
+		}
+		if key, err := sip.CancelTargetKey(m); err == nil && t.table.lookup(key) != nil {
+			return api.RetTrue
+		}
+		return api.RetFalse
+	}
+	if key, err := sip.ServerTxKey(m); err == nil {
+		if tx := t.table.lookup(key); tx != nil && txOf(c) != tx {
+			tx.retransmit()
+			return api.RetStop
+		}
+	}
+	return api.RetFalse
+}
+
+// fOnRoute arms a failure, onreply or branch route. In a branch route
+// t_on_reply arms the branch only.
+func (t *TM) fOnRoute(c *api.Ctx, args []any) api.Ret {
+	var ref RouteRef
+	switch v := args[0].(type) {
+	case RouteRef:
+		ref = v
+	case string:
+		// A variable: the kind comes from the function, which the
+		// runtime does not tell; t_on_* with variables is rare, so
+		// the name alone arms the failure route.
+		ref = RouteRef{Kind: api.FailureRoute, Name: v}
+	}
+	tx := txOf(c)
+	switch ref.Kind {
+	case api.FailureRoute:
+		c.OnFailure = ref.Name
+		if tx != nil {
+			unlock := tx.lockFor(c)
+			tx.onFailure = ref.Name
+			unlock()
+		}
+	case api.OnReplyRoute:
+		c.OnReply = ref.Name
+		if tx != nil && c.RouteType != api.BranchRoute {
+			unlock := tx.lockFor(c)
+			tx.onReply = ref.Name
+			unlock()
+		}
+	case api.BranchRoute:
+		c.OnBranch = ref.Name
+		if tx != nil {
+			unlock := tx.lockFor(c)
+			tx.onBranch = ref.Name
+			unlock()
+		}
+	}
+	return api.RetTrue
+}
+
+// replyCode is the code t_check_status and $T_reply_code look at: the
+// reply being processed (onreply), the winning one (failure), else the
+// last one sent upstream.
+func replyCode(c *api.Ctx) int {
+	if c.RouteType == api.OnReplyRoute && c.Msg != nil && !c.Msg.IsRequest() {
+		return c.Msg.StatusCode()
+	}
+	tx := txOf(c)
+	if tx == nil {
+		return 0
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	if c.RouteType == api.FailureRoute {
+		return tx.winCode
+	}
+	return tx.status
+}
+
+func (t *TM) fCheckStatus(c *api.Ctx, args []any) api.Ret {
+	re, _ := args[0].(*api.Regex)
+	if re == nil {
+		return api.RetFalse
+	}
+	code := replyCode(c)
+	if code == 0 {
+		return api.RetFalse
+	}
+	var b [3]byte
+	s := strconv.AppendInt(b[:0], int64(code), 10)
+	if re.Match(s) {
+		return api.RetTrue
+	}
+	return api.RetFalse
+}
+
+func (t *TM) fLocalReplied(c *api.Ctx, args []any) api.Ret {
+	sel := RepliedAll
+	switch v := args[0].(type) {
+	case LocalReplied:
+		sel = v
+	case string:
+		for i, n := range localRepliedNames {
+			if strings.EqualFold(v, n) {
+				sel = LocalReplied(i)
+			}
+		}
+	}
+	tx := txOf(c)
+	if tx == nil {
+		return api.RetFalse
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	var yes bool
+	switch sel {
+	case RepliedAll:
+		yes = tx.status > 0 && !tx.anyRelayed
+	case RepliedLast:
+		yes = tx.status > 0 && tx.lastLocal
+	case RepliedBranch:
+		yes = tx.winIdx >= 0 && tx.branches[tx.winIdx].local
+	}
+	if yes {
+		return api.RetTrue
+	}
+	return api.RetFalse
+}
+
+func (t *TM) fWasCancelled(c *api.Ctx, _ []any) api.Ret {
+	tx := txOf(c)
+	if tx == nil {
+		return api.RetFalse
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	if tx.cancelled {
+		return api.RetTrue
+	}
+	return api.RetFalse
+}
+
+func (t *TM) fFlushFlags(c *api.Ctx, _ []any) api.Ret {
+	tx := txOf(c)
+	if tx == nil {
+		return api.RetFalse
+	}
+	unlock := tx.lockFor(c)
+	tx.flags = c.Flags
+	unlock()
+	return api.RetTrue
+}
+
+func (t *TM) fAddHdrs(c *api.Ctx, args []any) api.Ret {
+	tx := txOf(c)
+	if tx == nil {
+		var ok bool
+		var err error
+		if tx, _, ok, err = t.attach(c); err != nil || !ok {
+			return api.RetFalse
+		}
+	}
+	h := strArg(args, 0)
+	if h != "" && !strings.HasSuffix(h, "\n") {
+		h += "\r\n"
+	}
+	unlock := tx.lockFor(c)
+	tx.addHdrs = h
+	unlock()
+	return api.RetTrue
+}
+
+// fReplicate is t_replicate(uri[, flags]): the request goes statefully to
+// uri; the replies are not relayed upstream.
+func (t *TM) fReplicate(c *api.Ctx, args []any) api.Ret {
+	uri := strArg(args, 0)
+	if uri == "" {
+		return relayNoDest
+	}
+	tx, _, ok, err := t.attach(c)
+	if err != nil {
+		return relayBadMsg
+	}
+	if !ok {
+		return api.RetStop
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	tx.replicate = true
+	tg := target{uri: uri, q: -1}
+	if rc := t.sendBranch(c, tx, &tg); rc != relayOK {
+		if rc == 0 {
+			return relayNoDest
+		}
+		return rc
+	}
+	t.stats.uac.Add(1)
+	if tx.status < 200 {
+		tx.deleteAt = tx.deleteAt.AddDate(0, 0, 0)
+	}
+	tx.schedule()
+	return relayOK
+}
+
+// fCancelBranch is t_cancel_branch([flags]) in an onreply route.
+func (t *TM) fCancelBranch(c *api.Ctx, args []any) api.Ret {
+	tx := txOf(c)
+	if tx == nil {
+		return api.RetFalse
+	}
+	var which CancelBranch
+	if len(args) > 0 {
+		switch v := args[0].(type) {
+		case CancelBranch:
+			which = v
+		case string:
+			for _, ch := range v {
+				switch ch {
+				case 'a', 'A':
+					which |= CancelAll
+				case 'o', 'O':
+					which |= CancelOthers
+				}
+			}
+		}
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	t.cancelBranches(tx, c.BranchIdx, which)
+	tx.schedule()
+	return api.RetTrue
+}

@@ -1,0 +1,146 @@
+package tm
+
+import "time"
+
+// Each transaction has one timer, armed for its earliest deadline:
+// request retransmissions and final-response timers of its branches,
+// CANCEL retransmissions, the retransmission of a negative final reply
+// until the ACK, and its deletion. onTimer handles whatever is due and
+// re-arms it, so a timer firing early or twice does no harm.
+
+// schedule arms the timer for the earliest deadline; mu held.
+func (tx *Tx) schedule() {
+	if tx.deleted {
+		return
+	}
+	var next time.Time
+	upd := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, b := range tx.branches {
+		if !b.final {
+			upd(b.retrAt)
+			upd(b.frAt)
+			if !b.cancelDone {
+				upd(b.cancelRetrAt)
+			}
+		}
+	}
+	upd(tx.srvRetrAt)
+	upd(tx.deleteAt)
+	if next.Equal(tx.nextAt) {
+		return
+	}
+	tx.nextAt = next
+	if next.IsZero() {
+		if tx.timer != nil {
+			tx.timer.Stop()
+		}
+		return
+	}
+	d := time.Until(next)
+	if tx.timer == nil {
+		tx.timer = time.AfterFunc(d, tx.onTimer)
+		return
+	}
+	tx.timer.Reset(d)
+}
+
+// onTimer handles the due events of a transaction.
+func (tx *Tx) onTimer() {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.deleted {
+		return
+	}
+	t := tx.tm
+	now := time.Now()
+	tx.nextAt = time.Time{}
+	for i, n := 0, len(tx.branches); i < n; i++ {
+		b := tx.branches[i]
+		if b.final {
+			continue
+		}
+		if due(b.retrAt, now) {
+			if err := tx.core.Send(b.dest, b.buf); err != nil {
+				tx.log.Debug("request retransmission failed", "err", err)
+			}
+			b.retrInt *= 2
+			if !tx.isInvite || b.provisional {
+				b.retrInt = min(b.retrInt, t.t2())
+			}
+			b.retrAt = now.Add(b.retrInt)
+		}
+		if !b.cancelDone && due(b.cancelRetrAt, now) {
+			_ = tx.core.Send(b.dest, b.cancelBuf)
+			b.cancelRetrInt = min(2*b.cancelRetrInt, t.t2())
+			b.cancelRetrAt = now.Add(b.cancelRetrInt)
+		}
+		if due(b.frAt, now) {
+			t.branchTimeout(tx, b)
+		}
+	}
+	if due(tx.srvRetrAt, now) {
+		if now.After(tx.srvRetrEnd) {
+			tx.srvRetrAt = time.Time{}
+		} else {
+			if err := tx.core.Send(tx.replyDest, tx.lastReply); err != nil {
+				tx.log.Debug("reply retransmission failed", "err", err)
+			}
+			tx.srvRetrInt = min(2*tx.srvRetrInt, t.t2())
+			tx.srvRetrAt = now.Add(tx.srvRetrInt)
+		}
+	}
+	if due(tx.deleteAt, now) {
+		t.deleteTx(tx)
+		return
+	}
+	tx.schedule()
+}
+
+func due(at, now time.Time) bool { return !at.IsZero() && !now.Before(at) }
+
+// branchTimeout ends a branch that got no final reply in time with a
+// local 408 (487 once the transaction was cancelled); a ringing INVITE
+// branch is cancelled. mu held.
+func (t *TM) branchTimeout(tx *Tx, b *branch) {
+	b.frAt, b.retrAt = time.Time{}, time.Time{}
+	if tx.isInvite && b.provisional {
+		t.sendCancel(tx, b)
+	}
+	code := 408
+	if tx.cancelled {
+		code = 487
+	}
+	b.final, b.local, b.lastCode, b.reply = true, true, code, nil
+	if tx.status < 200 && tx.finished() {
+		t.completeRound(tx)
+	}
+}
+
+// deleteTx removes a transaction for good; mu held.
+func (t *TM) deleteTx(tx *Tx) {
+	tx.deleted = true
+	if tx.timer != nil {
+		tx.timer.Stop()
+	}
+	t.table.remove(tx)
+	t.stats.inuse.Add(-1)
+}
+
+// Close stops every transaction's timers and drops the transactions.
+func (t *TM) Close() error {
+	if !t.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	for _, tx := range t.table.all() {
+		tx.mu.Lock()
+		if !tx.deleted {
+			t.deleteTx(tx)
+		}
+		tx.mu.Unlock()
+	}
+	return nil
+}

@@ -1,0 +1,360 @@
+package tm
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"gosips/api"
+	"gosips/modules/core"
+	"gosips/sip"
+)
+
+// t_relay return codes.
+const (
+	relayOK       api.Ret = 1
+	relayErr      api.Ret = -1
+	relayBadMsg   api.Ret = -2
+	relayNoDest   api.Ret = -3
+	relayBadDest  api.Ret = -4
+	relaySendFail api.Ret = -6
+)
+
+// target is one destination of the branch set.
+type target struct {
+	uri, dstURI, path string
+	q                 int
+	flags             uint32
+	socket            *sip.Socket
+}
+
+// proxyURI turns an outbound proxy into a URI the resolver takes.
+func proxyURI(d *core.Dest) string {
+	s := "sip:" + d.Host
+	if d.Port != 0 {
+		s += ":" + strconv.Itoa(d.Port)
+	}
+	if d.Proto != "" && d.Proto != "udp" {
+		s += ";transport=" + d.Proto
+	}
+	return s
+}
+
+// relay is t_relay(): stateful forwarding of c's request to its branch
+// set, or the special handling of ACK and CANCEL.
+func (t *TM) relay(c *api.Ctx, opts RelayOpts) api.Ret {
+	m := c.Msg
+	if m == nil || !m.IsRequest() {
+		return relayBadMsg
+	}
+	switch m.MethodID() {
+	case sip.MethodAck:
+		if txOf(c) == nil && t.matchAck(m) == ackHopByHop {
+			return relayOK
+		}
+		// An ACK for a 2xx is end-to-end: it has no transaction.
+		return t.forwardStateless(c, opts)
+	case sip.MethodCancel:
+		if c.RouteType == api.RequestRoute && txOf(c) == nil {
+			if key, err := sip.CancelTargetKey(m); err == nil {
+				if inv := t.table.lookup(key); inv != nil {
+					return t.e2eCancel(c, inv)
+				}
+			}
+		}
+	}
+	tx, fresh, ok, err := t.attach(c)
+	if err != nil {
+		return relayBadMsg
+	}
+	if !ok {
+		return api.RetStop
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	return t.forward(c, tx, opts, fresh)
+}
+
+// forward builds and sends the branches of c on tx; mu held.
+func (t *TM) forward(c *api.Ctx, tx *Tx, opts RelayOpts, fresh bool) api.Ret {
+	if tx.status >= 200 {
+		return relayErr
+	}
+	if tx.cancelled && tx.isInvite {
+		if len(tx.branches) == 0 {
+			_ = t.replyLocked(tx, 487, "Request Terminated", "", "")
+		}
+		return relayNoDest
+	}
+	tx.captureHooks(c)
+	if opts.Flags&RelayNoAuto477 != 0 {
+		tx.noAuto477 = true
+	}
+	if c.RouteType == api.RequestRoute && !fresh {
+		tx.req = c.Msg.Clone()
+	}
+	if tx.inFailure && tx.roundOpen {
+		tx.firstBranch, tx.roundOpen = len(tx.branches), false
+	}
+	proxy := ""
+	if opts.Proxy != nil {
+		proxy = proxyURI(opts.Proxy)
+	}
+	targets := make([]target, 0, 1+len(c.Branches))
+	targets = append(targets, target{uri: c.Msg.RURI(), dstURI: c.DstURI, path: c.Path, q: c.RURIQ, flags: c.BFlags, socket: c.ForceSocket})
+	for _, b := range c.Branches {
+		targets = append(targets, target{uri: b.URI, dstURI: b.DstURI, path: b.Path, q: b.Q, flags: b.Flags, socket: b.Socket})
+	}
+	sent, ret := 0, relayNoDest
+	for i := range targets {
+		if targets[i].dstURI == "" && proxy != "" {
+			targets[i].dstURI = proxy
+		}
+		switch rc := t.sendBranch(c, tx, &targets[i]); {
+		case rc == relayOK:
+			sent++
+		case rc != 0 && (ret == relayNoDest || rc == relaySendFail):
+			ret = rc
+		}
+	}
+	if sent == 0 {
+		if fresh && c.RouteType == api.RequestRoute && !tx.noAuto477 && ret != relayNoDest {
+			code, reason := 477, "Unfortunately error on sending to next hop occurred"
+			if ret == relayBadDest {
+				code, reason = 478, "Unresolvable destination"
+			}
+			_ = t.replyLocked(tx, code, reason, "", "")
+		}
+		return ret
+	}
+	t.stats.uac.Add(int64(sent))
+	if tx.status < 200 {
+		tx.deleteAt = time.Time{}
+	}
+	tx.schedule()
+	return relayOK
+}
+
+// sendBranch runs the branch route for one target, then builds and sends
+// the branch; mu held. It returns relayOK, 0 when the branch route
+// dropped the branch, or an error code.
+func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
+	idx := len(tx.branches)
+	br := &branch{idx: idx, id: branchID(tx.id, idx), uri: tg.uri, dstURI: tg.dstURI, path: tg.path,
+		q: tg.q, flags: tg.flags, socket: tg.socket}
+	m := c.Msg.Clone()
+	if tg.uri != m.RURI() {
+		m.SetRURI(tg.uri)
+	}
+	if tx.onBranch != "" && !t.runBranchRoute(c, tx, br, m) {
+		return 0
+	}
+	if br.path != "" {
+		m.InsertRaw("Route: " + br.path + "\r\n")
+	}
+	if tx.addHdrs != "" {
+		m.AppendRaw(tx.addHdrs)
+	}
+	next := br.dstURI
+	if next == "" && br.path != "" {
+		next = firstURI(br.path)
+	}
+	if next == "" {
+		next = br.uri
+	}
+	d, err := tx.core.Resolve(tx.ctx, next, br.socket)
+	if err != nil {
+		tx.log.Debug("cannot resolve branch destination", "uri", next, "err", err)
+		return relayBadDest
+	}
+	sock := tx.core.OutSocket(d)
+	if sock == nil {
+		tx.log.Debug("no socket to send the branch", "dest", d.String())
+		return relaySendFail
+	}
+	if d.Socket == nil {
+		d.Socket = sock
+	}
+	m.SetVia(sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), br.id, false))
+	m.DecMaxForwards(70)
+	br.buf = m.Bytes()
+	br.dest = d
+	if err := tx.core.Send(d, br.buf); err != nil {
+		tx.log.Debug("sending branch failed", "dest", d.String(), "err", err)
+		return relaySendFail
+	}
+	now := time.Now()
+	if !d.Proto.Reliable() {
+		br.retrInt = t.t1()
+		br.retrAt = now.Add(br.retrInt)
+	}
+	br.frAt = now.Add(tx.frTimeout)
+	if tx.cancelled {
+		br.cancelPending = true
+	}
+	tx.branches = append(tx.branches, br)
+	return relayOK
+}
+
+// runBranchRoute runs the armed branch_route on the branch copy m with c
+// standing for the branch; false when the route dropped it.
+func (t *TM) runBranchRoute(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg) bool {
+	saved := *c
+	c.Msg, c.DstURI, c.Path, c.BFlags, c.ForceSocket = m, br.dstURI, br.path, br.flags, br.socket
+	c.BranchIdx, c.OnReply, c.RURIQ, c.Branches = br.idx, "", br.q, nil
+	c.Tx = tx
+	tx.curBranch = br
+	_, drop := tx.runRoute(c, api.BranchRoute, tx.onBranch)
+	tx.curBranch = nil
+	br.uri, br.dstURI, br.path, br.flags, br.socket = m.RURI(), c.DstURI, c.Path, c.BFlags, c.ForceSocket
+	if c.OnReply != "" {
+		br.onReply = c.OnReply
+	}
+	// The message flags and AVPs stay as the branch route left them.
+	flags, avps, onFailure := c.Flags, c.AVPs, c.OnFailure
+	*c = saved
+	c.Flags, c.AVPs, c.OnFailure = flags, avps, onFailure
+	return !drop
+}
+
+// firstURI returns the URI of the first element of a Path/Route value.
+func firstURI(path string) string {
+	s := strings.TrimSpace(path)
+	if i := strings.IndexByte(s, '<'); i >= 0 {
+		if j := strings.IndexByte(s[i:], '>'); j > 0 {
+			return s[i+1 : i+j]
+		}
+	}
+	if i := strings.IndexByte(s, ','); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
+
+// forwardStateless relays c's request without a transaction (ACK for a
+// 2xx, or t_relay of an ACK that matches nothing).
+func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
+	m := c.Msg.Clone()
+	if c.Path != "" {
+		m.InsertRaw("Route: " + c.Path + "\r\n")
+	}
+	next := c.DstURI
+	if next == "" && opts.Proxy != nil {
+		next = proxyURI(opts.Proxy)
+	}
+	if next == "" && c.Path != "" {
+		next = firstURI(c.Path)
+	}
+	if next == "" {
+		next = m.RURI()
+	}
+	d, err := c.Core.Resolve(c.Context, next, c.ForceSocket)
+	if err != nil {
+		return relayBadDest
+	}
+	sock := c.Core.OutSocket(d)
+	if sock == nil {
+		return relaySendFail
+	}
+	if d.Socket == nil {
+		d.Socket = sock
+	}
+	m.SetVia(sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false))
+	m.DecMaxForwards(70)
+	if err := c.Core.Send(d, m.Bytes()); err != nil {
+		return relaySendFail
+	}
+	return relayOK
+}
+
+// e2eCancel handles a CANCEL for an existing INVITE transaction: the
+// CANCEL is answered with 200 on its own transaction and every pending
+// branch of the INVITE is cancelled.
+func (t *TM) e2eCancel(c *api.Ctx, inv *Tx) api.Ret {
+	tx, _, ok, err := t.attach(c)
+	if err != nil {
+		return relayBadMsg
+	}
+	if !ok {
+		return api.RetStop
+	}
+	unlock := tx.lockFor(c)
+	_ = t.replyLocked(tx, 200, "OK", "", "")
+	unlock()
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.cancelled = true
+	t.cancelBranches(inv, -1, CancelAll)
+	inv.schedule()
+	return relayOK
+}
+
+// cancelBranches cancels pending INVITE branches: all of them, all but
+// cur, or cur only; mu held. A branch without a provisional reply is
+// cancelled once one arrives (RFC 3261 §9.1).
+func (t *TM) cancelBranches(tx *Tx, cur int, which CancelBranch) {
+	if !tx.isInvite {
+		return
+	}
+	for _, b := range tx.branches {
+		if b.final || (which&CancelAll == 0 && (b.idx == cur) == (which&CancelOthers != 0)) {
+			continue
+		}
+		if b.provisional {
+			t.sendCancel(tx, b)
+		} else {
+			b.cancelPending = true
+		}
+	}
+}
+
+// sendCancel sends a CANCEL for branch b; mu held.
+func (t *TM) sendCancel(tx *Tx, b *branch) {
+	if b.cancelSent || b.final {
+		return
+	}
+	b.cancelSent, b.cancelPending = true, false
+	req, err := sip.Parse(b.buf)
+	if err != nil {
+		tx.log.Debug("cannot parse branch for CANCEL", "err", err)
+		return
+	}
+	cm, err := sip.NewCancel(req)
+	if err != nil {
+		tx.log.Debug("cannot build CANCEL", "err", err)
+		return
+	}
+	if tx.addHdrs != "" {
+		cm.AppendRaw(tx.addHdrs)
+	}
+	b.cancelBuf = cm.Bytes()
+	if err := tx.core.Send(b.dest, b.cancelBuf); err != nil {
+		tx.log.Debug("sending CANCEL failed", "err", err)
+	}
+	now := time.Now()
+	if !b.dest.Proto.Reliable() {
+		b.cancelRetrInt = tx.tm.t1()
+		b.cancelRetrAt = now.Add(b.cancelRetrInt)
+	}
+	// Give the branch 64*T1 to answer the CANCEL with its final reply.
+	if limit := now.Add(64 * tx.tm.t1()); b.frAt.IsZero() || limit.Before(b.frAt) {
+		b.frAt = limit
+	}
+}
+
+// sendAck acknowledges a negative final reply on branch b (the ACK of a
+// non-2xx final reply is hop-by-hop); mu held.
+func (t *TM) sendAck(tx *Tx, b *branch, reply *sip.Msg) {
+	req, err := sip.Parse(b.buf)
+	if err != nil {
+		return
+	}
+	ack, err := sip.NewAck(req, reply)
+	if err != nil {
+		tx.log.Debug("cannot build ACK", "err", err)
+		return
+	}
+	if err := tx.core.Send(b.dest, ack.Bytes()); err != nil {
+		tx.log.Debug("sending ACK failed", "err", err)
+	}
+}
