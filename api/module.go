@@ -278,4 +278,7 @@ type InitCtx struct {
 	// holding flag names (nat_bflag, tcp_persistent_flag...).
 	MsgFlag    func(name string) (int, error)
 	BranchFlag func(name string) (int, error)
+	// Stats is the statistics registry; modules create their counters in
+	// the group named after them (registrar:accepted_regs).
+	Stats *Stats
 }

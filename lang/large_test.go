@@ -107,8 +107,6 @@ modparam("usrloc", "nat_bflag", "NAT")
 modparam("usrloc", "working_mode_preset", "single-instance-no-db")
 loadmodule "registrar.so"
 modparam("registrar", "tcp_persistent_flag", "TCP_PERSISTENT")
-loadmodule "dialog.so"
-modparam("dialog", "default_timeout", 21600)
 loadmodule "proto_udp.so"
 loadmodule "proto_tcp.so"
 loadmodule "cfgutils.so"

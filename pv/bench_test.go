@@ -60,3 +60,48 @@ func BenchmarkFormatEval(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkGetRU(b *testing.B) {
+	c, _ := msgCtx(b, inviteMsg)
+	s := mustSpec(b, "$ru")
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, err := s.Get(c); err != nil || v.S != "sip:bob@example.com" {
+			b.Fatal(v, err)
+		}
+	}
+}
+
+// BenchmarkGetCommon reads the PVs a typical route reads per message.
+func BenchmarkGetCommon(b *testing.B) {
+	c, _ := msgCtx(b, inviteMsg)
+	var specs []*Spec
+	for _, raw := range []string{"$rU", "$rm", "$si", "$sp", "$fu", "$rd", "$rp", "$ci", "$ft", "$au"} {
+		specs = append(specs, mustSpec(b, raw))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range specs {
+			if _, err := s.Get(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkFormatFromUser(b *testing.B) {
+	c, f := msgCtx(b, inviteMsg)
+	fm, err := ParseFormat("call from $fU@$fd to $rU ($si:$sp)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := f.table.ResolveFormat(fm); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, err := fm.Eval(c); err != nil || out != "call from alice@atlanta.example.com to bob (192.0.2.7:5080)" {
+			b.Fatal(out, err)
+		}
+	}
+}

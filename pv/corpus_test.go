@@ -1,10 +1,13 @@
 package pv
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gosips/api"
 )
 
 // corpusDir finds ../shared/corpus next to the repository root.
@@ -108,4 +111,36 @@ func TestModernCorpusPVs(t *testing.T) {
 		t.Fatal("no PV found in the modern corpus")
 	}
 	t.Logf("%d files, %d PV tokens, %d formats", len(files), nTok, nStr)
+}
+
+// TestCorpusPVsEvaluate reads every core PV of the modern corpus against a
+// request and a reply: none may panic, and only the PVs still pinned in
+// TestCoreDefsImplemented may be missing a getter.
+func TestCorpusPVsEvaluate(t *testing.T) {
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "modern", "*.cfg"))
+	tab := NewTable(CoreDefs())
+	req, _ := msgCtx(t, inviteMsg)
+	rpl, _ := msgCtx(t, replyMsg)
+	n := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens, _ := pvTokens(string(src))
+		for _, tok := range tokens {
+			s, err := Parse(tok)
+			if err != nil || tab.Resolve(s) != nil || s.Def.Module != "" || s.Context != "" {
+				continue
+			}
+			for _, c := range []*api.Ctx{req, rpl} {
+				n++
+				if _, err := s.Get(c); errors.Is(err, ErrNotImplemented) && !strings.HasPrefix(s.Name, "sdp") {
+					t.Errorf("%s: %s: %v", filepath.Base(file), tok, err)
+				}
+			}
+		}
+	}
+	t.Logf("%d reads", n)
 }

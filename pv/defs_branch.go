@@ -89,7 +89,9 @@ func setBranchField(c *api.Ctx, s *Spec, br *api.Branch, field string, v api.Val
 	return nil
 }
 
-// branchIndex resolves the spec's index over n branches (no index = 0).
+// branchIndex resolves the spec's index over n branches. Without an
+// index $branch means the first extra branch and $msg.branch.* the last
+// one (the branch the script just added).
 func branchIndex(c *api.Ctx, s *Spec, n int) (IndexKind, int, bool, error) {
 	kind, i, err := s.IndexValue(c)
 	if err != nil {
@@ -97,6 +99,9 @@ func branchIndex(c *api.Ctx, s *Spec, n int) (IndexKind, int, bool, error) {
 	}
 	if kind != IdxInt {
 		i = 0
+		if s.Name != "branch" {
+			i = n - 1
+		}
 	}
 	if i < 0 {
 		i += n
@@ -128,9 +133,9 @@ func branchGetter(fixed string) func(*api.Ctx, *Spec) (api.Value, error) {
 	}
 }
 
-// branchSetter writes the field of the idx-th branch; "$branch = uri"
-// (no field, no index) appends a new branch, and "$branch = null" or
-// "$(branch[i]) = null" removes one.
+// branchSetter writes the field of the idx-th branch; "$branch = uri" and
+// "$msg.branch = uri" (no field, no index) append a new branch, and
+// "= null" removes one ([*]: all).
 func branchSetter(fixed string) func(*api.Ctx, *Spec, api.Value) error {
 	return func(c *api.Ctx, s *Spec, v api.Value) error {
 		if reqOf(c) == nil {
@@ -140,7 +145,7 @@ func branchSetter(fixed string) func(*api.Ctx, *Spec, api.Value) error {
 		if f, ok := s.Parsed.(string); ok {
 			field = f
 		}
-		if field == "" && s.Name == "branch" {
+		if field == "" {
 			if s.Index.Kind == IdxNone && !v.IsNull() {
 				br := api.Branch{Q: -1}
 				if err := setBranchField(c, s, &br, "uri", v); err != nil {
@@ -176,7 +181,7 @@ func branchSetter(fixed string) func(*api.Ctx, *Spec, api.Value) error {
 }
 
 // branchFlagGetter is $msg.branch.flag(NAME)[idx]; idx defaults to the
-// first extra branch.
+// last branch.
 func branchFlagGetter(c *api.Ctx, s *Spec) (api.Value, error) {
 	name, err := s.InnerName(c)
 	if err != nil {
@@ -227,6 +232,7 @@ func getLastBranchIdx(c *api.Ctx, _ *Spec) (api.Value, error) {
 func branchDefs() []Def {
 	out := []Def{
 		{Name: "branch", ParseInner: oneOf(branchFields...), Get: branchGetter(""), Set: branchSetter("")},
+		{Name: "msg.branch", Get: branchGetter("uri"), Set: branchSetter("")},
 		{Name: "msg.branch.last_idx", Get: getLastBranchIdx},
 		{Name: "msg.branch.flag", Get: branchFlagGetter, Set: branchFlagSetter},
 	}

@@ -92,17 +92,14 @@ func flagNames(flags uint32, name func(int) string) string {
 }
 
 func getMsgFlags(c *api.Ctx, _ *Spec) (api.Value, error) {
-	if c == nil || c.Core == nil {
-		return api.StrValue(flagNames(ctxFlags(c), func(int) string { return "" })), nil
-	}
-	return api.StrValue(flagNames(c.Flags, c.Core.MsgFlagName)), nil
-}
-
-func ctxFlags(c *api.Ctx) uint32 {
 	if c == nil {
-		return 0
+		return api.StrValue(""), nil
 	}
-	return c.Flags
+	name := func(int) string { return "" }
+	if c.Core != nil {
+		name = c.Core.MsgFlagName
+	}
+	return api.StrValue(flagNames(c.Flags, name)), nil
 }
 
 func getBranchFlags(c *api.Ctx, _ *Spec) (api.Value, error) {

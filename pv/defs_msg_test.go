@@ -1,6 +1,7 @@
 package pv
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestRequestPVs(t *testing.T) {
 		{"$rr", "<null>"},
 		{"$ci", "call-1@192.0.2.7"},
 		{"$cs", "314"},
-		{"$cl", "4"},
+		{"$cl", "5"},
 		{"$cT", "application/sdp"},
 		{"$rb", "v=0\r\n"},
 		{"$(rb[0])", "v=0\r\n"},
@@ -86,7 +87,6 @@ func TestRequestPVs(t *testing.T) {
 		{"$si", "192.0.2.7"},
 		{"$src_ip", "192.0.2.7"},
 		{"$sp", "5080"},
-		{"$ml", "1123"},
 		{"$msg.is_request", "1"},
 		{"$msg.type", "request"},
 		{"$du", "<null>"},
@@ -102,6 +102,9 @@ func TestRequestPVs(t *testing.T) {
 	}
 	if got := get(t, c, "$mb"); got != c.Msg.String() {
 		t.Errorf("$mb = %q", got)
+	}
+	if got, want := get(t, c, "$ml"), strconv.Itoa(len(crlf(inviteMsg))); got != want {
+		t.Errorf("$ml = %s, want %s", got, want)
 	}
 }
 
@@ -432,16 +435,7 @@ Content-Length: 0
 }
 
 func TestMultipartBody(t *testing.T) {
-	c, _ := msgCtx(t, `MESSAGE sip:b@h SIP/2.0
-Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKb
-From: <sip:a@h>;tag=1
-To: <sip:b@h>
-Call-ID: mp1
-CSeq: 1 MESSAGE
-Content-Type: multipart/mixed;boundary="XyZ"
-Content-Length: 128
-
---XyZ
+	body := `--XyZ
 Content-Type: text/plain
 
 hello
@@ -454,7 +448,17 @@ Content-Type: text/plain
 
 bye
 --XyZ--
-`)
+`
+	c, _ := msgCtx(t, `MESSAGE sip:b@h SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKb
+From: <sip:a@h>;tag=1
+To: <sip:b@h>
+Call-ID: mp1
+CSeq: 1 MESSAGE
+Content-Type: multipart/mixed;boundary="XyZ"
+Content-Length: `+strconv.Itoa(len(crlf(body)))+`
+
+`+body)
 	tests := []struct{ pv, want string }{
 		{"$rb(text/plain)", "hello"},
 		{"$rb(application/sdp)", "v=0"},

@@ -25,13 +25,18 @@ func TestBranchPVs(t *testing.T) {
 		{"$(branch(q)[1])", "0.3"},
 		{"$branch(q)", "<null>"},
 		{"$branch(duri)", "sip:proxy"},
-		{"$branch(path)", "<sip:p;lr>"},
+		{"$branch(path)", "<null>"},
+		{"$(branch(path)[1])", "<sip:p;lr>"},
 		{"$(branch(flags)[1])", "1"},
 		{"$branch(socket)", "<null>"},
 		{"$(msg.branch.uri[1])", "sip:b2@h2"},
 		{"$msg.branch.last_idx", "1"},
 		{"$(msg.branch.flag(BNAT)[1])", "1"},
-		{"$msg.branch.flag(BNAT)", "0"},
+		{"$msg.branch.flag(BNAT)", "1"},
+		{"$(msg.branch.flag(BNAT)[0])", "0"},
+		{"$msg.branch", "sip:b2@h2"},
+		{"$(msg.branch.path[0])", "<null>"},
+		{"$msg.branch.path", "<sip:p;lr>"},
 		{"$(branch(uri)[5])", "<null>"},
 	}
 	for _, tt := range tests {
@@ -39,6 +44,13 @@ func TestBranchPVs(t *testing.T) {
 			t.Errorf("%s = %q, want %q", tt.pv, got, tt.want)
 		}
 	}
+	// $msg.branch = uri appends; unindexed fields then write that branch.
+	set(t, c, "$msg.branch", api.StrValue("sip:b3@h3"))
+	set(t, c, "$msg.branch.q", api.IntValue(100))
+	if len(c.Branches) != 3 || c.Branches[2].Q != 100 || c.Branches[2].URI != "sip:b3@h3" {
+		t.Errorf("append: %+v", c.Branches)
+	}
+	set(t, c, "$msg.branch", api.Null)
 	set(t, c, "$(branch[0])", api.Null)
 	if len(c.Branches) != 1 || c.Branches[0].URI != "sip:b2@h2" {
 		t.Errorf("remove branch 0: %+v", c.Branches)
@@ -157,7 +169,7 @@ func TestCoreDefsImplemented(t *testing.T) {
 			t.Errorf("$%s is writable but has no setter", d.Name)
 		}
 	}
-	want := []string{"msg.branch", "msg.branch.attr", "sdp", "sdp.line", "sdp.stream", "sdp.stream.idx",
+	want := []string{"msg.branch.attr", "sdp", "sdp.line", "sdp.stream", "sdp.stream.idx",
 		"sdp.session", "branch.flag"}
 	for _, n := range want {
 		if !missing[n] {
@@ -167,5 +179,22 @@ func TestCoreDefsImplemented(t *testing.T) {
 	}
 	for n := range missing {
 		t.Errorf("core PV $%s has no getter", n)
+	}
+}
+
+// TestCommonReadsDoNotAllocate guards the per-message cost of the PVs
+// nearly every route reads.
+func TestCommonReadsDoNotAllocate(t *testing.T) {
+	c, _ := msgCtx(t, inviteMsg)
+	for _, raw := range []string{"$ru", "$rU", "$rd", "$rp", "$rP", "$rm", "$si", "$sp", "$fu", "$fU", "$fd",
+		"$ft", "$tu", "$tt", "$ci", "$cs", "$cl", "$ua", "$hdr(X-Custom)", "$(hdr(Via)[-1])", "$au", "$ar",
+		"$ct.fields(uri)", "$socket_in(port)", "$msg.is_request", "$msg.flag(NAT)"} {
+		s := mustSpec(t, raw)
+		if _, err := s.Get(c); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if n := testing.AllocsPerRun(100, func() { _, _ = s.Get(c) }); n != 0 {
+			t.Errorf("%s: %v allocations per read", raw, n)
+		}
 	}
 }

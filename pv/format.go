@@ -111,18 +111,31 @@ func (f *Format) Eval(c *api.Ctx) (string, error) {
 	if len(f.Parts) == 1 && f.Parts[0].Spec == nil {
 		return f.Parts[0].Lit, nil
 	}
-	var b strings.Builder
+	// Evaluate first and size the result once, so that printing costs a
+	// single allocation.
+	var stack [16]string
+	texts := stack[:0]
+	if len(f.Parts) > len(stack) {
+		texts = make([]string, 0, len(f.Parts))
+	}
 	var first error
+	n := 0
 	for _, p := range f.Parts {
-		if p.Spec == nil {
-			b.WriteString(p.Lit)
-			continue
+		t := p.Lit
+		if p.Spec != nil {
+			v, err := p.Spec.Get(c)
+			if err != nil && first == nil {
+				first = err
+			}
+			t = Print(v)
 		}
-		v, err := p.Spec.Get(c)
-		if err != nil && first == nil {
-			first = err
-		}
-		b.WriteString(Print(v))
+		texts = append(texts, t)
+		n += len(t)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, t := range texts {
+		b.WriteString(t)
 	}
 	return b.String(), first
 }

@@ -92,7 +92,7 @@ X-Custom: two
 x-custom: three
 Proxy-Authorization: Digest username="alice@atlanta.example.com", realm="example.com", nonce="n0nce", uri="sip:bob@example.com", response="abc123", algorithm=MD5, cnonce="cn", opaque="op", qop=auth, nc=00000001
 c: application/sdp
-l: 4
+l: 5
 
 v=0
 `

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gosips/api"
@@ -51,6 +53,14 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	stats  coreStats
+	msgSeq atomic.Uint64
+}
+
+// coreStats are the core:* statistics OpenSIPS keeps.
+type coreStats struct {
+	rcvRequests, rcvReplies, fwdReplies, dropRequests, dropReplies, errRequests, badMsgHdr *api.Stat
 }
 
 type alias struct {
@@ -95,7 +105,14 @@ func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
 	for _, a := range s.Aliases {
 		e.aliases = append(e.aliases, parseAlias(a))
 	}
-	e.serverHdr = "OpenSIPS (gosips " + opts.Version + ")"
+	g := s.Stats.Group("core")
+	e.stats = coreStats{
+		rcvRequests: g.Counter("rcv_requests"), rcvReplies: g.Counter("rcv_replies"),
+		fwdReplies: g.Counter("fwd_replies"), dropRequests: g.Counter("drop_requests"),
+		dropReplies: g.Counter("drop_replies"), errRequests: g.Counter("err_requests"),
+		badMsgHdr: g.Counter("bad_msg_hdr"),
+	}
+	e.serverHdr = "gosips (" + opts.Version + " (" + goruntime.GOARCH + "/" + goruntime.GOOS + "))"
 	if v, ok := s.Globals["server_header"]; ok && v.IsStr() {
 		e.serverHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "Server:"))
 	}
@@ -271,6 +288,7 @@ func (e *Engine) acquire(rt api.RouteType, m *sip.Msg) *Thread {
 		t = e.spare.Get().(*Thread)
 	}
 	t.reset()
+	t.msgID = e.msgSeq.Add(1)
 	t.prog = e.prog
 	t.Ctx.RouteType = rt
 	t.Ctx.Core = e
@@ -304,6 +322,7 @@ func (e *Engine) onRequest(m *sip.Msg) {
 	defer e.release(t)
 	defer e.recoverPanic(m)
 	t.Ctx.Req = m
+	e.stats.rcvRequests.Inc()
 	for _, f := range e.filters {
 		if !f.FilterRequest(&t.Ctx) {
 			return
@@ -311,6 +330,9 @@ func (e *Engine) onRequest(m *sip.Msg) {
 	}
 	if r := e.prog.Route(ast.RouteRequest, ""); r != nil {
 		t.RunRoute(r)
+		if t.drop {
+			e.stats.dropRequests.Inc()
+		}
 	}
 }
 
@@ -319,9 +341,11 @@ func (e *Engine) onReply(m *sip.Msg) {
 	defer e.release(t)
 	defer e.recoverPanic(m)
 	t.Ctx.Reply = m
+	e.stats.rcvReplies.Inc()
 	if r := e.prog.Route(ast.RouteOnReply, ""); r != nil {
 		t.RunRoute(r)
 		if t.drop {
+			e.stats.dropReplies.Inc()
 			return
 		}
 	}
@@ -357,13 +381,17 @@ func (e *Engine) forwardReplyStateless(m *sip.Msg) {
 	}
 	if err := e.tr.Send(d, m.Bytes()); err != nil {
 		e.log.Warn("stateless reply forward failed", "err", err)
+		return
 	}
+	e.stats.fwdReplies.Inc()
 }
 
 // onError handles a message that does not parse: error_route runs when the
 // script has one, else a request gets 400 when enough of it is readable.
 func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr error) {
 	e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
+	e.stats.badMsgHdr.Inc()
+	e.stats.errRequests.Inc()
 	if partial == nil || !partial.CanReply() {
 		return
 	}
@@ -526,6 +554,35 @@ func Dropped(c *api.Ctx) bool {
 		return t.drop
 	}
 	return false
+}
+
+// MsgFlagBit gives pv the bit of a message flag name.
+func (e *Engine) MsgFlagBit(name string) (int, bool) {
+	b, ok := e.script.MsgFlags.names[name]
+	return b, ok
+}
+
+// BranchFlagBit gives pv the bit of a branch flag name.
+func (e *Engine) BranchFlagBit(name string) (int, bool) {
+	b, ok := e.script.BrFlags.names[name]
+	return b, ok
+}
+
+// FindSocket returns the listening socket matching proto, host and port
+// (port 0 = any), or nil.
+func (e *Engine) FindSocket(proto sip.Proto, host string, port int) *sip.Socket {
+	if e.tr == nil {
+		return nil
+	}
+	for _, s := range e.tr.Sockets() {
+		if s.Proto != proto || (port != 0 && s.Port != port) {
+			continue
+		}
+		if strings.EqualFold(s.IP, host) || strings.EqualFold(s.AdvHost, host) {
+			return s
+		}
+	}
+	return nil
 }
 
 // MsgFlagName implements api.Core.

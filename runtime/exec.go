@@ -35,6 +35,8 @@ type Thread struct {
 	params [][]api.Value
 	argBuf [8]any
 	loops  int
+	cache  pv.MsgCache
+	msgID  uint64
 }
 
 // Dropped reports whether the script executed drop.
@@ -67,6 +69,7 @@ func (t *Thread) reset() {
 	t.Ctx = api.Ctx{Vars: vars, RURIQ: -1}
 	t.ret, t.drop, t.depth, t.loops = 0, false, 0, 0
 	t.params = t.params[:0]
+	t.cache.Reset()
 }
 
 // stmt is a compiled statement.
@@ -504,3 +507,9 @@ func (t *Thread) PVTable() *pv.Table { return t.prog.script.pvTable }
 
 // StartTime gives pv the start-up time ($TS).
 func (t *Thread) StartTime() time.Time { return t.prog.started }
+
+// PVCache gives pv a per-message cache of derived values.
+func (t *Thread) PVCache() *pv.MsgCache { return &t.cache }
+
+// MsgID gives pv the internal message id ($mi).
+func (t *Thread) MsgID() uint64 { return t.msgID }

@@ -69,6 +69,8 @@ type Script struct {
 	Calls map[*ast.Call]*CallInfo
 	// RouteCalls records route(x) calls used as conditions or values.
 	RouteCalls map[*ast.Call]*ast.RouteCall
+	// Stats holds the statistics of the core and the modules.
+	Stats *api.Stats
 	// PVs records every resolved pseudo-variable, by AST node.
 	PVs     map[*ast.PV]*pv.Spec
 	pvTable *pv.Table
@@ -126,6 +128,7 @@ func newCompiler(f *ast.File, opts Options) *compiler {
 		Calls:      map[*ast.Call]*CallInfo{},
 		PVs:        map[*ast.PV]*pv.Spec{},
 		RouteCalls: map[*ast.Call]*ast.RouteCall{},
+		Stats:      api.NewStats(),
 	}
 	c := &compiler{opts: opts, reg: reg, file: f, script: s, log: log}
 	c.loadCore()
@@ -603,6 +606,7 @@ func (c *compiler) initModules() {
 			ConfigDir:  c.opts.ConfigDir,
 			MsgFlag:    c.script.MsgFlags.Get,
 			BranchFlag: c.script.BrFlags.Get,
+			Stats:      c.script.Stats,
 		}
 		if err := in.Init(ic); err != nil {
 			c.diags.Add(m.At, diag.CodeModparamValue, fmt.Sprintf("%s: initialisation failed: %v", m.Name, err), "")

@@ -29,6 +29,9 @@ func (m *Msg) addEdit(start, end int, text string) {
 	if end > start {
 		r = rankDelete
 	}
+	if m.edits == nil {
+		m.edits = m.editArr[:0]
+	}
 	m.edits = append(m.edits, edit{start, end, text, r})
 }
 

@@ -70,6 +70,11 @@ func FuzzParseMessage(f *testing.F) {
 		if m.CanReply() {
 			_ = NewReply(m, 400, "", "x").Bytes()
 		}
+		// Partial messages reach error_route, whose script may edit them.
+		p := m.Clone()
+		p.AppendHeader("X-Partial", "1")
+		p.SetRURI("sip:x@y")
+		_ = p.Bytes()
 		if err != nil {
 			return
 		}

@@ -106,6 +106,7 @@ type Msg struct {
 	uriSet   bool
 	via      string // our Via header line, written above every other header
 	edits    []edit
+	editArr  [4]edit // first edits without an allocation
 	mfSet    int // new Max-Forwards value + 1; 0 = unchanged
 	bodySet  bool
 	newBody  string
@@ -325,7 +326,10 @@ func (m *Msg) Clone() *Msg {
 		c.hdrs = make([]hdr, 0, len(m.hdrs))
 	}
 	c.hdrs = append(c.hdrs, m.hdrs...)
-	c.edits = append([]edit(nil), m.edits...)
+	c.edits = nil
+	if len(m.edits) > 0 {
+		c.edits = append(c.editArr[:0], m.edits...)
+	}
 	c.cache = msgCache{}
 	return &c
 }

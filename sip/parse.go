@@ -72,6 +72,20 @@ func (m *Msg) CanReply() bool {
 }
 
 func (m *Msg) parse(b []byte, datagram bool) error {
+	err := m.parseText(b, datagram)
+	if err != nil && m.hdrEnd < m.hdrStart {
+		// Keep a partial message consistent: its headers end after the
+		// last one understood, and it has no body.
+		m.hdrEnd = m.hdrStart
+		if n := len(m.hdrs); n > 0 {
+			m.hdrEnd = int(m.hdrs[n-1].end)
+		}
+		m.bodyStart, m.bodyEnd = m.hdrEnd, m.hdrEnd
+	}
+	return err
+}
+
+func (m *Msg) parseText(b []byte, datagram bool) error {
 	m.raw = b
 	m.s = bytesToString(b)
 	m.hdrs = m.hdrArr[:0]

@@ -83,8 +83,14 @@ func (m *Msg) AppendBytes(dst []byte) []byte {
 	} else {
 		head = append(head, edit{hdrEnd, hdrEnd, "Content-Length: " + clVal + "\r\n", rankInsert})
 	}
+	// Offsets of a partial (malformed) message may point past the
+	// headers that were understood.
+	for i := range head {
+		head[i].start = min(max(head[i].start, m.start), hdrEnd)
+		head[i].end = min(max(head[i].end, head[i].start), hdrEnd)
+	}
 	sortEdits(head)
-	dst = applyEdits(dst, s[:hdrEnd], m.start, head)
+	dst = applyEdits(dst, s[:hdrEnd], min(m.start, hdrEnd), head)
 	dst = append(dst, "\r\n"...)
 	return append(dst, body...)
 }

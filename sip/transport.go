@@ -451,3 +451,13 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// Sender is what the runtime and modules need to send: Transport
+// implements it, siptest.Recorder records instead.
+type Sender interface {
+	Send(d Dest, b []byte) error
+	SendReply(req *Msg, reply []byte) error
+	PickSocket(d Dest) (*Socket, error)
+}
+
+var _ Sender = (*Transport)(nil)

@@ -431,3 +431,60 @@ func TestTCPBlockingHandler(t *testing.T) {
 		t.Errorf("events = %v", got)
 	}
 }
+
+func TestUDPLoopbackIPv6(t *testing.T) {
+	probe, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skip("no ipv6 loopback")
+	}
+	probe.Close()
+	for _, poller := range []bool{false, true} {
+		t.Run(fmt.Sprint("poller=", poller), func(t *testing.T) {
+			var tr *Transport
+			tr = NewTransport(Config{UDPWorkers: 1, UDPPoller: poller, OnMessage: func(m *Msg, rcv *RecvInfo) {
+				_ = tr.SendReply(m, AppendReply(nil, m, &ReplySpec{Code: 200, ToTag: "v6"}))
+			}})
+			defer tr.Close()
+			s, err := tr.Listen(Socket{Proto: ProtoUDP, IP: "::1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			dst := &net.UDPAddr{IP: net.IPv6loopback, Port: s.Port}
+			if _, err := c.WriteToUDP([]byte(request("OPTIONS", "UDP [::1];rport", "v6-1")), dst); err != nil {
+				t.Fatal(err)
+			}
+			r := readUDP(t, c)
+			v, _ := r.TopVia()
+			if r.StatusCode() != 200 || v.RPort != fmt.Sprint(c.LocalAddr().(*net.UDPAddr).Port) {
+				t.Errorf("reply:\n%s", r.String())
+			}
+		})
+	}
+}
+
+func TestTCPIdleClose(t *testing.T) {
+	tr := NewTransport(Config{TCPLifetime: 100 * time.Millisecond})
+	defer tr.Close()
+	s, err := tr.Listen(Socket{Proto: ProtoTCP, IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(testTimeout))
+	start := time.Now()
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("read = %v, want EOF", err)
+	}
+	if d := time.Since(start); d < 80*time.Millisecond {
+		t.Errorf("closed after %v", d)
+	}
+}

@@ -33,6 +33,7 @@ func newApp() *cli.App {
 			runCommand(),
 			checkCommand(),
 			dbCommand(),
+			miCommand(),
 			versionCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -57,7 +58,24 @@ func slogLevel(l int64) slog.Level {
 	return slog.LevelDebug
 }
 
-func newLogger(s *runtime.Script, w io.Writer) *slog.Logger {
+// levelControl is the process log level, changeable over MI (log_level).
+type levelControl struct {
+	v     slog.LevelVar
+	level atomic.Int64
+}
+
+func (l *levelControl) get() int { return int(l.level.Load()) }
+
+func (l *levelControl) set(n int) error {
+	if n < -3 || n > 4 {
+		return fmt.Errorf("log level %d out of range -3..4", n)
+	}
+	l.level.Store(int64(n))
+	l.v.Set(slogLevel(int64(n)))
+	return nil
+}
+
+func newLogger(s *runtime.Script, w io.Writer) (*slog.Logger, *levelControl) {
 	level := int64(2)
 	if v, ok := s.Globals["log_level"]; ok && v.IsInt() {
 		level = v.I
@@ -68,7 +86,9 @@ func newLogger(s *runtime.Script, w io.Writer) *slog.Logger {
 	if v, ok := s.Globals["stderror_enabled"]; ok && v.IsInt() && v.I == 0 {
 		w = io.Discard
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slogLevel(level), ReplaceAttr: levelNames}))
+	lc := &levelControl{}
+	lc.set(int(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: &lc.v, ReplaceAttr: levelNames})), lc
 }
 
 // levelNames prints OpenSIPS level names.
@@ -111,7 +131,7 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		writeText(errw, f, capErrors(diags.Errors(), maxErrors))
 		return &exitError{code: 1, msg: fmt.Sprintf("%s: the script does not check; not starting", path)}
 	}
-	log := newLogger(s, errw)
+	log, levels := newLogger(s, errw)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
 	}
@@ -127,6 +147,12 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	stopMI, err := startMI(ctx, s, levels, stop, log)
+	if err != nil {
+		eng.Shutdown()
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	defer stopMI()
 	log.Log(ctx, levelNotice, "gosips started", "version", version, "config", path)
 	<-ctx.Done()
 	log.Log(context.Background(), levelNotice, "shutting down")

@@ -26,7 +26,7 @@ func (s *SipMsgOps) Funcs() []api.Func {
 	listHdr := func(name string) api.Func {
 		return api.Func{Name: name, Routes: rofbl, Returns: retTF, Args: []api.Arg{hdr, argS("option")}}
 	}
-	return []api.Func{
+	return s.bind([]api.Func{
 		{Name: "append_to_reply", Routes: rfbe, Returns: retOK, Args: []api.Arg{argS("text")}},
 		{Name: "append_body_to_reply", Routes: rfbe, Returns: retOK, Args: []api.Arg{argS("text")}},
 		{Name: "append_hf", Routes: rofbl, Returns: retOK, Args: []api.Arg{argS("text"), hdrOpt}},
@@ -85,5 +85,5 @@ func (s *SipMsgOps) Funcs() []api.Func {
 			Legacy: `remove_body_part(["type/subtype"])`},
 		{Name: "add_body", Routes: rofbl, Returns: retOK, Args: []api.Arg{argS("body"), argSo("mime")},
 			Legacy: `add_body_part(body, "type/subtype")`},
-	}
+	})
 }

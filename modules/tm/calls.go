@@ -1,8 +1,10 @@
 package tm
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"gosips/api"
 	"gosips/modules/core"
@@ -31,10 +33,10 @@ func (t *TM) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"t_reply_with_body":    t.fReply,
 		"t_check_trans":        t.fCheckTrans,
 		"t_lookup_request":     t.fCheckTrans,
-		"t_on_failure":         t.fOnRoute,
-		"t_on_negative":        t.fOnRoute,
-		"t_on_reply":           t.fOnRoute,
-		"t_on_branch":          t.fOnRoute,
+		"t_on_failure":         onRoute(api.FailureRoute),
+		"t_on_negative":        onRoute(api.FailureRoute),
+		"t_on_reply":           onRoute(api.OnReplyRoute),
+		"t_on_branch":          onRoute(api.BranchRoute),
 		"t_check_status":       t.fCheckStatus,
 		"t_local_replied":      t.fLocalReplied,
 		"t_was_cancelled":      t.fWasCancelled,
@@ -133,14 +135,7 @@ func (t *TM) fReply(c *api.Ctx, args []any) api.Ret {
 	case int64:
 		code = int(v)
 	}
-	body := strArg(args, 2)
-	extra := ""
-	if body != "" && !strings.Contains(strings.ToLower(body), "content-type") {
-		// t_reply_with_body without a Content-Type in the body's
-		// headers: most bodies sent this way are SDP.
-		extra = ""
-	}
-	if err := t.reply(c, code, strArg(args, 1), extra, body); err != nil {
+	if err := t.reply(c, code, strArg(args, 1), "", strArg(args, 2)); err != nil {
 		t.logFor(c).Debug("t_reply failed", "code", code, "err", err)
 		return api.RetFalse
 	}
@@ -182,19 +177,23 @@ func (t *TM) fCheckTrans(c *api.Ctx, _ []any) api.Ret {
 	return api.RetFalse
 }
 
-// fOnRoute arms a failure, onreply or branch route. In a branch route
-// t_on_reply arms the branch only.
-func (t *TM) fOnRoute(c *api.Ctx, args []any) api.Ret {
-	var ref RouteRef
-	switch v := args[0].(type) {
-	case RouteRef:
-		ref = v
-	case string:
-		// A variable: the kind comes from the function, which the
-		// runtime does not tell; t_on_* with variables is rare, so
-		// the name alone arms the failure route.
-		ref = RouteRef{Kind: api.FailureRoute, Name: v}
+// onRoute makes t_on_failure/t_on_reply/t_on_branch: it arms a route for
+// the transaction (in a branch route, t_on_reply arms the branch only).
+func onRoute(kind api.RouteType) func(*api.Ctx, []any) api.Ret {
+	return func(c *api.Ctx, args []any) api.Ret {
+		ref := RouteRef{Kind: kind}
+		switch v := args[0].(type) {
+		case RouteRef:
+			ref = v
+		case string:
+			ref.Name = v
+		}
+		armRoute(c, ref)
+		return api.RetTrue
 	}
+}
+
+func armRoute(c *api.Ctx, ref RouteRef) {
 	tx := txOf(c)
 	switch ref.Kind {
 	case api.FailureRoute:
@@ -219,7 +218,14 @@ func (t *TM) fOnRoute(c *api.Ctx, args []any) api.Ret {
 			unlock()
 		}
 	}
-	return api.RetTrue
+}
+
+// logFor returns the logger of a message context.
+func (t *TM) logFor(c *api.Ctx) *slog.Logger {
+	if c.Log != nil {
+		return c.Log
+	}
+	return t.log
 }
 
 // replyCode is the code t_check_status and $T_reply_code look at: the
@@ -360,7 +366,7 @@ func (t *TM) fReplicate(c *api.Ctx, args []any) api.Ret {
 	}
 	t.stats.uac.Add(1)
 	if tx.status < 200 {
-		tx.deleteAt = tx.deleteAt.AddDate(0, 0, 0)
+		tx.deleteAt = time.Time{}
 	}
 	tx.schedule()
 	return relayOK

@@ -258,8 +258,8 @@ func TestPVs(t *testing.T) {
 	want := map[string]bool{"T_reply_code": false, "T_fr_timeout": true, "bavp": true, "tm.branch.uri": false,
 		"tm.branch.flag": true, "T_branch_idx": false, "T_id": false, "T_fr_inv_timeout": true}
 	for _, d := range New().PVs() {
-		if d.Module != "tm" || d.Get != nil {
-			t.Errorf("$%s: module %q, getter set", d.Name, d.Module)
+		if d.Module != "tm" || d.Get == nil || d.Writable != (d.Set != nil) {
+			t.Errorf("$%s: module %q, getter or setter missing", d.Name, d.Module)
 		}
 		if w, ok := want[d.Name]; ok {
 			if d.Writable != w {

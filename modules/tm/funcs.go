@@ -64,7 +64,12 @@ func (t *TM) Funcs() []api.Func {
 			Returns: "1 found, -1 not found",
 			Args:    []api.Arg{argS("attr"), argSo("value_str"), argIo("value_int"), argVo("result"), argIo("offset")}},
 	}
-	return append(fs, legacyFuncs()...)
+	fs = append(fs, legacyFuncs()...)
+	calls := t.calls()
+	for i := range fs {
+		fs[i].Call = calls[fs[i].Name]
+	}
+	return fs
 }
 
 // legacyFuncs are tm functions removed before 3.x.

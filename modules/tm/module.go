@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync/atomic"
+	"time"
 
 	"gosips/api"
 )
@@ -56,6 +57,7 @@ type TM struct {
 	log    *slog.Logger
 	closed atomic.Bool
 	stats  counters
+	unit   time.Duration // of the timer parameters in seconds
 }
 
 // New returns a tm instance with OpenSIPS 3.6 defaults.
@@ -71,6 +73,7 @@ func New() *TM {
 		table:                 newTable(),
 		salt:                  rand.Uint64(),
 		log:                   slog.New(slog.DiscardHandler),
+		unit:                  time.Second,
 	}
 	// Ids start at a random point so that replies to a previous run's
 	// branches do not match new transactions.

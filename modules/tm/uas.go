@@ -11,10 +11,11 @@ import (
 
 var errFinal = errors.New("transaction already has a final reply")
 
-func sec(n int) time.Duration { return time.Duration(n) * time.Second }
-func (t *TM) t1() time.Duration { return time.Duration(max(t.T1Timer, 1)) * time.Millisecond }
-func (t *TM) t2() time.Duration { return time.Duration(max(t.T2Timer, 1)) * time.Millisecond }
-func (t *TM) wt() time.Duration { return sec(t.WtTimer) }
+// sec converts a timer parameter in seconds; tests shrink the unit.
+func (t *TM) sec(n int) time.Duration { return time.Duration(n) * t.unit }
+func (t *TM) t1() time.Duration       { return time.Duration(max(t.T1Timer, 1)) * time.Millisecond }
+func (t *TM) t2() time.Duration       { return time.Duration(max(t.T2Timer, 1)) * time.Millisecond }
+func (t *TM) wt() time.Duration       { return t.sec(t.WtTimer) }
 
 // txOf returns the transaction attached to c, if any.
 func txOf(c *api.Ctx) *Tx {
@@ -53,7 +54,7 @@ func (t *TM) makeTx(c *api.Ctx, key sip.TxKey, id uint64) *Tx {
 	tx := &Tx{
 		tm: t, id: id, key: key, core: c.Core, ctx: c.Context, log: c.Log,
 		req: m.Clone(), method: m.MethodID(), winIdx: -1,
-		frTimeout: sec(t.FrTimeout), frInvTimeout: sec(t.FrInvTimeout),
+		frTimeout: t.sec(t.FrTimeout), frInvTimeout: t.sec(t.FrInvTimeout),
 	}
 	if tx.log == nil {
 		tx.log = t.log

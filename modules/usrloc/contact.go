@@ -82,6 +82,7 @@ type ContactInfo struct {
 	Received     string
 	Path         string
 	Socket       *sip.Socket
+	SocketStr    string // "proto:ip:port"; Socket.String() when empty
 	Methods      uint32
 	Instance     string
 	RegID        int
@@ -94,11 +95,9 @@ func (c *Contact) apply(ci *ContactInfo) {
 	c.Flags, c.CFlags, c.UserAgent = ci.Flags, ci.CFlags, ci.UserAgent
 	c.Received, c.Path, c.Methods = ci.Received, ci.Path, ci.Methods
 	c.Instance, c.RegID, c.Attr, c.LastModified = ci.Instance, ci.RegID, ci.Attr, ci.LastModified
-	c.Socket = ci.Socket
-	if ci.Socket != nil {
+	c.Socket, c.SocketStr = ci.Socket, ci.SocketStr
+	if c.SocketStr == "" && ci.Socket != nil {
 		c.SocketStr = ci.Socket.String()
-	} else {
-		c.SocketStr = ""
 	}
 }
 

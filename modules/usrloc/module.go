@@ -4,10 +4,14 @@ package usrloc
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"gosips/api"
+	"gosips/db"
 	"gosips/lang/diag"
 	dbtext "gosips/modules/db_text"
 )
@@ -92,14 +96,26 @@ type Module struct {
 
 	Cols Columns
 
+	// Clock, when set, replaces time.Now (tests).
+	Clock func() time.Time
+
 	domains map[string]*Domain
 	order   []string
-}
 
-// Domain is a usrloc table ("location"), registered by the fixups of the
-// functions naming it.
-type Domain struct {
-	Name string
+	mode       Mode
+	log        *slog.Logger
+	conn       db.Conn
+	dbURL      string
+	configDir  string
+	branchFlag func(name string) (int, error)
+
+	flagMu    sync.RWMutex
+	flagNamer func(bit int) string
+	flagByName map[string]int
+
+	statsReg *api.Stats
+	stop     chan struct{}
+	done  chan struct{}
 }
 
 // New returns a usrloc instance with OpenSIPS' defaults.
@@ -119,7 +135,9 @@ func New() *Module {
 			Socket: "socket", Methods: "methods", SIPInstance: "sip_instance",
 			KVStore: "kv_store", Attr: "attr",
 		},
-		domains: map[string]*Domain{},
+		domains:    map[string]*Domain{},
+		flagByName: map[string]int{},
+		log:        slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -129,9 +147,10 @@ func (m *Module) RegisterDomain(name string) *Domain {
 	if d, ok := m.domains[name]; ok {
 		return d
 	}
-	d := &Domain{Name: name}
+	d := newDomain(m, name)
 	m.domains[name] = d
 	m.order = append(m.order, name)
+	m.domainStats(d)
 	return d
 }
 
@@ -347,17 +366,36 @@ func (m *Module) modeName() string {
 	return fmt.Sprintf("cluster_mode %q", m.Mode().ClusterMode)
 }
 
-// Init resolves nat_bflag to a branch flag index.
+// Init resolves nat_bflag to a branch flag index and opens the database
+// the working mode needs.
 func (m *Module) Init(ic *api.InitCtx) error {
-	if m.NATBFlag == "" || ic.BranchFlag == nil {
+	if ic.Log != nil {
+		m.log = ic.Log
+	}
+	m.mode = m.Mode()
+	m.branchFlag = ic.BranchFlag
+	m.configDir = ic.ConfigDir
+	if m.NATBFlag != "" && ic.BranchFlag != nil {
+		idx, err := ic.BranchFlag(m.NATBFlag)
+		if err != nil {
+			return fmt.Errorf("nat_bflag %q: %w", m.NATBFlag, err)
+		}
+		m.NATBFlagIndex = idx
+		m.rememberFlag(m.NATBFlag, idx)
+	}
+	if !m.mode.UsesSQL() {
 		return nil
 	}
-	idx, err := ic.BranchFlag(m.NATBFlag)
-	if err != nil {
-		return fmt.Errorf("nat_bflag %q: %w", m.NATBFlag, err)
+	m.dbURL = m.DBURL
+	if m.dbURL == "" && ic.Global != nil {
+		if v, ok := ic.Global("db_default_url"); ok && v.IsStr() {
+			m.dbURL = v.S
+		}
 	}
-	m.NATBFlagIndex = idx
-	return nil
+	if m.dbURL == "" {
+		return fmt.Errorf("db_url is not set")
+	}
+	return m.openDB()
 }
 
 // oneOf matches s case-insensitively against the allowed values.
