@@ -28,6 +28,11 @@ var (
 func gosipsBin(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		// GOSIPS_BIN runs a prebuilt binary instead of building one.
+		if p := os.Getenv("GOSIPS_BIN"); p != "" {
+			binPath = p
+			return
+		}
 		dir, err := os.MkdirTemp("", "gosips-e2e")
 		if err != nil {
 			buildErr = err

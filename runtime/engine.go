@@ -198,12 +198,11 @@ func (e *Engine) Start(ctx context.Context) error {
 		if sd.AdvPort != "" {
 			s.AdvPort, _ = strconv.Atoi(sd.AdvPort)
 		}
-		bound, err := e.tr.Listen(s)
+		_, err := e.tr.Listen(s)
 		if err != nil {
 			e.tr.Close()
 			return fmt.Errorf("cannot listen on %s:%s:%d: %w", sd.Proto, sd.Host, port, err)
 		}
-		e.log.Info("listening", "socket", bound.String())
 	}
 	for _, m := range e.script.Modules {
 		if st, ok := m.Inst.(api.Starter); ok {

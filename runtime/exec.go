@@ -37,6 +37,8 @@ type Thread struct {
 	loops  int
 	cache  pv.MsgCache
 	msgID  uint64
+	// retVals are the extra values of the last return(code, v...).
+	retVals []api.Value
 }
 
 // Dropped reports whether the script executed drop.
@@ -69,6 +71,7 @@ func (t *Thread) reset() {
 	t.Ctx = api.Ctx{Vars: vars, RURIQ: -1}
 	t.ret, t.drop, t.depth, t.loops = 0, false, 0, 0
 	t.params = t.params[:0]
+	t.retVals = t.retVals[:0]
 	t.cache.Reset()
 }
 
@@ -363,12 +366,21 @@ func (s *switchStmt) exec(t *Thread) ctl {
 
 // returnStmt leaves the current route.
 type returnStmt struct {
-	at    diag.Pos
-	value expr // nil = return 1
+	at     diag.Pos
+	value  expr // nil = return 1
+	extras []expr
 }
 
 func (s *returnStmt) exec(t *Thread) ctl {
 	t.ret = 1
+	t.retVals = t.retVals[:0]
+	for _, x := range s.extras {
+		v, err := x.eval(t)
+		if err != nil {
+			v = api.Null
+		}
+		t.retVals = append(t.retVals, v)
+	}
 	if s.value != nil {
 		v, err := s.value.eval(t)
 		switch {
@@ -513,3 +525,6 @@ func (t *Thread) PVCache() *pv.MsgCache { return &t.cache }
 
 // MsgID gives pv the internal message id ($mi).
 func (t *Thread) MsgID() uint64 { return t.msgID }
+
+// ReturnValues gives pv the extra values of the last return ($return(n)).
+func (t *Thread) ReturnValues() []api.Value { return t.retVals }

@@ -94,6 +94,7 @@ func TestStatementSemantics(t *testing.T) {
 		{"route return zero exits", `route(z); mark("after");`, "inz"},
 		{"route exit stops all", `route(e); mark("after");`, "ine"},
 		{"route params", `route(p, "x", 7); mark("$rc");`, "x-7,1"},
+		{"return extra values", `route(rv); mark("$rc $return(0) $return(1)");`, "2 a 9"},
 		{"nested if else", `$var(a) = 2; if ($var(a) == 1) mark("1"); else if ($var(a) == 2) mark("2"); else mark("3");`, "2"},
 		{"bracket test", `$var(f) = 6; if ([$var(f) & 4]) mark("bit");`, "bit"},
 		{"ip network", `$var(ip) = "10.1.2.3"; if ($var(ip) == 10.0.0.0/8) mark("in"); if ($var(ip) != 192.168.0.0/16) mark("out");`, "in,out"},
@@ -106,6 +107,7 @@ route[r] { mark("inr"); return(5); }
 route[z] { mark("inz"); return(0); }
 route[e] { mark("ine"); exit; }
 route[p] { mark("$param(1)-$param(2)"); }
+route[rv] { return(2, "a", 9); }
 `
 			marks, _ := run(t, src)
 			if got := strings.Join(marks, ","); got != tc.want {

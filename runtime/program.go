@@ -130,6 +130,9 @@ func (b *builder) stmt(s ast.Stmt) stmt {
 		st := &returnStmt{at: s.At}
 		if len(s.Values) > 0 {
 			st.value = b.expr(s.Values[0])
+			for _, v := range s.Values[1:] {
+				st.extras = append(st.extras, b.expr(v))
+			}
 		}
 		return st
 	case *ast.Exit:

@@ -107,7 +107,7 @@ type Msg struct {
 	via      string // our Via header line, written above every other header
 	edits    []edit
 	editArr  [4]edit // first edits without an allocation
-	mfSet    int // new Max-Forwards value + 1; 0 = unchanged
+	mfSet    int     // new Max-Forwards value + 1; 0 = unchanged
 	bodySet  bool
 	newBody  string
 	stale    bool // text replaced by ApplyChanges, index not rebuilt yet

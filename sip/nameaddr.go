@@ -22,7 +22,8 @@ func (n *NameAddr) DisplayName() string { return Unquote(n.Display) }
 // Param returns a header parameter of the value (tag, expires, q, lr...).
 func (n *NameAddr) Param(name string) (string, bool) { return Param(n.Params, name) }
 
-var errNameAddr = errors.New("malformed name-addr")
+// ErrNameAddr reports a malformed From/To/Contact/Route value.
+var ErrNameAddr = errors.New("malformed name-addr")
 
 // ParseNameAddr parses name-addr / addr-spec with header parameters
 // (RFC 3261 §20.10, §25.1).
@@ -31,7 +32,7 @@ func ParseNameAddr(s string) (NameAddr, error) {
 	a, b := trimSpan(s, 0, len(s))
 	s = s[a:b]
 	if s == "" {
-		return n, errNameAddr
+		return n, ErrNameAddr
 	}
 	i := 0
 	// Find '<' outside quotes, if any, before a ';' of an addr-spec.
@@ -41,7 +42,7 @@ func ParseNameAddr(s string) (NameAddr, error) {
 		if c == '"' {
 			j = skipQuoted(s, j) - 1
 			if j >= len(s)-1 && s[len(s)-1] != '"' {
-				return n, errNameAddr
+				return n, ErrNameAddr
 			}
 			continue
 		}
@@ -59,14 +60,14 @@ func ParseNameAddr(s string) (NameAddr, error) {
 		n.Display = s[d0:d1]
 		gt := indexByte(s[lt:], '>')
 		if gt < 0 {
-			return n, errNameAddr
+			return n, ErrNameAddr
 		}
 		n.URI = s[lt+1 : lt+gt]
 		n.Angle = true
 		rest = s[lt+gt+1:]
 	} else {
 		if s[0] == '"' {
-			return n, errNameAddr
+			return n, ErrNameAddr
 		}
 		for i < len(s) && s[i] != ';' {
 			i++
@@ -79,13 +80,13 @@ func ParseNameAddr(s string) (NameAddr, error) {
 	rest = rest[r0:r1]
 	if rest != "" {
 		if rest[0] != ';' {
-			return n, errNameAddr
+			return n, ErrNameAddr
 		}
 		n.Params = rest[1:]
 		n.Tag, _ = Param(n.Params, "tag")
 	}
 	if n.URI == "" {
-		return n, errNameAddr
+		return n, ErrNameAddr
 	}
 	return n, nil
 }

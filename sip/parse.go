@@ -9,21 +9,20 @@ import (
 
 // Parse errors. ParseError wraps them with the offset where parsing stopped.
 var (
-	ErrEmpty       = errors.New("empty message")
-	ErrFirstLine   = errors.New("malformed first line")
-	ErrHeader      = errors.New("malformed header")
-	ErrNoEnd       = errors.New("headers not terminated by an empty line")
-	ErrTruncated   = errors.New("body shorter than content-length")
-	ErrMissingHdr  = errors.New("missing mandatory header")
-	ErrTooLarge    = errors.New("message too large")
-	ErrBadCSeq     = errors.New("malformed cseq")
-	ErrBadCL       = errors.New("malformed content-length")
-	ErrBadVersion  = errors.New("unsupported sip version")
-	ErrBadStatus   = errors.New("malformed status code")
-	ErrCSeqMethod  = errors.New("cseq method does not match request method")
-	ErrNotRequest  = errors.New("not a request")
-	ErrNoVia       = errors.New("no via header")
-	ErrMalformedTo = errors.New("malformed to/from header")
+	ErrEmpty      = errors.New("empty message")
+	ErrFirstLine  = errors.New("malformed first line")
+	ErrHeader     = errors.New("malformed header")
+	ErrNoEnd      = errors.New("headers not terminated by an empty line")
+	ErrTruncated  = errors.New("body shorter than content-length")
+	ErrMissingHdr = errors.New("missing mandatory header")
+	ErrTooLarge   = errors.New("message too large")
+	ErrBadCSeq    = errors.New("malformed cseq")
+	ErrBadCL      = errors.New("malformed content-length")
+	ErrBadVersion = errors.New("unsupported sip version")
+	ErrBadStatus  = errors.New("malformed status code")
+	ErrCSeqMethod = errors.New("cseq method does not match request method")
+	ErrNotRequest = errors.New("not a request")
+	ErrNoVia      = errors.New("no via header")
 )
 
 // ParseError reports where and why a message could not be parsed.
@@ -139,6 +138,15 @@ func (m *Msg) parseText(b []byte, datagram bool) error {
 		n, ok := atoiSpan(m.value(i))
 		if !ok {
 			return &ParseError{int(m.hdrs[i].vstart), ErrBadCL}
+		}
+		// Several Content-Length values cannot frame one body (RFC 4475
+		// §3.1.2.11).
+		for j := i + 1; j < len(m.hdrs); j++ {
+			if h := &m.hdrs[j]; h.typ == HdrContentLength {
+				if n2, ok := atoiSpan(m.value(j)); !ok || n2 != n {
+					return &ParseError{int(h.vstart), fmt.Errorf("%w: conflicting values", ErrBadCL)}
+				}
+			}
 		}
 		if m.bodyStart+n > len(s) {
 			return &ParseError{len(s), ErrTruncated}

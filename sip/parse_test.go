@@ -133,6 +133,7 @@ func TestParseInvalid(t *testing.T) {
 		{"negcl.sip", ErrBadCL, true},
 		{"spaceuri.sip", ErrFirstLine, false},
 		{"crlfonly.sip", ErrEmpty, false},
+		{"multicl.sip", ErrBadCL, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -217,10 +218,39 @@ func (s *Socket) AdvertisedPort() int {
 	return s.Port
 }
 
-// resolveListenIP turns "*" and "" into the unspecified address.
-func resolveListenIP(ip string) string {
-	if ip == "*" || ip == "" {
-		return "0.0.0.0"
+// listenIP turns "*" and "" into the unspecified address and a network
+// interface name ("socket=udp:eth0") into its first address, IPv4 first;
+// other names are left to the resolver.
+func listenIP(host string) (string, error) {
+	if host == "*" || host == "" {
+		return "0.0.0.0", nil
 	}
-	return ip
+	if _, err := netip.ParseAddr(host); err == nil {
+		return host, nil
+	}
+	ifi, err := net.InterfaceByName(host)
+	if err != nil {
+		return host, nil
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return "", fmt.Errorf("interface %s: %w", host, err)
+	}
+	var v6 string
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		if ipn.IP.To4() != nil {
+			return ipn.IP.String(), nil
+		}
+		if v6 == "" && !ipn.IP.IsLinkLocalUnicast() {
+			v6 = ipn.IP.String()
+		}
+	}
+	if v6 == "" {
+		return "", fmt.Errorf("interface %s has no usable address", host)
+	}
+	return v6, nil
 }

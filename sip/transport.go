@@ -122,7 +122,10 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	ip := resolveListenIP(s.IP)
+	ip, err := listenIP(s.IP)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", s, err)
+	}
 	addr := net.JoinHostPort(ip, itoa(s.Port))
 	l := &listener{sock: s}
 	switch s.Proto {
@@ -172,7 +175,7 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		t.wg.Add(1)
 		go t.tcpAccept(l)
 	}
-	t.log.Info("listening", "socket", l.sock.String())
+	t.log.Debug("listening", "socket", l.sock.String())
 	return &l.sock, nil
 }
 
@@ -373,11 +376,27 @@ func ReplyDest(req *Msg) (Dest, error) {
 	return d, nil
 }
 
-// SendReply sends a reply to req (see ReplyDest).
+// SendReply sends a reply to req (see ReplyDest). When the stream
+// connection the request came on is gone, it connects to the source
+// address and the Via port instead (RFC 3261 §18.2.2).
 func (t *Transport) SendReply(req *Msg, reply []byte) error {
 	d, err := ReplyDest(req)
 	if err != nil {
 		return err
+	}
+	if d.Proto.Reliable() && d.ConnID != 0 {
+		t.mu.RLock()
+		_, alive := t.connByID[d.ConnID]
+		t.mu.RUnlock()
+		if !alive {
+			v, _ := req.TopVia()
+			port := v.Port
+			if port == 0 {
+				port = d.Proto.DefaultPort()
+			}
+			d.Addr = netip.AddrPortFrom(d.Addr.Addr(), uint16(port))
+			d.ConnID = 0
+		}
 	}
 	return t.Send(d, reply)
 }

@@ -488,3 +488,95 @@ func TestTCPIdleClose(t *testing.T) {
 		t.Errorf("closed after %v", d)
 	}
 }
+
+func TestListenNames(t *testing.T) {
+	tr := NewTransport(Config{UDPWorkers: 1})
+	defer tr.Close()
+	tests := []struct {
+		ip, want string
+	}{
+		{"lo", "127.0.0.1"},
+		{"localhost", "127.0.0.1"},
+	}
+	for _, tt := range tests {
+		if _, err := net.InterfaceByName(tt.ip); err != nil && tt.ip == "lo" {
+			continue // no interface named lo here
+		}
+		s, err := tr.Listen(Socket{Proto: ProtoUDP, IP: tt.ip})
+		if err != nil {
+			t.Errorf("Listen %s: %v", tt.ip, err)
+			continue
+		}
+		if !tr.IsLocal(tt.want, s.Port) || !tr.IsLocal(tt.ip, s.Port) {
+			t.Errorf("socket %s not local as %s", s, tt.want)
+		}
+	}
+	if _, err := tr.Listen(Socket{Proto: ProtoUDP, IP: "no-such-host.invalid"}); err == nil {
+		t.Error("Listen on an unresolvable name succeeded")
+	}
+	if _, err := tr.Listen(Socket{Proto: ProtoTLS, IP: "127.0.0.1"}); err == nil {
+		t.Error("Listen tls succeeded")
+	}
+}
+
+// TestTCPReplyAfterClose: the request's connection is gone when the reply
+// is ready, so the reply opens a connection to the Via's sent-by port.
+func TestTCPReplyAfterClose(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	viaPort := ln.Addr().(*net.TCPAddr).Port
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		got <- line
+	}()
+	held := make(chan *Msg, 1)
+	tr := NewTransport(Config{OnMessage: func(m *Msg, rcv *RecvInfo) { held <- m }})
+	defer tr.Close()
+	s, err := tr.Listen(Socket{Proto: ProtoTCP, IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.WriteString(c, request("OPTIONS", fmt.Sprintf("TCP 127.0.0.1:%d", viaPort), "gone-1"))
+	var req *Msg
+	select {
+	case req = <-held:
+	case <-time.After(testTimeout):
+		t.Fatal("request not received")
+	}
+	c.Close()
+	// Wait for the server side to notice the close.
+	deadline := time.Now().Add(testTimeout)
+	for {
+		tr.mu.RLock()
+		n := len(tr.connByID)
+		tr.mu.RUnlock()
+		if n == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := tr.SendReply(req, AppendReply(nil, req, &ReplySpec{Code: 200, ToTag: "x"})); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case line := <-got:
+		if line != "SIP/2.0 200 OK\r\n" {
+			t.Errorf("got %q", line)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("reply not delivered to the Via port")
+	}
+}

@@ -40,7 +40,8 @@ func (v *Via) SentBy() string {
 	return h + ":" + strconv.Itoa(v.Port)
 }
 
-var errVia = errors.New("malformed via")
+// ErrVia reports a malformed Via element.
+var ErrVia = errors.New("malformed via")
 
 // ParseVia parses a single via-parm.
 func ParseVia(s string) (Via, error) {
@@ -61,7 +62,7 @@ func ParseVia(s string) (Via, error) {
 			i++
 		}
 		if st == i {
-			return v, errVia
+			return v, ErrVia
 		}
 		parts[k] = s[st:i]
 		switch k {
@@ -77,13 +78,13 @@ func ParseVia(s string) (Via, error) {
 		}
 		if k < 2 {
 			if i >= len(s) || s[i] != '/' {
-				return v, errVia
+				return v, ErrVia
 			}
 			i++
 		}
 	}
 	if !eqFoldASCII(parts[0], "SIP") {
-		return v, errVia
+		return v, ErrVia
 	}
 	v.Protocol = s[p0s:p1e]
 	if len(v.Protocol) != len(parts[0])+1+len(parts[1]) {
@@ -91,14 +92,14 @@ func ParseVia(s string) (Via, error) {
 	}
 	v.Transport = parts[2]
 	if i == tEnd || i >= len(s) {
-		return v, errVia
+		return v, ErrVia
 	}
 	// sent-by = host [":" port]
 	hs := i
 	if i < len(s) && s[i] == '[' {
 		j := strings.IndexByte(s[i:], ']')
 		if j < 0 {
-			return v, errVia
+			return v, ErrVia
 		}
 		v.Host = s[i+1 : i+j]
 		i += j + 1
@@ -109,7 +110,7 @@ func ParseVia(s string) (Via, error) {
 		v.Host = s[hs:i]
 	}
 	if v.Host == "" {
-		return v, errVia
+		return v, ErrVia
 	}
 	for i < len(s) && isLWS(s[i]) {
 		i++
@@ -125,7 +126,7 @@ func ParseVia(s string) (Via, error) {
 		}
 		p, ok := atoiSpan(s[ps:i])
 		if !ok || p > 65535 {
-			return v, errVia
+			return v, ErrVia
 		}
 		v.Port = p
 	}
@@ -134,7 +135,7 @@ func ParseVia(s string) (Via, error) {
 	}
 	if i < len(s) {
 		if s[i] != ';' {
-			return v, errVia
+			return v, ErrVia
 		}
 		v.Params = s[i+1:]
 		EachParam(v.Params, func(k, val string) bool {

@@ -4,9 +4,14 @@ package registrar
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
+	"strings"
+	"sync/atomic"
 
 	"gosips/api"
+	"gosips/modules/usrloc"
+	"gosips/pv"
 )
 
 func init() {
@@ -55,6 +60,15 @@ type Module struct {
 
 	// Legacy holds values of removed params (1.x–2.x), by name.
 	Legacy map[string]api.ParamValue
+
+	ul       *usrloc.Module
+	log      *slog.Logger
+	tcpFlag  int    // message flag bit of tcp_persistent_flag; -1 when unset
+	rcvAVP   string // AVP name of received_avp
+	attrAVP  string // AVP name of attr_avp
+	mctAVP   string // AVP name of mcontact_avp
+	accepted atomic.Int64
+	rejected atomic.Int64
 }
 
 // New returns a registrar instance with OpenSIPS' defaults.
@@ -76,6 +90,8 @@ func New() *Module {
 		PNRefreshTimeout:  6,
 		PNCtMatchParams:   "pn-provider, pn-prid, pn-param",
 		Legacy:            map[string]api.ParamValue{},
+		tcpFlag:           -1,
+		log:               slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -166,6 +182,69 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	return nil
 }
 
+// Init binds usrloc and resolves the flag and AVP parameters.
+func (m *Module) Init(ic *api.InitCtx) error {
+	if ic.Log != nil {
+		m.log = ic.Log
+	}
+	if ic.Module != nil {
+		m.ul, _ = ic.Module("usrloc").(*usrloc.Module)
+	}
+	if m.ul == nil {
+		return fmt.Errorf("registrar requires loadmodule \"usrloc.so\"")
+	}
+	if m.TCPPersistentFlag != "" && ic.MsgFlag != nil {
+		bit, err := ic.MsgFlag(m.TCPPersistentFlag)
+		if err != nil {
+			return fmt.Errorf("tcp_persistent_flag %q: %w", m.TCPPersistentFlag, err)
+		}
+		m.tcpFlag = bit
+	}
+	var err error
+	if m.rcvAVP, err = avpName("received_avp", m.ReceivedAVP); err != nil {
+		return err
+	}
+	if m.attrAVP, err = avpName("attr_avp", m.AttrAVP); err != nil {
+		return err
+	}
+	if m.mctAVP, err = avpName("mcontact_avp", m.MContactAVP); err != nil {
+		return err
+	}
+	return nil
+}
+
+// SetUsrloc binds a usrloc instance directly (tests and tools; Init does
+// it from the loaded modules).
+func (m *Module) SetUsrloc(ul *usrloc.Module) { m.ul = ul }
+
+// avpName extracts the name of an "$avp(name)" parameter.
+func avpName(param, spec string) (string, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return "", nil
+	}
+	s, err := pv.Parse(spec)
+	if err != nil || s.Name != "avp" || s.Inner == "" {
+		return "", fmt.Errorf("%s %q must be an AVP, e.g. $avp(rcv)", param, spec)
+	}
+	return s.Inner, nil
+}
+
+// RegisterStats publishes the registrar statistics (OpenSIPS names).
+func (m *Module) RegisterStats(s *api.Stats) {
+	g := s.Group("registrar")
+	g.Func("max_expires", func() int64 { return int64(m.MaxExpires) })
+	g.Func("max_contacts", func() int64 { return int64(m.MaxContacts) })
+	g.Func("default_expire", func() int64 { return int64(m.DefaultExpires) })
+	g.Func("accepted_regs", m.AcceptedRegs)
+	g.Func("rejected_regs", m.RejectedRegs)
+}
+
+// AcceptedRegs and RejectedRegs count the save() outcomes.
+func (m *Module) AcceptedRegs() int64 { return m.accepted.Load() }
+func (m *Module) RejectedRegs() int64 { return m.rejected.Load() }
+
 var (
 	_ api.Validator = (*Module)(nil)
+	_ api.Initer    = (*Module)(nil)
 )
