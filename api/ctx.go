@@ -66,6 +66,11 @@ type Ctx struct {
 	// (ReplyBody only when the reply has no body of its own).
 	ReplyHeaders string
 	ReplyBody    string
+	// Slots hold per-message state of modules, keyed by a value each
+	// module owns (OpenSIPS context slots: rr's Record-Route parameters,
+	// the advertised address set by set_advertised_address()); nil until a
+	// module stores something.
+	Slots map[any]any
 
 	// RetCode is $rc: the return code of the last executed action.
 	RetCode Ret
@@ -93,6 +98,22 @@ type ErrInfo struct {
 	Info   string
 	RCode  int
 	RReply string
+}
+
+// Slot returns the per-message value stored under key, or nil.
+func (c *Ctx) Slot(key any) any {
+	if c.Slots == nil {
+		return nil
+	}
+	return c.Slots[key]
+}
+
+// SetSlot stores a per-message value under key.
+func (c *Ctx) SetSlot(key, v any) {
+	if c.Slots == nil {
+		c.Slots = map[any]any{}
+	}
+	c.Slots[key] = v
 }
 
 // RURI returns the current Request-URI (the rewritten one, if any).

@@ -21,14 +21,15 @@ type (
 	SHVHolder interface{ SHVs() *SHVStore }
 )
 
-// normalize keeps one form per stored value: an integer (with its string
-// form, like OpenSIPS integer PVs) or a string.
+// normalize keeps one form per stored value: an integer or a string. An
+// integer's decimal string form is produced where a string is needed
+// (Str), so storing a counter does not allocate.
 func normalize(v api.Value) api.Value {
 	switch {
 	case v.IsNull():
 		return api.Null
 	case v.IsInt():
-		return IntStr(v.I)
+		return api.IntValue(v.I)
 	}
 	return api.StrValue(v.S)
 }

@@ -122,10 +122,10 @@ func TestVarAndSHV(t *testing.T) {
 		want string
 	}{
 		{"$var(a)", api.StrValue("x"), "s:x"},
-		{"$var(a)", api.IntValue(7), "i:7/s:7"},
+		{"$var(a)", api.IntValue(7), "i:7"},
 		{"$var(a)", api.Null, "<null>"},
 		{"$shv(a)", api.StrValue("y"), "s:y"},
-		{"$shv(a)", api.Value{Flags: api.VInt | api.VStr, I: 3, S: "3"}, "i:3/s:3"},
+		{"$shv(a)", api.Value{Flags: api.VInt | api.VStr, I: 3, S: "3"}, "i:3"},
 	}
 	for _, tt := range tests {
 		s := mustSpec(t, tt.pv)

@@ -27,6 +27,8 @@ type EngineOptions struct {
 	Listen []string
 	// Version is reported in Server headers and MI.
 	Version string
+	// OnlyListen replaces the script's sockets by Listen (tests, benchmarks).
+	OnlyListen bool
 }
 
 // Engine runs a compiled script on real sockets: it receives SIP messages,
@@ -167,6 +169,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		UDPWorkers: workers,
 	})
 	socks := e.script.Sockets
+	if e.opts.OnlyListen {
+		socks = nil
+	}
 	for _, l := range e.opts.Listen {
 		sd, err := parseListenFlag(l)
 		if err != nil {
@@ -306,6 +311,10 @@ func (e *Engine) release(t *Thread) {
 		e.spare.Put(t)
 	}
 }
+
+// Dispatch runs a message through the script as if it had been received;
+// tests and benchmarks use it.
+func (e *Engine) Dispatch(m *sip.Msg) { e.onMessage(m, m.Recv()) }
 
 // onMessage is the receive path for every parsed message.
 func (e *Engine) onMessage(m *sip.Msg, rcv *sip.RecvInfo) {

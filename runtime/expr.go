@@ -389,15 +389,11 @@ func (c *cmpCond) test(t *Thread) (condResult, ctl) {
 			cmp = 1
 		}
 	default:
-		if !x.IsStr() || !y.IsStr() {
-			if x.IsInt() && y.IsStr() && !c.rightConst {
-				return condError, ctlNext
-			}
-			if !x.IsStr() {
-				return condError, ctlNext
-			}
+		// Integer variables also have a decimal string form.
+		if !x.IsStr() && !x.IsInt() {
+			return condError, ctlNext
 		}
-		cmp = compareFold(x.S, valueString(y))
+		cmp = compareFold(valueString(x), valueString(y))
 	}
 	var r bool
 	switch c.op {

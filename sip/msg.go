@@ -106,7 +106,7 @@ type Msg struct {
 	uriSet   bool
 	via      string // our Via header line, written above every other header
 	edits    []edit
-	editArr  [4]edit // first edits without an allocation
+	editArr  [2]edit // first edits without an allocation (a proxy makes two)
 	mfSet    int     // new Max-Forwards value + 1; 0 = unchanged
 	bodySet  bool
 	newBody  string

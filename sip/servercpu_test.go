@@ -71,6 +71,7 @@ func BenchmarkUDPServerCPU(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer cmd.Wait()
+	defer stdin.Close() // runs first: the server exits when stdin closes
 	out := bufio.NewReader(stdout)
 	var port int
 	line, err := out.ReadString('\n')

@@ -115,3 +115,5 @@ func supports(msg *sip.Msg, tag string) bool {
 	})
 	return found
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

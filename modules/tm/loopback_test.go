@@ -3,6 +3,7 @@ package tm
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -33,15 +34,21 @@ func (l *loopCore) OutSocket(d sip.Dest) *sip.Socket {
 	return l.tr.Sockets()[0]
 }
 
-func listen(t *testing.T, on func(*sip.Msg, *sip.RecvInfo)) (*sip.Transport, *sip.Socket) {
-	t.Helper()
+func newTr(t *testing.T, on func(*sip.Msg, *sip.RecvInfo)) *sip.Transport {
 	tr := sip.NewTransport(sip.Config{OnMessage: on, UDPWorkers: 2})
+	t.Cleanup(func() { _ = tr.Close() })
+	return tr
+}
+
+// listen binds after the variables the handlers use are set: the
+// readers start with Listen.
+func listen(t *testing.T, tr *sip.Transport) *sip.Socket {
+	t.Helper()
 	s, err := tr.Listen(sip.Socket{Proto: sip.ProtoUDP, IP: "127.0.0.1"})
 	if err != nil {
 		t.Skipf("no loopback UDP: %v", err)
 	}
-	t.Cleanup(func() { _ = tr.Close() })
-	return tr, s
+	return s
 }
 
 // TestLoopbackInvite runs UAC -> proxy (tm) -> UAS over real UDP sockets:
@@ -53,7 +60,7 @@ func TestLoopbackInvite(t *testing.T) {
 	uasGot := make(chan *sip.Msg, 16)
 
 	var uas *sip.Transport
-	uas, uasSock := listen(t, func(req *sip.Msg, _ *sip.RecvInfo) {
+	uas = newTr(t, func(req *sip.Msg, _ *sip.RecvInfo) {
 		uasGot <- req
 		if req.MethodID() != sip.MethodInvite {
 			return
@@ -63,10 +70,14 @@ func TestLoopbackInvite(t *testing.T) {
 			if err := uas.SendReply(req, b); err != nil {
 				t.Errorf("uas reply: %v", err)
 			}
+			// The proxy reads with several workers: a 200 overtaking the
+			// 180 would rightly make it drop the 180.
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
+	uasSock := listen(t, uas)
 	lc := &loopCore{fakeCore: newCore()}
-	proxy, pSock := listen(t, func(msg *sip.Msg, _ *sip.RecvInfo) {
+	lc.tr = newTr(t, func(msg *sip.Msg, _ *sip.RecvInfo) {
 		c := &api.Ctx{Context: context.Background(), Core: lc, Msg: msg, Priv: &fakePriv{}, RURIQ: -1}
 		if msg.IsRequest() {
 			c.RouteType, c.Req = api.RequestRoute, msg
@@ -80,8 +91,9 @@ func TestLoopbackInvite(t *testing.T) {
 			t.Errorf("reply %d not matched", msg.StatusCode())
 		}
 	})
-	lc.tr = proxy
-	uac, uacSock := listen(t, func(r *sip.Msg, _ *sip.RecvInfo) { uacGot <- r })
+	pSock := listen(t, lc.tr)
+	uac := newTr(t, func(r *sip.Msg, _ *sip.RecvInfo) { uacGot <- r })
+	uacSock := listen(t, uac)
 
 	target := fmt.Sprintf("sip:bob@127.0.0.1:%d", uasSock.Port)
 	send := func(method, branch, toTag string) {
@@ -148,9 +160,9 @@ func TestLoopbackInvite(t *testing.T) {
 	}
 }
 
-func mustAddr(t *testing.T, s *sip.Socket) (a netipAddrPort) {
+func mustAddr(t *testing.T, s *sip.Socket) netip.AddrPort {
 	t.Helper()
-	a, err := parseAddrPort(fmt.Sprintf("%s:%d", s.IP, s.Port))
+	a, err := netip.ParseAddrPort(fmt.Sprintf("%s:%d", s.IP, s.Port))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -400,8 +400,8 @@ func (d *Domain) timer(ctx context.Context, now int64) {
 	}
 }
 
-// now is the clock usrloc and registrar share (seconds).
-func (m *Module) now() int64 {
+// Now is the clock usrloc and registrar share (Unix seconds).
+func (m *Module) Now() int64 {
 	if m.Clock != nil {
 		return m.Clock().Unix()
 	}

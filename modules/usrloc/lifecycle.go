@@ -93,7 +93,7 @@ func (m *Module) run(ctx context.Context) {
 // Timer runs one timer pass: expire contacts, then flush write-back
 // changes. Start calls it every timer_interval seconds.
 func (m *Module) Timer(ctx context.Context) {
-	now := m.now()
+	now := m.Now()
 	for _, d := range m.Domains() {
 		d.timer(ctx, now)
 	}

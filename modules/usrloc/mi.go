@@ -185,7 +185,7 @@ func (m *Module) aorObject(r *Record, now int64, brief bool) Object {
 
 // Dump is the ul_dump answer.
 func (m *Module) Dump(brief bool) Object {
-	now := m.now()
+	now := m.Now()
 	doms := make([]Object, 0, len(m.order))
 	for _, d := range m.Domains() {
 		aors := []Object{}
@@ -216,7 +216,7 @@ func (m *Module) miShowContact(ctx context.Context, p api.MIParams) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	now := m.now()
+	now := m.Now()
 	d.Lock(aor)
 	defer d.Unlock(aor)
 	r, ok, err := d.Get(ctx, aor)
@@ -312,7 +312,7 @@ func (m *Module) miAdd(ctx context.Context, p api.MIParams) (any, error) {
 			return nil, err
 		}
 	}
-	now := m.now()
+	now := m.Now()
 	ci := &ContactInfo{Q: q, Flags: uint32(nums[0]), CFlags: uint32(nums[1]), Methods: uint32(nums[2]),
 		UserAgent: miUserAgent, CallID: miCallID, CSeq: miCSeq, LastModified: now}
 	if exp != 0 {
