@@ -179,3 +179,35 @@ type Replier interface {
 	// value\r\n...") and body the optional body.
 	Reply(c *Ctx, code int, reason string, extra string, body string) error
 }
+
+// UAC is implemented by tm: it sends a locally built request as a new
+// client transaction (retransmissions, timeout) and reports its final
+// reply. msilo, dispatcher probing and uac_registrant use it.
+type UAC interface {
+	SendRequest(ctx context.Context, r *UACRequest) error
+}
+
+// UACRequest describes a request gosips originates.
+type UACRequest struct {
+	Method string
+	RURI   string
+	// From and To are full header values ("<sip:a@b>;tag=x"); a From
+	// without tag gets one.
+	From, To string
+	// CallID and CSeq continue a dialog or a registration; empty/0 make
+	// new ones.
+	CallID string
+	CSeq   uint32
+	// Headers are extra header lines, each CRLF-terminated.
+	Headers     string
+	ContentType string
+	Body        string
+	// NextHop is an outbound proxy URI; empty sends to the R-URI.
+	NextHop string
+	// Socket forces the outgoing socket.
+	Socket *sip.Socket
+	// OnReply receives the final reply (a local 408 on timeout) and, if
+	// Provisional is set, provisional ones too. It runs on a tm goroutine.
+	OnReply     func(reply *sip.Msg, code int)
+	Provisional bool
+}

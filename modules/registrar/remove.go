@@ -179,6 +179,45 @@ func (m *Module) addSockHdr(c *api.Ctx, args []any) api.Ret {
 	default:
 		return api.RetFalse
 	}
-	msg.InsertHeader(name, sock)
+	msg.AppendHeader(name, sock)
 	return api.RetTrue
+}
+
+// isOtherContact is the 1.x check: true when the AOR (From for requests,
+// To for REGISTER) has a binding reached from an IP not in the AVP list.
+func (m *Module) isOtherContact(c *api.Ctx, args []any) api.Ret {
+	d := m.domainOf(args[0])
+	aor, ok := m.msgAOR(c, nil)
+	if !ok || d == nil {
+		return api.RetFalse
+	}
+	ref, _ := args[1].(api.PVRef)
+	ips := refValues(c, ref)
+	d.Lock(aor)
+	defer d.Unlock(aor)
+	r, found, err := d.Get(c.Context, aor)
+	if err != nil || !found {
+		return api.RetFalse
+	}
+	for _, ct := range r.Contacts {
+		h, _ := nextHop(ct)
+		known := false
+		for _, ip := range ips {
+			if sameIP(h, ip.S) {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return api.RetTrue
+		}
+	}
+	return api.RetFalse
+}
+
+// pnProcessPURR needs RFC 8599 push notification support, which gosips
+// does not have (pn_enable is refused at start-up without event_routing).
+func (m *Module) pnProcessPURR(c *api.Ctx, _ []any) api.Ret {
+	m.log.Error("pn_process_purr: push notifications are not supported")
+	return api.RetFalse
 }

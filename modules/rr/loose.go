@@ -226,7 +226,6 @@ func (rt *router) afterStrict(ruri *sip.URI, st *state) api.Ret {
 
 func (rt *router) setDst(u string) {
 	rt.c.DstURI = u
-	rt.m.SetDstURI(u)
 }
 
 func (rt *router) forceInbound() {

@@ -50,17 +50,17 @@ func (r *RR) Params() []api.Param {
 func (r *RR) Funcs() []api.Func {
 	rbf := api.RequestRoute | api.BranchRoute | api.FailureRoute
 	return []api.Func{
-		{Name: "loose_route", Routes: api.RequestRoute,
+		{Name: "loose_route", Call: r.looseRoute, Routes: api.RequestRoute,
 			Returns: "1 Route headers processed; -1 no Route, only our own Route, or parse error"},
-		{Name: "record_route", Routes: rbf, Returns: "1 ok, -1 error",
+		{Name: "record_route", Call: r.recordRoute, Routes: rbf, Returns: "1 ok, -1 error",
 			Args: []api.Arg{{Name: "params", Type: api.ArgStr, Optional: true}}},
-		{Name: "record_route_preset", Routes: rbf, Returns: "1 ok, -1 error",
+		{Name: "record_route_preset", Call: r.recordRoutePreset, Routes: rbf, Returns: "1 ok, -1 error",
 			Args: []api.Arg{{Name: "address", Type: api.ArgStr}, {Name: "address2", Type: api.ArgStr, Optional: true}}},
-		{Name: "add_rr_param", Routes: rbf, Returns: "1 ok, -1 error",
+		{Name: "add_rr_param", Call: r.addRRParam, Routes: rbf, Returns: "1 ok, -1 error",
 			Args: []api.Arg{{Name: "param", Type: api.ArgStr}}},
-		{Name: "check_route_param", Routes: api.RequestRoute, Returns: "1 matched, -1 not",
+		{Name: "check_route_param", Call: r.checkRouteParam, Routes: api.RequestRoute, Returns: "1 matched, -1 not",
 			Args: []api.Arg{{Name: "regex", Type: api.ArgRegex}}},
-		{Name: "is_direction", Routes: api.RequestRoute, Returns: "1 the direction matches, -1 not",
+		{Name: "is_direction", Call: r.isDirection, Routes: api.RequestRoute, Returns: "1 the direction matches, -1 not",
 			Args: []api.Arg{{Name: "direction", Type: api.ArgStr, Fixup: r.directionFixup}}},
 	}
 }

@@ -92,11 +92,7 @@ func outSocket(c *api.Ctx, m *sip.Msg) *sip.Socket {
 	if c.ForceSocket != nil {
 		return c.ForceSocket
 	}
-	du := c.DstURI
-	if du == "" {
-		du = m.DstURI()
-	}
-	t, err := sip.NextHop(m.RURI(), du)
+	t, err := sip.NextHop(m.RURI(), c.DstURI)
 	if err != nil || c.Core == nil {
 		return nil
 	}

@@ -1,0 +1,22 @@
+// Package port rewrites OpenSER 0.9–1.x and OpenSIPS 1.x–2.x scripts into
+// OpenSIPS 3.x syntax.
+//
+// Every rewrite is a text edit on a byte range of the input: comments, blank
+// lines, indentation and the order of the file stay as they were, and only
+// the changed tokens move. Porting runs in passes, each of which parses the
+// current text, collects non-overlapping edits and applies them:
+//
+//  1. lexical: "//" comments, curly quotes, top-level ";", $avp(s:x)
+//     prefixes, unbracketed indexes and removed variables (inside strings
+//     and modparam values too);
+//  2. rewrite: globals, loadmodule paths and renames, modparams, flow
+//     control, old core tests, function names and argument types;
+//  3. modules: the loadmodule lines the rewritten script needs (transport
+//     modules, dependencies, modules owning the functions it calls);
+//  4. review: the result is compiled once more; whatever is still legacy or
+//     wrong is kept, marked with a "# gosips-port:" comment line and
+//     reported as manual work.
+//
+// The rule identifiers in notes and tests (G1, M6, X15, ...) are those of
+// the porting guide (docs: legacy.md).
+package port
