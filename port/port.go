@@ -97,6 +97,8 @@ type porter struct {
 	openser09 bool // "break" leaves the route: 0.9 semantics for drop too
 	legacyIn  bool // the input uses some legacy construct
 	flagNames flagNamer
+	// lookupExtra holds lookup() flags replacing registrar modparams (P8).
+	lookupExtra []string
 }
 
 // pending is a finding whose offset is in the input of pass idx.
@@ -113,7 +115,7 @@ func (p *porter) run() *Result {
 	}
 	p.study(f)
 	text := p.src
-	passes := []func(*pass){lexicalPass, rewritePass, rewritePass, modulesPass, modulesPass}
+	passes := []func(*pass){lexicalPass, rewritePass, modulesPass, rewritePass, modulesPass}
 	for _, run := range passes {
 		f, diags := p.parse(text, true)
 		if diags.HasErrors() {
@@ -155,6 +157,8 @@ type pass struct {
 	script *runtime.Script
 	diags  diag.List
 	es     *editSet
+	added  map[string]bool // modules a loadmodule line was added for
+	byOff  map[int][]*diag.Diagnostic
 }
 
 func (p *porter) newPass(f *ast.File, text []byte) *pass {

@@ -2,6 +2,7 @@ package port
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 
 	"gosips/lang/diag"
@@ -18,7 +19,7 @@ func (p *porter) unparsable(diags diag.List) *Result {
 	es := &editSet{src: p.src}
 	var out []Finding
 	for _, d := range diags.Errors() {
-		msg := d.Msg + "; fix it by hand, then port again"
+		msg := markerText(d)
 		out = append(out, Finding{Pos: d.Pos, Msg: msg, Manual: true})
 		if d.Pos.File == p.name && d.Pos.IsValid() {
 			addMarker(es, d.Pos.Offset, msg)
@@ -67,8 +68,12 @@ func markerText(d *diag.Diagnostic) string {
 	if hint != "" {
 		msg += " (" + hint + ")"
 	}
+	// Positions inside messages move when markers are added.
+	msg = posInMsgRe.ReplaceAllString(msg, "")
 	return strings.Join(strings.Fields(msg), " ")
 }
+
+var posInMsgRe = regexp.MustCompile(` at [0-9]+:[0-9]+`)
 
 // addMarker puts a marker line above the line holding off, unless the
 // comment lines right above already carry it.

@@ -37,6 +37,10 @@ type Column struct {
 	Default string
 	// Auto marks the auto-increment primary key.
 	Auto bool
+	// Unsigned marks OpenSIPS' "unsigned int" / "unsigned long" columns;
+	// only the MySQL DDL shows it (INT(10) UNSIGNED). Size on an integer
+	// column is MySQL's display width.
+	Unsigned bool
 }
 
 // Index is a unique constraint or a plain index.

@@ -13,7 +13,14 @@ func nullStr(name, size string) Column {
 
 func intCol(name, def string) Column { return Column{Name: name, Type: Int, Default: def} }
 
-func autoID(name string, t Type) Column { return Column{Name: name, Type: t, Auto: true} }
+// uintCol is an "unsigned int" column without a default.
+func uintCol(name, size string) Column {
+	return Column{Name: name, Type: Int, Size: size, Unsigned: true}
+}
+
+func autoID(name string, t Type) Column {
+	return Column{Name: name, Type: t, Size: "10", Unsigned: true, Auto: true}
+}
 
 // tables is read-only: the version table first, then in module order.
 var tables = []*Table{
@@ -21,7 +28,7 @@ var tables = []*Table{
 		Name: "version", Module: "core",
 		Columns: []Column{
 			{Name: "table_name", Type: String, Size: "32"},
-			intCol("table_version", "0"),
+			{Name: "table_version", Type: Int, Default: "0", Unsigned: true},
 		},
 		Indexes: []Index{{Name: "version_t_name_idx", Cols: []string{"table_name"}, Unique: true}},
 	},
@@ -34,16 +41,16 @@ var tables = []*Table{
 			{Name: "contact", Type: Text},
 			nullStr("received", "255"),
 			nullStr("path", "255"),
-			{Name: "expires", Type: Int},
+			uintCol("expires", "10"),
 			{Name: "q", Type: Float, Size: "10,2", Default: "1.0"},
 			{Name: "callid", Type: String, Size: "255", Default: "'Default-Call-ID'"},
-			intCol("cseq", "13"),
+			{Name: "cseq", Type: Int, Size: "11", Default: "13"},
 			{Name: "last_modified", Type: DateTime, Default: "'1900-01-01 00:00:01'"},
-			intCol("flags", "0"),
+			{Name: "flags", Type: Int, Size: "11", Default: "0"},
 			nullStr("cflags", "255"),
 			str("user_agent", "255"),
 			nullStr("socket", "64"),
-			{Name: "methods", Type: Int, Null: true, Default: "NULL"},
+			{Name: "methods", Type: Int, Size: "11", Null: true, Default: "NULL"},
 			nullStr("sip_instance", "255"),
 			{Name: "kv_store", Type: Text, Size: "512", Null: true, Default: "NULL"},
 			nullStr("attr", "255"),
@@ -89,7 +96,7 @@ var tables = []*Table{
 			str("destination", "192"),
 			nullStr("socket", "128"),
 			intCol("state", "0"),
-			intCol("probe_mode", "0"),
+			{Name: "probe_mode", Type: Int, Size: "11", Default: "0", Unsigned: true},
 			// Upstream's default is the bare number 1 on a CHAR column.
 			{Name: "weight", Type: String, Size: "64", Default: "1"},
 			intCol("priority", "0"),
@@ -109,7 +116,7 @@ var tables = []*Table{
 			nullStr("password", "64"),
 			str("binding_URI", "255"),
 			nullStr("binding_params", "64"),
-			{Name: "expiry", Type: Int, Null: true, Default: "NULL"},
+			{Name: "expiry", Type: Int, Size: "1", Null: true, Default: "NULL", Unsigned: true},
 			nullStr("forced_socket", "64"),
 			nullStr("cluster_shtag", "64"),
 			intCol("state", "0"),

@@ -13,25 +13,29 @@ func (m *Module) Funcs() []api.Func {
 	}
 	return []api.Func{
 		{Name: "www_challenge", Routes: api.RequestRoute, Args: challenge,
-			Returns: "sends 401 with WWW-Authenticate and returns 0 (stops the script); -1 error"},
+			Returns: "sends 401 with WWW-Authenticate and returns 0 (stops the script); -1 error",
+			Call:    func(c *api.Ctx, args []any) api.Ret { return m.challenge(c, args, false) }},
 		{Name: "proxy_challenge", Routes: api.RequestRoute, Args: challenge,
-			Returns: "sends 407 with Proxy-Authenticate and returns 0 (stops the script); -1 error"},
+			Returns: "sends 407 with Proxy-Authenticate and returns 0 (stops the script); -1 error",
+			Call:    func(c *api.Ctx, args []any) api.Ret { return m.challenge(c, args, true) }},
 		{Name: "pv_www_authorize", Routes: api.RequestRoute,
 			Args: []api.Arg{{Name: "realm", Type: api.ArgStr}},
 			Returns: "1 authorized; -1 invalid user; -2 wrong password; -3 stale nonce; " +
-				"-4 no credentials; -5 error"},
+				"-4 no credentials; -5 error",
+			Call: func(c *api.Ctx, args []any) api.Ret { return m.pvAuthorize(c, args, false) }},
 		{Name: "pv_proxy_authorize", Routes: api.RequestRoute,
 			Args: []api.Arg{{Name: "realm", Type: api.ArgStr}},
 			Returns: "1 authorized; -1 invalid user; -2 wrong password; -3 stale nonce; " +
-				"-4 no credentials; -5 error"},
+				"-4 no credentials; -5 error",
+			Call: func(c *api.Ctx, args []any) api.Ret { return m.pvAuthorize(c, args, true) }},
 		{Name: "consume_credentials", Routes: api.RequestRoute,
-			Returns: "1 the used credentials header was removed; -1 none"},
+			Returns: "1 the used credentials header was removed; -1 none", Call: m.consumeCredentials},
 		{Name: "is_rpid_user_e164", Routes: api.RequestRoute,
-			Returns: "1 the Remote-Party-ID user is an E.164 number; -1 not"},
+			Returns: "1 the Remote-Party-ID user is an E.164 number; -1 not", Call: m.isRPIDUserE164},
 		{Name: "append_rpid_hf", Routes: api.RequestRoute | api.BranchRoute | api.FailureRoute,
 			Args: []api.Arg{{Name: "prefix", Type: api.ArgStr, Optional: true},
 				{Name: "suffix", Type: api.ArgStr, Optional: true}},
-			Returns: "1 Remote-Party-ID appended; -1 no rpid AVP or error"},
+			Returns: "1 Remote-Party-ID appended; -1 no rpid AVP or error", Call: m.appendRPIDHF},
 	}
 }
 

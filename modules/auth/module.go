@@ -4,8 +4,11 @@ package auth
 
 import (
 	"fmt"
+	"log/slog"
+	"time"
 
 	"gosips/api"
+	"gosips/pv"
 )
 
 func init() {
@@ -33,6 +36,17 @@ type Module struct {
 
 	// Legacy holds values of removed params, by name.
 	Legacy map[string]api.ParamValue
+
+	// Clock, when set, replaces time.Now (tests).
+	Clock func() time.Time
+
+	log      *slog.Logger
+	noncer   *noncer
+	pool     *indexPool
+	states   msgStates
+	userSpec *pv.Spec
+	passSpec *pv.Spec
+	rpidAVP  string
 }
 
 // New returns an auth instance with OpenSIPS' defaults.
@@ -42,6 +56,7 @@ func New() *Module {
 		RPIDSuffix:  ";party=calling;id-type=subscriber;screen=yes",
 		RPIDAVP:     "$avp(rpid)",
 		Legacy:      map[string]api.ParamValue{},
+		log:         slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -77,4 +92,56 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	return nil
 }
 
-var _ api.Validator = (*Module)(nil)
+// Init prepares the nonce generator (with the secret, or a random one),
+// the replay index pool and the PVs of pv_*_authorize and rpid_avp.
+func (m *Module) Init(ic *api.InitCtx) error {
+	if ic != nil && ic.Log != nil {
+		m.log = ic.Log
+	}
+	secret := []byte(m.Secret)
+	if m.Secret == "" {
+		var err error
+		if secret, err = randomSecret(); err != nil {
+			return fmt.Errorf("failed to generate random secret: %w", err)
+		}
+	}
+	n, err := newNoncer(secret)
+	if err != nil {
+		return fmt.Errorf("secret: %w (changed in OpenSIPS 3.2+)", err)
+	}
+	m.noncer = n
+	m.pool = newIndexPool(m.NonceExpire, m.clock)
+	core := pv.NewTable(pv.CoreDefs())
+	spec := func(param, raw string) (*pv.Spec, error) {
+		if raw == "" {
+			return nil, nil
+		}
+		s, err := pv.Parse(raw)
+		if err == nil {
+			err = core.Resolve(s)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", param, raw, err)
+		}
+		return s, nil
+	}
+	if m.userSpec, err = spec("username_spec", m.UsernameSpec); err != nil {
+		return err
+	}
+	if m.passSpec, err = spec("password_spec", m.PasswordSpec); err != nil {
+		return err
+	}
+	if m.RPIDAVP != "" {
+		s, err := pv.Parse(m.RPIDAVP)
+		if err != nil || s.Name != "avp" || s.Inner == "" {
+			return fmt.Errorf("rpid_avp %q must be an AVP, e.g. $avp(rpid)", m.RPIDAVP)
+		}
+		m.rpidAVP = s.Inner
+	}
+	return nil
+}
+
+var (
+	_ api.Validator = (*Module)(nil)
+	_ api.Initer    = (*Module)(nil)
+)

@@ -4,9 +4,13 @@ package authdb
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 
 	"gosips/api"
+	"gosips/db"
+	"gosips/modules/auth"
 	dbtext "gosips/modules/db_text"
 )
 
@@ -44,6 +48,12 @@ type Module struct {
 	SkipVersionCheck     int
 	legacyPassColumn2    string
 	legacyPassColumn2Set bool
+
+	log      *slog.Logger
+	auth     *auth.Module
+	conn     db.Conn
+	colCache sync.Map // hash column -> []string query columns
+	tableSet
 }
 
 // New returns an auth_db instance with OpenSIPS' defaults.
@@ -58,6 +68,7 @@ func New() *Module {
 		URIDomainColumn:  "domain",
 		URIURIUserColumn: "uri_user",
 		LoadCredentials:  "rpid",
+		log:              slog.New(slog.DiscardHandler),
 	}
 	m.Credentials, _ = ParseCredentials(m.LoadCredentials)
 	return m
@@ -138,4 +149,9 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	return err
 }
 
-var _ api.Validator = (*Module)(nil)
+var (
+	_ api.Validator = (*Module)(nil)
+	_ api.Initer    = (*Module)(nil)
+	_ api.Starter   = (*Module)(nil)
+	_ api.Closer    = (*Module)(nil)
+)

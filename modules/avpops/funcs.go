@@ -19,7 +19,7 @@ func (m *AVPOps) Funcs() []api.Func {
 		return api.Arg{Name: name, Type: api.ArgStr, NoExpand: true, Fixup: fx}
 	}
 	dbID := api.Arg{Name: "db_id", Type: api.ArgInt, Optional: true, Fixup: m.dbIDFixup}
-	return []api.Func{
+	return bind([]api.Func{
 		{Name: "avp_print", Routes: routes, Returns: "1", Legacy: "avp_print() (core since 3.5)"},
 		{Name: "avp_db_load", Routes: routes, Returns: "1 loaded, -1 none or error",
 			Legacy: `sql_avp_load(source, name[, db_id[, prefix]]) of sqlops`,
@@ -58,7 +58,7 @@ func (m *AVPOps) Funcs() []api.Func {
 			Args: []api.Arg{raw("name", avpFixup), {Name: "format", Type: api.ArgStr}}},
 		{Name: "avp_insert", Routes: routes, Returns: "1 ok, -1 error", Legacy: `$avp(x) = "value";`,
 			Args: []api.Arg{raw("name", avpFixup), {Name: "value", Type: api.ArgStr}, {Name: "index", Type: api.ArgInt, Optional: true}}},
-	}
+	})
 }
 
 // AVPSpec is the fixed form of an "$avp(name)[/flags]" argument.

@@ -16,7 +16,7 @@ func (c *CfgUtils) Funcs() []api.Func {
 	s := func(n string) api.Arg { return api.Arg{Name: n, Type: api.ArgStr} }
 	v := func(n string) api.Arg { return api.Arg{Name: n, Type: api.ArgVar, Writable: true} }
 	opt := func(a api.Arg) api.Arg { a.Optional = true; return a }
-	return []api.Func{
+	return c.bind([]api.Func{
 		{Name: "rand_set_prob", Routes: routes, Returns: "1", Args: []api.Arg{{Name: "percent", Type: api.ArgInt, Fixup: percentFixup}}},
 		{Name: "rand_reset_prob", Routes: routes, Returns: "1"},
 		{Name: "rand_get_prob", Routes: routes, Returns: "the current probability"},
@@ -42,7 +42,7 @@ func (c *CfgUtils) Funcs() []api.Func {
 			Args: []api.Arg{s("time_rec"), opt(i("timestamp"))}},
 		{Name: "shuffle_avps", Routes: api.AllRoutes, Returns: "1",
 			Args: []api.Arg{{Name: "avp", Type: api.ArgVar, Writable: true, Fixup: avpFixup, FixupDynamic: true}}},
-	}
+	})
 }
 
 func percentFixup(fc *api.FixupCtx, a *api.FixArg) error {

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gosips/api"
+	"gosips/pv"
 )
 
 func init() {
@@ -30,11 +33,21 @@ type CfgUtils struct {
 	// Shvset and Varset are the initial $shv / $var values, in order.
 	Shvset []Var
 	Varset []Var
+
+	prob  atomic.Int32
+	shv   *pv.SHVStore
+	locks locks
+	hash  string // MD5 of hash_file at start
+
+	namesMu sync.Mutex
+	names   map[string]bool // $shv names ever set, for shv_get
 }
 
 // New returns a cfgutils instance with OpenSIPS defaults.
 func New() *CfgUtils {
-	return &CfgUtils{InitialProbability: 10, ShvHashSize: 64, LockPoolSize: 32}
+	c := &CfgUtils{InitialProbability: 10, ShvHashSize: 64, LockPoolSize: 32, shv: pv.NewSHVStore()}
+	c.prob.Store(10)
+	return c
 }
 
 // Params lists cfgutils' parameters.
@@ -46,6 +59,7 @@ func (c *CfgUtils) Params() []api.Param {
 				return fmt.Errorf("initial_probability %d out of range (0-100)", v.Int)
 			}
 			c.InitialProbability = int(v.Int)
+			c.prob.Store(int32(v.Int))
 			return nil
 		}},
 		hash,

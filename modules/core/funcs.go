@@ -107,5 +107,5 @@ func (c *Core) Funcs() []api.Func {
 		// log() still exists in 3.x but prints at L_DBG with one argument.
 		{Name: "log", Routes: all, Returns: "1", Args: []api.Arg{argIo("level"), noExpand(argS("message"))}},
 	}
-	return append(fs, legacyFuncs()...)
+	return c.bind(append(fs, legacyFuncs()...))
 }

@@ -54,6 +54,8 @@ type Module struct {
 
 	// Legacy holds values of removed params (list_file, force_dst...).
 	Legacy map[string]api.ParamValue
+
+	runtime
 }
 
 // New returns a dispatcher instance with OpenSIPS' defaults.

@@ -25,6 +25,9 @@ type Partition struct {
 	PersistentState string
 	PingSock        string
 	Blacklists      []string
+
+	// rt is the partition's database and loaded sets (set by Init).
+	rt *partData
 }
 
 // partitionKeys are the settings a "partition" line may carry.

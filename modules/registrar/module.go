@@ -187,6 +187,9 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		m.log = ic.Log
 	}
+	if ic.Stats != nil {
+		m.RegisterStats(ic.Stats)
+	}
 	if ic.Module != nil {
 		m.ul, _ = ic.Module("usrloc").(*usrloc.Module)
 	}

@@ -39,6 +39,21 @@ func (s *SipMsgOps) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"codec_exists_re":         codecExistsRe,
 		"codec_delete_re":         codecDeleteRe,
 		"get_glob_headers_values": getGlobHeadersValues,
+		"remove_body_part":        removeBodyPart,
+		"strip_body":              removeBodyPart,
+		"filter_body":             filterBody,
+		"add_body_part":           addBodyPart,
+		"add_body":                addBodyPart,
+		"get_updated_body_part":   getUpdatedBodyPart,
+		"stream_exists":           streamExists,
+		"stream_delete":           streamDelete,
+		"is_audio_on_hold":        isAudioOnHold,
+		"codec_move_up":           codecMoveUp,
+		"codec_move_up_re":        codecMoveUp,
+		"codec_move_down":         codecMoveDown,
+		"codec_move_down_re":      codecMoveDown,
+		"codec_delete_except_re":  codecDeleteExceptRe,
+		"sip_to_json":             sipToJSON,
 	}
 }
 

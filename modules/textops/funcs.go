@@ -1,6 +1,7 @@
 package textops
 
 import (
+	"errors"
 	"fmt"
 
 	"gosips/api"
@@ -26,13 +27,15 @@ func (t *TextOps) Funcs() []api.Func {
 		"replace_all", "replace_body_all", "replace_body_atonce"} {
 		fs = append(fs, api.Func{Name: n, Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{re, txt}})
 	}
-	return append(fs,
+	return t.bind(append(fs,
 		api.Func{Name: "subst", Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
 		api.Func{Name: "subst_uri", Routes: rofb, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
 		api.Func{Name: "subst_user", Routes: rofb, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
 		api.Func{Name: "subst_body", Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
-	)
+	))
 }
+
+var errNoTable = errors.New("variables in a replacement need the script's variable table")
 
 // substFixup compiles a sed-like "/re/replacement/flags" expression.
 func substFixup(fc *api.FixupCtx, a *api.FixArg) error {

@@ -10,7 +10,9 @@ func init() {
 }
 
 // TextOps is one instance of the textops module; it has no parameters.
-type TextOps struct{}
+type TextOps struct {
+	res resolver
+}
 
 // New returns a textops instance.
 func New() *TextOps { return &TextOps{} }

@@ -364,7 +364,6 @@ func (t *TM) fReplicate(c *api.Ctx, args []any) api.Ret {
 		}
 		return rc
 	}
-	t.stats.uac.Add(1)
 	if tx.status < 200 {
 		tx.deleteAt = time.Time{}
 	}

@@ -126,7 +126,7 @@ func TestLoopbackInvite(t *testing.T) {
 	if len(vs) != 2 || vs[0].Port != pSock.Port || !strings.HasPrefix(vs[0].Branch, sip.MagicCookie) || vs[1].Port != uacSock.Port {
 		t.Fatalf("UAS got Vias %+v", vs)
 	}
-	if mf, _ := inv.MaxForwards(); mf != 69 {
+	if mf, _ := inv.MaxForwards(); mf != 70 { // maxfwd decrements it, not tm
 		t.Errorf("Max-Forwards = %d", mf)
 	}
 	var codes []int

@@ -4,6 +4,7 @@
 package tm
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -57,7 +58,14 @@ type TM struct {
 	log    *slog.Logger
 	closed atomic.Bool
 	stats  counters
+	acks   ackWait
 	unit   time.Duration // of the timer parameters in seconds
+
+	// Local requests: the Core to send them with, the context bounding
+	// their transactions, set by Start.
+	core    atomic.Pointer[coreRef]
+	root    context.Context
+	started atomic.Bool
 }
 
 // New returns a tm instance with OpenSIPS 3.6 defaults.
@@ -71,6 +79,7 @@ func New() *TM {
 		ClusterParam: "cid", ClusterAutoCancel: 1,
 		minorBranchFlagResolv: -1,
 		table:                 newTable(),
+		stats:                 newCounters(api.NewStats().Group("tm")),
 		salt:                  rand.Uint64(),
 		log:                   slog.New(slog.DiscardHandler),
 		unit:                  time.Second,
@@ -132,10 +141,13 @@ func (t *TM) Validate(vc *api.ValidateCtx) error {
 	return nil
 }
 
-// Init resolves the minor branch flag name.
+// Init registers the statistics and resolves the minor branch flag name.
 func (t *TM) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		t.log = ic.Log
+	}
+	if ic.Stats != nil && t.EnableStats != 0 {
+		t.stats = newCounters(ic.Stats.Group("tm"))
 	}
 	if t.MinorBranchFlag == "" || ic.BranchFlag == nil {
 		return nil
@@ -182,6 +194,8 @@ var (
 	_ api.Validator = (*TM)(nil)
 	_ api.Initer    = (*TM)(nil)
 	_ api.Closer    = (*TM)(nil)
+	_ api.Starter   = (*TM)(nil)
+	_ api.UAC       = (*TM)(nil)
 	_ api.Replier   = (*TM)(nil)
 
 	_ api.ReplyReceiver = (*TM)(nil)

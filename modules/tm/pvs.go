@@ -3,6 +3,7 @@ package tm
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"gosips/api"
 	"gosips/pv"
@@ -119,6 +120,10 @@ func (t *TM) timerGetter(inv bool) func(*api.Ctx, *pv.Spec) (api.Value, error) {
 				d = tx.frInvTimeout
 			}
 			unlock()
+		} else if ft, ok := c.Slot(frSlot{}).(*frTimers); ok {
+			if v := ft.get(inv); v != 0 {
+				d = v
+			}
 		}
 		return pv.IntStr(int64(d / t.unit)), nil
 	}
@@ -129,17 +134,8 @@ func (t *TM) timerGetter(inv bool) func(*api.Ctx, *pv.Spec) (api.Value, error) {
 func (t *TM) timerSetter(inv bool) func(*api.Ctx, *pv.Spec, api.Value) error {
 	return func(c *api.Ctx, _ *pv.Spec, v api.Value) error {
 		tx := txOf(c)
-		if tx == nil {
-			if c.Msg == nil || !c.Msg.IsRequest() {
-				return errNoTx
-			}
-			var err error
-			var ok bool
-			if tx, _, ok, err = t.attach(c); err != nil {
-				return err
-			} else if !ok {
-				return errNoTx
-			}
+		if tx == nil && (c.Msg == nil || !c.Msg.IsRequest()) {
+			return errNoTx
 		}
 		n := int64(t.FrTimeout)
 		if inv {
@@ -158,6 +154,17 @@ func (t *TM) timerSetter(inv bool) func(*api.Ctx, *pv.Spec, api.Value) error {
 		if n <= 0 {
 			return errors.New("timeout must be positive")
 		}
+		if tx == nil {
+			// Kept for the transaction the request creates later, as
+			// OpenSIPS does; no transaction (and no 100 Trying) yet.
+			ft, _ := c.Slot(frSlot{}).(*frTimers)
+			if ft == nil {
+				ft = &frTimers{}
+				c.SetSlot(frSlot{}, ft)
+			}
+			ft.set(inv, t.sec(int(n)))
+			return nil
+		}
 		unlock := tx.lockFor(c)
 		if inv {
 			tx.frInvTimeout = t.sec(int(n))
@@ -166,6 +173,27 @@ func (t *TM) timerSetter(inv bool) func(*api.Ctx, *pv.Spec, api.Value) error {
 		}
 		unlock()
 		return nil
+	}
+}
+
+// frSlot keys the timers set by $T_fr_timeout/$T_fr_inv_timeout before
+// the request has a transaction.
+type frSlot struct{}
+
+type frTimers struct{ fr, inv time.Duration }
+
+func (f *frTimers) get(inv bool) time.Duration {
+	if inv {
+		return f.inv
+	}
+	return f.fr
+}
+
+func (f *frTimers) set(inv bool, d time.Duration) {
+	if inv {
+		f.inv = d
+	} else {
+		f.fr = d
 	}
 }
 

@@ -32,7 +32,10 @@ func (t *TM) ReceiveReply(c *api.Ctx) bool {
 	if err != nil {
 		return true
 	}
-	t.stats.receivedReplies.Add(1)
+	t.stats.receivedReplies.Inc()
+	if tx.local != nil {
+		defer tx.flushNotes()
+	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	if tx.deleted || idx >= len(tx.branches) || tx.branches[idx].id != v.Branch {
@@ -62,7 +65,7 @@ func (t *TM) branchReply(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg) {
 		// Retransmissions: 2xx for INVITE are relayed (end-to-end), a
 		// negative one is acknowledged again.
 		switch {
-		case code >= 200 && code < 300 && tx.isInvite && !tx.replicate:
+		case code >= 200 && code < 300 && tx.isInvite && !tx.replicate && tx.local == nil:
 			t.relayReply(tx, m, code)
 		case code >= 300 && tx.isInvite:
 			t.sendAck(tx, br, m)
@@ -96,6 +99,10 @@ func (t *TM) branchReply(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg) {
 		if t.runOnReply(c, tx, br, m, name) && code < 200 {
 			return
 		}
+	}
+	if tx.local != nil {
+		t.localReply(tx, br, m, code)
+		return
 	}
 	switch {
 	case code < 200:
@@ -149,7 +156,7 @@ func (t *TM) relayReply(tx *Tx, m *sip.Msg, code int) {
 		return
 	}
 	b := m.Bytes()
-	t.stats.relayedReplies.Add(1)
+	t.stats.relayedReplies.Inc()
 	tx.anyRelayed = true
 	t.sendUpstream(tx, b, code, false)
 }
@@ -252,10 +259,35 @@ func (t *TM) runFailure(tx *Tx, name string) {
 func (t *TM) relayBest(tx *Tx, win int) {
 	br := tx.branches[win]
 	if br.reply != nil && !br.local {
+		if br.lastCode == 401 || br.lastCode == 407 {
+			t.mergeChallenges(tx, br)
+		}
 		t.relayReply(tx, br.reply, br.lastCode)
 		return
 	}
 	_ = t.replyLocked(tx, br.lastCode, "", "", "")
+}
+
+// mergeChallenges adds to the winning 401/407 the WWW-Authenticate and
+// Proxy-Authenticate headers of every other branch answered with 401 or
+// 407 (RFC 3261 §16.7 step 6), so the client can answer all challenges
+// at once; mu held.
+func (t *TM) mergeChallenges(tx *Tx, win *branch) {
+	var extra []byte
+	for _, b := range tx.branches {
+		if b == win || b.reply == nil || b.local || (b.lastCode != 401 && b.lastCode != 407) {
+			continue
+		}
+		s := b.reply.String()
+		for _, f := range b.reply.Fields() {
+			if f.Type == sip.HdrWWWAuthenticate || f.Type == sip.HdrProxyAuthenticate {
+				extra = append(extra, s[f.Start:f.End]...)
+			}
+		}
+	}
+	if len(extra) > 0 {
+		win.reply.AppendRaw(string(extra))
+	}
 }
 
 // finishReplicated closes a t_replicate() transaction: its replies are

@@ -19,6 +19,8 @@ type shard struct {
 	mu   sync.Mutex
 	srv  map[sip.TxKey]*Tx
 	byID map[uint64]*Tx
+	// total counts the transactions ever added (t_hash "Total").
+	total int64
 }
 
 type table struct {
@@ -79,7 +81,17 @@ func (t *table) insert(k sip.TxKey, seq uint64, mk func(id uint64) *Tx) (*Tx, bo
 	tx := mk(seq<<shardBits | si)
 	s.srv[k] = tx
 	s.byID[tx.id] = tx
+	s.total++
 	return tx, true
+}
+
+// insertLocal indexes a transaction tm originated: it has no server key.
+func (t *table) insertLocal(tx *Tx) {
+	s := &t.sh[tx.id&shardMask]
+	s.mu.Lock()
+	s.byID[tx.id] = tx
+	s.total++
+	s.mu.Unlock()
 }
 
 // remove deletes a transaction from both indexes.

@@ -50,6 +50,9 @@ func (tx *Tx) schedule() {
 
 // onTimer handles the due events of a transaction.
 func (tx *Tx) onTimer() {
+	if tx.local != nil {
+		defer tx.flushNotes()
+	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	if tx.deleted {
@@ -114,6 +117,10 @@ func (t *TM) branchTimeout(tx *Tx, b *branch) {
 	if tx.cancelled {
 		code = 487
 	}
+	if tx.local != nil {
+		t.localFinal(tx, b, nil, code, "")
+		return
+	}
 	b.final, b.local, b.lastCode, b.reply = true, true, code, nil
 	if tx.status < 200 && tx.finished() {
 		t.completeRound(tx)
@@ -126,21 +133,43 @@ func (t *TM) deleteTx(tx *Tx) {
 	if tx.timer != nil {
 		tx.timer.Stop()
 	}
+	t.acks.remove(tx)
 	t.table.remove(tx)
-	t.stats.inuse.Add(-1)
+	t.stats.inuse.Dec()
 }
 
-// Close stops every transaction's timers and drops the transactions.
+// shutdownBudget bounds the time Close spends answering and cancelling
+// pending INVITE transactions.
+const shutdownBudget = 2 * time.Second
+
+// Close answers pending INVITE transactions with 500 and cancels their
+// ringing branches (best effort, within shutdownBudget), then stops every
+// timer and drops the transactions.
 func (t *TM) Close() error {
 	if !t.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	deadline := time.Now().Add(shutdownBudget)
 	for _, tx := range t.table.all() {
 		tx.mu.Lock()
+		if !tx.deleted && tx.isInvite && tx.status < 200 && time.Now().Before(deadline) {
+			t.abortInvite(tx)
+		}
 		if !tx.deleted {
 			t.deleteTx(tx)
 		}
 		tx.mu.Unlock()
 	}
 	return nil
+}
+
+// abortInvite ends a pending INVITE transaction at shutdown; mu held.
+func (t *TM) abortInvite(tx *Tx) {
+	if tx.local != nil || tx.replicate {
+		tx.cancelled = true
+		t.cancelBranches(tx, -1, CancelAll)
+		return
+	}
+	// The reply cancels the branches that got a provisional reply.
+	_ = t.replyLocked(tx, 500, "Server Shutting Down", "", "")
 }

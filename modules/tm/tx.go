@@ -44,7 +44,8 @@ type Tx struct {
 	lastReply  []byte // its bytes, re-sent on request retransmissions
 	lastLocal  bool   // the last reply sent upstream was generated here
 	anyRelayed bool   // some received reply was relayed upstream
-	acked      bool   // the ACK of a negative final reply arrived
+	acked      bool   // the ACK of a negative final reply (or local 2xx) arrived
+	inAcks     bool   // a local 2xx waits for its ACK in TM.acks
 	// Retransmission of an INVITE negative final reply over UDP until
 	// the ACK (RFC 3261 timers G and H).
 	srvRetrAt  time.Time
@@ -73,6 +74,13 @@ type Tx struct {
 
 	timer  *time.Timer
 	nextAt time.Time
+
+	// local is the request description of a transaction tm originated
+	// (SendRequest), nil for the others; notes are its queued OnReply
+	// calls, run outside mu by flushNotes.
+	local     *api.UACRequest
+	notes     []func()
+	notifying bool
 }
 
 // branch is one client transaction of Tx.

@@ -127,7 +127,6 @@ func (t *TM) forward(c *api.Ctx, tx *Tx, opts RelayOpts, fresh bool) api.Ret {
 		}
 		return ret
 	}
-	t.stats.uac.Add(int64(sent))
 	if tx.status < 200 {
 		tx.deleteAt = time.Time{}
 	}
@@ -176,7 +175,6 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 		d.Socket = sock
 	}
 	m.SetVia(sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), br.id, false))
-	m.DecMaxForwards(70)
 	br.buf = m.Bytes()
 	br.dest = d
 	if err := tx.core.Send(d, br.buf); err != nil {
@@ -260,7 +258,6 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 		d.Socket = sock
 	}
 	m.SetVia(sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false))
-	m.DecMaxForwards(70)
 	if err := c.Core.Send(d, m.Bytes()); err != nil {
 		return relaySendFail
 	}

@@ -1,6 +1,7 @@
 package tm
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -37,8 +38,9 @@ func (t *TM) newTx(c *api.Ctx) (tx *Tx, created bool, err error) {
 	}
 	tx, created = t.table.insert(key, t.seq.Add(1), func(id uint64) *Tx { return t.makeTx(c, key, id) })
 	if created {
-		t.stats.uas.Add(1)
-		t.stats.inuse.Add(1)
+		t.learnCore(c)
+		t.stats.uas.Inc()
+		t.stats.inuse.Inc()
 		tx.mu.Lock()
 		// A transaction nobody relays or answers is dropped after a while
 		// (OpenSIPS releases it when the script ends).
@@ -58,6 +60,12 @@ func (t *TM) makeTx(c *api.Ctx, key sip.TxKey, id uint64) *Tx {
 	}
 	if tx.log == nil {
 		tx.log = t.log
+	}
+	if c.Slots != nil {
+		if ft, ok := c.Slot(frSlot{}).(*frTimers); ok {
+			tx.frTimeout = cmp.Or(ft.fr, tx.frTimeout)
+			tx.frInvTimeout = cmp.Or(ft.inv, tx.frInvTimeout)
+		}
 	}
 	tx.isInvite = tx.method == sip.MethodInvite
 	if d, err := sip.ReplyDest(m); err == nil {
@@ -146,12 +154,17 @@ func (t *TM) sendUpstream(tx *Tx, b []byte, code int, local bool) {
 func (t *TM) finalSent(tx *Tx, code int) {
 	t.stats.countFinal(code)
 	now := time.Now()
-	if tx.isInvite && code >= 300 {
+	local2xx := tx.isInvite && code < 300 && tx.lastLocal
+	if tx.isInvite && (code >= 300 || local2xx) {
 		end := now.Add(64 * t.t1())
 		if !tx.reliable {
 			tx.srvRetrInt = t.t1()
 			tx.srvRetrAt = now.Add(tx.srvRetrInt)
 			tx.srvRetrEnd = end
+			if local2xx {
+				// Its ACK is a new transaction: find it by dialog.
+				t.acks.add(tx)
+			}
 		}
 		tx.deleteAt = end
 	} else {
@@ -171,7 +184,7 @@ func (t *TM) replyLocked(tx *Tx, code int, reason, extra, body string) error {
 	}
 	b := sip.AppendReply(make([]byte, 0, 512+len(body)), tx.req, &spec)
 	t.sendUpstream(tx, b, code, true)
-	t.stats.localReplies.Add(1)
+	t.stats.localReplies.Inc()
 	if code >= 200 && tx.isInvite {
 		t.cancelBranches(tx, -1, CancelAll)
 	}
@@ -224,12 +237,14 @@ func (t *TM) matchAck(m *sip.Msg) ackKind {
 	}
 	tx := t.table.lookup(key)
 	if tx == nil {
-		return ackUnknown
+		if tx = t.acks.match(m); tx == nil {
+			return ackUnknown
+		}
 	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	switch {
-	case tx.status >= 300:
+	case tx.status >= 300 || (tx.status >= 200 && tx.lastLocal && tx.inAcks):
 		if !tx.acked {
 			tx.acked = true
 			tx.srvRetrAt = time.Time{}

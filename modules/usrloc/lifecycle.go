@@ -142,11 +142,15 @@ func (m *Module) Close() error {
 // SetFlagNamer gives usrloc the script's branch flag names (registrar
 // passes api.Core.BranchFlagName); MI output and the cflags column use them.
 func (m *Module) SetFlagNamer(f func(bit int) string) {
+	if m.namerSet.Load() {
+		return
+	}
 	m.flagMu.Lock()
 	if m.flagNamer == nil {
 		m.flagNamer = f
 	}
 	m.flagMu.Unlock()
+	m.namerSet.Store(true)
 }
 
 func (m *Module) rememberFlag(name string, bit int) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gosips/api"
@@ -109,13 +110,14 @@ type Module struct {
 	configDir  string
 	branchFlag func(name string) (int, error)
 
-	flagMu    sync.RWMutex
-	flagNamer func(bit int) string
+	flagMu     sync.RWMutex
+	flagNamer  func(bit int) string
+	namerSet   atomic.Bool
 	flagByName map[string]int
 
 	statsReg *api.Stats
 	stop     chan struct{}
-	done  chan struct{}
+	done     chan struct{}
 }
 
 // New returns a usrloc instance with OpenSIPS' defaults.
@@ -371,6 +373,9 @@ func (m *Module) modeName() string {
 func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		m.log = ic.Log
+	}
+	if ic.Stats != nil {
+		m.RegisterStats(ic.Stats)
 	}
 	m.mode = m.Mode()
 	m.branchFlag = ic.BranchFlag

@@ -1,0 +1,57 @@
+package core
+
+import "gosips/api"
+
+// calls maps every core function name (legacy names included) to its
+// implementation.
+func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
+	fwd := co.forwardFn("")
+	return map[string]func(*api.Ctx, []any) api.Ret{
+		"forward": fwd, "send": send,
+		"setflag": setflag, "resetflag": resetflag, "isflagset": isflagset,
+		"setbflag": setbflag, "resetbflag": resetbflag, "isbflagset": isbflagset,
+		"sethost": sethost, "sethostport": sethostport, "setuser": setuser, "setuserpass": setuserpass,
+		"setport": setport, "seturi": seturi, "prefix": prefix, "strip": strip, "strip_tail": stripTail,
+		"append_branch_old": appendBranchOld, "append_msg_branch": appendMsgBranch,
+		"remove_msg_branch": removeMsgBranch, "move_msg_branch": moveMsgBranch, "swap_msg_branches": swapMsgBranches,
+		"pv_printf": pvPrintf, "revert_uri": revertURI,
+		"setdsturi": setdsturi, "resetdsturi": resetdsturi, "isdsturiset": isdsturiset,
+		"force_rport": forceRport, "add_local_rport": addLocalRport, "force_tcp_alias": noop,
+		"set_advertised_address": setAdvertisedAddress, "set_advertised_port": setAdvertisedPort,
+		"force_send_socket":  forceSendSocket,
+		"serialize_branches": serializeBranches, "next_branches": nextBranches,
+		"use_blacklist": noop, "unuse_blacklist": noop, "check_blacklist_rule": checkBlacklistRule,
+		"add_blacklist_rule": noop, "del_blacklist_rule": noop,
+		"cache_store": cacheOp, "cache_remove": cacheOp, "cache_fetch": cacheOp, "cache_counter_fetch": cacheOp,
+		"cache_add": cacheOp, "cache_sub": cacheOp, "cache_raw_query": cacheOp,
+		"raise_event": raiseEvent, "subscribe_event": subscribeEvent,
+		"construct_uri": constructURI, "get_timestamp": getTimestamp, "script_trace": noop,
+		"is_myself": isMyself, "sr_check_status": srCheckStatus, "avp_print": avpPrint,
+		"set_via_handling": setViaHandling,
+		"xlog":             co.xlog, "xdbg": co.xdbg, "log": co.logMsg,
+
+		// Legacy names.
+		"append_branch": appendBranchOld, "remove_branch": removeMsgBranch,
+		"move_branch": moveMsgBranch, "swap_branches": swapMsgBranches,
+		"rewritehost": sethost, "seth": sethost, "rewritehostport": sethostport, "sethp": sethostport,
+		"rewriteuser": setuser, "setu": setuser, "rewriteuserpass": setuserpass, "setup": setuserpass,
+		"rewriteport": setport, "setp": setport, "rewriteuri": seturi,
+		"setduri": setdsturi, "resetduri": resetdsturi, "isduriset": isdsturiset,
+		"setbranchflag": setbflag, "resetbranchflag": resetbflag, "isbranchflagset": isbflagset,
+		"setsflag": setflag, "resetsflag": resetflag, "issflagset": isflagset,
+		"setscriptflag": setflag, "resetscriptflag": resetflag, "isscriptflagset": isflagset,
+		"len_gt":      lenGt,
+		"forward_udp": co.forwardFn("udp"), "forward_tcp": co.forwardFn("tcp"), "forward_tls": co.forwardFn("tls"),
+		"send_tcp": sendLegacy, "add_rport": forceRport, "force_local_rport": addLocalRport,
+		"add_tcp_alias": noop, "error": noop, "setdebug": setdebug,
+	}
+}
+
+// bind sets the Call of every function in fs.
+func (co *Core) bind(fs []api.Func) []api.Func {
+	impl := co.calls()
+	for i := range fs {
+		fs[i].Call = impl[fs[i].Name]
+	}
+	return fs
+}

@@ -1,0 +1,136 @@
+package registrar
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"gosips/api"
+	"gosips/modules/usrloc"
+	"gosips/pv"
+	"gosips/sip"
+)
+
+// replied is one reply sent through the fake signaling module.
+type replied struct {
+	code   int
+	reason string
+	extra  string
+}
+
+type fakeSignaling struct{ replies []replied }
+
+func (f *fakeSignaling) Params() []api.Param { return nil }
+func (f *fakeSignaling) Funcs() []api.Func   { return nil }
+func (f *fakeSignaling) Reply(_ *api.Ctx, code int, reason, extra, _ string) error {
+	f.replies = append(f.replies, replied{code, reason, extra})
+	return nil
+}
+
+// fakeCore is the api.Core the tests run functions with.
+type fakeCore struct {
+	sig   *fakeSignaling
+	flags map[int]string
+}
+
+func (f *fakeCore) Send(sip.Dest, []byte) error { return nil }
+func (f *fakeCore) Resolve(context.Context, string, *sip.Socket) (sip.Dest, error) {
+	return sip.Dest{}, nil
+}
+func (f *fakeCore) SendReply(*sip.Msg, []byte) error                         { return nil }
+func (f *fakeCore) OutSocket(sip.Dest) *sip.Socket                           { return nil }
+func (f *fakeCore) IsMyself(string, int) bool                                { return false }
+func (f *fakeCore) RunRoute(*api.Ctx, api.RouteType, string) (api.Ret, bool) { return 0, false }
+func (f *fakeCore) NewCtx(context.Context, api.RouteType, *sip.Msg) *api.Ctx { return nil }
+func (f *fakeCore) ReleaseCtx(*api.Ctx)                                      {}
+func (f *fakeCore) MsgFlagName(int) string                                   { return "" }
+func (f *fakeCore) BranchFlagName(bit int) string                            { return f.flags[bit] }
+func (f *fakeCore) Module(name string) api.Module {
+	if name == "signaling" {
+		return f.sig
+	}
+	return nil
+}
+func (f *fakeCore) ServerHeader() string { return "" }
+
+// avpPriv gives the functions an AVP store, as the runtime's thread does.
+type avpPriv struct{ st *pv.AVPStore }
+
+func (p avpPriv) AVPs() *pv.AVPStore { return p.st }
+
+// env is a registrar bound to an in-memory usrloc with a fixed clock.
+type env struct {
+	t    testing.TB
+	ul   *usrloc.Module
+	reg  *Module
+	d    *usrloc.Domain
+	core *fakeCore
+	now  time.Time
+	avps *pv.AVPStore
+}
+
+func newEnv(t testing.TB, setup func(ul *usrloc.Module, reg *Module)) *env {
+	t.Helper()
+	e := &env{t: t, ul: usrloc.New(), reg: New(), now: time.Unix(1700000000, 0),
+		core: &fakeCore{sig: &fakeSignaling{}, flags: map[int]string{3: "NAT"}}, avps: pv.NewAVPStore()}
+	e.ul.Clock = func() time.Time { return e.now }
+	if setup != nil {
+		setup(e.ul, e.reg)
+	}
+	if err := e.ul.Init(&api.InitCtx{}); err != nil {
+		t.Fatal(err)
+	}
+	e.d = e.ul.RegisterDomain("location")
+	e.reg.SetUsrloc(e.ul)
+	return e
+}
+
+func (e *env) ctx(raw string) *api.Ctx {
+	e.t.Helper()
+	raw = strings.ReplaceAll(strings.TrimLeft(raw, "\n"), "\n", "\r\n")
+	m, err := sip.ParseString(raw)
+	if err != nil {
+		e.t.Fatalf("parse: %v", err)
+	}
+	return &api.Ctx{Context: context.Background(), RouteType: api.RequestRoute, Core: e.core, Msg: m,
+		Req: m, RURIQ: -1, Priv: avpPriv{e.avps}}
+}
+
+// lastReply returns the last reply sent, failing when none was.
+func (e *env) lastReply() replied {
+	e.t.Helper()
+	rs := e.core.sig.replies
+	if len(rs) == 0 {
+		e.t.Fatal("no reply sent")
+	}
+	return rs[len(rs)-1]
+}
+
+func register(user, contact, extra string, cseq int) string {
+	return "REGISTER sip:example.com SIP/2.0\n" +
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" + user + itoa(cseq) + "\n" +
+		"From: <sip:" + user + "@example.com>;tag=1\n" +
+		"To: <sip:" + user + "@example.com>\n" +
+		"Call-ID: cid-" + user + "\n" +
+		"CSeq: " + itoa(cseq) + " REGISTER\n" +
+		contactLine(contact) + extra +
+		"Content-Length: 0\n\n"
+}
+
+func contactLine(c string) string {
+	if c == "" {
+		return ""
+	}
+	return "Contact: " + c + "\n"
+}
+
+func invite(ruri string) string {
+	return "INVITE " + ruri + " SIP/2.0\n" +
+		"Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKinv\n" +
+		"From: <sip:carol@example.com>;tag=9\n" +
+		"To: <" + ruri + ">\n" +
+		"Call-ID: inv-1\n" +
+		"CSeq: 1 INVITE\n" +
+		"Content-Length: 0\n\n"
+}

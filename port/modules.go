@@ -1,0 +1,218 @@
+package port
+
+import (
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gosips/lang/ast"
+	"gosips/lang/diag"
+)
+
+// moduleRenames are the DB modules renamed in OpenSIPS 1.4 (M2, M3).
+var moduleRenames = map[string]string{
+	"mysql": "db_mysql", "postgres": "db_postgres", "unixodbc": "db_unixodbc",
+	"dbtext": "db_text", "berkeley": "db_berkeley", "flatstore": "db_flatstore",
+	"cpl-c": "cpl_c",
+}
+
+// retired modules whose loadmodule line is dropped (M4, M5, M10).
+var retired = map[string]string{"xlog": "M4", "print": "M5", "event_route": "M10"}
+
+// loadName turns a loadmodule path into a module name ("modules/tm/tm.so",
+// "modules/sl/" and "tm" all name a module).
+func loadName(p string) string {
+	if strings.HasSuffix(p, "/") {
+		return path.Base(strings.TrimRight(p, "/"))
+	}
+	return strings.TrimSuffix(path.Base(p), ".so")
+}
+
+// modernName maps an old module name to its 3.x name.
+func (ps *pass) modernName(name string) string {
+	if n, ok := moduleRenames[name]; ok {
+		return n
+	}
+	reg := ps.p.opts.Registry
+	if _, ok := reg.Lookup(name); ok {
+		return name
+	}
+	for _, n := range reg.Names() {
+		info, _ := reg.Lookup(n)
+		for _, old := range info.LegacyNames {
+			if old == name {
+				return info.Name
+			}
+		}
+	}
+	if name == "avpops" && !ps.p.opts.Target.keepAvpops() {
+		return "sqlops"
+	}
+	return name
+}
+
+// loadmodules rewrites loadmodule lines: bare names, renames, retired and
+// duplicate modules (M1–M5, M9–M11).
+func loadmodules(ps *pass) {
+	seen := map[string]bool{}
+	for _, it := range ps.f.Items {
+		l, ok := it.(*ast.LoadModule)
+		if !ok || !ps.mine(l.At) {
+			continue
+		}
+		old := loadName(l.Path)
+		if rule, gone := retired[old]; gone {
+			ps.es.deleteItem(l.At.Offset, l.PathEnd.Offset)
+			ps.note(l.At, rule, "removed loadmodule %q: the module no longer exists (its features are in the core)", l.Path)
+			continue
+		}
+		name := ps.modernName(old)
+		if seen[name] {
+			ps.es.deleteItem(l.At.Offset, l.PathEnd.Offset)
+			ps.note(l.At, "M11", "removed a second loadmodule of %s", name)
+			continue
+		}
+		seen[name] = true
+		if name != old && name == "sqlops" {
+			ps.note(l.At, "M9", "avpops was removed in OpenSIPS 3.5: loading sqlops instead")
+		}
+		want := `"` + name + `.so"`
+		if string(ps.src[l.PathAt.Offset:l.PathEnd.Offset]) != want {
+			ps.es.replace(l.PathAt.Offset, l.PathEnd.Offset, want)
+		}
+	}
+}
+
+// loads returns the main file's loadmodule lines.
+func (ps *pass) loads() []*ast.LoadModule {
+	var out []*ast.LoadModule
+	for _, it := range ps.f.Items {
+		if l, ok := it.(*ast.LoadModule); ok && ps.mine(l.At) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// insertLoad adds a loadmodule line: transport modules before the first
+// loadmodule, others after the last one.
+func (ps *pass) insertLoad(name string, first bool) {
+	line := `loadmodule "` + name + `.so"`
+	ls := ps.loads()
+	switch {
+	case len(ls) > 0 && first:
+		ps.es.insertLineBefore(ls[0].At.Offset, line)
+	case len(ls) > 0:
+		ps.es.insertLineAfter(ls[len(ls)-1].PathEnd.Offset, line)
+	default:
+		ps.insertTop(line)
+	}
+}
+
+// insertTop inserts a line before the first modparam or route, or at the
+// end of the file when there is none.
+func (ps *pass) insertTop(line string) {
+	for _, it := range ps.f.Items {
+		switch it.(type) {
+		case *ast.ModParam, *ast.Route:
+			if ps.mine(it.Start()) {
+				ps.es.insertLineBefore(it.Start().Offset, line)
+				return
+			}
+		}
+	}
+	ps.es.insertLineAfter(len(ps.src), line)
+}
+
+// addModparam adds a modparam line after the last loadmodule, loading the
+// module first when needed.
+func (ps *pass) addModparam(mod, line string) {
+	if !ps.script.Loaded(mod) && !ps.added[mod] {
+		if ps.added == nil {
+			ps.added = map[string]bool{}
+		}
+		ps.added[mod] = true
+		ps.insertLoad(mod, false)
+	}
+	ls := ps.loads()
+	if len(ls) == 0 {
+		ps.insertTop(line)
+		return
+	}
+	ps.es.insertLineAfter(ls[len(ls)-1].PathEnd.Offset, line)
+}
+
+var (
+	ownerRe   = regexp.MustCompile(`belongs to module (\S+), which is not loaded`)
+	mpModRe   = regexp.MustCompile(`^modparam: module "([^"]+)" is not loaded`)
+	requireRe = regexp.MustCompile(`^module (\S+) requires (\S+)`)
+	needsRe   = regexp.MustCompile(`needs loadmodule "([a-z_0-9]+)\.so"`)
+)
+
+// modulesPass loads what the rewritten script needs (M6–M8, M12): the
+// transport module of every socket, dependencies, the modules owning
+// called functions (sipmsgops split from textops) and modules that have
+// modparams but no loadmodule.
+func modulesPass(ps *pass) {
+	reg := ps.p.opts.Registry
+	need := map[string]string{} // module → rule
+	want := func(name, rule string) {
+		if _, ok := reg.Lookup(name); !ok || ps.script.Loaded(name) {
+			return
+		}
+		if _, dup := need[name]; !dup {
+			need[name] = rule
+		}
+	}
+	want("proto_udp", "M6")
+	for _, s := range ps.script.Sockets {
+		want("proto_"+s.Proto, "M6")
+	}
+	for _, d := range ps.diags {
+		if m := needsRe.FindStringSubmatch(d.Msg); m != nil {
+			want(m[1], "M3")
+		}
+		switch d.Code {
+		case diag.CodeUnknownFunction:
+			if m := ownerRe.FindStringSubmatch(d.Msg); m != nil {
+				rule := "M7"
+				if m[1] == "signaling" {
+					rule = "M8"
+				}
+				want(m[1], rule)
+			}
+		case diag.CodeModparamModule:
+			if m := mpModRe.FindStringSubmatch(d.Msg); m != nil {
+				want(m[1], "M1")
+			}
+		case diag.CodeModuleDep:
+			if m := requireRe.FindStringSubmatch(d.Msg); m != nil {
+				rule := "M8"
+				if m[1] == "uac_registrant" {
+					rule = "M12"
+				}
+				want(m[2], rule)
+			}
+		}
+	}
+	names := make([]string, 0, len(need))
+	for n := range need {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		proto := strings.HasPrefix(n, "proto_")
+		ps.insertLoad(n, proto)
+		ps.noteAtLoads(need[n], "added loadmodule \"%s.so\"", n)
+	}
+}
+
+// noteAtLoads records a note at the first loadmodule line (or the top).
+func (ps *pass) noteAtLoads(rule, format string, args ...any) {
+	at := diag.Pos{File: ps.p.name, Line: 1, Col: 1}
+	if ls := ps.loads(); len(ls) > 0 {
+		at = ls[0].At
+	}
+	ps.note(at, rule, format, args...)
+}
