@@ -32,24 +32,6 @@ func (s *editSet) insert(at int, text string) { s.replace(at, at, text) }
 
 func (s *editSet) delete(start, end int) { s.replace(start, end, "") }
 
-// overlaps reports whether [start,end) collides with an edit already taken.
-func (s *editSet) overlaps(start, end int) bool {
-	for _, e := range s.edits {
-		if start < e.end && e.start < end {
-			return true
-		}
-		// Two replacements of the same empty range are fine (inserts);
-		// an insert inside a replaced range is not.
-		if start == end && e.start < start && start < e.end {
-			return true
-		}
-		if e.start == e.end && start < e.start && e.start < end {
-			return true
-		}
-	}
-	return false
-}
-
 // offsetMap maps offsets of a pass's output back to its input.
 type offsetMap []edit // applied edits, sorted, with text lengths
 

@@ -61,6 +61,11 @@ func TestGolden(t *testing.T) {
 			if rep != string(wantRep) {
 				t.Errorf("report differs from %s.report:\n got:\n%s want:\n%s", base, rep, wantRep)
 			}
+			if !res.Manual() {
+				for _, d := range checkText(filepath.Base(in), res.Output) {
+					t.Errorf("ported output does not pass check: %s", d.Error())
+				}
+			}
 			again := port.Port(filepath.Base(in), res.Output, opts)
 			if string(again.Output) != string(res.Output) {
 				t.Errorf("porting the output again changed it:\n%s", again.Output)

@@ -164,41 +164,48 @@ func (w *walker) keywordTest(b *ast.Binary, k *ast.Keyword) {
 		neg = "!"
 	}
 	eq := b.Op == "==" || b.Op == "!="
-	y := strings.TrimSpace(string(ps.src[b.Y.Start().Offset:end]))
-	var out string
+	yStart := b.Y.Start().Offset
+	pv := keywordPVs[k.Name]
+	// Variable forms keep the operator and its spacing: only the keyword
+	// (and an old-style right operand) change.
+	keepOp := func(y string) {
+		ps.es.replace(k.At.Offset, k.End.Offset, pv)
+		if y != "" {
+			ps.es.replace(yStart, end, y)
+		}
+	}
 	switch v := b.Y.(type) {
 	case *ast.Ident:
 		switch {
 		case strings.EqualFold(v.Name, "myself") && eq && myselfHosts[k.Name] != "":
-			out = neg + `is_myself("` + myselfHosts[k.Name] + `")`
+			ps.es.replace(start, end, neg+`is_myself("`+myselfHosts[k.Name]+`")`)
 		case k.Name == "method" && eq:
-			out = neg + `is_method("` + v.Name + `")`
+			ps.es.replace(start, end, neg+`is_method("`+v.Name+`")`)
 		case k.Name == "msg:len" && strings.EqualFold(v.Name, "max_len"):
-			out = keywordPVs[k.Name] + b.Op + maxLen
+			keepOp(maxLen)
 		case k.Name == "proto" && eq:
-			out = keywordPVs[k.Name] + b.Op + strconv.Quote(strings.ToLower(v.Name))
+			keepOp(strconv.Quote(strings.ToLower(v.Name)))
 		case k.Name == "af" && eq:
-			out = keywordPVs[k.Name] + b.Op + strconv.Quote(strings.ToUpper(v.Name))
+			keepOp(strconv.Quote(strings.ToUpper(v.Name)))
 		default:
 			ps.manual(b.At, keywordRules[k.Name], "old core test %s %s %s: no mechanical rewrite", k.Name, b.Op, v.Name)
-			return
 		}
 	case *ast.StrLit:
 		switch {
 		case k.Name == "method" && eq:
-			out = neg + `is_method(` + y + `)`
+			ps.es.replace(start, end, neg+`is_method(`+string(ps.src[yStart:end])+`)`)
 		case k.Name == "status":
+			y := ""
 			if n, err := strconv.Atoi(v.Value); err == nil {
 				y = strconv.Itoa(n)
 			}
-			out = keywordPVs[k.Name] + b.Op + y
+			keepOp(y)
 		default:
-			out = keywordPVs[k.Name] + b.Op + y
+			keepOp("")
 		}
 	default:
-		out = keywordPVs[k.Name] + b.Op + y
+		keepOp("")
 	}
-	ps.es.replace(start, end, out)
 }
 
 // maxLen is the old max_len keyword: the receive buffer size.

@@ -209,6 +209,13 @@ func (e *Engine) Start(ctx context.Context) error {
 			return fmt.Errorf("cannot listen on %s:%s:%d: %w", sd.Proto, sd.Host, port, err)
 		}
 	}
+	// Modules that originate requests outside the receive path (tm's
+	// local requests) need the runtime services from the start.
+	for _, m := range e.script.Modules {
+		if b, ok := m.Inst.(interface{ SetCore(api.Core) }); ok {
+			b.SetCore(e)
+		}
+	}
 	for _, m := range e.script.Modules {
 		if st, ok := m.Inst.(api.Starter); ok {
 			if err := st.Start(e.ctx); err != nil {
@@ -268,18 +275,19 @@ func (e *Engine) startTimer(r *Route, every int64) {
 	}()
 }
 
-// Shutdown stops receiving, stops the modules' goroutines and closes the
-// modules (databases), in reverse order.
+// Shutdown stops the timers, closes the modules in reverse order while the
+// sockets are still open (tm answers or cancels what is in flight, usrloc
+// flushes to its database), then closes the transport.
 func (e *Engine) Shutdown() error {
 	if e.cancel != nil {
 		e.cancel()
 	}
+	e.wg.Wait()
 	var errs []error
+	errs = append(errs, e.script.Close())
 	if e.tr != nil {
 		errs = append(errs, e.tr.Close())
 	}
-	e.wg.Wait()
-	errs = append(errs, e.script.Close())
 	return errors.Join(errs...)
 }
 

@@ -29,7 +29,28 @@ func (m *Msg) clOK() bool {
 }
 
 // AppendBytes appends the serialised message to dst.
-func (m *Msg) AppendBytes(dst []byte) []byte {
+func (m *Msg) AppendBytes(dst []byte) []byte { return m.appendBytes(dst, nil) }
+
+// BranchEdits are the changes a proxy makes to each copy of a request it
+// forwards, on top of the message's pending edits.
+type BranchEdits struct {
+	Via    string // our Via line (FormatVia), written above every header
+	RURI   string // the branch's Request-URI; "" keeps the message's
+	Top    string // raw header lines inserted before the first header
+	Bottom string // raw header lines appended after the last header
+}
+
+// AppendBranch appends the message as Bytes would write it after SetVia,
+// SetRURI, InsertRaw(Top) and AppendRaw(Bottom), without changing m: a
+// proxy builds every branch from one message without cloning it.
+func (m *Msg) AppendBranch(dst []byte, e *BranchEdits) []byte { return m.appendBytes(dst, e) }
+
+// BranchSizeHint is the capacity AppendBranch needs for e.
+func (m *Msg) BranchSizeHint(e *BranchEdits) int {
+	return m.sizeHint() + len(e.Via) + len(e.RURI) + len(e.Top) + len(e.Bottom) + 32
+}
+
+func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 	m.ensure()
 	s := m.s
 	hdrEnd := m.hdrEnd
@@ -61,11 +82,30 @@ func (m *Msg) AppendBytes(dst []byte) []byte {
 		body = s[m.bodyStart:m.bodyEnd]
 	}
 
-	if m.uriSet && m.isReq {
-		head = append(head, edit{m.ruriPos[0], m.ruriPos[1], m.newURI, rankDelete})
+	uri, uriSet, via := m.newURI, m.uriSet, m.via
+	if be != nil {
+		if be.Top != "" {
+			head = append(head, edit{m.hdrStart, m.hdrStart, be.Top, rankInsert})
+		}
+		if be.Bottom != "" {
+			head = append(head, edit{hdrEnd, hdrEnd, be.Bottom, rankInsert})
+		}
+		if be.RURI != "" {
+			uri, uriSet = be.RURI, true
+		}
+		if be.Via != "" {
+			via = be.Via
+			// As SetVia does, without recording the edit in m.
+			if v, err := m.TopVia(); m.isReq && !m.viaFixed && err == nil && m.viaNeedsReceived(&v) {
+				head = append(head, edit{v.Start, v.End, string(m.appendViaReceived(nil, &v)), rankDelete})
+			}
+		}
 	}
-	if m.via != "" {
-		head = append(head, edit{m.hdrStart, m.hdrStart, m.via, rankVia})
+	if uriSet && m.isReq {
+		head = append(head, edit{m.ruriPos[0], m.ruriPos[1], uri, rankDelete})
+	}
+	if via != "" {
+		head = append(head, edit{m.hdrStart, m.hdrStart, via, rankVia})
 	}
 	if m.mfSet != 0 {
 		val := strconv.Itoa(m.mfSet - 1)

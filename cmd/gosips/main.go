@@ -34,6 +34,7 @@ func newApp() *cli.App {
 			checkCommand(),
 			dbCommand(),
 			miCommand(),
+			portCommand(),
 			versionCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 
@@ -25,8 +26,20 @@ func runCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "config `FILE`", Value: "opensips.cfg"},
 			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE` until shutdown", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
+			if p := c.String("cpuprofile"); p != "" {
+				f, err := os.Create(p)
+				if err != nil {
+					return &exitError{code: 2, msg: err.Error()}
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return &exitError{code: 2, msg: err.Error()}
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return runServer(c.String("file"), c.StringSlice("listen"), c.App.ErrWriter)
 		},
 	}
@@ -143,6 +156,7 @@ func runServer(path string, listen []string, errw io.Writer) error {
 	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	startGCTuner(ctx)
 	if err := eng.Start(ctx); err != nil {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}

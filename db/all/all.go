@@ -2,6 +2,8 @@
 package all
 
 import (
+	_ "gosips/db/mysql"
+	_ "gosips/db/postgres"
 	_ "gosips/db/sqlite"
 	_ "gosips/db/text"
 )

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -80,6 +81,10 @@ func Open(ctx context.Context, u *db.URL, cfg db.Config, o sqldb.Options) (*sqld
 	if err != nil {
 		return nil, err
 	}
+	mc.Logger = slogger{cfg.Logger}
+	if cfg.Logger == nil {
+		mc.Logger = &mysql.NopLogger{}
+	}
 	pool, err := connect(ctx, mc, o.Timeout)
 	var me *mysql.MySQLError
 	if err != nil && cfg.Create && errors.As(err, &me) && me.Number == errUnknownDB {
@@ -108,6 +113,12 @@ func connect(ctx context.Context, mc *mysql.Config, timeout time.Duration) (*sql
 	}
 	return pool, nil
 }
+
+// slogger sends the driver's own messages (stale idle connections it
+// dropped, mostly) to the connection's logger at debug level.
+type slogger struct{ l *slog.Logger }
+
+func (s slogger) Print(v ...any) { s.l.Debug("mysql driver: " + fmt.Sprint(v...)) }
 
 // createDatabase makes the URL's database ("gosips db create" on a fresh
 // server), with the server's default character set.

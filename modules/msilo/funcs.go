@@ -26,11 +26,11 @@ func (m *Module) Funcs() []api.Func {
 	return []api.Func{
 		{Name: "m_store", Routes: api.RequestRoute | api.FailureRoute,
 			Args:    []api.Arg{{Name: "owner", Type: api.ArgStr, Optional: true, Fixup: ownerFixup}},
-			Returns: "1 stored; -1 error"},
+			Returns: "1 stored; -1 error", Call: m.callStore},
 		{Name: "m_dump", Routes: api.RequestRoute | api.StartupRoute | api.TimerRoute | api.EventRoute,
 			Args: []api.Arg{{Name: "owner", Type: api.ArgStr, Optional: true, Fixup: uriFixup},
 				{Name: "maxmsg", Type: api.ArgInt, Optional: true, Fixup: maxMsgFixup}},
-			Returns: "1 dumped (also when nothing was stored); -1 error"},
+			Returns: "1 dumped (also when nothing was stored); -1 error", Call: m.callDump},
 	}
 }
 
@@ -64,4 +64,53 @@ func maxMsgFixup(_ *api.FixupCtx, a *api.FixArg) error {
 		return fmt.Errorf("maxmsg must not be negative, got %d", a.Int)
 	}
 	return nil
+}
+
+// callStore runs m_store: the owner is the argument, or per the 1.x mode
+// the current R-URI (default), the original R-URI or the To URI.
+func (m *Module) callStore(c *api.Ctx, args []any) api.Ret {
+	if c.Msg == nil {
+		return api.RetFalse
+	}
+	var uri string
+	switch v := args[0].(type) {
+	case string:
+		uri = v
+	case StoreMode:
+		switch v {
+		case ModeOrigURI:
+			uri = c.Msg.OrigRURI()
+		case ModeTo:
+			to, err := c.Msg.To()
+			if err != nil {
+				c.Log.Error("m_store: cannot parse To", "err", err)
+				return api.RetFalse
+			}
+			uri = to.URI
+		default:
+			uri = c.Msg.RURI()
+		}
+	default:
+		uri = c.Msg.RURI()
+	}
+	return m.store(c, uri)
+}
+
+// callDump runs m_dump: the owner defaults to the To URI.
+func (m *Module) callDump(c *api.Ctx, args []any) api.Ret {
+	uri, _ := args[0].(string)
+	if uri == "" {
+		if c.Msg == nil {
+			c.Log.Error("m_dump: no owner and no message")
+			return api.RetFalse
+		}
+		to, err := c.Msg.To()
+		if err != nil {
+			c.Log.Error("m_dump: cannot parse To", "err", err)
+			return api.RetFalse
+		}
+		uri = to.URI
+	}
+	maxMsg, _ := args[1].(int64)
+	return m.dump(c, uri, int(maxMsg))
 }

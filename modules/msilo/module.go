@@ -42,6 +42,8 @@ type Module struct {
 	AddDate        int
 	MaxMessages    int
 	Cols           Columns
+
+	runtime
 }
 
 // New returns an msilo instance with OpenSIPS' defaults.
@@ -123,4 +125,9 @@ func nonNegative(name string, dst *int) api.Param {
 	})
 }
 
-var _ api.Validator = (*Module)(nil)
+var (
+	_ api.Validator = (*Module)(nil)
+	_ api.Initer    = (*Module)(nil)
+	_ api.Starter   = (*Module)(nil)
+	_ api.Closer    = (*Module)(nil)
+)

@@ -23,8 +23,10 @@ func mimeArg(a any) string {
 }
 
 // rebuild writes parts as the new body: a single part as is, several as
-// multipart/mixed.
+// multipart/mixed. The message is rebuilt at once so that later body
+// functions see the new Content-Type.
 func rebuild(m *sip.Msg, parts []part) {
+	defer m.ApplyChanges()
 	switch len(parts) {
 	case 0:
 		m.SetBody("", "")
@@ -93,7 +95,7 @@ func addBodyPart(c *api.Ctx, args []any) api.Ret {
 		mime = "application/sdp"
 	}
 	if m.Body() == "" {
-		m.SetBody(body, mime)
+		rebuild(m, []part{{mime: mime, content: body}})
 		return api.RetTrue
 	}
 	rebuild(m, append(bodyParts(m), part{mime: mime, content: body}))

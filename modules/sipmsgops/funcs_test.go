@@ -318,3 +318,51 @@ func BenchmarkHasToTag(b *testing.B) {
 		}
 	}
 }
+
+func TestAllImplemented(t *testing.T) {
+	for _, f := range New().Funcs() {
+		if f.Call == nil {
+			t.Errorf("%s has no Call", f.Name)
+		}
+	}
+}
+
+func TestSDPStreams(t *testing.T) {
+	body := sdpBody + "m=video 5000 RTP/AVP 31\r\na=sendonly\r\n"
+	text := strings.Replace(sdpInvite, "%d", strconv.Itoa(len(body)), 1) + body
+	mk := func() *api.Ctx { return ctxFor(t, strings.ReplaceAll(text, "\r\n", "\n")) }
+	c := mk()
+	if callFn(t, "stream_exists", c, regexp.MustCompile("(?i)video")) != 1 || callFn(t, "stream_exists", c, regexp.MustCompile("image")) != -1 {
+		t.Error("stream_exists")
+	}
+	if callFn(t, "is_audio_on_hold", c) != -1 {
+		t.Error("audio reported on hold")
+	}
+	if callFn(t, "stream_delete", c, regexp.MustCompile("video")) != 1 || strings.Contains(c.Msg.Body(), "m=video") {
+		t.Errorf("stream_delete: %q", c.Msg.Body())
+	}
+	c = mk()
+	if callFn(t, "codec_move_up", c, "PCMA") != 1 || !strings.Contains(c.Msg.Body(), "m=audio 4000 RTP/AVP 8 0 101\r\n") {
+		t.Errorf("codec_move_up: %q", c.Msg.Body())
+	}
+	c = mk()
+	if callFn(t, "codec_delete_except_re", c, regexp.MustCompile("PCMU")) != 1 ||
+		!strings.Contains(c.Msg.Body(), "m=audio 4000 RTP/AVP 0\r\nm=video 5000 RTP/AVP\r\n") || strings.Contains(c.Msg.Body(), "rtpmap") {
+		t.Errorf("codec_delete_except_re: %q", c.Msg.Body())
+	}
+	c = mk()
+	if callFn(t, "remove_body_part", c) != 1 || c.Msg.Body() != "" || strings.Contains(string(c.Msg.Bytes()), "Content-Type") {
+		t.Errorf("remove_body_part: %s", c.Msg.Bytes())
+	}
+	c = ctxFor(t, coretest.Options)
+	if callFn(t, "add_body_part", c, "hello", "text/plain") != 1 || callFn(t, "add_body_part", c, "v=0\r\n", "application/sdp") != 1 {
+		t.Fatal("add_body_part failed")
+	}
+	out := string(c.Msg.Bytes())
+	if !strings.Contains(out, "Content-Type: multipart/mixed;boundary=") || callFn(t, "has_body_part", c, Mime("application/sdp")) != 1 {
+		t.Errorf("multipart body:\n%s", out)
+	}
+	if _, err := sip.ParseString(out); err != nil {
+		t.Errorf("result does not parse: %v", err)
+	}
+}

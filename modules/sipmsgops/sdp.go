@@ -159,22 +159,7 @@ func codecDeleteWith(c *api.Ctx, match func(codec) bool) api.Ret {
 	if !changed {
 		return api.RetFalse
 	}
-	var b strings.Builder
-	for _, l := range session {
-		b.WriteString(l + eol)
-	}
-	for _, md := range ms {
-		for _, l := range md.lines {
-			b.WriteString(l + eol)
-		}
-	}
-	body := m.Body()
-	sdp := b.String()
-	if p.off == 0 && len(p.content) == len(body) {
-		m.SetBody(sdp, "")
-	} else {
-		m.SetBody(body[:p.off]+sdp+strings.TrimPrefix(body[p.off+len(p.content):], "\r\n"), "")
-	}
+	writeSDP(m, p, session, ms, eol)
 	return api.RetTrue
 }
 

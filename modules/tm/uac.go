@@ -141,18 +141,24 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 	idx := len(tx.branches)
 	br := &branch{idx: idx, id: branchID(tx.id, idx), uri: tg.uri, dstURI: tg.dstURI, path: tg.path,
 		q: tg.q, flags: tg.flags, socket: tg.socket}
-	m := c.Msg.Clone()
-	if tg.uri != m.RURI() {
-		m.SetRURI(tg.uri)
+	// Without a branch route every branch is written straight from the
+	// request with its own edits; a branch route needs a copy to edit.
+	m := c.Msg
+	if tx.onBranch != "" {
+		m = c.Msg.Clone()
+		if tg.uri != m.RURI() {
+			m.SetRURI(tg.uri)
+		}
+		if !t.runBranchRoute(c, tx, br, m) {
+			return 0
+		}
 	}
-	if tx.onBranch != "" && !t.runBranchRoute(c, tx, br, m) {
-		return 0
+	be := sip.BranchEdits{Bottom: tx.addHdrs}
+	if br.uri != m.RURI() {
+		be.RURI = br.uri
 	}
 	if br.path != "" {
-		m.InsertRaw("Route: " + br.path + "\r\n")
-	}
-	if tx.addHdrs != "" {
-		m.AppendRaw(tx.addHdrs)
+		be.Top = "Route: " + br.path + "\r\n"
 	}
 	next := br.dstURI
 	if next == "" && br.path != "" {
@@ -174,8 +180,8 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 	if d.Socket == nil {
 		d.Socket = sock
 	}
-	m.SetVia(sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), br.id, false))
-	br.buf = m.Bytes()
+	be.Via = sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), br.id, false)
+	br.buf = m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)
 	br.dest = d
 	if err := tx.core.Send(d, br.buf); err != nil {
 		tx.log.Debug("sending branch failed", "dest", d.String(), "err", err)
@@ -232,9 +238,10 @@ func firstURI(path string) string {
 // forwardStateless relays c's request without a transaction (ACK for a
 // 2xx, or t_relay of an ACK that matches nothing).
 func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
-	m := c.Msg.Clone()
+	m := c.Msg
+	var be sip.BranchEdits
 	if c.Path != "" {
-		m.InsertRaw("Route: " + c.Path + "\r\n")
+		be.Top = "Route: " + c.Path + "\r\n"
 	}
 	next := c.DstURI
 	if next == "" && opts.Proxy != nil {
@@ -257,8 +264,8 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 	if d.Socket == nil {
 		d.Socket = sock
 	}
-	m.SetVia(sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false))
-	if err := c.Core.Send(d, m.Bytes()); err != nil {
+	be.Via = sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false)
+	if err := c.Core.Send(d, m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)); err != nil {
 		return relaySendFail
 	}
 	return relayOK
