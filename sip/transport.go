@@ -74,6 +74,9 @@ type listener struct {
 	dup   *os.File // blocking duplicate of udp used by blocking readers
 }
 
+// udpReadBuffer is the receive buffer asked for on UDP sockets.
+const udpReadBuffer = 4 << 20
+
 // ErrClosed is returned by operations on a closed Transport.
 var ErrClosed = errors.New("transport closed")
 
@@ -138,6 +141,9 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", s, err)
 		}
+		// A larger receive buffer absorbs bursts while a worker is busy
+		// (the kernel caps it at net.core.rmem_max).
+		_ = c.SetReadBuffer(udpReadBuffer)
 		l.udp = c
 		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
 	case ProtoTCP:

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
@@ -145,6 +146,7 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("%s: the script does not check; not starting", path)}
 	}
 	log, levels := newLogger(s, errw)
+	setProcs(s)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
 	}
@@ -175,4 +177,18 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	return nil
+}
+
+// setProcs maps udp_workers (OpenSIPS' worker process count) onto the
+// number of OS threads running Go code at once, capped at the CPU count;
+// an explicit GOMAXPROCS environment setting wins.
+func setProcs(s *runtime.Script) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	n := 8
+	if v, ok := s.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
+		n = int(v.I)
+	}
+	goruntime.GOMAXPROCS(max(1, min(n, goruntime.NumCPU())))
 }

@@ -1,7 +1,8 @@
 // Package schema holds the OpenSIPS 3.x definitions of the tables gosips
 // uses (names, columns, types, defaults, indexes and the versions the
-// modules expect), and renders them as SQLite DDL and db_text headers so
-// that databases made by OpenSIPS' tools and by gosips are interchangeable.
+// modules expect), and renders them as SQLite, MySQL and PostgreSQL DDL and
+// db_text headers so that databases made by OpenSIPS' tools and by gosips
+// are interchangeable.
 package schema
 
 import (

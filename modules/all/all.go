@@ -7,6 +7,8 @@ import (
 	_ "gosips/modules/avpops"
 	_ "gosips/modules/cfgutils"
 	_ "gosips/modules/core"
+	_ "gosips/modules/db_mysql"
+	_ "gosips/modules/db_postgres"
 	_ "gosips/modules/db_sqlite"
 	_ "gosips/modules/db_text"
 	_ "gosips/modules/dispatcher"

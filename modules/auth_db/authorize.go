@@ -104,6 +104,9 @@ func (m *Module) hashColumn(a auth.Algorithm) string {
 // queryCols returns the (cached) column list for a hash column: the
 // hash first, then the load_credentials columns.
 func (m *Module) queryCols(hash string) []string {
+	if m.noCreds.Load() {
+		return []string{hash}
+	}
 	if v, ok := m.colCache.Load(hash); ok {
 		return v.([]string)
 	}
@@ -138,6 +141,12 @@ func (m *Module) authorize(c *api.Ctx, args []any, proxy bool) api.Ret {
 		where = append(where, db.Eq(m.DomainColumn, db.StringValue(domain)))
 	}
 	rs, err := m.conn.Query(c.Context, table, m.queryCols(m.hashColumn(alg)), where, "", 1)
+	if err != nil && errors.Is(err, db.ErrNoColumn) && !m.explicitCreds && len(m.Credentials) > 0 && !m.noCreds.Load() {
+		m.noCreds.Store(true)
+		m.log.Warn("table has no column for the default load_credentials; loading none",
+			"table", table, "load_credentials", m.LoadCredentials, "hint", `set modparam("auth_db", "load_credentials", "")`)
+		rs, err = m.conn.Query(c.Context, table, m.queryCols(m.hashColumn(alg)), where, "", 1)
+	}
 	if err != nil {
 		m.log.Error("failed to query database", "table", table, "err", err)
 		m.serverError(c)
@@ -178,7 +187,7 @@ func (m *Module) serverError(c *api.Ctx) {
 // loadCredentials adds the load_credentials columns as AVPs (empty and
 // NULL values are skipped).
 func (m *Module) loadCredentials(c *api.Ctx, vals db.Row) {
-	if len(m.Credentials) == 0 {
+	if len(m.Credentials) == 0 || m.noCreds.Load() {
 		return
 	}
 	st := avpStore(c)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gosips/api"
 	"gosips/db"
@@ -53,6 +54,12 @@ type Module struct {
 	auth     *auth.Module
 	conn     db.Conn
 	colCache sync.Map // hash column -> []string query columns
+	// explicitCreds is set when load_credentials was configured; when it
+	// was not and the table lacks the default "rpid" column (the 3.x
+	// schema has none), the default is dropped with a warning instead of
+	// failing every authentication.
+	explicitCreds bool
+	noCreds       atomic.Bool
 	tableSet
 }
 
@@ -94,6 +101,7 @@ func (m *Module) Params() []api.Param {
 				return err
 			}
 			m.LoadCredentials, m.Credentials = v.Str, creds
+			m.explicitCreds = true
 			return nil
 		}),
 		api.IntParam("skip_version_check", &m.SkipVersionCheck),

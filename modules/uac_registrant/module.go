@@ -35,6 +35,8 @@ type Module struct {
 	DBURL                string
 	TableName            string
 	Cols                 Columns
+
+	runtime
 }
 
 // New returns a uac_registrant instance with OpenSIPS' defaults.

@@ -77,6 +77,7 @@ func (c *Conn) wrap(op, table string, err error) error {
 // connection broke (the server restarted, or killed the session) and time
 // is left. The pool drops broken connections, so the retry dials afresh.
 func (c *Conn) run(ctx context.Context, op, table string, fn func(ctx context.Context) error) error {
+	start := time.Now()
 	if _, ok := ctx.Deadline(); !ok {
 		// A caller's own deadline wins (a bulk load at start-up may need
 		// longer); otherwise every call is bounded.
@@ -90,8 +91,8 @@ func (c *Conn) run(ctx context.Context, op, table string, fn func(ctx context.Co
 		err = fn(ctx)
 	}
 	if err != nil {
-		if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer after %v: %w", time.Since(start).Round(time.Millisecond), err)
 		}
 		return c.wrap(op, table, err)
 	}
