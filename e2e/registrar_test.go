@@ -383,11 +383,13 @@ func TestRegistrar(t *testing.T) {
 			t.Parallel()
 			e := newRegEnv(t, b)
 			t.Run("RegisterUnregister", e.testRegisterUnregister)
+			t.Run("SippRegister", e.testSippRegister)
 			t.Run("Expiry", e.testExpiry)
 			t.Run("Clamp", e.testClamp)
 			t.Run("MaxContacts", e.testMaxContacts)
 			t.Run("Overwrite", e.testOverwrite)
 			t.Run("Digest", e.testDigest)
+			t.Run("SippDigest", e.testSippDigest)
 			t.Run("LookupRoutesInvite", e.testLookupInvite)
 			t.Run("UnknownUser404", e.testUnknown)
 			t.Run("MI", e.testMI)
@@ -457,6 +459,28 @@ func (e *regEnv) testRegisterUnregister(t *testing.T) {
 	expectCode(t, r, "400")
 	if got := header(r, "P-Registrar-Error"); got != "* used in contact and expires is not zero" {
 		t.Errorf("P-Registrar-Error %q", got)
+	}
+}
+
+// testSippRegister registers, queries and unregisters with sipp.
+func (e *regEnv) testSippRegister(t *testing.T) {
+	res := runSipp(t, "reg_register.xml", e.port, "-s", "grace")
+	if res.Exit != 0 {
+		t.Fatalf("sipp exit %d:\n%s", res.Exit, res.Output)
+	}
+	if _, err := e.mi(t, "ul_show_contact", []any{"location", "grace"}); err == nil {
+		t.Errorf("grace still registered after the sipp unregistration")
+	}
+}
+
+// testSippDigest registers with sipp's digest implementation.
+func (e *regEnv) testSippDigest(t *testing.T) {
+	res := runSipp(t, "reg_auth.xml", e.port, "-s", regSecUser, "-au", regSecUser, "-ap", regSecPass)
+	if res.Exit != 0 {
+		t.Fatalf("sipp exit %d:\n%s\nlogs:\n%s", res.Exit, res.Output, e.srv.Logs())
+	}
+	if !strings.Contains(res.Messages, "Authorization: Digest") {
+		t.Errorf("sipp sent no credentials:\n%s", res.Messages)
 	}
 }
 

@@ -85,8 +85,13 @@ type MsgCache struct {
 	authOK  bool
 }
 
-// Reset empties the cache.
-func (m *MsgCache) Reset() { *m = MsgCache{} }
+// Reset prepares the cache for the next message. The source-address
+// strings stay: they are keyed by the address, so a worker receiving from
+// the same peers formats them once.
+func (m *MsgCache) Reset() {
+	src, ip, port, ok := m.src, m.srcIP, m.srcPort, m.srcOK
+	*m = MsgCache{src: src, srcIP: ip, srcPort: port, srcOK: ok}
+}
 
 func cacheOf(c *api.Ctx) *MsgCache {
 	if h, ok := ctxPriv[Cacher](c); ok {

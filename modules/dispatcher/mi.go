@@ -48,7 +48,7 @@ type (
 		Sets []miSet `json:"SETS,omitempty"`
 	}
 	miSet struct {
-		ID           int       `json:"id"`
+		ID           int      `json:"id"`
 		Destinations []miDest `json:"Destinations"`
 	}
 	miDest struct {

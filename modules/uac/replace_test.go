@@ -30,7 +30,7 @@ type fakeCore struct {
 	mods map[string]api.Module
 }
 
-func (f *fakeCore) Module(name string) api.Module { return f.mods[name] }
+func (f *fakeCore) Module(name string) api.Module    { return f.mods[name] }
 func (f *fakeCore) IsMyself(host string, _ int) bool { return host == "10.0.0.1" }
 
 func newCtx(t *testing.T, text string, core *fakeCore) *api.Ctx {
