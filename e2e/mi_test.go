@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -288,6 +289,48 @@ func (e *regEnv) testMI(t *testing.T) {
 		}
 		if !seen {
 			t.Errorf("brief dump lacks mia: %s", bd[0])
+		}
+	})
+
+	t.Run("statistics", func(t *testing.T) {
+		o := parseObj(t, e.miMust(t, "get_statistics", map[string]any{"statistics": []any{"usrloc:", "registrar:accepted_regs", "registrar:rejected_regs"}}))
+		for k, want := range map[string]int64{"usrloc:registered_users": 1, "usrloc:location-users": 1, "usrloc:location-contacts": 2} {
+			if got := o.num(t, k); got != want {
+				t.Errorf("%s = %d, want %d", k, got, want)
+			}
+		}
+		// Every earlier subtest registered through save(); max-contacts
+		// and "*" with expires rejected two.
+		if got := o.num(t, "registrar:accepted_regs"); got < 20 {
+			t.Errorf("registrar:accepted_regs = %d", got)
+		}
+		if got := o.num(t, "registrar:rejected_regs"); got < 2 {
+			t.Errorf("registrar:rejected_regs = %d", got)
+		}
+	})
+
+	// The command line client, over HTTP and over the FIFO, sends
+	// opensips-cli style positional strings.
+	t.Run("gosips_mi", func(t *testing.T) {
+		for _, target := range [][]string{
+			{"--url", fmt.Sprintf("http://127.0.0.1:%d/mi", e.httpPort)},
+			{"--fifo", e.fifo(), "--reply-dir", e.dir},
+		} {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			args := append(append([]string{"mi"}, target...), "--timeout", "5s", "ul_show_contact", "location", "mia")
+			out, err := exec.CommandContext(ctx, gosipsBin(t), args...).CombinedOutput()
+			cancel()
+			if err != nil {
+				t.Fatalf("gosips %v: %v\n%s", args, err, out)
+			}
+			o := parseObj(t, out)
+			cts := o.objs(t, "Contacts")
+			if o.str(t, "AOR") != "mia" || len(cts) != 2 {
+				t.Fatalf("gosips %v: %s", args, out)
+			}
+			for _, c := range cts {
+				e.checkContact(t, c, want[c.str(t, "Contact")])
+			}
 		}
 	})
 

@@ -44,8 +44,11 @@ loadmodule "auth.so"
 loadmodule "auth_db.so"
 loadmodule "httpd.so"
 loadmodule "mi_http.so"
+loadmodule "mi_fifo.so"
 
 modparam("httpd", "port", HTTPPORT)
+modparam("mi_fifo", "fifo_name", "FIFO")
+modparam("mi_fifo", "reply_dir", "REPLYDIR")
 ULPARAMS
 modparam("usrloc", "timer_interval", 1)
 modparam("registrar", "min_expires", 30)
@@ -140,6 +143,7 @@ var regBackends = []regBackend{
 // regEnv is a running registrar with its database.
 type regEnv struct {
 	b        regBackend
+	dir      string
 	url      string
 	port     int
 	httpPort int
@@ -160,7 +164,7 @@ func newRegEnv(t *testing.T, b regBackend) *regEnv {
 	t.Helper()
 	bin := gosipsBin(t)
 	dir := t.TempDir()
-	e := &regEnv{b: b, port: freePort(t)}
+	e := &regEnv{b: b, dir: dir, port: freePort(t)}
 	switch b.scheme {
 	case "sqlite":
 		e.url = "sqlite://" + filepath.Join(dir, "opensips.db")
@@ -200,9 +204,13 @@ func (e *regEnv) start(t *testing.T) {
 	if e.usesDB() {
 		ul += fmt.Sprintf("\nmodparam(\"usrloc\", \"db_url\", %q)", e.url)
 	}
-	cfg := strings.NewReplacer("ULPARAMS", ul, "AUTHURL", e.url, "HTTPPORT", strconv.Itoa(e.httpPort)).Replace(regCfg)
+	cfg := strings.NewReplacer("ULPARAMS", ul, "AUTHURL", e.url, "HTTPPORT", strconv.Itoa(e.httpPort),
+		"FIFO", e.fifo(), "REPLYDIR", e.dir+"/").Replace(regCfg)
 	e.srv = startServerOn(t, cfg, e.port)
 }
+
+// fifo is the mi_fifo path.
+func (e *regEnv) fifo() string { return filepath.Join(e.dir, "fifo") }
 
 // stop ends gosips gracefully (db_text flushes its files then).
 func (e *regEnv) stop(t *testing.T) {
@@ -391,6 +399,7 @@ func TestRegistrar(t *testing.T) {
 			t.Run("Digest", e.testDigest)
 			t.Run("SippDigest", e.testSippDigest)
 			t.Run("LookupRoutesInvite", e.testLookupInvite)
+			t.Run("LookupForks", e.testLookupForks)
 			t.Run("UnknownUser404", e.testUnknown)
 			t.Run("MI", e.testMI)
 			if e.usesDB() {
@@ -623,6 +632,12 @@ func (e *regEnv) testDigest(t *testing.T) {
 	expectCode(t, r, "200")
 	expectContacts(t, r, map[string]int{ct: 600})
 
+	// The same credentials again: a nonce is good once, so it is stale.
+	req.CSeq++
+	if ch := challenge(e.register(t, c, req)); ch["stale"] != "true" {
+		t.Errorf("replayed nonce: want stale=true, got %q", ch["header"])
+	}
+
 	// Wrong password: the script answers 403.
 	req.CSeq++
 	req.Auth = ""
@@ -684,6 +699,39 @@ func (e *regEnv) testLookupInvite(t *testing.T) {
 	}
 	r = e.register(t, c, regReq{User: "bob", CallID: "lk-1", CSeq: 2, Contacts: []string{"*"}, Expires: "0"})
 	expectCode(t, r, "200")
+}
+
+// testLookupForks registers two sipp UASes for one AOR: lookup() puts the
+// higher q first and the other in a branch; the one that rings is
+// cancelled when the other answers.
+func (e *regEnv) testLookupForks(t *testing.T) {
+	needSipp(t)
+	ring, waitRing := startSippUAS(t, "uas_ring_cancel.xml")
+	answer, waitAnswer := startSippUAS(t, "uas_call.xml")
+	c := newUDPClient(t)
+	ctRing := fmt.Sprintf("sip:ivan@127.0.0.1:%d", ring)
+	ctAnswer := fmt.Sprintf("sip:ivan@127.0.0.1:%d", answer)
+	expectCode(t, e.register(t, c, regReq{User: "ivan", CallID: "fk-1", CSeq: 1, Contacts: []string{"<" + ctRing + ">;q=1.0"}, Expires: "600"}), "200")
+	r := e.register(t, c, regReq{User: "ivan", CallID: "fk-2", CSeq: 1, Contacts: []string{"<" + ctAnswer + ">;q=0.5"}, Expires: "600"})
+	expectCode(t, r, "200")
+	if !strings.Contains(r, "<"+ctRing+">;q=1;expires=") || !strings.Contains(r, "<"+ctAnswer+">;q=0.5;expires=") {
+		t.Errorf("q values not listed:\n%s", r)
+	}
+	res := runSipp(t, "uac_call.xml", e.port, "-s", "ivan")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\nlogs:\n%s", res.Exit, res.Output, e.srv.Logs())
+	}
+	if u := waitAnswer(); u.Exit != 0 {
+		t.Errorf("answering callee failed (exit %d):\n%s", u.Exit, u.Output)
+	}
+	u := waitRing()
+	if u.Exit != 0 {
+		t.Errorf("ringing callee failed (exit %d):\n%s", u.Exit, u.Output)
+	}
+	if !strings.Contains(u.Messages, "INVITE "+ctRing+" SIP/2.0") {
+		t.Errorf("the q=1 callee did not get the INVITE for its contact:\n%s", u.Messages)
+	}
+	expectCode(t, e.register(t, c, regReq{User: "ivan", CallID: "fk-1", CSeq: 2, Contacts: []string{"*"}, Expires: "0"}), "200")
 }
 
 func (e *regEnv) testUnknown(t *testing.T) {

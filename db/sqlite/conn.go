@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"gosips/db"
 	"gosips/db/schema"
@@ -21,6 +22,31 @@ type Conn struct {
 	w, r *sql.DB
 	// ws and rs cache the statements of the write and read pools.
 	ws, rs *stmtCache
+	// cols caches the result columns of each query text.
+	colMu sync.RWMutex
+	cols  map[string]*colInfo
+}
+
+// colInfo is the column names and declared types of a query's result.
+type colInfo struct {
+	names []string
+	types []db.Type
+}
+
+func (c *Conn) colsOf(q []byte) *colInfo {
+	c.colMu.RLock()
+	ci := c.cols[string(q)]
+	c.colMu.RUnlock()
+	return ci
+}
+
+func (c *Conn) setCols(q []byte, ci *colInfo) {
+	c.colMu.Lock()
+	if c.cols == nil {
+		c.cols = map[string]*colInfo{}
+	}
+	c.cols[string(q)] = ci
+	c.colMu.Unlock()
 }
 
 // Path returns the database file (or ":memory:").
@@ -46,6 +72,9 @@ func (c *Conn) Query(ctx context.Context, table string, cols []string, where []d
 	if err := bd.selectQ(table, cols, where, order, limit); err != nil {
 		return nil, c.wrap("query", table, err)
 	}
+	// SQLite queries are local and bounded by busy_timeout; a cancellable
+	// context would make the driver arm an interrupt watcher per query.
+	ctx = context.WithoutCancel(ctx)
 	st, done, err := c.rs.get(ctx, bd.b)
 	if err != nil {
 		return nil, c.wrap("query", table, err)
@@ -55,9 +84,13 @@ func (c *Conn) Query(ctx context.Context, table string, cols []string, where []d
 	if err != nil {
 		return nil, c.wrap("query", table, err)
 	}
-	res, err := scanAll(rs)
+	ci := c.colsOf(bd.b)
+	res, ci2, err := scanAll(rs, ci)
 	if err != nil {
 		return nil, c.wrap("query", table, err)
+	}
+	if ci == nil && ci2 != nil {
+		c.setCols(bd.b, ci2)
 	}
 	return res, nil
 }
@@ -199,7 +232,7 @@ func (c *Conn) RawQuery(ctx context.Context, q string, args ...db.Value) (*db.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: raw query: %w", c.name, err)
 	}
-	res, err := scanAll(rs)
+	res, _, err := scanAll(rs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: raw query: %w", c.name, err)
 	}

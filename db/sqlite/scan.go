@@ -155,19 +155,24 @@ func parseText(s string, t db.Type, col string) (db.Value, error) {
 }
 
 // scanAll reads every row of rs into a Result.
-func scanAll(rs *sql.Rows) (*db.Result, error) {
+// ci, when known from an earlier run of the same query, saves asking the
+// driver for the column types; the info used is returned for caching.
+func scanAll(rs *sql.Rows, ci *colInfo) (*db.Result, *colInfo, error) {
 	defer rs.Close()
-	cts, err := rs.ColumnTypes()
-	if err != nil {
-		return nil, err
+	if ci == nil {
+		cts, err := rs.ColumnTypes()
+		if err != nil {
+			return nil, nil, err
+		}
+		ci = &colInfo{names: make([]string, len(cts)), types: make([]db.Type, len(cts))}
+		for i, ct := range cts {
+			ci.names[i] = ct.Name()
+			ci.types[i] = declType(ct.DatabaseTypeName())
+		}
 	}
-	n := len(cts)
-	res := &db.Result{Cols: make([]string, n)}
-	types := make([]db.Type, n)
-	for i, ct := range cts {
-		res.Cols[i] = ct.Name()
-		types[i] = declType(ct.DatabaseTypeName())
-	}
+	n := len(ci.names)
+	res := &db.Result{Cols: ci.names}
+	types := ci.types
 	raw := make([]any, n)
 	ptrs := make([]any, n)
 	for i := range raw {
@@ -175,13 +180,13 @@ func scanAll(rs *sql.Rows) (*db.Result, error) {
 	}
 	for rs.Next() {
 		if err := rs.Scan(ptrs...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		row := make(db.Row, n)
 		for i, src := range raw {
 			v, err := convert(src, types[i], res.Cols[i])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			row[i] = v
 		}
@@ -189,7 +194,7 @@ func scanAll(rs *sql.Rows) (*db.Result, error) {
 		res.Rows = append(res.Rows, row)
 	}
 	if err := rs.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res, nil
+	return res, ci, nil
 }

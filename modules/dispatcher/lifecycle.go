@@ -92,6 +92,9 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	}
 	if m.DefaultOverride != "" {
 		if p := m.partition(m.DefaultOverride); p != nil && p != &m.Default {
+			if m.Default.rt != nil && m.Default.rt.conn != nil {
+				m.Default.rt.conn.Close()
+			}
 			name := m.Default.Name
 			m.Default = *p
 			m.Default.Name = name

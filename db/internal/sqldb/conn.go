@@ -87,7 +87,7 @@ func (c *Conn) run(ctx context.Context, op, table string, fn func(ctx context.Co
 	}
 	err := fn(ctx)
 	if err != nil && ctx.Err() == nil && c.d.Classify(err) == Broken {
-		c.log.Warn("database connection broken, retrying once", "db", c.name, "op", op, "table", table, "err", err)
+		c.log.Warn("database connection broken, retrying once", "driver", c.d.Name, "db", c.name, "op", op, "table", table, "err", err)
 		err = fn(ctx)
 	}
 	if err != nil {

@@ -1,0 +1,27 @@
+package dispatcher
+
+import (
+	"testing"
+
+	"gosips/pv"
+)
+
+func BenchmarkSelectDstFailover(b *testing.B) {
+	t := &testing.T{}
+	m, _ := newModule(t, nil, three...)
+	defer m.Close()
+	c := newCtx("bench@host")
+	st := c.Priv.(*priv)
+	b.ReportAllocs()
+	for b.Loop() {
+		st.avps = pv.NewAVPStore()
+		call(t, m, c, "ds_select_dst", int64(1), int64(0), Failover)
+	}
+}
+
+func BenchmarkDSHash(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		dsHash("a84b4c76e66710@pc33.atlanta.example.com", "")
+	}
+}
