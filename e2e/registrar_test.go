@@ -881,3 +881,42 @@ func TestDBCreateSQLiteCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestDBCreateText checks the db_text files "gosips db create" writes:
+// OpenSIPS 3.6 headers and version rows.
+func TestDBCreateText(t *testing.T) {
+	bin := gosipsBin(t)
+	dir := filepath.Join(t.TempDir(), "dbtext")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, bin, "db", "create", "--url", "text://"+dir).CombinedOutput(); err != nil {
+		t.Fatalf("gosips db create: %v\n%s", err, out)
+	}
+	read := func(name string) []string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	}
+	for tbl, want := range map[string]string{
+		"version":    "table_name(string) table_version(int)",
+		"location":   "contact_id(long,auto) username(string) domain(string,null) contact(string) received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) flags(int) cflags(string,null) user_agent(string) socket(string,null) methods(int,null) sip_instance(string,null) kv_store(string,null) attr(string,null)",
+		"subscriber": "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1_sha256(string) ha1_sha512t256(string)",
+	} {
+		if got := read(tbl)[0]; got != want {
+			t.Errorf("header of %s:\n got %s\nwant %s", tbl, got, want)
+		}
+	}
+	rows := read("version")[1:]
+	for _, want := range []string{"location:1013", "subscriber:8"} {
+		found := false
+		for _, r := range rows {
+			found = found || r == want
+		}
+		if !found {
+			t.Errorf("version rows %q lack %q", rows, want)
+		}
+	}
+}

@@ -22,7 +22,7 @@ var dbModules = map[string]string{
 }
 
 // supported lists the DB modules gosips has.
-var supported = map[string]bool{"db_sqlite": true, "db_text": true}
+var supported = map[string]bool{"db_sqlite": true, "db_text": true, "db_mysql": true, "db_postgres": true}
 
 // DBModule returns the module that serves a db_url, from its scheme.
 func DBModule(url string) (string, error) {

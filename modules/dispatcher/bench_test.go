@@ -7,15 +7,13 @@ import (
 )
 
 func BenchmarkSelectDstFailover(b *testing.B) {
-	t := &testing.T{}
-	m, _ := newModule(t, nil, three...)
-	defer m.Close()
+	m, _ := newModule(b, nil, three...)
 	c := newCtx("bench@host")
 	st := c.Priv.(*priv)
 	b.ReportAllocs()
 	for b.Loop() {
 		st.avps = pv.NewAVPStore()
-		call(t, m, c, "ds_select_dst", int64(1), int64(0), Failover)
+		call(b, m, c, "ds_select_dst", int64(1), int64(0), Failover)
 	}
 }
 

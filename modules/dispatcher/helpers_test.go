@@ -37,7 +37,7 @@ type row struct {
 }
 
 // newDB makes a sqlite file with the dispatcher table holding rows.
-func newDB(t *testing.T, rows ...row) (string, db.Conn) {
+func newDB(t testing.TB, rows ...row) (string, db.Conn) {
 	t.Helper()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "ds.db")
 	c, err := db.Open(bg, url, db.WithCreate())
@@ -95,7 +95,7 @@ func (f *fakeUAC) SendRequest(_ context.Context, r *api.UACRequest) error {
 }
 
 // newModule starts a dispatcher on the rows.
-func newModule(t *testing.T, setup func(m *Module), rows ...row) (*Module, db.Conn) {
+func newModule(t testing.TB, setup func(m *Module), rows ...row) (*Module, db.Conn) {
 	t.Helper()
 	url, conn := newDB(t, rows...)
 	m := New()
@@ -130,7 +130,7 @@ func newCtx(callid string) *api.Ctx {
 }
 
 // call runs a script function by name with args as the runtime passes them.
-func call(t *testing.T, m *Module, c *api.Ctx, name string, args ...any) api.Ret {
+func call(t testing.TB, m *Module, c *api.Ctx, name string, args ...any) api.Ret {
 	t.Helper()
 	for _, f := range m.Funcs() {
 		if f.Name == name {
