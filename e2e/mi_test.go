@@ -334,6 +334,27 @@ func (e *regEnv) testMI(t *testing.T) {
 		}
 	})
 
+	// ul_flush writes pending changes at once; in write-back mode the
+	// contacts are CS_SYNC and in the table afterwards.
+	t.Run("ul_flush", func(t *testing.T) {
+		if string(e.miMust(t, "ul_flush", nil)) != `"OK"` {
+			t.Errorf("ul_flush did not answer OK")
+		}
+		if !e.usesDB() {
+			return
+		}
+		for _, o := range e.showContact(t, "mia") {
+			if got := o.str(t, "State"); got != "CS_SYNC" {
+				t.Errorf("State %q after ul_flush", got)
+			}
+		}
+		if e.b.scheme == "sqlite" {
+			if rows := e.locationRows(t, "mia"); len(rows) != 2 || rows[ct1] == nil || rows[ct2] == nil {
+				t.Errorf("location rows after ul_flush: %v", rows)
+			}
+		}
+	})
+
 	t.Run("ul_rm_contact", func(t *testing.T) {
 		res := e.miMust(t, "ul_rm_contact", []any{"location", "mia", ct1})
 		if string(res) != `"OK"` {
@@ -354,6 +375,62 @@ func (e *regEnv) testMI(t *testing.T) {
 		r := e.register(t, c, regReq{User: "mia", CallID: "mi-3", CSeq: 1})
 		expectCode(t, r, "200")
 		expectContacts(t, r, map[string]int{ct2: 1200})
+	})
+
+	// A permanent binding added over MI is what lookup() routes to.
+	t.Run("ul_add_permanent", func(t *testing.T) {
+		uas := newUDPClient(t)
+		ct := fmt.Sprintf("sip:uma@127.0.0.1:%d", uas.Port())
+		if res := e.miMust(t, "ul_add", []any{"location", "uma@127.0.0.1", ct, "0", "1", "0", "0", "4294967295"}); string(res) != `"OK"` {
+			t.Fatalf("ul_add answered %s", res)
+		}
+		cts := e.showContact(t, "uma")
+		if len(cts) != 1 {
+			t.Fatalf("contacts %v", cts)
+		}
+		o := cts[0]
+		if o.str(t, "Expires") != "permanent" || o.str(t, "Q") != "1" || o.str(t, "Callid") != "dfjrewr12386fd6-343@opensips.mi" || o.num(t, "Cseq") != 1 {
+			t.Errorf("permanent contact %s", o)
+		}
+		if _, ok := o.vals["Socket"]; ok {
+			t.Errorf("a contact added over MI has no socket: %s", o)
+		}
+		if e.rowsNow() {
+			rows := e.locationRows(t, "uma")
+			if len(rows) != 1 || rows[ct]["expires"].Int64() != 0 {
+				t.Errorf("location rows of a permanent contact: %v", rows)
+			}
+		}
+		caller := newUDPClient(t)
+		caller.Send(e.port, `INVITE sip:uma@127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-uma-1
+From: <sip:caller@127.0.0.1>;tag=uma1
+To: <sip:uma@127.0.0.1>
+Call-ID: e2e-uma-1
+CSeq: 1 INVITE
+Contact: <sip:caller@127.0.0.1:LPORT>
+Max-Forwards: 70
+Content-Length: 0
+
+`)
+		inv := uas.Recv(3 * time.Second)
+		if !strings.HasPrefix(inv, "INVITE "+ct+" SIP/2.0\r\n") {
+			t.Fatalf("the contact got:\n%s", inv)
+		}
+		var rpl strings.Builder
+		rpl.WriteString("SIP/2.0 486 Busy Here\r\n")
+		for _, v := range headers(inv, "Via") {
+			rpl.WriteString("Via: " + v + "\r\n")
+		}
+		fmt.Fprintf(&rpl, "From: %s\r\nTo: %s;tag=uas1\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
+			header(inv, "From"), header(inv, "To"), header(inv, "Call-ID"), header(inv, "CSeq"))
+		uas.SendRaw(e.port, []byte(rpl.String()))
+		if r := caller.RecvFinal(3 * time.Second); statusCode(r) != "486" {
+			t.Fatalf("caller got:\n%s", r)
+		}
+		if string(e.miMust(t, "ul_rm", []any{"location", "uma"})) != `"OK"` {
+			t.Errorf("ul_rm did not answer OK")
+		}
 	})
 
 	t.Run("ul_add_and_rm", func(t *testing.T) {

@@ -22,14 +22,17 @@ import (
 
 // regCfg is a registrar with digest authentication for users whose name
 // starts with "sec", a lookup-and-relay path for everything else and MI
-// over HTTP. ULPARAMS and AUTHURL are filled per storage backend.
+// over HTTP and FIFO. ULPARAMS (usrloc mode and db_url), AUTHURL,
+// HTTPPORT, FIFO and REPLYDIR are filled per storage backend.
 const regCfg = `
 log_level = 3
 stderror_enabled = yes
 udp_workers = 2
 socket = udp:127.0.0.1:PORT
+socket = tcp:127.0.0.1:PORT
 
 loadmodule "proto_udp.so"
+loadmodule "proto_tcp.so"
 loadmodule "signaling.so"
 loadmodule "sl.so"
 loadmodule "tm.so"
@@ -180,12 +183,13 @@ func newRegEnv(t *testing.T, b regBackend) *regEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ha1in := regSecUser + ":" + regRealm + ":" + regSecPass
+	ha1in := []byte(regSecUser + ":" + regRealm + ":" + regSecPass)
+	sha, sha512t := sha256.Sum256(ha1in), sha512.Sum512_256(ha1in)
 	_, err = conn.Insert(ctx, "subscriber",
 		[]string{"username", "domain", "password", "ha1", "ha1_sha256", "ha1_sha512t256"},
 		[]db.Value{db.StringValue(regSecUser), db.StringValue(regRealm), db.StringValue(regSecPass),
-			db.StringValue(md5hex(ha1in)), db.StringValue(hexSum(sha256.Sum256([]byte(ha1in)))),
-			db.StringValue(hexSum(sha512.Sum512_256([]byte(ha1in))))})
+			db.StringValue(md5hex(string(ha1in))), db.StringValue(hex.EncodeToString(sha[:])),
+			db.StringValue(hex.EncodeToString(sha512t[:]))})
 	if err != nil {
 		t.Fatalf("insert subscriber: %v", err)
 	}
@@ -207,6 +211,17 @@ func (e *regEnv) start(t *testing.T) {
 	cfg := strings.NewReplacer("ULPARAMS", ul, "AUTHURL", e.url, "HTTPPORT", strconv.Itoa(e.httpPort),
 		"FIFO", e.fifo(), "REPLYDIR", e.dir+"/").Replace(regCfg)
 	e.srv = startServerOn(t, cfg, e.port)
+}
+
+// checkLogs fails on errors the server logged: none of the subtests
+// should make one (database errors, for instance, are only logged).
+func (e *regEnv) checkLogs(t *testing.T) {
+	t.Helper()
+	for _, line := range strings.Split(e.srv.Logs(), "\n") {
+		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+			t.Errorf("server error: %s", line)
+		}
+	}
 }
 
 // fifo is the mi_fifo path.
@@ -349,16 +364,9 @@ func expectContacts(t *testing.T, reply string, want map[string]int) {
 	}
 }
 
-func md5hex(s string) string { return hexSum(md5.Sum([]byte(s))) }
-
-func hexSum[T [16]byte | [32]byte](sum T) string {
-	switch v := any(sum).(type) {
-	case [16]byte:
-		return hex.EncodeToString(v[:])
-	case [32]byte:
-		return hex.EncodeToString(v[:])
-	}
-	return ""
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 // digestParams parses a WWW-Authenticate value: scheme and parameters.
@@ -385,6 +393,10 @@ func digestAuthorization(user, pass, method, uri string, ch map[string]string) s
 		user, ch["realm"], ch["nonce"], uri, resp, ch["qop"], nc, cnonce)
 }
 
+// TestRegistrar runs the registrar stack once per storage backend, the
+// backends in parallel. The subtests of a backend share one server and
+// run in order; each removes the bindings it made, so that Restart can
+// expect exactly its own row in the table.
 func TestRegistrar(t *testing.T) {
 	for _, b := range regBackends {
 		t.Run(b.name, func(t *testing.T) {
@@ -396,15 +408,19 @@ func TestRegistrar(t *testing.T) {
 			t.Run("Clamp", e.testClamp)
 			t.Run("MaxContacts", e.testMaxContacts)
 			t.Run("Overwrite", e.testOverwrite)
+			t.Run("ContactLists", e.testContactLists)
+			t.Run("Concurrent", e.testConcurrent)
 			t.Run("Digest", e.testDigest)
 			t.Run("SippDigest", e.testSippDigest)
 			t.Run("LookupRoutesInvite", e.testLookupInvite)
 			t.Run("LookupForks", e.testLookupForks)
+			t.Run("TCP", e.testTCP)
 			t.Run("UnknownUser404", e.testUnknown)
 			t.Run("MI", e.testMI)
 			if e.usesDB() {
 				t.Run("Restart", e.testRestart)
 			}
+			e.checkLogs(t)
 		})
 	}
 }
@@ -606,6 +622,130 @@ func (e *regEnv) testOverwrite(t *testing.T) {
 	expectCode(t, r, "200")
 }
 
+// testContactLists: several bindings in one REGISTER, in one header or
+// in several, and the all-or-nothing max_contacts check of a new AOR.
+func (e *regEnv) testContactLists(t *testing.T) {
+	c := newUDPClient(t)
+	a, b, d := "sip:judy@127.0.0.1:6401", "sip:judy@127.0.0.1:6402", "sip:judy@127.0.0.1:6403"
+	r := e.register(t, c, regReq{User: "judy", CallID: "cls-1", CSeq: 1,
+		Contacts: []string{"<" + a + ">;expires=100, <" + b + ">", "<" + d + ">;expires=0"}, Expires: "200"})
+	expectCode(t, r, "200")
+	expectContacts(t, r, map[string]int{a: 100, b: 200})
+	// Removing one and adding one in the same request.
+	r = e.register(t, c, regReq{User: "judy", CallID: "cls-1", CSeq: 2,
+		Contacts: []string{"<" + a + ">;expires=0, <" + d + ">;expires=300"}})
+	expectCode(t, r, "200")
+	expectContacts(t, r, map[string]int{b: 200, d: 300})
+	expectCode(t, e.register(t, c, regReq{User: "judy", CallID: "cls-1", CSeq: 3, Contacts: []string{"*"}, Expires: "0"}), "200")
+
+	// An unknown AOR: removing nothing is fine.
+	r = e.register(t, c, regReq{User: "kate", CallID: "cls-2", CSeq: 1, Contacts: []string{"*"}, Expires: "0"})
+	expectCode(t, r, "200")
+	expectContacts(t, r, map[string]int{})
+
+	// Four new bindings at once for a new AOR, over max_contacts (3):
+	// 503, and the AOR is not created.
+	var four []string
+	for i := 1; i <= 4; i++ {
+		four = append(four, fmt.Sprintf("<sip:kate@127.0.0.1:%d>", 6500+i))
+	}
+	r = e.register(t, c, regReq{User: "kate", CallID: "cls-3", CSeq: 1, Contacts: four, Expires: "60"})
+	expectCode(t, r, "503")
+	if got := header(r, "P-Registrar-Error"); got != "Too many registered contacts" {
+		t.Errorf("P-Registrar-Error %q", got)
+	}
+	if _, err := e.mi(t, "ul_show_contact", []any{"location", "kate"}); err == nil {
+		t.Errorf("rejected AOR kate was stored")
+	}
+	if e.rowsNow() {
+		if rows := e.locationRows(t, "kate"); len(rows) != 0 {
+			t.Errorf("rejected bindings in the database: %v", rows)
+		}
+	}
+}
+
+// testConcurrent registers and unregisters many AORs at once (one UDP
+// client each): every REGISTER gets its own answer and the store (and
+// the write-through table) ends consistent.
+func (e *regEnv) testConcurrent(t *testing.T) {
+	const users = 30
+	clients := make([]*udpClient, users)
+	for i := range clients {
+		clients[i] = newUDPClient(t)
+	}
+	run := func(step func(i int, c *udpClient) string) {
+		t.Helper()
+		errs := make(chan string, users)
+		for i, c := range clients {
+			go func() { errs <- step(i, c) }()
+		}
+		for range users {
+			if msg := <-errs; msg != "" {
+				t.Error(msg)
+			}
+		}
+	}
+	// Each goroutine checks its own reply; failures come back as text
+	// because t.Fatal must not be called off the test goroutine.
+	regOnce := func(c *udpClient, user, callID string, cseq int, contacts []string, exp string) string {
+		n := regSeq.Add(1)
+		var b strings.Builder
+		fmt.Fprintf(&b, "REGISTER sip:127.0.0.1:%d SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-cc-%d\n", e.port, n)
+		fmt.Fprintf(&b, "From: <sip:%s@127.0.0.1>;tag=cc%d\nTo: <sip:%s@127.0.0.1>\nCall-ID: %s\nCSeq: %d REGISTER\n", user, n, user, callID, cseq)
+		for _, ct := range contacts {
+			fmt.Fprintf(&b, "Contact: %s\n", ct)
+		}
+		fmt.Fprintf(&b, "Expires: %s\nMax-Forwards: 70\nContent-Length: 0\n\n", exp)
+		c.Send(e.port, b.String())
+		return c.RecvFinal(5 * time.Second)
+	}
+	run(func(i int, c *udpClient) string {
+		user := fmt.Sprintf("load%02d", i)
+		cts := []string{fmt.Sprintf("<sip:%s@127.0.0.1:%d>", user, c.Port()), fmt.Sprintf("<sip:%s@127.0.0.1:%d>", user, 20000+i)}
+		r := regOnce(c, user, "cc-"+user, 1, cts, "600")
+		if statusCode(r) != "200" || header(r, "Call-ID") != "cc-"+user || strings.Count(header(r, "Contact"), "expires=") != 2 {
+			return fmt.Sprintf("%s: bad answer:\n%s", user, r)
+		}
+		return ""
+	})
+	top := parseObj(t, e.miMust(t, "ul_dump", nil))
+	n := 0
+	for _, a := range top.objs(t, "Domains")[0].objs(t, "AORs") {
+		if strings.HasPrefix(a.str(t, "AOR"), "load") {
+			n++
+			if got := len(a.objs(t, "Contacts")); got != 2 {
+				t.Errorf("%s has %d contacts", a.str(t, "AOR"), got)
+			}
+		}
+	}
+	if n != users {
+		t.Errorf("ul_dump lists %d of the %d AORs", n, users)
+	}
+	if e.rowsNow() {
+		rows := 0
+		for i := range users {
+			rows += len(e.locationRows(t, fmt.Sprintf("load%02d", i)))
+		}
+		if rows != 2*users {
+			t.Errorf("%d location rows, want %d", rows, 2*users)
+		}
+	}
+	run(func(i int, c *udpClient) string {
+		user := fmt.Sprintf("load%02d", i)
+		if r := regOnce(c, user, "cc-"+user, 2, []string{"*"}, "0"); statusCode(r) != "200" || header(r, "Contact") != "" {
+			return fmt.Sprintf("%s: bad unregister answer:\n%s", user, r)
+		}
+		return ""
+	})
+	if e.rowsNow() {
+		for i := range users {
+			if rows := e.locationRows(t, fmt.Sprintf("load%02d", i)); len(rows) != 0 {
+				t.Errorf("rows left: %v", rows)
+			}
+		}
+	}
+}
+
 func (e *regEnv) testDigest(t *testing.T) {
 	c := newUDPClient(t)
 	ct := fmt.Sprintf("sip:%s@127.0.0.1:%d", regSecUser, c.Port())
@@ -734,6 +874,28 @@ func (e *regEnv) testLookupForks(t *testing.T) {
 	expectCode(t, e.register(t, c, regReq{User: "ivan", CallID: "fk-1", CSeq: 2, Contacts: []string{"*"}, Expires: "0"}), "200")
 }
 
+// testTCP registers over TCP with sipp, then calls a UAS whose contact
+// asks for TCP: lookup() keeps the transport parameter and tm connects.
+func (e *regEnv) testTCP(t *testing.T) {
+	needSipp(t)
+	res := runSipp(t, "reg_register.xml", e.port, "-s", "tina", "-t", "t1")
+	if res.Exit != 0 {
+		t.Fatalf("sipp over TCP exit %d:\n%s", res.Exit, res.Output)
+	}
+	uas, wait := startSippUAS(t, "uas_call.xml", "-t", "t1")
+	c := newUDPClient(t)
+	ct := fmt.Sprintf("sip:tom@127.0.0.1:%d;transport=tcp", uas)
+	expectCode(t, e.register(t, c, regReq{User: "tom", CallID: "tcp-1", CSeq: 1, Contacts: []string{"<" + ct + ">"}, Expires: "600"}), "200")
+	res = runSipp(t, "uac_call.xml", e.port, "-s", "tom")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\nlogs:\n%s", res.Exit, res.Output, e.srv.Logs())
+	}
+	if u := wait(); u.Exit != 0 {
+		t.Fatalf("TCP callee failed (exit %d):\n%s", u.Exit, u.Output)
+	}
+	expectCode(t, e.register(t, c, regReq{User: "tom", CallID: "tcp-1", CSeq: 2, Contacts: []string{"*"}, Expires: "0"}), "200")
+}
+
 func (e *regEnv) testUnknown(t *testing.T) {
 	c := newUDPClient(t)
 	c.Send(e.port, `INVITE sip:nobody@127.0.0.1 SIP/2.0
@@ -771,6 +933,7 @@ func (e *regEnv) testRestart(t *testing.T) {
 	expectCode(t, r, "200")
 	before := e.showContact(t, "frank")
 	e.stop(t)
+	e.checkLogs(t) // shutdown included: write-back and db_text flush then
 	rows := e.locationRows(t, "")
 	if len(rows) != 1 || rows[ct] == nil {
 		t.Fatalf("location rows after stop: %v", rows)
@@ -815,6 +978,23 @@ func (e *regEnv) testRestart(t *testing.T) {
 	}
 	if exp := after[0].num(t, "Expires"); exp > 900 || exp < 880 {
 		t.Errorf("Expires %d after restart", exp)
+	}
+	// A new binding of the reloaded AOR gets a fresh contact id.
+	ct2 := "sip:frank@127.0.0.1:6299"
+	r = e.register(t, c, regReq{User: "frank", CallID: "rs-2", CSeq: 1, Contacts: []string{"<" + ct2 + ">;q=0.1"}, Expires: "900"})
+	expectCode(t, r, "200")
+	ids := map[string]string{}
+	for _, o := range e.showContact(t, "frank") {
+		ids[o.str(t, "Contact")] = o.str(t, "ContactID")
+	}
+	if len(ids) != 2 || ids[ct] == ids[ct2] || ids[ct] != before[0].str(t, "ContactID") {
+		t.Errorf("contact ids after restart: %v (before: %s)", ids, before[0].raw("ContactID"))
+	}
+	if e.rowsNow() {
+		rows := e.locationRows(t, "frank")
+		if len(rows) != 2 || strconv.FormatInt(rows[ct2]["contact_id"].Int64(), 10) != ids[ct2] {
+			t.Errorf("rows after restart: %v", rows)
+		}
 	}
 	res := runSipp(t, "uac_call.xml", e.port, "-s", "frank")
 	if res.Exit != 0 {

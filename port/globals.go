@@ -22,13 +22,17 @@ var globalRenames = map[string]struct {
 
 // globals rewrites the global parameters (§3.2).
 func globals(ps *pass) {
-	var port *ast.GlobalParam
+	var port, level *ast.GlobalParam
 	listens := 0
 	have := map[string]bool{}
 	for _, it := range ps.f.Items {
 		if g, ok := it.(*ast.GlobalParam); ok {
 			have[g.Name] = true
 			switch g.Name {
+			case "debug", "log_level":
+				if level == nil && ps.mine(g.At) {
+					level = g
+				}
 			case "port":
 				port = g
 			case "listen", "socket":
@@ -36,6 +40,7 @@ func globals(ps *pass) {
 			}
 		}
 	}
+	xlogLevel(ps, have, level)
 	t := ps.p.opts.Target
 	for _, it := range ps.f.Items {
 		g, ok := it.(*ast.GlobalParam)

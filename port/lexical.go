@@ -51,6 +51,14 @@ func lexicalPass(ps *pass) {
 	}
 	for _, it := range ps.f.Items {
 		switch it := it.(type) {
+		case *ast.GlobalParam:
+			// The scanner reads an unquoted global value to the end of the
+			// line, so a "//" comment after it is only found here (L1).
+			if v := it.Value; v != nil && ps.mine(v.At) && v.End.Offset <= len(src) {
+				if i := trailingSlashComment(src[v.At.Offset:v.End.Offset]); i >= 0 {
+					ps.es.replace(v.At.Offset+i, v.At.Offset+i+2, "#")
+				}
+			}
 		case *ast.ModParam:
 			if it.Value != nil && it.Value.Kind == ast.ValString && ps.mine(it.Value.At) {
 				fix(it.Value.At.Offset, it.Value.End.Offset)
@@ -71,6 +79,26 @@ func lexicalPass(ps *pass) {
 			})
 		}
 	}
+}
+
+// trailingSlashComment returns the offset of a "//" that follows a blank
+// outside quotes in an unquoted value, or -1.
+func trailingSlashComment(v []byte) int {
+	var quote byte
+	for i := 0; i+1 < len(v); i++ {
+		c := v[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '/' && v[i+1] == '/' && i > 0 && (v[i-1] == ' ' || v[i-1] == '\t'):
+			return i
+		}
+	}
+	return -1
 }
 
 // afterParens returns the offset after a parenthesised list starting at

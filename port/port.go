@@ -109,12 +109,17 @@ type pending struct {
 }
 
 func (p *porter) run() *Result {
-	f, diags := p.parse(p.src, true)
+	text := p.src
+	f, diags := p.parse(text, true)
 	if diags.HasErrors() {
-		return p.unparsable(diags)
+		fixed, ok := p.repair(f, diags)
+		if !ok {
+			return p.unparsable(diags)
+		}
+		text = fixed
+		f, _ = p.parse(text, true)
 	}
 	p.study(f)
-	text := p.src
 	passes := []func(*pass){lexicalPass, rewritePass, modulesPass, rewritePass, modulesPass}
 	for _, run := range passes {
 		f, diags := p.parse(text, true)

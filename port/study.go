@@ -39,10 +39,12 @@ func (p *porter) study(f *ast.File) {
 	p.flagNames = newFlagNamer(f)
 }
 
-// rewritePass applies the rules of §3.2–§3.11.
+// rewritePass applies the rules of §3.2–§3.11 and the format fixes of
+// V11 and V12.
 func rewritePass(ps *pass) {
 	globals(ps)
 	loadmodules(ps)
 	modparams(ps)
 	routes(ps)
+	formats(ps)
 }

@@ -72,6 +72,9 @@ type listener struct {
 	udp   *net.UDPConn
 	tcp   *net.TCPListener
 	dup   *os.File // blocking duplicate of udp used by blocking readers
+	// raw is the duplicate's descriptor for direct sendto (see sendRaw);
+	// written under Transport.mu, valid until Close takes that lock.
+	raw rawSock
 }
 
 // udpReadBuffer is the receive buffer asked for on UDP sockets.
@@ -271,6 +274,11 @@ func (t *Transport) Context() context.Context { return t.ctx }
 func (t *Transport) pick(d Dest) (*listener, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	return t.pickLocked(d)
+}
+
+// pickLocked is pick with t.mu held.
+func (t *Transport) pickLocked(d Dest) (*listener, error) {
 	if t.closed {
 		return nil, ErrClosed
 	}
@@ -310,9 +318,21 @@ func (t *Transport) Send(d Dest, b []byte) error {
 	}
 	switch d.Proto {
 	case ProtoUDP:
-		l, err := t.pick(d)
+		// The direct send runs under the read lock: Close takes the write
+		// lock before the descriptor can be closed and its number reused.
+		t.mu.RLock()
+		l, err := t.pickLocked(d)
 		if err != nil {
+			t.mu.RUnlock()
 			return err
+		}
+		sent, err := l.raw.send(b, d.Addr)
+		t.mu.RUnlock()
+		if sent {
+			if err != nil {
+				return fmt.Errorf("send to %s: %w", d, err)
+			}
+			return nil
 		}
 		if _, err := l.udp.WriteToUDPAddrPort(b, d.Addr); err != nil {
 			return fmt.Errorf("send to %s: %w", d, err)

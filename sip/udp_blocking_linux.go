@@ -63,6 +63,9 @@ func (t *Transport) startBlockingReaders(l *listener, n int) bool {
 		return false
 	}
 	l.dup = f
+	t.mu.Lock()
+	l.raw.init(int(f.Fd()))
+	t.mu.Unlock()
 	for range n {
 		t.wg.Add(1)
 		go t.udpBlockingReader(l, f)

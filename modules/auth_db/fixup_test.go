@@ -67,7 +67,9 @@ func TestValidateDBURL(t *testing.T) {
 		{url: "sqlite:///var/lib/opensips.db", loaded: "db_sqlite"},
 		{url: "text:///etc/opensips/db", loaded: "db_text"},
 		{url: "text:///etc/opensips/db", wantErr: `needs loadmodule "db_text.so"`},
-		{url: "postgres://u@h/db", wantErr: "db_postgres, which gosips does not have"},
+		{url: "postgres://u@h/db", loaded: "db_postgres"},
+		{url: "postgres://u@h/db", wantErr: `needs loadmodule "db_postgres.so"`},
+		{url: "oracle://u@h/db", wantErr: "db_oracle, which gosips does not have"},
 		{url: "", wantErr: "db_url is not set"},
 		{url: "/var/db", wantErr: "has no scheme"},
 	}

@@ -50,7 +50,7 @@ func (m *Module) unregister(r *record, auth string, all bool) *send {
 func (m *Module) request(r *record, hdrs string) *api.UACRequest {
 	return &api.UACRequest{Method: "REGISTER", RURI: r.registrar, To: "<" + r.aor + ">",
 		From: "<" + r.from + ">;tag=" + r.ftag, CallID: r.callID, CSeq: r.cseq, Headers: hdrs,
-		NextHop: r.proxy, OnReply: m.onReply(r)}
+		NextHop: r.proxy, OnReply: m.onReply(r, r.callID)}
 }
 
 // dispatch sends the decided requests; a request that cannot be sent
@@ -88,6 +88,9 @@ func (m *Module) checkBucket(i int) {
 	var sends []*send
 	b.mu.Lock()
 	for _, r := range b.recs {
+		if !m.owns(r) {
+			continue
+		}
 		switch r.state {
 		case Registering, Unregistering, Authenticating, AuthenticatingUnregister:
 		case WrongCredentials, RegisterTimeout, InternalError, RegistrarError:
@@ -119,13 +122,19 @@ func (m *Module) checkBucket(i int) {
 }
 
 // onReply returns the tm callback of a record's REGISTER.
-func (m *Module) onReply(r *record) func(*sip.Msg, int) {
+func (m *Module) onReply(r *record, callID string) func(*sip.Msg, int) {
 	return func(reply *sip.Msg, code int) {
 		if code < 200 {
 			return
 		}
 		b := m.buckets[r.bucketIndex]
 		b.mu.Lock()
+		if r.callID != callID {
+			// The record started over (sharing tag switched) while the
+			// request was out: this reply belongs to the old dialog.
+			b.mu.Unlock()
+			return
+		}
 		s := m.handleReply(r, reply, code)
 		b.mu.Unlock()
 		m.dispatch([]*send{s})

@@ -12,14 +12,14 @@ import (
 // MICommands lists the registrant management commands (4.x uac_registrant:*).
 func (m *Module) MICommands() []api.MICommand {
 	key := []string{"aor", "contact", "registrar"}
-	return []api.MICommand{
+	return append([]api.MICommand{
 		{Name: "reg_list", Aliases: []string{"uac_registrant:list"}, Recipes: [][]string{{}, key}, Handler: m.miList},
 		{Name: "reg_reload", Aliases: []string{"uac_registrant:reload"}, Recipes: [][]string{{}, key}, Handler: m.miReload},
 		{Name: "reg_enable", Aliases: []string{"uac_registrant:enable"}, Recipes: [][]string{key}, Handler: m.miEnable},
 		{Name: "reg_disable", Aliases: []string{"uac_registrant:disable"}, Recipes: [][]string{key}, Handler: m.miDisable},
 		{Name: "reg_force_register", Aliases: []string{"uac_registrant:force_register"}, Recipes: [][]string{key},
 			Handler: m.miForceRegister},
-	}
+	}, m.shtagCommands()...)
 }
 
 var (
@@ -240,7 +240,7 @@ func (m *Module) miEnable(ctx context.Context, p api.MIParams) (any, error) {
 	}
 	var s *send
 	if !r.enabled {
-		if r.state == NotRegistered {
+		if r.state == NotRegistered && m.owns(r) {
 			now := m.now()
 			r.newDialogID(now, m.seq.Add(1))
 			r.lastSent, r.state = now.Unix(), Registering

@@ -36,6 +36,9 @@ type Module struct {
 	TableName            string
 	Cols                 Columns
 
+	// shtags holds the sharing tag states (sharing_tag, MI).
+	shtags shtagState
+
 	runtime
 }
 
@@ -86,6 +89,7 @@ func (m *Module) Params() []api.Param {
 			return nil
 		}),
 		api.IntParam("enable_clustering", &m.EnableClustering),
+		api.FuncParam("sharing_tag", api.ParamStr, true, m.addSharingTag),
 		api.StrParam("db_url", &m.DBURL),
 		api.StrParam("table_name", &m.TableName),
 		api.StrParam("registrar_column", &m.Cols.Registrar),
@@ -119,8 +123,12 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if _, err := dbtext.CheckDBURL(vc, "db_url", m.DBURL, true); err != nil {
 		return err
 	}
-	if m.EnableClustering != 0 && vc.Loaded != nil && !vc.Loaded("clusterer") {
-		return fmt.Errorf("enable_clustering needs loadmodule \"clusterer.so\"")
+	if m.EnableClustering < 0 {
+		return fmt.Errorf("enable_clustering %d: want a cluster id (or 0 for none)", m.EnableClustering)
+	}
+	if m.EnableClustering > 0 && vc.Warn != nil && len(m.shtags.active) == 0 {
+		vc.Warn(fmt.Sprintf("enable_clustering %d but no sharing tag is set: records with a cluster_shtag are not registered until one is made active", m.EnableClustering),
+			fmt.Sprintf(`modparam("uac_registrant", "sharing_tag", "TAG/%d=active") on the node that registers, or MI clusterer_shtag_set_active`, m.EnableClustering))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gosips/api"
 	"gosips/db"
 	"gosips/sip"
 )
@@ -182,11 +183,42 @@ func (m *Module) fromRow(row db.Row) (aor string, c *Contact) {
 		c.Methods = uint32(int32(row[15].Int64()))
 	}
 	if c.SocketStr != "" {
-		if s, err := sip.ParseSocket(c.SocketStr); err == nil {
-			c.Socket = &s
-		}
+		c.Socket = m.localSocket(c.SocketStr)
 	}
 	return aor, c
+}
+
+// socketFinder is what usrloc needs of the core: the listening sockets.
+type socketFinder interface {
+	FindSocket(proto sip.Proto, host string, port int) *sip.Socket
+}
+
+// SetCore gives usrloc the core's listeners (called before Start), so that
+// rows written by another node, or before a socket change, do not force a
+// socket this node does not have.
+func (m *Module) SetCore(c api.Core) {
+	if f, ok := c.(socketFinder); ok {
+		m.sockets = f
+	}
+}
+
+// localSocket resolves a socket column to one of this node's listeners.
+// A non-local socket is dropped, as OpenSIPS does ("non-local socket
+// ... ignoring"): the request then leaves by the default socket.
+func (m *Module) localSocket(str string) *sip.Socket {
+	s, err := sip.ParseSocket(str)
+	if err != nil {
+		m.log.Warn("bad socket in the location table, ignoring it", "socket", str)
+		return nil
+	}
+	if m.sockets == nil {
+		return &s
+	}
+	if found := m.sockets.FindSocket(s.Proto, s.IP, s.Port); found != nil {
+		return found
+	}
+	m.log.Debug("non-local socket in the location table, ignoring it", "socket", str)
+	return nil
 }
 
 // adopt attaches a loaded contact to its record, keeping the labels of

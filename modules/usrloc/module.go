@@ -109,6 +109,7 @@ type Module struct {
 	dbURL      string
 	configDir  string
 	branchFlag func(name string) (int, error)
+	sockets    socketFinder // the core's listeners; nil in tests and tools
 
 	flagMu     sync.RWMutex
 	flagNamer  func(bit int) string
