@@ -392,8 +392,9 @@ func TestScaleLoad(t *testing.T) {
 				rows := scaleLocationCount(t, conn, "")
 				t.Logf("%s, %d node(s): %d REGISTERs in %d s = %.0f/s (%d failed, %d location rows)",
 					b.name, nodes, total, secs, float64(total)/float64(secs), failed, rows)
-				if rows != total {
-					t.Errorf("%d location rows for %d successful REGISTERs", rows, total)
+				// A REGISTER sipp gave up on (a late reply) may still be saved.
+				if rows < total || rows > total+failed {
+					t.Errorf("%d location rows for %d successful and %d failed REGISTERs", rows, total, failed)
 				}
 			}
 		})

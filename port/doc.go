@@ -6,11 +6,16 @@
 // the changed tokens move. Porting runs in passes, each of which parses the
 // current text, collects non-overlapping edits and applies them:
 //
+//  0. repair, only for an input that does not parse: the syntax errors
+//     with one mechanical fix (empty route body, reserved route names,
+//     "default" before other cases) are fixed first; any other error
+//     leaves the input as it is, marked;
 //  1. lexical: "//" comments, curly quotes, top-level ";", $avp(s:x)
 //     prefixes, unbracketed indexes and removed variables (inside strings
 //     and modparam values too);
 //  2. rewrite: globals, loadmodule paths and renames, modparams, flow
-//     control, old core tests, function names and argument types;
+//     control, old core tests, function names and argument types, and
+//     the strings the checker rejects as formats ("5$", "$fU.");
 //  3. modules: the loadmodule lines the rewritten script needs (transport
 //     modules, dependencies, modules owning the functions it calls);
 //  4. review: the result is compiled once more; whatever is still legacy or

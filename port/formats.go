@@ -16,26 +16,62 @@ func formats(ps *pass) {
 		if d.Code != diag.CodeBadPV || !ps.mine(d.Pos) {
 			continue
 		}
-		src, off := ps.src, d.Pos.Offset
-		if off < 1 || off > len(src) || src[off-1] != '$' {
+		src := ps.src
+		at := dollarAt(ps, d.Pos.Offset)
+		if at < 0 {
 			continue
 		}
+		pos := diag.Pos{File: d.Pos.File, Offset: at}
 		if d.Msg == `invalid variable name after "$"` {
-			ps.es.insert(off, "$")
-			ps.note(d.Pos, "V11", `wrote a literal "$" as "$$"`)
+			ps.es.insert(at, "$")
+			ps.note(pos, "V11", `wrote a literal "$" as "$$"`)
 			continue
 		}
 		g := dottedPVRe.FindStringSubmatch(d.Msg)
-		if g == nil || off+len(g[1]) > len(src) || string(src[off:off+len(g[1])]) != g[1] {
+		if g == nil || at+1+len(g[1]) > len(src) || string(src[at+1:at+1+len(g[1])]) != g[1] {
 			continue
 		}
 		base := strings.TrimRight(g[1], ".")
 		if base == "" {
 			continue
 		}
-		ps.es.replace(off-1, off+len(g[1]), "$("+base+")"+g[1][len(base):])
-		ps.note(d.Pos, "V12", `wrote $(%s) so that the "." after it is text`, base)
+		ps.es.replace(at, at+1+len(g[1]), "$("+base+")"+g[1][len(base):])
+		ps.note(pos, "V12", `wrote $(%s) so that the "." after it is text`, base)
 	}
+}
+
+// dollarAt returns the source offset of the "$" starting the variable the
+// checker reported at off, or -1. The checker counts offsets in the
+// unescaped string, so the "$" is found by its rank in the literal.
+func dollarAt(ps *pass, off int) int {
+	var lit *ast.StrLit
+	for _, it := range ps.f.Items {
+		ast.Inspect(it, func(n ast.Node) bool {
+			if s, ok := n.(*ast.StrLit); ok && lit == nil && s.At.Offset < off && off < s.End.Offset {
+				lit = s
+			}
+			return lit == nil
+		})
+	}
+	if lit == nil || lit.Quote != '"' || len(lit.Parts) > 1 || !ps.mine(lit.At) || lit.End.Offset > len(ps.src) {
+		return -1
+	}
+	vi := off - lit.At.Offset - 1 // index in the value just after "$"
+	if vi < 1 || vi > len(lit.Value) || lit.Value[vi-1] != '$' {
+		return -1
+	}
+	rank := strings.Count(lit.Value[:vi-1], "$")
+	body := ps.src[lit.At.Offset+1 : lit.End.Offset-1]
+	for i, c := range body {
+		if c != '$' {
+			continue
+		}
+		if rank == 0 {
+			return lit.At.Offset + 1 + i
+		}
+		rank--
+	}
+	return -1
 }
 
 var dottedPVRe = regexp.MustCompile(`^invalid variable name "\$([^"]*\.)"$`)

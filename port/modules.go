@@ -34,6 +34,10 @@ func (ps *pass) modernName(name string) string {
 	if n, ok := moduleRenames[name]; ok {
 		return n
 	}
+	// Checked before the registry: gosips keeps avpops, OpenSIPS 3.5 not.
+	if name == "avpops" && !ps.p.opts.Target.keepAvpops() {
+		return "sqlops"
+	}
 	reg := ps.p.opts.Registry
 	if _, ok := reg.Lookup(name); ok {
 		return name
@@ -45,9 +49,6 @@ func (ps *pass) modernName(name string) string {
 				return info.Name
 			}
 		}
-	}
-	if name == "avpops" && !ps.p.opts.Target.keepAvpops() {
-		return "sqlops"
 	}
 	return name
 }

@@ -111,6 +111,7 @@ func Find(t testing.TB, k Kind) *Server {
 	if err != nil {
 		t.Fatalf("%s: %v", key, err)
 	}
+	lockShared(t)
 	if err := s.dial(u); err != nil {
 		if explicit {
 			t.Fatalf("%s server %s does not answer: %v", k, u, err)
@@ -136,10 +137,18 @@ func (s *Server) dial(u *db.URL) error {
 func (s *Server) CanRestart() bool { return s.stop != "" && s.start != "" }
 
 // Stop stops the server (its data is kept).
-func (s *Server) Stop(t testing.TB) { t.Helper(); s.run(t, "stop", s.stop) }
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	exclusive()
+	s.run(t, "stop", s.stop)
+}
 
 // Start starts the server again and waits until it answers.
-func (s *Server) Start(t testing.TB) { t.Helper(); s.run(t, "start", s.start) }
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
+	s.run(t, "start", s.start)
+	shared()
+}
 
 func (s *Server) run(t testing.TB, what, cmd string) {
 	t.Helper()

@@ -312,3 +312,5 @@ func (m *Module) flushDomain(ctx context.Context, d *Domain) error {
 	})
 	return firstErr
 }
+
+var _ interface{ SetCore(api.Core) } = (*Module)(nil)
