@@ -406,7 +406,8 @@ Content-Length: 0
 
 // dispatcherCfg relays by the R-URI user: "rr" round-robin over set 1,
 // "hash" by Call-ID over set 1, "fo" through set 2 in order with failover
-// on 503 and timeouts, "probe" to the first active entry of set 3.
+// on 503 and timeouts (marking the failed ones Probing), "probe" to the
+// first active entry of set 3.
 const dispatcherCfg = `
 log_level = 3
 xlog_level = 3
@@ -449,6 +450,7 @@ route {
 
 failure_route[next] {
 	xlog("L_NOTICE", "failover: $du failed with $T_reply_code\n");
+	ds_mark_dst("p");
 	if (t_check_status("503|408") && ds_next_dst()) {
 		t_on_failure("next");
 		t_relay();
@@ -598,14 +600,15 @@ func TestDispatcherHash(t *testing.T) {
 
 // TestDispatcherFailover relays through a destination answering 503, one
 // that never answers and one answering 200, in that order: the caller
-// gets the 200 after both failovers.
+// gets the 200 after both failovers, and the two failed destinations are
+// marked Probing.
 func TestDispatcherFailover(t *testing.T) {
 	needSipp(t)
 	t.Parallel()
 	busy := startSippPeer(t, "i5_uas_503.xml", 0, 1, 20*time.Second)
 	silent := startSippPeer(t, "i5_uas_silent.xml", 0, 1, 20*time.Second)
 	ok := startSippPeer(t, "i5_uas_ok.xml", 0, 1, 20*time.Second)
-	e := startDispatcher(t, "", dest{set: 2, port: busy.Port, priority: 3}, dest{set: 2, port: silent.Port, priority: 2},
+	e := startDispatcher(t, `modparam("dispatcher", "ds_probing_threshold", 1)`, dest{set: 2, port: busy.Port, priority: 3}, dest{set: 2, port: silent.Port, priority: 2},
 		dest{set: 2, port: ok.Port, priority: 1})
 	start := time.Now()
 	res := runSipp(t, "i5_uac_message.xml", e.srv.Port, "-s", "fo", "-cid_str", "i5fo-%u@%s")
@@ -629,6 +632,11 @@ func TestDispatcherFailover(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
+	}
+	want := map[string]string{fmt.Sprintf("sip:127.0.0.1:%d", busy.Port): "Probing",
+		fmt.Sprintf("sip:127.0.0.1:%d", silent.Port): "Probing", fmt.Sprintf("sip:127.0.0.1:%d", ok.Port): "Active"}
+	if got := e.states(t); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("states after failover %v, want %v", got, want)
 	}
 }
 

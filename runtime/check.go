@@ -322,6 +322,72 @@ func (k *checker) parsePV(p *ast.PV) *pv.Spec {
 	return sp
 }
 
+// litOffset turns the offset of a pv error inside the unescaped value of a
+// string literal into an offset from the literal's opening quote in the
+// source, so "\t$x." points at the "$" and not one column early.
+func litOffset(lit *ast.StrLit, err error) error {
+	var pe *pv.Error
+	if !errors.As(err, &pe) || len(lit.Parts) > 1 || len(lit.Raw) < 2 {
+		return shiftErr(err, 1)
+	}
+	raw := lit.Raw[1 : len(lit.Raw)-1]
+	if lit.Quote == '\'' {
+		return shiftErr(err, 1)
+	}
+	// Walk the source, counting decoded bytes as the lexer decodes them.
+	dec, i := 0, 0
+	for i < len(raw) && dec < pe.Off {
+		if raw[i] == '\\' && i+1 < len(raw) {
+			switch c := raw[i+1]; {
+			case c == 'x':
+				j := i + 2
+				for j < len(raw) && j < i+4 && isHex(raw[j]) {
+					j++
+				}
+				if j > i+2 {
+					i = j
+					dec++
+					continue
+				}
+			case c >= '0' && c <= '7':
+				j := i + 1
+				for j < len(raw) && j < i+4 && raw[j] >= '0' && raw[j] <= '7' {
+					j++
+				}
+				if j-i-1 >= 2 {
+					i = j
+					dec++
+					continue
+				}
+			case strings.IndexByte("nrta\"\\", c) >= 0:
+				i += 2
+				dec++
+				continue
+			}
+		}
+		i++
+		dec++
+	}
+	e := *pe
+	e.Off = i + 1
+	return &e
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// shiftErr moves a pv error's offset by n bytes.
+func shiftErr(err error, n int) error {
+	var pe *pv.Error
+	if errors.As(err, &pe) {
+		e := *pe
+		e.Off += n
+		return &e
+	}
+	return err
+}
+
 func (k *checker) pvErr(at diag.Pos, err error) {
 	var pe *pv.Error
 	if errors.As(err, &pe) {
@@ -585,7 +651,7 @@ func (k *checker) arg(call *ast.Call, i int, spec *api.Arg, e ast.Expr, out *Arg
 					err = k.pvs.ResolveFormat(f)
 				}
 				if err != nil {
-					k.pvErr(shift(at, 1), err)
+					k.pvErr(at, litOffset(v, err))
 					return
 				}
 				for _, sp := range f.Specs() {
