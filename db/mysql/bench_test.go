@@ -1,91 +1,18 @@
 package mysql_test
 
 import (
-	"fmt"
 	"testing"
 
 	"gosips/db"
+	"gosips/db/dbtest"
 	"gosips/internal/dbserver"
 )
 
-var benchCols = []string{"username", "domain", "contact", "received", "path", "expires", "q", "callid", "cseq",
-	"last_modified", "flags", "cflags", "user_agent", "socket", "methods", "sip_instance"}
-
-func benchRow(i int) []db.Value {
-	return []db.Value{
-		db.StringValue(fmt.Sprintf("user%d", i)), db.StringValue("example.com"),
-		db.StringValue("sip:user@192.0.2.10:5060;transport=udp"), db.NullValue(db.String), db.NullValue(db.String),
-		db.IntValue(1893456000), db.DoubleValue(1), db.StringValue("a84b4c76e66710@pc33.example.com"), db.IntValue(1),
-		db.UnixValue(1700000000), db.IntValue(0), db.NullValue(db.String), db.StringValue("Linphone/5.2"),
-		db.StringValue("udp:192.0.2.1:5060"), db.IntValue(8191), db.NullValue(db.String),
-	}
-}
-
-func benchConn(b *testing.B, rows int) db.Conn {
+func BenchmarkTables(b *testing.B) {
 	s := dbserver.Find(b, dbserver.MySQL)
-	c, _ := fresh(b, s)
-	b.Cleanup(func() { c.Close() })
-	if _, err := db.CreateTables(ctx, c, "location"); err != nil {
-		b.Fatal(err)
-	}
-	for i := range rows {
-		if _, err := c.Insert(ctx, "location", benchCols, benchRow(i)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return c
-}
-
-func BenchmarkInsertLocation(b *testing.B) {
-	c := benchConn(b, 0)
-	row := benchRow(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Insert(ctx, "location", benchCols, row); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkUpdateLocation(b *testing.B) {
-	c := benchConn(b, 1000)
-	where := []db.Cond{db.Eq("username", db.StringValue("user500")), db.Eq("contact", db.StringValue("sip:user@192.0.2.10:5060;transport=udp"))}
-	cols := []string{"expires", "cseq", "last_modified"}
-	vals := []db.Value{db.IntValue(1893459600), db.IntValue(2), db.UnixValue(1700003600)}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Update(ctx, "location", where, cols, vals); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkSelectLocation(b *testing.B) {
-	c := benchConn(b, 1000)
-	where := []db.Cond{db.Eq("username", db.StringValue("user500"))}
-	b.ReportAllocs()
-	for b.Loop() {
-		res, err := c.Query(ctx, "location", nil, where, "", 0)
-		if err != nil || len(res.Rows) != 1 {
-			b.Fatal(res, err)
-		}
-	}
-}
-
-func BenchmarkUpsertSubscriber(b *testing.B) {
-	c := benchConn(b, 0)
-	if _, err := db.CreateTables(ctx, c, "subscriber"); err != nil {
-		b.Fatal(err)
-	}
-	keys := []string{"username", "domain"}
-	cols := []string{"username", "domain", "password", "ha1"}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		vals := []db.Value{db.StringValue(fmt.Sprintf("u%d", i%100)), db.StringValue("example.com"), db.StringValue("pw"), db.StringValue("h")}
-		if _, err := c.Upsert(ctx, "subscriber", keys, cols, vals); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dbtest.Bench(b, func(b *testing.B) db.Conn {
+		c, _ := fresh(b, s)
+		b.Cleanup(func() { c.Close() })
+		return c
+	})
 }
