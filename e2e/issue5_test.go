@@ -280,7 +280,7 @@ func storeMessages(t *testing.T, port int, user string, n int, expires int) {
 func TestMsiloStoreRestartDeliver(t *testing.T) {
 	needSipp(t)
 	t.Parallel()
-	url := sqliteDB(t, "silo", "location")
+	url := sqliteDB(t, "silo")
 	cfg := strings.ReplaceAll(msiloCfg, "DBURL", url)
 	port := freePort(t)
 	srv := startServerOn(t, cfg, port)
@@ -331,7 +331,7 @@ func TestMsiloStoreRestartDeliver(t *testing.T) {
 func TestMsiloFailedDeliveryKept(t *testing.T) {
 	needSipp(t)
 	t.Parallel()
-	url := sqliteDB(t, "silo", "location")
+	url := sqliteDB(t, "silo")
 	srv := startServer(t, strings.ReplaceAll(msiloCfg, "DBURL", url))
 	storeMessages(t, srv.Port, "erin", 1, 3600)
 	busy := startSippPeer(t, "i5_uas_503.xml", 0, 1, 15*time.Second)
@@ -363,7 +363,7 @@ func TestMsiloFailedDeliveryKept(t *testing.T) {
 func TestMsiloExpiry(t *testing.T) {
 	needSipp(t)
 	t.Parallel()
-	url := sqliteDB(t, "silo", "location")
+	url := sqliteDB(t, "silo")
 	srv := startServer(t, strings.ReplaceAll(msiloCfg, "DBURL", url))
 	before := time.Now().Unix()
 	storeMessages(t, srv.Port, "carol", 1, 1)
@@ -601,7 +601,7 @@ func TestDispatcherHash(t *testing.T) {
 // TestDispatcherFailover relays through a destination answering 503, one
 // that never answers and one answering 200, in that order: the caller
 // gets the 200 after both failovers, and the two failed destinations are
-// marked Probing.
+// marked Probing, in memory and, after shutdown, in the table.
 func TestDispatcherFailover(t *testing.T) {
 	needSipp(t)
 	t.Parallel()
@@ -637,6 +637,15 @@ func TestDispatcherFailover(t *testing.T) {
 		fmt.Sprintf("sip:127.0.0.1:%d", silent.Port): "Probing", fmt.Sprintf("sip:127.0.0.1:%d", ok.Port): "Active"}
 	if got := e.states(t); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("states after failover %v, want %v", got, want)
+	}
+	// persistent_state (on by default) writes the states back at shutdown:
+	// 2 probing, 0 active.
+	e.srv.stop(t)
+	code := map[string]int64{"Probing": 2, "Active": 0}
+	for _, r := range queryRows(t, e.url, "dispatcher", "destination", "state") {
+		if got, w := r[1].Int64(), code[want[r[0].Str()]]; got != w {
+			t.Errorf("table state of %s = %d, want %d", r[0].Str(), got, w)
+		}
 	}
 }
 

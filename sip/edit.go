@@ -290,5 +290,5 @@ func (m *Msg) ApplyChanges() {
 	}
 	b := m.AppendBytes(nil)
 	*m = Msg{raw: b, s: bytesToString(b), stale: true,
-		rcv: m.rcv, rcvVal: m.rcvVal, noViaOK: m.noViaOK, dstURI: m.dstURI, forced: m.forced}
+		rcv: m.rcv, rcvVal: m.rcvVal, noViaOK: m.noViaOK, dstURI: m.dstURI, forced: m.forced, notes: m.notes}
 }

@@ -118,6 +118,7 @@ type Msg struct {
 	parseErr error
 
 	cache  msgCache
+	notes  []msgNote // module state attached to this message (SetNote)
 	rcv    *RecvInfo
 	rcvVal RecvInfo // storage for rcv, saving an allocation per message
 }
@@ -331,6 +332,7 @@ func (m *Msg) Clone() *Msg {
 		c.edits = append(c.editArr[:0], m.edits...)
 	}
 	c.cache = msgCache{}
+	c.notes = nil
 	return &c
 }
 

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 
 	"gosips/db"
@@ -111,8 +112,13 @@ func (bd *builder) selectQ(table string, cols []string, where []db.Cond, order s
 		}
 	}
 	if limit > 0 {
-		bd.str(" LIMIT ?")
-		bd.args = append(bd.args, int64(limit))
+		// A literal, not a bound parameter: SQLite (3.47+) marks a bound
+		// LIMIT as plan-relevant, so every new binding would expire the
+		// cached statement and re-prepare it (parse and plan) on each
+		// step. Limits take few distinct values, so the statement cache
+		// stays small.
+		bd.str(" LIMIT ")
+		bd.b = strconv.AppendInt(bd.b, int64(limit), 10)
 	}
 	return nil
 }

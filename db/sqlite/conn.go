@@ -85,7 +85,7 @@ func (c *Conn) Query(ctx context.Context, table string, cols []string, where []d
 		return nil, c.wrap("query", table, err)
 	}
 	ci := c.colsOf(bd.b)
-	res, ci2, err := scanAll(rs, ci)
+	res, ci2, err := scanAll(rs, ci, limit)
 	if err != nil {
 		return nil, c.wrap("query", table, err)
 	}
@@ -232,7 +232,7 @@ func (c *Conn) RawQuery(ctx context.Context, q string, args ...db.Value) (*db.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: raw query: %w", c.name, err)
 	}
-	res, _, err := scanAll(rs, nil)
+	res, _, err := scanAll(rs, nil, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: raw query: %w", c.name, err)
 	}

@@ -157,7 +157,7 @@ func parseText(s string, t db.Type, col string) (db.Value, error) {
 // scanAll reads every row of rs into a Result.
 // ci, when known from an earlier run of the same query, saves asking the
 // driver for the column types; the info used is returned for caching.
-func scanAll(rs *sql.Rows, ci *colInfo) (*db.Result, *colInfo, error) {
+func scanAll(rs *sql.Rows, ci *colInfo, limit int) (*db.Result, *colInfo, error) {
 	defer rs.Close()
 	if ci == nil {
 		cts, err := rs.ColumnTypes()
@@ -192,6 +192,11 @@ func scanAll(rs *sql.Rows, ci *colInfo) (*db.Result, *colInfo, error) {
 		}
 		clear(raw)
 		res.Rows = append(res.Rows, row)
+		if limit > 0 && len(res.Rows) == limit {
+			// The LIMIT is reached: asking for the next row would be one
+			// more step through cgo only to learn there is none.
+			break
+		}
 	}
 	if err := rs.Err(); err != nil {
 		return nil, nil, err

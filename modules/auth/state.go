@@ -1,12 +1,6 @@
 package auth
 
-import (
-	"runtime"
-	"sync"
-	"weak"
-
-	"gosips/sip"
-)
+import "gosips/sip"
 
 // credState is what OpenSIPS keeps on the parsed credentials header: it
 // is the authorized one, and whether its nonce was found stale.
@@ -23,23 +17,23 @@ type AuthorizedSetter interface {
 	SetAuthorized(h sip.HeaderField)
 }
 
-// msgStates maps messages to their credential state without keeping the
-// messages alive: an entry goes away with its message.
+// msgStates keeps the credential state on the message itself (a
+// sip.Msg note keyed by the msgStates address), so that it goes away with
+// the message at no cost, unlike a side table that must be cleaned up.
 type msgStates struct {
-	m sync.Map // weak.Pointer[sip.Msg] -> *credState
+	_ byte // a zero-size value's address would not be a unique key
 }
 
 func (s *msgStates) set(msg *sip.Msg, st credState) {
-	key := weak.Make(msg)
-	if old, loaded := s.m.LoadOrStore(key, &st); loaded {
-		*old.(*credState) = st
+	if v, ok := msg.Note(s); ok {
+		*v.(*credState) = st
 		return
 	}
-	runtime.AddCleanup(msg, func(k weak.Pointer[sip.Msg]) { s.m.Delete(k) }, key)
+	msg.SetNote(s, &st)
 }
 
 func (s *msgStates) get(msg *sip.Msg) (*credState, bool) {
-	v, ok := s.m.Load(weak.Make(msg))
+	v, ok := msg.Note(s)
 	if !ok {
 		return nil, false
 	}

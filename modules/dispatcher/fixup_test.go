@@ -88,7 +88,7 @@ func TestValidate(t *testing.T) {
 		}, wantErr: `partition "nope" (set as default) is not defined`},
 		{name: "partition db", setup: func(m *Module) {
 			m.Partitions = append(m.Partitions, &Partition{Name: "p", DBURL: "mysql://x/y"})
-		}, wantErr: `partition "p" db_url "mysql://x/y" needs module db_mysql`},
+		}, wantErr: `partition "p" db_url "mysql://x/y" needs loadmodule "db_mysql.so"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -115,8 +115,11 @@ func TestValidate(t *testing.T) {
 		t.Error(err)
 	}
 	m.DBURL = "mysql://u:p@127.0.0.1/msilo"
-	if err := m.Validate(&api.ValidateCtx{Loaded: func(string) bool { return true }}); err == nil ||
-		!strings.Contains(err.Error(), "db_mysql") {
-		t.Errorf("mysql url: err = %v", err)
+	if err := m.Validate(&api.ValidateCtx{Loaded: func(n string) bool { return n == "db_text" }}); err == nil ||
+		!strings.Contains(err.Error(), `needs loadmodule "db_mysql.so"`) {
+		t.Errorf("mysql url without db_mysql: err = %v", err)
+	}
+	if err := m.Validate(&api.ValidateCtx{Loaded: func(n string) bool { return n == "db_mysql" }}); err != nil {
+		t.Errorf("mysql url with db_mysql: err = %v", err)
 	}
 }

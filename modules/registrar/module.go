@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"gosips/api"
@@ -69,6 +70,10 @@ type Module struct {
 	mctAVP   string // AVP name of mcontact_avp
 	accepted atomic.Int64
 	rejected atomic.Int64
+	// sockStrs caches the "proto:ip:port" text of receiving sockets (a
+	// sockKey → string), saving its formatting and allocation per
+	// REGISTER; listeners are few, so it stays small.
+	sockStrs sync.Map
 }
 
 // New returns a registrar instance with OpenSIPS' defaults.

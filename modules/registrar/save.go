@@ -3,6 +3,7 @@ package registrar
 import (
 	"context"
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -90,8 +91,12 @@ func saveFlagsOf(a any) *SaveFlags {
 			return p
 		}
 	}
-	return newSaveFlags()
+	return defaultSaveFlags
 }
+
+// defaultSaveFlags are the flags of a save() without any. Read only: it
+// saves an allocation per REGISTER.
+var defaultSaveFlags = newSaveFlags()
 
 func (m *Module) save(c *api.Ctx, args []any) api.Ret {
 	d := m.domainOf(args[0])
@@ -361,7 +366,7 @@ func (s *saveCtx) common() rerr {
 	if r := msg.Recv(); r != nil {
 		s.sock = r.Socket
 		if r.Local.IsValid() {
-			s.sockStr = r.Proto.String() + ":" + hostOf(r.Local.Addr().String()) + ":" + strconv.Itoa(int(r.Local.Port()))
+			s.sockStr = s.m.socketText(r.Proto, r.Local)
 		}
 	}
 	s.ua = noUserAgent
@@ -392,6 +397,23 @@ func (s *saveCtx) common() rerr {
 		}
 	}
 	return rFine
+}
+
+// sockKey identifies a receiving socket for Module.sockStrs.
+type sockKey struct {
+	proto sip.Proto
+	local netip.AddrPort
+}
+
+// socketText returns "proto:ip:port" for a receiving socket.
+func (m *Module) socketText(proto sip.Proto, local netip.AddrPort) string {
+	k := sockKey{proto, local}
+	if v, ok := m.sockStrs.Load(k); ok {
+		return v.(string)
+	}
+	t := proto.String() + ":" + hostOf(local.Addr().String()) + ":" + strconv.Itoa(int(local.Port()))
+	m.sockStrs.Store(k, t)
+	return t
 }
 
 func hostOf(ip string) string {

@@ -153,6 +153,9 @@ func (m *Module) handleReply(r *record, reply *sip.Msg, code int) *send {
 	if reply != nil && reply.Recv() != nil && r.dstIP == "" {
 		r.dstIP = reply.Recv().Src.Addr().String()
 	}
+	// A disabled record, or any record once shutting down, is only ever
+	// un-registered.
+	wanted := r.enabled && !m.closing.Load()
 	switch {
 	case code == 200:
 		if reply == nil {
@@ -165,7 +168,7 @@ func (m *Module) handleReply(r *record, reply *sip.Msg, code int) *send {
 		if len(cts) == 0 {
 			switch r.state {
 			case Unregistering, AuthenticatingUnregister:
-				if !r.enabled {
+				if !wanted {
 					r.state, r.timeout = NotRegistered, 0
 					return nil
 				}
@@ -194,7 +197,7 @@ func (m *Module) handleReply(r *record, reply *sip.Msg, code int) *send {
 				exp = v
 			}
 		}
-		if !r.enabled {
+		if !wanted {
 			if r.state == Registering || r.state == Authenticating {
 				r.state = Unregistering
 				return m.unregister(r, "", false)

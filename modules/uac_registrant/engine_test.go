@@ -300,7 +300,14 @@ func TestShutdownUnregisters(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if un := uac.take(t, 1)[0]; !strings.Contains(un.Headers, "expires=0") {
+	un := uac.take(t, 1)[0]
+	if !strings.Contains(un.Headers, "expires=0") {
 		t.Errorf("shutdown request = %+v", un)
+	}
+	// The registrar's 200 (no Contact left) ends it: no new REGISTER.
+	un.OnReply(reply(t, strings.Replace(fmt.Sprintf(ok200, ""), "Contact: <sip:acc@127.0.0.1:15060>;expires=600\n", "", 1)), 200)
+	uac.take(t, 0)
+	if st := m.state(); st != NotRegistered {
+		t.Errorf("state after the shutdown unREGISTER = %v, want %v", st, NotRegistered)
 	}
 }

@@ -30,6 +30,9 @@ type runtime struct {
 	root context.Context
 	stop context.CancelFunc
 	done chan struct{}
+	// closing is set by Close: the replies to the shutdown unREGISTERs
+	// must not register the bindings again.
+	closing atomic.Bool
 }
 
 // Init checks the timer against the table size, binds tm and uac_auth,
@@ -137,6 +140,7 @@ func (m *Module) Close() error {
 		m.stop = nil
 	}
 	m.root = nil
+	m.closing.Store(true)
 	var sends []*send
 	for _, b := range m.buckets {
 		b.mu.Lock()

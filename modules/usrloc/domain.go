@@ -43,6 +43,9 @@ type Record struct {
 	AOR      string
 	Contacts []*Contact
 	KV       map[string]string
+	// first backs Contacts while the AOR has one binding, the usual case:
+	// it saves an allocation per AOR and an object for the GC to mark.
+	first [1]*Contact
 
 	d          *Domain
 	hash       uint32
@@ -129,6 +132,7 @@ func (d *Domain) Insert(aor string) *Record {
 		return r
 	}
 	r := &Record{AOR: aor, d: d, hash: h}
+	r.Contacts = r.first[:0]
 	r.label = b.nextLabel
 	b.nextLabel++
 	r.nextCLabel = uint16(rand.UintN(clabelMask + 1))
