@@ -41,9 +41,17 @@ func formats(ps *pass) {
 }
 
 // dollarAt returns the source offset of the "$" starting the variable the
-// checker reported at off, or -1. The checker counts offsets in the
-// unescaped string, so the "$" is found by its rank in the literal.
+// checker reported at off (just after the "$" in the source), or -1.
 func dollarAt(ps *pass, off int) int {
+	if off >= 1 && off <= len(ps.src) && ps.src[off-1] == '$' {
+		return off - 1
+	}
+	return dollarByRank(ps, off)
+}
+
+// dollarByRank finds the "$" by its rank in the literal when the offset
+// counts bytes of the unescaped value.
+func dollarByRank(ps *pass, off int) int {
 	var lit *ast.StrLit
 	for _, it := range ps.f.Items {
 		ast.Inspect(it, func(n ast.Node) bool {

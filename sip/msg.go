@@ -333,6 +333,11 @@ func (m *Msg) Clone() *Msg {
 	}
 	c.cache = msgCache{}
 	c.notes = nil
+	if m.rcv == &m.rcvVal {
+		// Point at the copy: a pointer into m would keep the whole
+		// original message alive as long as the clone (a transaction).
+		c.rcv = &c.rcvVal
+	}
 	return &c
 }
 
