@@ -148,7 +148,7 @@ func (m *Module) isInList(c *api.Ctx, ipStr string, port int, setID int, p *Part
 
 // setPV assigns a modparam-named variable (setid_pvar).
 func (m *Module) setPV(c *api.Ctx, name string, v api.Value) {
-	f, err := m.fmts.get(c, name)
+	f, err := m.fmts.Get(c, name)
 	if err != nil || len(f.Specs()) != 1 {
 		c.Log.Error("dispatcher: bad variable", "pvar", name, "err", err)
 		return

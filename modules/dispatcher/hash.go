@@ -97,7 +97,7 @@ func (m *Module) hashFor(c *api.Ctx, alg int64, flags Flags) (uint32, error) {
 	case 3:
 		return uriHash(msg.RURI(), userOnly)
 	case 7:
-		s, err := m.evalFormat(c, m.HashPVar)
+		s, err := m.fmts.Eval(c, m.HashPVar)
 		if err != nil {
 			return 0, err
 		}

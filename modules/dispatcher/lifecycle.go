@@ -9,6 +9,7 @@ import (
 
 	"gosips/api"
 	"gosips/db"
+	"gosips/pv"
 )
 
 // TableVersion is the dispatcher table version OpenSIPS 3.x expects.
@@ -21,7 +22,7 @@ const flushInterval = 30 * time.Second
 // runtime holds what Init and Start set up; it is embedded in Module.
 type runtime struct {
 	log        *slog.Logger
-	fmts       formats
+	fmts       pv.FormatCache
 	uac        api.UAC
 	replyCodes []int
 	configDir  string

@@ -288,7 +288,7 @@ func (m *Module) sortedSet(c *api.Ctx, pd *partData, s *set, alg int64, useDefau
 		var v int64
 		if alg == 9 {
 			name := strings.ReplaceAll(strings.ReplaceAll(m.PVarAlgoPattern, "%u", d.uri), "%i", strconv.Itoa(s.id))
-			txt, err := m.evalFormat(c, name)
+			txt, err := m.fmts.Eval(c, name)
 			if err != nil {
 				c.Log.Error("ds_select: pvar_algo_pattern", "err", err)
 				continue

@@ -31,7 +31,7 @@ type runtime struct {
 	log  *slog.Logger
 	conn db.Conn
 	uac  api.UAC
-	fmts formats
+	fmts pv.FormatCache
 	// now is the clock (replaced in tests).
 	now func() time.Time
 
@@ -259,12 +259,12 @@ func (m *Module) notifyOffline(c *api.Ctx, fromURI string) {
 	if m.FromAddress == "" || m.OfflineMessage == "" {
 		return
 	}
-	from, err := m.evalFormat(c, m.FromAddress)
+	from, err := m.fmts.Eval(c, m.FromAddress)
 	if err != nil {
 		c.Log.Warn("m_store: cannot print from_address", "err", err)
 		return
 	}
-	body, err := m.evalFormat(c, m.OfflineMessage)
+	body, err := m.fmts.Eval(c, m.OfflineMessage)
 	if err != nil {
 		c.Log.Warn("m_store: cannot print offline_message", "err", err)
 		return
@@ -272,12 +272,12 @@ func (m *Module) notifyOffline(c *api.Ctx, fromURI string) {
 	var hdrs strings.Builder
 	ctype := ""
 	if m.ContactHdr != "" {
-		if s, err := m.evalFormat(c, m.ContactHdr); err == nil {
+		if s, err := m.fmts.Eval(c, m.ContactHdr); err == nil {
 			hdrs.WriteString(crlf(s))
 		}
 	}
 	if m.ContentTypeHdr != "" {
-		if s, err := m.evalFormat(c, m.ContentTypeHdr); err == nil {
+		if s, err := m.fmts.Eval(c, m.ContentTypeHdr); err == nil {
 			if v, ok := cutHeader(s, "Content-Type"); ok {
 				ctype = v
 			} else {
