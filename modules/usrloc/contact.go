@@ -99,6 +99,30 @@ func (c *Contact) apply(ci *ContactInfo) {
 	if c.SocketStr == "" && ci.Socket != nil {
 		c.SocketStr = ci.Socket.String()
 	}
+	c.own()
+}
+
+// own copies the text fields into one allocation of their own. They
+// usually are substrings of the REGISTER that carried them, and would
+// keep its whole text alive as long as the binding: this saves memory
+// per binding and leaves the GC one small object to mark.
+func (c *Contact) own() {
+	fields := [...]*string{&c.URI, &c.CallID, &c.UserAgent, &c.Received, &c.Path, &c.Instance, &c.Attr}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all, off := b.String(), 0
+	for _, f := range fields {
+		l := len(*f)
+		*f = all[off : off+l]
+		off += l
+	}
 }
 
 // FormatQ prints a q value as OpenSIPS does: "" unspecified, "1", "0",

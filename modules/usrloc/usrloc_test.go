@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"unsafe"
 
 	"gosips/api"
 	"gosips/db"
@@ -273,6 +274,25 @@ func TestQAndURIHelpers(t *testing.T) {
 	} {
 		if got := SameURI(tt.a, tt.b); got != tt.same {
 			t.Errorf("SameURI(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}
+
+// TestContactOwnsText checks that a binding keeps copies of its text
+// fields, not substrings of the message that carried them.
+func TestContactOwnsText(t *testing.T) {
+	msg := "sip:alice@192.0.2.1:5060|call-1|UA/1.0"
+	c := &Contact{URI: msg[:24]}
+	c.apply(&ContactInfo{CallID: msg[25:31], UserAgent: msg[32:]})
+	base := uintptr(unsafe.Pointer(unsafe.StringData(msg)))
+	for _, tc := range []struct{ got, want string }{
+		{c.URI, "sip:alice@192.0.2.1:5060"}, {c.CallID, "call-1"}, {c.UserAgent, "UA/1.0"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("field = %q, want %q", tc.got, tc.want)
+		}
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(tc.got))); p >= base && p < base+uintptr(len(msg)) {
+			t.Errorf("field %q still points into the message", tc.got)
 		}
 	}
 }
