@@ -1,7 +1,6 @@
 package auth
 
 import (
-
 	"gosips/api"
 	"gosips/modules/core/coretest"
 	"gosips/pv"

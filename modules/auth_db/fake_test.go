@@ -1,7 +1,6 @@
 package authdb
 
 import (
-
 	"gosips/api"
 	"gosips/modules/core/coretest"
 	"gosips/pv"
