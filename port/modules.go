@@ -182,6 +182,8 @@ func modulesPass(ps *pass) {
 					rule = "M8"
 				}
 				want(m[1], rule)
+			} else {
+				ps.fixTypo(d)
 			}
 		case diag.CodeModparamModule:
 			if m := mpModRe.FindStringSubmatch(d.Msg); m != nil {
@@ -207,6 +209,48 @@ func modulesPass(ps *pass) {
 		ps.insertLoad(n, proto)
 		ps.noteAtLoads(need[n], "added loadmodule \"%s.so\"", n)
 	}
+}
+
+var (
+	unknownFnRe  = regexp.MustCompile(`^unknown function ([A-Za-z_][A-Za-z0-9_]*)\(\)$`)
+	didYouMeanRe = regexp.MustCompile(`^did you mean "([A-Za-z_][A-Za-z0-9_]*)"\?$`)
+)
+
+// fixTypo rewrites a call to an unknown function that is one edit away
+// from a known one (is_methos → is_method, a typo shipped in an upstream
+// example), and reports it for review. Farther names are left alone.
+func (ps *pass) fixTypo(d *diag.Diagnostic) {
+	m, h := unknownFnRe.FindStringSubmatch(d.Msg), didYouMeanRe.FindStringSubmatch(d.Hint)
+	if m == nil || h == nil || !ps.mine(d.Pos) || editDistance(m[1], h[1]) != 1 {
+		return
+	}
+	off := d.Pos.Offset
+	if off < 0 || off+len(m[1]) > len(ps.src) || string(ps.src[off:off+len(m[1])]) != m[1] {
+		return
+	}
+	ps.es.replace(off, off+len(m[1]), h[1])
+	ps.note(d.Pos, "TYPO", "unknown function %s() taken as a typo for %s()", m[1], h[1])
+}
+
+// editDistance is the Levenshtein distance of two short names.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // noteAtLoads records a note at the first loadmodule line (or the top).
