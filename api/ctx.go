@@ -211,3 +211,14 @@ type UACRequest struct {
 	OnReply     func(reply *sip.Msg, code int)
 	Provisional bool
 }
+
+// ReplyEditor is implemented by modules that edit the replies tm relays
+// upstream (uac restores the From/To it replaced). tm calls EditReply for
+// every reply received from downstream and forwarded, after the onreply
+// routes and before the reply is serialised; never for replies tm builds
+// itself. c is a view of the transaction: Req is the request as relayed
+// and Slots what the request route stored; req and reply repeat c.Req and
+// c.Reply. It runs with the transaction locked and must not block.
+type ReplyEditor interface {
+	EditReply(c *Ctx, req *sip.Msg, reply *sip.Msg)
+}

@@ -143,7 +143,7 @@ func runServer(path string, listen []string, errw io.Writer) error {
 			s.Close()
 		}
 		writeText(errw, f, capErrors(diags.Errors(), maxErrors))
-		return &exitError{code: 1, msg: fmt.Sprintf("%s: the script does not check; not starting", path)}
+		return &exitError{code: 1, msg: fmt.Sprintf("%s: errors above; not starting", path)}
 	}
 	log, levels := newLogger(s, errw)
 	setProcs(s)

@@ -60,6 +60,8 @@ type TM struct {
 	stats  counters
 	acks   ackWait
 	unit   time.Duration // of the timer parameters in seconds
+	// editors are the modules editing relayed replies.
+	editors replyEditors
 
 	// Local requests: the Core to send them with, the context bounding
 	// their transactions, set by Start.

@@ -67,10 +67,13 @@ type Tx struct {
 	curBranch   *branch // the branch whose branch_route runs
 
 	onFailure, onReply, onBranch string
-	flags                        uint32
-	avps                         any
-	addHdrs                      string
-	frTimeout, frInvTimeout      time.Duration
+	// slots are the request route's module slots (api.Ctx.Slots), for
+	// the reply editors.
+	slots                   map[any]any
+	flags                   uint32
+	avps                    any
+	addHdrs                 string
+	frTimeout, frInvTimeout time.Duration
 
 	timer  *time.Timer
 	nextAt time.Time

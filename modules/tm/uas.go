@@ -118,6 +118,7 @@ func (tx *Tx) captureHooks(c *api.Ctx) {
 	if c.AVPs != nil {
 		tx.avps = c.AVPs
 	}
+	tx.keepSlots(c)
 }
 
 // retransmit re-sends the last reply sent upstream (a request

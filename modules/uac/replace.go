@@ -136,6 +136,9 @@ func (m *Module) replace(c *api.Ctx, display *string, uri string, to bool) api.R
 		}
 		newURI = "<" + uri + ">"
 	}
+	if uri != "" && m.RestoreMode != RestoreNone {
+		remember(c, to, na)
+	}
 	msg.SetHeaderValue(f, buildValue(disp, newURI, na.Params))
 	if uri == "" || m.RestoreMode == RestoreNone {
 		return api.RetTrue
@@ -237,6 +240,7 @@ func (m *Module) restore(c *api.Ctx, toParam bool) bool {
 	if !upstream {
 		uri = strings.TrimSuffix(strings.TrimPrefix(other, "<"), ">")
 	}
+	remember(c, inTo, na)
 	msg.SetHeaderValue(f, buildValue(na.Display, "<"+uri+">", na.Params))
 	return true
 }
