@@ -22,6 +22,7 @@ type fakeCore struct {
 	routes map[string]func(c *api.Ctx) api.Ret
 	sock   sip.Socket
 	failTo string // Send fails for this address
+	mods   map[string]api.Module
 }
 
 type sent struct {
@@ -110,7 +111,7 @@ func (f *fakeCore) NewCtx(ctx context.Context, kind api.RouteType, msg *sip.Msg)
 func (f *fakeCore) ReleaseCtx(*api.Ctx)                           {}
 func (f *fakeCore) MsgFlagName(int) string                        { return "" }
 func (f *fakeCore) BranchFlagName(int) string                     { return "" }
-func (f *fakeCore) Module(string) api.Module                      { return nil }
+func (f *fakeCore) Module(n string) api.Module                    { return f.mods[n] }
 func (f *fakeCore) ServerHeader() string                          { return "gosips-test" }
 func (f *fakeCore) route(key string, fn func(c *api.Ctx) api.Ret) { f.routes[key] = fn }
 

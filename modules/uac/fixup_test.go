@@ -10,6 +10,7 @@ import (
 
 func TestDisplayFixup(t *testing.T) {
 	tests := []struct{ in, want, wantErr string }{
+		{in: "", want: ""}, // removes the display name
 		{in: "Anonymous", want: "Anonymous"},
 		{in: `"Bob Smith"`, want: `"Bob Smith"`},
 		{in: "Bob Smith", want: `"Bob Smith"`},

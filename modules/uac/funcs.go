@@ -38,7 +38,9 @@ func (m *Module) Funcs() []api.Func {
 func DisplayFixup(_ *api.FixupCtx, a *api.FixArg) error {
 	s := a.Str
 	switch {
-	case len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"', isToken(s):
+	case s == "", len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"', isToken(s):
+		// An empty display name removes it.
+
 		a.Fixed = s
 	default:
 		if strings.ContainsAny(s, "\"\r\n") {
