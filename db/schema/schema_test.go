@@ -9,12 +9,13 @@ import (
 // The db_text headers of OpenSIPS 3.6 (scripts/dbtext/opensips/*), which
 // gosips must read and write unchanged.
 var upstreamHeaders = map[string]string{
-	"version":    "table_name(string) table_version(int)",
-	"location":   "contact_id(long,auto) username(string) domain(string,null) contact(string) received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) flags(int) cflags(string,null) user_agent(string) socket(string,null) methods(int,null) sip_instance(string,null) kv_store(string,null) attr(string,null)",
-	"subscriber": "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1_sha256(string) ha1_sha512t256(string)",
-	"silo":       "id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) exp_time(int) snd_time(int) ctype(string,null) body(blob,null)",
-	"dispatcher": "id(int,auto) setid(int) destination(string) socket(string,null) state(int) probe_mode(int) weight(string) priority(int) attrs(string,null) description(string,null)",
-	"registrant": "id(int,auto) registrar(string) proxy(string,null) aor(string) third_party_registrant(string,null) username(string,null) password(string,null) binding_URI(string) binding_params(string,null) expiry(int,null) forced_socket(string,null) cluster_shtag(string,null) state(int)",
+	"version":         "table_name(string) table_version(int)",
+	"location":        "contact_id(long,auto) username(string) domain(string,null) contact(string) received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) flags(int) cflags(string,null) user_agent(string) socket(string,null) methods(int,null) sip_instance(string,null) kv_store(string,null) attr(string,null)",
+	"subscriber":      "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1_sha256(string) ha1_sha512t256(string)",
+	"silo":            "id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) exp_time(int) snd_time(int) ctype(string,null) body(blob,null)",
+	"dispatcher":      "id(int,auto) setid(int) destination(string) socket(string,null) state(int) probe_mode(int) weight(string) priority(int) attrs(string,null) description(string,null)",
+	"usr_preferences": "id(int,auto) uuid(string) username(string) domain(string) attribute(string) type(int) value(string) last_modified(int)",
+	"registrant":      "id(int,auto) registrar(string) proxy(string,null) aor(string) third_party_registrant(string,null) username(string,null) password(string,null) binding_URI(string) binding_params(string,null) expiry(int,null) forced_socket(string,null) cluster_shtag(string,null) state(int)",
 }
 
 func TestTextHeadersMatchUpstream(t *testing.T) {
@@ -34,7 +35,7 @@ func TestTextHeadersMatchUpstream(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3}
+	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3, "usr_preferences": 3}
 	for name, v := range want {
 		if tb, _ := Lookup(name); tb == nil || tb.Version != v {
 			t.Errorf("%s version = %+v, want %d", name, tb, v)
@@ -58,6 +59,12 @@ func TestSQLiteDDL(t *testing.T) {
 		{"dispatcher", []string{"weight CHAR(64) DEFAULT 1 NOT NULL"}},
 		{"registrant", []string{"binding_URI CHAR(255) DEFAULT '' NOT NULL", "expiry INTEGER DEFAULT NULL",
 			"CONSTRAINT registrant_registrant_idx UNIQUE (aor, binding_URI, registrar)"}},
+		{"usr_preferences", []string{"id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "username CHAR(64) DEFAULT 0 NOT NULL",
+			"type INTEGER DEFAULT 0 NOT NULL", "value CHAR(128) DEFAULT '' NOT NULL",
+			"last_modified DATETIME DEFAULT '1900-01-01 00:00:01' NOT NULL",
+			"CREATE INDEX usr_preferences_ua_idx ON usr_preferences (uuid, attribute)",
+			"CREATE INDEX usr_preferences_uda_idx ON usr_preferences (username, domain, attribute)",
+			"CREATE INDEX usr_preferences_value_idx ON usr_preferences (value)"}},
 	}
 	for _, tc := range tests {
 		tb, _ := Lookup(tc.table)
@@ -113,7 +120,7 @@ func TestResolve(t *testing.T) {
 		want string
 		err  bool
 	}{
-		{nil, "version,location,subscriber,silo,dispatcher,registrant", false},
+		{nil, "version,location,subscriber,silo,dispatcher,registrant,usr_preferences", false},
 		{[]string{"silo", " location"}, "version,location,silo", false},
 		{[]string{"version"}, "version", false},
 		{[]string{"locaton"}, "", true},

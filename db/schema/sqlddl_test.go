@@ -64,6 +64,12 @@ func TestSQLDDLColumns(t *testing.T) {
 			"kv_store TEXT DEFAULT NULL", "ALTER SEQUENCE location_contact_id_seq MAXVALUE 2147483647 CYCLE"}},
 		{"registrant", (*Table).PostgresDDL, []string{"binding_URI VARCHAR(255) DEFAULT '' NOT NULL", "expiry INTEGER DEFAULT NULL",
 			"CONSTRAINT registrant_registrant_idx UNIQUE (aor, binding_URI, registrar)", "ALTER SEQUENCE registrant_id_seq"}},
+		{"usr_preferences", (*Table).MySQLDDL, []string{"id INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL",
+			"username CHAR(64) DEFAULT 0 NOT NULL", "type INT(11) DEFAULT 0 NOT NULL",
+			"CREATE INDEX ua_idx ON usr_preferences (uuid, attribute)", "CREATE INDEX value_idx ON usr_preferences (value)"}},
+		{"usr_preferences", (*Table).PostgresDDL, []string{"id SERIAL PRIMARY KEY NOT NULL", "username VARCHAR(64) DEFAULT 0 NOT NULL",
+			"last_modified TIMESTAMP WITHOUT TIME ZONE DEFAULT '1900-01-01 00:00:01' NOT NULL",
+			"ALTER SEQUENCE usr_preferences_id_seq", "CREATE INDEX usr_preferences_uda_idx ON usr_preferences (username, domain, attribute)"}},
 	}
 	for _, tc := range tests {
 		tb, _ := Lookup(tc.table)

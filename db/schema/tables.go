@@ -123,4 +123,24 @@ var tables = []*Table{
 		},
 		Indexes: []Index{{Name: "registrant_registrant_idx", Cols: []string{"aor", "binding_URI", "registrar"}, Unique: true}},
 	},
+	{
+		// avpops' table (OpenSIPS <= 3.4; sqlops in 3.5+), version 3.
+		Name: "usr_preferences", Version: 3, Module: "avpops",
+		Columns: []Column{
+			autoID("id", Int),
+			str("uuid", "64"),
+			// Upstream's default is the bare number 0 on a CHAR column.
+			{Name: "username", Type: String, Size: "64", Default: "0"},
+			str("domain", "64"),
+			str("attribute", "32"),
+			{Name: "type", Type: Int, Size: "11", Default: "0"},
+			str("value", "128"),
+			{Name: "last_modified", Type: DateTime, Default: "'1900-01-01 00:00:01'"},
+		},
+		Indexes: []Index{
+			{Name: "usr_preferences_ua_idx", Cols: []string{"uuid", "attribute"}},
+			{Name: "usr_preferences_uda_idx", Cols: []string{"username", "domain", "attribute"}},
+			{Name: "usr_preferences_value_idx", Cols: []string{"value"}},
+		},
+	},
 }

@@ -44,12 +44,13 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	want := map[string]string{
-		"version":    "table_name table_version",
-		"location":   "contact_id username domain contact received path expires q callid cseq last_modified flags cflags user_agent socket methods sip_instance kv_store attr",
-		"subscriber": "id username domain password ha1 ha1_sha256 ha1_sha512t256",
-		"silo":       "id src_addr dst_addr username domain inc_time exp_time snd_time ctype body",
-		"dispatcher": "id setid destination socket state probe_mode weight priority attrs description",
-		"registrant": "id registrar proxy aor third_party_registrant username password binding_URI binding_params expiry forced_socket cluster_shtag state",
+		"version":         "table_name table_version",
+		"location":        "contact_id username domain contact received path expires q callid cseq last_modified flags cflags user_agent socket methods sip_instance kv_store attr",
+		"subscriber":      "id username domain password ha1 ha1_sha256 ha1_sha512t256",
+		"silo":            "id src_addr dst_addr username domain inc_time exp_time snd_time ctype body",
+		"dispatcher":      "id setid destination socket state probe_mode weight priority attrs description",
+		"registrant":      "id registrar proxy aor third_party_registrant username password binding_URI binding_params expiry forced_socket cluster_shtag state",
+		"usr_preferences": "id uuid username domain attribute type value last_modified",
 	}
 	for table, cols := range want {
 		got := strings.ReplaceAll(run(fmt.Sprintf("SELECT name FROM pragma_table_info('%s')", table)), "\n", " ")
@@ -58,7 +59,7 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		}
 	}
 	versions := run("SELECT table_name, table_version FROM version ORDER BY table_name")
-	wantV := "dispatcher|9\nlocation|1013\nregistrant|3\nsilo|6\nsubscriber|8"
+	wantV := "dispatcher|9\nlocation|1013\nregistrant|3\nsilo|6\nsubscriber|8\nusr_preferences|3"
 	if versions != wantV {
 		t.Errorf("version rows:\n%s\nwant\n%s", versions, wantV)
 	}
@@ -66,7 +67,8 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		t.Errorf("journal_mode = %s, want wal", mode)
 	}
 	idx := run("SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-	if idx != "silo_account_idx\nsubscriber_username_idx" {
+	if idx != "silo_account_idx\nsubscriber_username_idx\n"+
+		"usr_preferences_ua_idx\nusr_preferences_uda_idx\nusr_preferences_value_idx" {
 		t.Errorf("indexes = %q", idx)
 	}
 }

@@ -19,7 +19,7 @@ func (m *AVPOps) Funcs() []api.Func {
 		return api.Arg{Name: name, Type: api.ArgStr, NoExpand: true, Fixup: fx}
 	}
 	dbID := api.Arg{Name: "db_id", Type: api.ArgInt, Optional: true, Fixup: m.dbIDFixup}
-	return bind([]api.Func{
+	return m.bind([]api.Func{
 		{Name: "avp_print", Routes: routes, Returns: "1", Legacy: "avp_print() (core since 3.5)"},
 		{Name: "avp_db_load", Routes: routes, Returns: "1 loaded, -1 none or error",
 			Legacy: `sql_avp_load(source, name[, db_id[, prefix]]) of sqlops`,

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gosips/api"
+	"gosips/db"
+	"gosips/pv"
 )
 
 func init() {
@@ -34,6 +37,12 @@ type AVPOps struct {
 	UsernameColumn  string
 	DomainColumn    string
 	DBSchemes       []string
+
+	conns     map[int]db.Conn // by db_url id, opened by Init
+	schemes   map[string]scheme
+	pvs       pvCache
+	substMu   sync.Mutex
+	substDone map[*pv.Subst]bool
 }
 
 // New returns an avpops instance with OpenSIPS 3.4 defaults.
@@ -149,4 +158,6 @@ func (m *AVPOps) Validate(vc *api.ValidateCtx) error {
 var (
 	_ api.Module    = (*AVPOps)(nil)
 	_ api.Validator = (*AVPOps)(nil)
+	_ api.Initer    = (*AVPOps)(nil)
+	_ api.Closer    = (*AVPOps)(nil)
 )

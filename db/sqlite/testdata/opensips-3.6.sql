@@ -1,6 +1,6 @@
 -- Equivalent of the OpenSIPS 3.6 SQLite schema scripts for the tables
 -- gosips uses (standard, usrloc, auth_db, msilo, dispatcher,
--- uac_registrant), with the version rows those scripts insert and a few
+-- uac_registrant, avpops), with the version rows those scripts insert and a few
 -- rows as OpenSIPS writes them. Column lists, types, defaults and keys
 -- must stay identical to upstream.
 
@@ -92,6 +92,21 @@ create table registrant (
   state integer default 0 not null,
   constraint registrant_registrant_idx unique (aor, binding_URI, registrar)
 );
+
+insert into version (table_name, table_version) values ('usr_preferences', '3');
+create table usr_preferences (
+  id integer primary key autoincrement not null,
+  uuid char(64) default '' not null,
+  username char(64) default 0 not null,
+  domain char(64) default '' not null,
+  attribute char(32) default '' not null,
+  type integer default 0 not null,
+  value char(128) default '' not null,
+  last_modified datetime default '1900-01-01 00:00:01' not null
+);
+create index usr_preferences_ua_idx on usr_preferences (uuid, attribute);
+create index usr_preferences_uda_idx on usr_preferences (username, domain, attribute);
+create index usr_preferences_value_idx on usr_preferences (value);
 
 -- Rows: a contact whose last_modified is the text default, one written by
 -- db_sqlite (which binds datetimes as Unix seconds), a subscriber and a
