@@ -221,7 +221,7 @@ var (
 // example), and reports it for review. Farther names are left alone.
 func (ps *pass) fixTypo(d *diag.Diagnostic) {
 	m, h := unknownFnRe.FindStringSubmatch(d.Msg), didYouMeanRe.FindStringSubmatch(d.Hint)
-	if m == nil || h == nil || !ps.mine(d.Pos) || editDistance(m[1], h[1]) != 1 {
+	if m == nil || h == nil || !ps.mine(d.Pos) || diag.Distance(m[1], h[1]) != 1 {
 		return
 	}
 	off := d.Pos.Offset
@@ -230,27 +230,6 @@ func (ps *pass) fixTypo(d *diag.Diagnostic) {
 	}
 	ps.es.replace(off, off+len(m[1]), h[1])
 	ps.note(d.Pos, "TYPO", "unknown function %s() taken as a typo for %s()", m[1], h[1])
-}
-
-// editDistance is the Levenshtein distance of two short names.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // noteAtLoads records a note at the first loadmodule line (or the top).

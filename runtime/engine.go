@@ -481,35 +481,27 @@ func (e *Engine) SendReply(req *sip.Msg, reply []byte) error { return e.tr.SendR
 
 // OutSocket implements api.Core.
 func (e *Engine) OutSocket(d sip.Dest) *sip.Socket {
-	if d.Socket != nil {
+	if d.Socket != nil || e.tr == nil {
 		return d.Socket
 	}
-	var best *sip.Socket
-	for _, s := range e.tr.Sockets() {
-		if s.Proto != d.Proto {
-			continue
-		}
-		a, err := netip.ParseAddr(s.IP)
-		if err == nil && d.Addr.IsValid() && a.Is4() != d.Addr.Addr().Is4() {
-			continue
-		}
-		if best == nil {
-			best = s
-		}
+	s, err := e.tr.PickSocket(d)
+	if err != nil {
+		return nil
 	}
-	return best
+	return s
 }
 
 // IsMyself implements api.Core.
 func (e *Engine) IsMyself(host string, port int) bool {
 	host = strings.Trim(strings.ToLower(host), "[]")
 	if e.tr != nil {
+		if e.tr.IsLocal(host, port) {
+			return true
+		}
+		// A wildcard socket answers on every local address.
 		for _, s := range e.tr.Sockets() {
-			if port != 0 && port != s.Port && port != s.AdvPort {
+			if port != 0 && port != s.Port && port != s.AdvertisedPort() {
 				continue
-			}
-			if strings.EqualFold(host, s.IP) || (s.AdvHost != "" && strings.EqualFold(host, s.AdvHost)) {
-				return true
 			}
 			if s.IP == "0.0.0.0" || s.IP == "*" || s.IP == "::" {
 				if a, err := netip.ParseAddr(host); err == nil && (a.IsLoopback() || isLocalAddr(a)) {
@@ -590,15 +582,7 @@ func (e *Engine) FindSocket(proto sip.Proto, host string, port int) *sip.Socket 
 	if e.tr == nil {
 		return nil
 	}
-	for _, s := range e.tr.Sockets() {
-		if s.Proto != proto || (port != 0 && s.Port != port) {
-			continue
-		}
-		if strings.EqualFold(s.IP, host) || strings.EqualFold(s.AdvHost, host) {
-			return s
-		}
-	}
-	return nil
+	return e.tr.FindSocket(proto, host, port)
 }
 
 // MsgFlagName implements api.Core.

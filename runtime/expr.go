@@ -241,6 +241,12 @@ type callCond struct{ call *callStmt }
 func (c callCond) test(t *Thread) (condResult, ctl) {
 	rc := c.call.call(t)
 	t.Ctx.RetCode = rc
+	return rcCond(rc)
+}
+
+// rcCond turns a return code used as a condition into its truth value:
+// >0 true, <0 false, 0 stops the script.
+func rcCond(rc api.Ret) (condResult, ctl) {
 	switch {
 	case rc > 0:
 		return condTrue, ctlNext
@@ -544,7 +550,7 @@ func (a *argEval) eval(t *Thread) (any, error) {
 	case a.pv != nil:
 		switch a.kind {
 		case api.ArgVar:
-			return pvArg{a.pv}, nil
+			return a.pv.Ref(), nil
 		case api.ArgInt:
 			v, err := a.pv.Get(&t.Ctx)
 			if err != nil {
@@ -571,13 +577,6 @@ func (a *argEval) eval(t *Thread) (any, error) {
 	return nil, nil
 }
 
-// pvArg hands a variable to a function (ArgVar).
-type pvArg struct{ sp *pv.Spec }
-
-func (p pvArg) Get(c *api.Ctx) (api.Value, error) { return p.sp.Get(c) }
-func (p pvArg) Set(c *api.Ctx, v api.Value) error { return p.sp.Set(c, v) }
-func (p pvArg) Name() string                      { return p.sp.Raw }
-
 // routeExpr is route(x) used as a condition or a value: the route's
 // return code.
 type routeExpr struct{ r *routeStmt }
@@ -594,11 +593,5 @@ func (e routeExpr) test(t *Thread) (condResult, ctl) {
 	if c == ctlExit {
 		return condFalse, ctlExit
 	}
-	switch {
-	case rc > 0:
-		return condTrue, ctlNext
-	case rc < 0:
-		return condFalse, ctlNext
-	}
-	return condFalse, ctlExit
+	return rcCond(rc)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"gosips/db"
+	"gosips/db/internal/sqldb"
 	"gosips/db/schema"
 )
 
@@ -21,7 +22,7 @@ type Conn struct {
 	log  *slog.Logger
 	w, r *sql.DB
 	// ws and rs cache the statements of the write and read pools.
-	ws, rs *stmtCache
+	ws, rs *sqldb.StmtCache
 	// cols caches the result columns of each query text.
 	colMu sync.RWMutex
 	cols  map[string]*colInfo
@@ -75,7 +76,7 @@ func (c *Conn) Query(ctx context.Context, table string, cols []string, where []d
 	// SQLite queries are local and bounded by busy_timeout; a cancellable
 	// context would make the driver arm an interrupt watcher per query.
 	ctx = context.WithoutCancel(ctx)
-	st, done, err := c.rs.get(ctx, bd.b)
+	st, done, err := c.rs.Get(ctx, bd.b)
 	if err != nil {
 		return nil, c.wrap("query", table, err)
 	}
@@ -102,7 +103,7 @@ func (c *Conn) exec(ctx context.Context, op, table string, build func(*builder) 
 	if err := build(bd); err != nil {
 		return nil, c.wrap(op, table, err)
 	}
-	st, done, err := c.ws.get(ctx, bd.b)
+	st, done, err := c.ws.Get(ctx, bd.b)
 	if err != nil {
 		return nil, c.wrap(op, table, err)
 	}
@@ -172,12 +173,12 @@ func (c *Conn) Upsert(ctx context.Context, table string, keys, cols []string, va
 		return 0, c.wrap(op, table, err)
 	}
 	// Prepare before taking the only write connection.
-	ust, udone, err := c.ws.get(ctx, ub.b)
+	ust, udone, err := c.ws.Get(ctx, ub.b)
 	if err != nil {
 		return 0, c.wrap(op, table, err)
 	}
 	defer udone()
-	ist, idone, err := c.ws.get(ctx, ib.b)
+	ist, idone, err := c.ws.Get(ctx, ib.b)
 	if err != nil {
 		return 0, c.wrap(op, table, err)
 	}
@@ -219,7 +220,7 @@ func (c *Conn) RawQuery(ctx context.Context, q string, args ...db.Value) (*db.Re
 	if isRead(q) {
 		cache = c.rs
 	}
-	st, done, err := cache.get(ctx, []byte(q))
+	st, done, err := cache.Get(ctx, []byte(q))
 	if err != nil {
 		return nil, fmt.Errorf("%s: raw query: %w", c.name, err)
 	}
@@ -282,9 +283,9 @@ func (c *Conn) CreateTable(ctx context.Context, t *schema.Table) (bool, error) {
 
 // Close implements db.Conn.
 func (c *Conn) Close() error {
-	c.rs.close()
+	c.rs.Close()
 	if c.ws != c.rs {
-		c.ws.close()
+		c.ws.Close()
 	}
 	var errs []error
 	if c.r != c.w {

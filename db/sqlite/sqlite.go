@@ -23,6 +23,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"gosips/db"
+	"gosips/db/internal/sqldb"
 )
 
 func init() { db.Register("sqlite", open) }
@@ -94,10 +95,10 @@ func open(ctx context.Context, u *db.URL, cfg db.Config) (db.Conn, error) {
 		c.r.SetMaxOpenConns(readers)
 		c.r.SetMaxIdleConns(readers)
 	}
-	c.ws = newStmtCache(c.w)
+	c.ws = sqldb.NewStmtCache(c.w)
 	c.rs = c.ws
 	if c.r != c.w {
-		c.rs = newStmtCache(c.r)
+		c.rs = sqldb.NewStmtCache(c.r)
 	}
 	// The first write connection switches the file to WAL; the check
 	// query also rejects files that are not SQLite databases.

@@ -11,7 +11,7 @@ func Nearest(name string, candidates []string) string {
 		if c == name {
 			continue
 		}
-		d := distance(ln, strings.ToLower(c))
+		d := Distance(ln, strings.ToLower(c))
 		if d < bestD || (d == bestD && best != "" && c < best) {
 			best, bestD = c, d
 		}
@@ -30,8 +30,8 @@ func DidYouMean(name string, candidates []string) string {
 	return ""
 }
 
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
+// Distance is the Levenshtein edit distance of a and b.
+func Distance(a, b string) int {
 	if a == b {
 		return 0
 	}

@@ -43,6 +43,7 @@ type AVPOps struct {
 	pvs       pvCache
 	substMu   sync.Mutex
 	substDone map[*pv.Subst]bool
+	patterns  sync.Map // compiled avp_check re/fm operands
 }
 
 // New returns an avpops instance with OpenSIPS 3.4 defaults.

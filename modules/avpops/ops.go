@@ -3,6 +3,7 @@ package avpops
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gosips/api"
@@ -51,7 +52,7 @@ func (m *AVPOps) avpCheck(c *api.Ctx, args []any) api.Ret {
 	}
 	fold := strings.Contains(oa.flags, "i")
 	for _, v := range vals {
-		match, err := check(oa.op, v, want, fold)
+		match, err := m.check(oa.op, v, want, fold)
 		if err != nil {
 			c.Log.Error("avp_check failed", "avp", sp.Name, "op", oa.op, "err", err)
 			return api.RetFalse
@@ -65,20 +66,12 @@ func (m *AVPOps) avpCheck(c *api.Ctx, args []any) api.Ret {
 
 // check applies one comparison: numeric when both sides are integers,
 // textual otherwise.
-func check(op string, v, want api.Value, fold bool) (bool, error) {
+func (m *AVPOps) check(op string, v, want api.Value, fold bool) (bool, error) {
 	switch op {
 	case "re", "fm":
-		pat := pv.Str(want)
-		var re *regexp.Regexp
-		var err error
-		if op == "fm" {
-			pat = globToRegexp(pat)
-		}
-		if fold {
-			pat = "(?i)" + pat
-		}
-		if re, err = regexp.Compile(pat); err != nil {
-			return false, fmt.Errorf("bad pattern %q: %w", pv.Str(want), err)
+		re, err := m.pattern(op, pv.Str(want), fold)
+		if err != nil {
+			return false, err
 		}
 		return re.MatchString(pv.Str(v)), nil
 	case "and", "or", "xor":
@@ -366,4 +359,26 @@ func (m *AVPOps) resolveSubst(c *api.Ctx, se *pv.Subst) error {
 	}
 	m.substDone[se] = true
 	return nil
+}
+
+// pattern compiles a re/fm operand once per distinct text: operands are
+// usually literals, so the cache stays as small as the script.
+func (m *AVPOps) pattern(op, text string, fold bool) (*regexp.Regexp, error) {
+	key := op + "\x00" + strconv.FormatBool(fold) + "\x00" + text
+	if re, ok := m.patterns.Load(key); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	pat := text
+	if op == "fm" {
+		pat = globToRegexp(pat)
+	}
+	if fold {
+		pat = "(?i)" + pat
+	}
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return nil, fmt.Errorf("bad pattern %q: %w", text, err)
+	}
+	m.patterns.Store(key, re)
+	return re, nil
 }

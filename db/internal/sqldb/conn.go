@@ -19,7 +19,7 @@ type Conn struct {
 	vt      string
 	log     *slog.Logger
 	pool    *sql.DB
-	stmts   *stmtCache // nil unless d.Prepare
+	stmts   *StmtCache // nil unless d.Prepare
 	timeout time.Duration
 }
 
@@ -38,7 +38,7 @@ func New(pool *sql.DB, d *Dialect, u *db.URL, cfg db.Config, o Options) *Conn {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	if d.Prepare {
-		c.stmts = newStmtCache(pool)
+		c.stmts = NewStmtCache(pool)
 	}
 	return c
 }
@@ -104,7 +104,7 @@ func (c *Conn) query(ctx context.Context, q []byte, args []any) (*sql.Rows, erro
 	if c.stmts == nil {
 		return c.pool.QueryContext(ctx, string(q), args...)
 	}
-	st, done, err := c.stmts.get(ctx, q)
+	st, done, err := c.stmts.Get(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (c *Conn) exec(ctx context.Context, q []byte, args []any) (sql.Result, erro
 	if c.stmts == nil {
 		return c.pool.ExecContext(ctx, string(q), args...)
 	}
-	st, done, err := c.stmts.get(ctx, q)
+	st, done, err := c.stmts.Get(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +354,7 @@ func (c *Conn) CreateTable(ctx context.Context, t *schema.Table) (bool, error) {
 // Close implements db.Conn.
 func (c *Conn) Close() error {
 	if c.stmts != nil {
-		c.stmts.close()
+		c.stmts.Close()
 	}
 	if err := c.pool.Close(); err != nil {
 		return fmt.Errorf("%s: close: %w", c.name, err)

@@ -12,23 +12,24 @@ import (
 // max_prepared_stmt_count default (16382).
 const maxStmts = 512
 
-// stmtCache holds prepared statements keyed by their SQL text, which is the
+// StmtCache holds prepared statements keyed by their SQL text, which is the
 // query shape since values are never part of it. database/sql prepares a
 // Stmt again on each pool connection it lands on, including the new ones
 // after a server restart.
-type stmtCache struct {
+type StmtCache struct {
 	pool *sql.DB
 	mu   sync.RWMutex
 	m    map[string]*sql.Stmt
 }
 
-func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}}
+// NewStmtCache makes a cache of statements prepared on pool.
+func NewStmtCache(pool *sql.DB) *StmtCache {
+	return &StmtCache{pool: pool, m: map[string]*sql.Stmt{}}
 }
 
-// get returns the statement for q; done must be called after use (it
+// Get returns the statement for q; done must be called after use (it
 // closes statements that were not cached).
-func (s *stmtCache) get(ctx context.Context, q []byte) (st *sql.Stmt, done func(), err error) {
+func (s *StmtCache) Get(ctx context.Context, q []byte) (st *sql.Stmt, done func(), err error) {
 	s.mu.RLock()
 	st = s.m[string(q)]
 	s.mu.RUnlock()
@@ -53,7 +54,8 @@ func (s *stmtCache) get(ctx context.Context, q []byte) (st *sql.Stmt, done func(
 
 func noop() {}
 
-func (s *stmtCache) close() {
+// Close closes the cached statements.
+func (s *StmtCache) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, st := range s.m {
