@@ -39,7 +39,8 @@ type Def struct {
 	// ParseInner validates the inner name at load time; its result is
 	// stored in Spec.Parsed.
 	ParseInner func(inner string) (any, error)
-	// Get reads the value; nil means "not implemented yet".
+	// Get reads the value; nil means "not implemented yet": Resolve refuses
+	// the PV (code not-implemented).
 	Get func(c *api.Ctx, s *Spec) (api.Value, error)
 	// Set writes the value ("=" assignment; a NULL value is "= null");
 	// nil for read-only PVs.
