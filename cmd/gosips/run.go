@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"runtime/pprof"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 
@@ -27,6 +28,8 @@ func runCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "config `FILE`", Value: "opensips.cfg"},
 			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
+			&cli.StringFlag{Name: "pid-file", Aliases: []string{"P"}, Usage: "write the process id to `FILE` (removed at exit)"},
+			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` instead of stderr; SIGHUP reopens it"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE` until shutdown", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -41,7 +44,10 @@ func runCommand() *cli.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			return runServer(c.String("file"), c.StringSlice("listen"), c.App.ErrWriter)
+			return runServer(runOptions{
+				path: c.String("file"), listen: c.StringSlice("listen"), errw: c.App.ErrWriter,
+				pidFile: c.String("pid-file"), logFile: c.String("log-file"),
+			})
 		},
 	}
 }
@@ -129,7 +135,17 @@ func levelNames(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-func runServer(path string, listen []string, errw io.Writer) error {
+// runOptions are the "gosips run" settings.
+type runOptions struct {
+	path    string
+	listen  []string
+	errw    io.Writer
+	pidFile string
+	logFile string
+}
+
+func runServer(o runOptions) error {
+	path, listen, errw := o.path, o.listen, o.errw
 	f, diags := lang.ParseFile(path, lang.Options{})
 	var s *runtime.Script
 	if !diags.HasErrors() {
@@ -145,7 +161,17 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		writeText(errw, f, capErrors(diags.Errors(), maxErrors))
 		return &exitError{code: 1, msg: fmt.Sprintf("%s: errors above; not starting", path)}
 	}
-	log, levels := newLogger(s, errw)
+	logw := errw
+	if o.logFile != "" {
+		lf, err := openLogFile(o.logFile)
+		if err != nil {
+			s.Close()
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		activeLogFile = lf
+		logw = lf
+	}
+	log, levels := newLogger(s, logw)
 	setProcs(s)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
@@ -156,7 +182,14 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Signals are taken before anything starts so that none of them kills
+	// the process with its default action (SIGHUP, SIGPIPE) while starting.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, handledSignals...)
+	defer signal.Stop(sigs)
+	// The engine's context is not the signal's: messages in progress at
+	// shutdown keep a live context until they are drained.
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	startGCTuner(ctx)
 	if err := eng.Start(ctx); err != nil {
@@ -168,15 +201,64 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		eng.Shutdown()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	defer stopMI()
+	if o.pidFile != "" {
+		if err := writePIDFile(o.pidFile); err != nil {
+			stopMI()
+			eng.Shutdown()
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		defer os.Remove(o.pidFile)
+	}
 	log.Log(ctx, levelNotice, "gosips started", "version", version, "config", path)
-	<-ctx.Done()
-	log.Log(context.Background(), levelNotice, "shutting down")
+	why := waitForStop(ctx, sigs, log)
+	log.Log(context.Background(), levelNotice, "shutting down", "reason", why)
+	// Stop in OpenSIPS' order: no more management commands, no more
+	// requests, finish those in progress, then flush and close modules.
+	stopMI()
 	if err := eng.Shutdown(); err != nil {
 		log.Error("shutdown", "err", err)
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	log.Log(context.Background(), levelNotice, "gosips stopped")
 	return nil
+}
+
+// writePIDFile writes the process id as OpenSIPS' -P does.
+func writePIDFile(path string) error {
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	return nil
+}
+
+// handledSignals are caught for the whole life of the server.
+var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT,
+	syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE}
+
+// waitForStop blocks until a terminating signal arrives or ctx ends (the
+// MI "kill" command) and says why. As in OpenSIPS, SIGHUP, SIGUSR1,
+// SIGUSR2 and SIGPIPE do not stop the server; SIGHUP reopens the log file
+// when logging to one (log rotation).
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, log *slog.Logger) string {
+	for {
+		select {
+		case <-ctx.Done():
+			return "kill command"
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				if err := reopenLogs(); err != nil {
+					log.Error("reopening the log file", "err", err)
+				} else {
+					log.Info("SIGHUP received: log file reopened")
+				}
+			case syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE:
+				log.Debug("signal ignored", "signal", sig.String())
+			default:
+				return "signal " + sig.String()
+			}
+		}
+	}
 }
 
 // setProcs maps udp_workers (OpenSIPS' worker process count) onto the
