@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 var (
@@ -180,14 +182,11 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
-// needSipp skips the test when sipp is not installed (.ci/run installs it).
+// needSipp returns sipp's path; without it the test skips, or fails in
+// strict mode (.ci/run installs it).
 func needSipp(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not installed (Debian package sip-tester)")
-	}
-	return p
+	return testenv.Tool(t, "sipp", "sip-tester")
 }
 
 // sippResult is the outcome of one sipp run.

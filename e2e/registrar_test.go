@@ -18,6 +18,7 @@ import (
 
 	"gosips/db"
 	_ "gosips/db/all"
+	"gosips/internal/testenv"
 )
 
 // regCfg is a registrar with digest authentication for users whose name
@@ -1011,10 +1012,7 @@ func (e *regEnv) testRestart(t *testing.T) {
 // TestDBCreateSQLiteCLI opens a database made by "gosips db create" with
 // the sqlite3 shell: OpenSIPS column names and version rows.
 func TestDBCreateSQLiteCLI(t *testing.T) {
-	sqlite, err := exec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("sqlite3 shell not installed")
-	}
+	sqlite := testenv.Tool(t, "sqlite3", "sqlite3")
 	bin := gosipsBin(t)
 	path := filepath.Join(t.TempDir(), "opensips.db")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
