@@ -11,6 +11,7 @@ import (
 	goruntime "runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -30,6 +31,7 @@ func runCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
 			&cli.StringFlag{Name: "pid-file", Aliases: []string{"P"}, Usage: "write the process id to `FILE` (removed at exit)"},
 			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` instead of stderr; SIGHUP reopens it"},
+			&cli.StringFlag{Name: "syslog-socket", Usage: "local syslog `SOCKET` for syslog_enabled", Value: defaultSyslogSocket},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE` until shutdown", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -46,7 +48,7 @@ func runCommand() *cli.Command {
 			}
 			return runServer(runOptions{
 				path: c.String("file"), listen: c.StringSlice("listen"), errw: c.App.ErrWriter,
-				pidFile: c.String("pid-file"), logFile: c.String("log-file"),
+				pidFile: c.String("pid-file"), logFile: c.String("log-file"), syslogSocket: c.String("syslog-socket"),
 			})
 		},
 	}
@@ -95,44 +97,67 @@ func (l *levelControl) set(n int) error {
 	return nil
 }
 
-func newLogger(s *runtime.Script, w io.Writer) (*slog.Logger, *levelControl) {
-	level := int64(2)
-	if v, ok := s.Globals["log_level"]; ok && v.IsInt() {
-		level = v.I
-	}
-	if v, ok := s.Globals["debug_mode"]; ok && v.IsInt() && v.I != 0 {
-		level = 4
-	}
-	if v, ok := s.Globals["stderror_enabled"]; ok && v.IsInt() && v.I == 0 {
-		w = io.Discard
-	}
-	lc := &levelControl{}
-	lc.set(int(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: &lc.v, ReplaceAttr: levelNames})), lc
+// logConfig is what newLogger needs besides the script.
+type logConfig struct {
+	w            io.Writer // stderr or the --log-file
+	syslogSocket string    // the local syslog socket (default /dev/log)
 }
 
-// levelNames prints OpenSIPS level names.
-func levelNames(groups []string, a slog.Attr) slog.Attr {
-	if a.Key != slog.LevelKey || len(groups) > 0 {
-		return a
+func globalInt(s *runtime.Script, name string, def int64) int64 {
+	if v, ok := s.Globals[name]; ok && v.IsInt() {
+		return v.I
 	}
-	switch l := a.Value.Any().(slog.Level); {
-	case l >= levelAlert:
-		a.Value = slog.StringValue("ALERT")
-	case l >= levelCrit:
-		a.Value = slog.StringValue("CRITICAL")
-	case l >= slog.LevelError:
-		a.Value = slog.StringValue("ERROR")
-	case l >= slog.LevelWarn:
-		a.Value = slog.StringValue("WARNING")
-	case l >= levelNotice:
-		a.Value = slog.StringValue("NOTICE")
-	case l >= slog.LevelInfo:
-		a.Value = slog.StringValue("INFO")
-	default:
-		a.Value = slog.StringValue("DBG")
+	return def
+}
+
+func globalStr(s *runtime.Script, name, def string) string {
+	if v, ok := s.Globals[name]; ok && v.IsStr() && v.S != "" {
+		return v.S
 	}
-	return a
+	return def
+}
+
+// newLogger builds the process logger from the logging globals, as
+// OpenSIPS' log consumers: stderr (stderror_enabled, stderror_log_format,
+// stderror_level_filter) and syslog (syslog_enabled, syslog_facility,
+// syslog_name, syslog_log_format, syslog_level_filter). debug_mode forces
+// stderr and level 4, as in OpenSIPS.
+func newLogger(s *runtime.Script, lc logConfig) (*slog.Logger, *levelControl, error) {
+	level := globalInt(s, "log_level", 2)
+	stderrOn, syslogOn := globalInt(s, "stderror_enabled", 1) != 0, globalInt(s, "syslog_enabled", 0) != 0
+	if globalInt(s, "debug_mode", 0) != 0 {
+		level, stderrOn, syslogOn = 4, true, false
+	}
+	name := globalStr(s, "syslog_name", "gosips")
+	host, _ := os.Hostname()
+	h := &osipsHandler{pid: os.Getpid(), name: name, host: host}
+	if stderrOn {
+		f, err := parseLogFormat(globalStr(s, "stderror_log_format", ""))
+		if err != nil {
+			return nil, nil, fmt.Errorf("stderror_log_format: %w", err)
+		}
+		h.dests = append(h.dests, &logDest{w: lc.w, format: f, filter: int(globalInt(s, "stderror_level_filter", noFilter))})
+	}
+	if syslogOn {
+		f, err := parseLogFormat(globalStr(s, "syslog_log_format", ""))
+		if err != nil {
+			return nil, nil, fmt.Errorf("syslog_log_format: %w", err)
+		}
+		fac, ok := syslogFacilityCodes[strings.ToUpper(globalStr(s, "syslog_facility", "LOG_DAEMON"))]
+		if !ok {
+			fac = syslogFacilityCodes["LOG_DAEMON"]
+		}
+		sock := lc.syslogSocket
+		if sock == "" {
+			sock = defaultSyslogSocket
+		}
+		h.dests = append(h.dests, &logDest{syslog: newSyslogWriter(sock, fac, name), format: f,
+			filter: int(globalInt(s, "syslog_level_filter", noFilter))})
+	}
+	lctl := &levelControl{}
+	lctl.set(int(level))
+	h.level = &lctl.v
+	return slog.New(h), lctl, nil
 }
 
 // runOptions are the "gosips run" settings.
@@ -142,6 +167,8 @@ type runOptions struct {
 	errw    io.Writer
 	pidFile string
 	logFile string
+	// syslogSocket replaces /dev/log (tests, chroots).
+	syslogSocket string
 }
 
 func runServer(o runOptions) error {
@@ -171,7 +198,11 @@ func runServer(o runOptions) error {
 		activeLogFile = lf
 		logw = lf
 	}
-	log, levels := newLogger(s, logw)
+	log, levels, err := newLogger(s, logConfig{w: logw, syslogSocket: o.syslogSocket})
+	if err != nil {
+		s.Close()
+		return &exitError{code: 1, msg: err.Error()}
+	}
 	setProcs(s)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
