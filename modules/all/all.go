@@ -13,6 +13,7 @@ import (
 	_ "gosips/modules/db_text"
 	_ "gosips/modules/dialog"
 	_ "gosips/modules/dispatcher"
+	_ "gosips/modules/exec"
 	_ "gosips/modules/httpd"
 	_ "gosips/modules/mathops"
 	_ "gosips/modules/maxfwd"
