@@ -11,6 +11,7 @@ import (
 	_ "gosips/modules/db_postgres"
 	_ "gosips/modules/db_sqlite"
 	_ "gosips/modules/db_text"
+	_ "gosips/modules/dialog"
 	_ "gosips/modules/dispatcher"
 	_ "gosips/modules/exec"
 	_ "gosips/modules/httpd"
