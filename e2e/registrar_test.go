@@ -219,7 +219,7 @@ func (e *regEnv) start(t *testing.T) {
 func (e *regEnv) checkLogs(t *testing.T) {
 	t.Helper()
 	for _, line := range strings.Split(e.srv.Logs(), "\n") {
-		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+		if strings.Contains(line, "] ERROR:") || strings.Contains(line, "] WARNING:") || strings.Contains(line, "] CRITICAL:") {
 			t.Errorf("server error: %s", line)
 		}
 	}
