@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,4 +170,100 @@ func reversed(s []string) []string {
 		out[len(s)-1-i] = v
 	}
 	return out
+}
+
+// udpPeer is a UDP peer bound to a given address (inside a test network
+// namespace).
+type udpPeer struct {
+	t    *testing.T
+	conn *net.UDPConn
+}
+
+func newUDPPeerOn(t *testing.T, addr string) *udpPeer {
+	t.Helper()
+	a, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.ListenUDP("udp", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &udpPeer{t: t, conn: c}
+}
+
+// SendTo writes msg (CRLF line ends) to addr.
+func (p *udpPeer) SendTo(addr, msg string) {
+	p.t.Helper()
+	a, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	msg = strings.ReplaceAll(strings.ReplaceAll(msg, "\r\n", "\n"), "\n", "\r\n")
+	if _, err := p.conn.WriteToUDP([]byte(msg), a); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// RecvFrom waits for one message and returns it with its source.
+func (p *udpPeer) RecvFrom(timeout time.Duration) (string, string) {
+	p.conn.SetReadDeadline(time.Now().Add(timeout))
+	buf := make([]byte, 65535)
+	n, src, err := p.conn.ReadFromUDP(buf)
+	if err != nil {
+		return "", ""
+	}
+	return string(buf[:n]), src.String()
+}
+
+// RecvFinal skips provisional replies.
+func (p *udpPeer) RecvFinal(timeout time.Duration) string {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		m, _ := p.RecvFrom(time.Until(deadline))
+		if m == "" || !strings.HasPrefix(m, "SIP/2.0 1") {
+			return m
+		}
+	}
+	return ""
+}
+
+// runInNetns runs the test named name again in a new network namespace
+// (unshare -n) whose loopback carries addrs, with GOSIPS_IN_NETNS set,
+// and fails when it fails. A namespace needs root: without it the test is
+// skipped with that reason (a failure under GOSIPS_E2E_REQUIRED=1).
+func runInNetns(t *testing.T, name string, addrs ...string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("GOSIPS_E2E_REQUIRED") == "1" {
+			t.Fatal("needs root to create a network namespace (unshare -n)")
+		}
+		t.Skip("needs root to create a network namespace (unshare -n)")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatalf("unshare (util-linux) is needed for network namespace tests: %v", err)
+	}
+	bin := gosipsBin(t)
+	// Addresses go on the namespace's loopback: a dummy interface needs a
+	// kernel module that containers often lack, and the kernel picks the
+	// source address per prefix the same way.
+	script := "ip link set lo up"
+	for _, a := range addrs {
+		script += " && ip addr add " + a + " dev lo"
+	}
+	script += ` && exec "$0" -test.run '^` + name + `$' -test.count=1 -test.v`
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unshare, "-n", "sh", "-c", script, os.Args[0])
+	cmd.Env = append(os.Environ(), "GOSIPS_IN_NETNS=1", "GOSIPS_BIN="+bin)
+	out, err := cmd.CombinedOutput()
+	t.Logf("in the network namespace:\n%s", out)
+	if err != nil {
+		t.Fatalf("test in the network namespace failed: %v", err)
+	}
+	if !strings.Contains(string(out), "--- PASS: "+name) {
+		t.Fatal("test in the network namespace did not pass")
+	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,97 @@ Content-Length: 0
 	}
 	if strings.Contains(srv.Logs(), "panic") {
 		t.Errorf("server logged a panic:\n%s", srv.Logs())
+	}
+}
+
+// mhomedCfg listens on two networks and record-routes every INVITE to
+// the callee on the second one.
+const mhomedCfg = `
+log_level = 3
+stderror_enabled = yes
+udp_workers = 2
+mhomed = MHOMED
+socket = udp:10.10.0.1:5060
+socket = udp:10.11.0.1:5060
+
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		sl_send_reply(404, "Not here");
+		exit;
+	}
+	record_route();
+	$du = "sip:10.11.0.2:5062";
+	t_relay();
+}
+`
+
+// TestMhomedOutgoingSocket runs in a network namespace with addresses on
+// two networks (10.10.0.0/24 for the caller, 10.11.0.0/24 for the
+// callee): with mhomed=yes the INVITE leaves from the socket on the
+// callee's network, as the kernel's route lookup says, and gets a double
+// Record-Route; with mhomed=no it leaves from the first socket with one.
+func TestMhomedOutgoingSocket(t *testing.T) {
+	if os.Getenv("GOSIPS_IN_NETNS") == "" {
+		runInNetns(t, "TestMhomedOutgoingSocket",
+			"10.10.0.1/24", "10.10.0.2/24", "10.11.0.1/24", "10.11.0.2/24")
+		return
+	}
+	for _, tc := range []struct {
+		mhomed   string
+		via      string
+		rrCount  int
+		rrTopArg string
+	}{
+		{"yes", "10.11.0.1", 2, "10.11.0.1"},
+		{"no", "10.10.0.1", 1, "10.10.0.1"},
+	} {
+		t.Run("mhomed="+tc.mhomed, func(t *testing.T) {
+			srv := startServerOn(t, strings.ReplaceAll(mhomedCfg, "MHOMED", tc.mhomed), 5060)
+			caller := newUDPPeerOn(t, "10.10.0.2:5061")
+			callee := newUDPPeerOn(t, "10.11.0.2:5062")
+			caller.SendTo("10.10.0.1:5060", `INVITE sip:callee@10.10.0.1 SIP/2.0
+Via: SIP/2.0/UDP 10.10.0.2:5061;branch=z9hG4bK-mh-`+tc.mhomed+`
+From: <sip:caller@10.10.0.2>;tag=mh
+To: <sip:callee@10.10.0.1>
+Call-ID: mhomed-`+tc.mhomed+`
+CSeq: 1 INVITE
+Contact: <sip:caller@10.10.0.2:5061>
+Max-Forwards: 70
+Content-Length: 0
+
+`)
+			inv, from := callee.RecvFrom(3 * time.Second)
+			if !strings.HasPrefix(inv, "INVITE ") {
+				t.Fatalf("callee got no INVITE: %q\n%s", inv, srv.Logs())
+			}
+			if from != tc.via+":5060" {
+				t.Errorf("INVITE came from %s, want %s:5060", from, tc.via)
+			}
+			if v := header(inv, "Via"); !strings.HasPrefix(v, "SIP/2.0/UDP "+tc.via+":5060;") && !strings.HasPrefix(v, "SIP/2.0/UDP "+tc.via+";") {
+				t.Errorf("top Via %q, want our %s socket", v, tc.via)
+			}
+			rr := routeSet(inv)
+			if len(rr) != tc.rrCount || !strings.Contains(rr[0], tc.rrTopArg) {
+				t.Errorf("Record-Route %q, want %d header(s), the top one for %s", rr, tc.rrCount, tc.rrTopArg)
+			}
+			if tc.rrCount == 2 && (!strings.Contains(rr[1], "10.10.0.1") || !strings.Contains(rr[0], "r2=on")) {
+				t.Errorf("Record-Route %q: want the inbound socket second, both with r2=on", rr)
+			}
+			callee.SendTo(from, replyTo(inv, "200 OK", "cal", "Contact: <sip:callee@10.11.0.2:5062>"))
+			if r := caller.RecvFinal(3 * time.Second); statusCode(r) != "200" {
+				t.Fatalf("caller got %q", r)
+			}
+		})
 	}
 }
