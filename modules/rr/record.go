@@ -21,6 +21,7 @@ type state struct {
 	rr      *rrText // the Record-Route inserted for this message
 	params  string
 	routed  bool
+	ours    bool // loose_route() consumed a Route (or R-URI) of ours
 }
 
 func stateOf(c *api.Ctx) *state {
