@@ -19,6 +19,7 @@ import (
 	_ "gosips/modules/mi_http"
 	_ "gosips/modules/msilo"
 	_ "gosips/modules/proto_tcp"
+	_ "gosips/modules/prometheus"
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"

@@ -173,9 +173,11 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 	err = c.Core.Send(dst, m.Bytes())
 	m.SetVia("")
 	if err != nil {
+		co.dropRequests.Inc()
 		c.Log.Error("forward: send failed", "dest", dst.String(), "err", err)
 		return api.RetFalse
 	}
+	co.fwdRequests.Inc()
 	return api.RetTrue
 }
 
