@@ -384,4 +384,3 @@ func (m *Module) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
