@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Str returns parameter name as a string (numbers are formatted).
+// Str returns parameter name as text, whatever JSON type carried it.
 func (p MIParams) Str(name string) (string, bool) {
 	switch v := p[name].(type) {
 	case string:
@@ -23,7 +23,7 @@ func (p MIParams) Str(name string) (string, bool) {
 	return "", false
 }
 
-// Int returns parameter name as an integer (numeric strings accepted).
+// Int returns parameter name as an integer (a number or a numeric string).
 func (p MIParams) Int(name string) (int, bool) {
 	s, ok := p.Str(name)
 	if !ok {
@@ -32,6 +32,3 @@ func (p MIParams) Int(name string) (int, bool) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	return n, err == nil
 }
-
-// ErrMIParams is JSON-RPC's "Invalid params" error.
-var ErrMIParams = &MIError{Code: -32602, Msg: "Invalid params"}
