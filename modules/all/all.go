@@ -21,6 +21,7 @@ import (
 	_ "gosips/modules/mi_http"
 	_ "gosips/modules/msilo"
 	_ "gosips/modules/nathelper"
+	_ "gosips/modules/permissions"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/prometheus"
 	_ "gosips/modules/proto_udp"
