@@ -151,9 +151,9 @@ func parseDepth(dec *json.Decoder, depth int) (*node, error) {
 type style uint8
 
 const (
-	spaced  style = iota // $json: { "a": 1, "b": [ 1, 2 ] }
-	plain                // $json_compact: {"a":1,"b":[1,2]}
-	pretty               // $json_pretty: two-space indentation
+	spaced style = iota // $json: { "a": 1, "b": [ 1, 2 ] }
+	plain               // $json_compact: {"a":1,"b":[1,2]}
+	pretty              // $json_pretty: two-space indentation
 )
 
 func (n *node) String(st style) string {
