@@ -1,7 +1,6 @@
 package core
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -170,12 +169,16 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 	dst.Socket = sock
 	host, port := AdvertisedAddr(c, sock)
 	m.SetVia(sip.FormatVia(sock.Proto.ViaName(), host, port, sip.StatelessBranch(m, 0), LocalRport(c)))
+	m.SetSendSocket(sock)
 	err = c.Core.Send(dst, m.Bytes())
 	m.SetVia("")
+	m.SetSendSocket(nil)
 	if err != nil {
+		co.dropRequests.Inc()
 		c.Log.Error("forward: send failed", "dest", dst.String(), "err", err)
 		return api.RetFalse
 	}
+	co.fwdRequests.Inc()
 	return api.RetTrue
 }
 
@@ -288,5 +291,3 @@ func lenGt(c *api.Ctx, args []any) api.Ret {
 	}
 	return api.RetFalse
 }
-
-var errNoCacheDB = fmt.Errorf("no cachedb module is available")
