@@ -20,6 +20,7 @@ import (
 	_ "gosips/modules/mi_fifo"
 	_ "gosips/modules/mi_http"
 	_ "gosips/modules/msilo"
+	_ "gosips/modules/nathelper"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/registrar"
