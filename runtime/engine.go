@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	goruntime "runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,6 +173,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		OnError:    e.onError,
 		Logger:     e.log,
 		UDPWorkers: workers,
+		Mhomed:     e.globalInt("mhomed", 0) != 0,
 	})
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
@@ -240,6 +242,14 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// globalInt returns an integer core parameter, or def when unset.
+func (e *Engine) globalInt(name string, def int64) int64 {
+	if v, ok := e.script.Globals[name]; ok && v.IsInt() {
+		return v.I
+	}
+	return def
 }
 
 func parseListenFlag(s string) (SocketDef, error) {
@@ -486,7 +496,8 @@ func (e *Engine) recoverPanic(m *sip.Msg) {
 		if m != nil {
 			callid = m.CallID()
 		}
-		e.log.Error("panic while processing a message", "panic", fmt.Sprint(r), "callid", callid)
+		e.log.Error("panic while processing a message", "panic", fmt.Sprint(r), "callid", callid,
+			"stack", string(debug.Stack()))
 	}
 }
 
