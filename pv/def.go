@@ -39,6 +39,9 @@ type Def struct {
 	// ParseInner validates the inner name at load time; its result is
 	// stored in Spec.Parsed.
 	ParseInner func(inner string) (any, error)
+	// GetAll returns every value for for-each over $(name[*]); nil means
+	// the single value of Get.
+	GetAll func(c *api.Ctx, s *Spec) ([]api.Value, error)
 	// Get reads the value; nil means "not implemented yet".
 	Get func(c *api.Ctx, s *Spec) (api.Value, error)
 	// Set writes the value ("=" assignment; a NULL value is "= null");

@@ -52,6 +52,15 @@ func (t *Table) Resolve(s *Spec) error {
 			return errAt(s.InnerOff, diag.CodeBadPV, fmt.Sprintf("$%s(%s): %v", s.Name, s.Inner, err), "")
 		}
 		s.Parsed = v
+		// An inner name holding variables of its own (a $json path with
+		// $var keys) has them resolved here, with the script's table.
+		if nested, ok := v.(interface{ Formats() []*Format }); ok {
+			for _, f := range nested.Formats() {
+				if err := t.ResolveFormat(f); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	switch s.Index.Kind {
 	case IdxNone:
