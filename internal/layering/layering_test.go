@@ -33,6 +33,8 @@ var rules = []rule{
 	{"mi", []string{"runtime", "modules", "pv", "db", "cmd"}},
 	{"runtime", []string{"modules", "mi", "cmd", "db/"}},
 	{"modules", []string{"runtime", "mi", "cmd", "lang/ast"}},
+	// Helpers shared by modules sit below them.
+	{"internal/digest", []string{"runtime", "modules", "mi", "cmd", "db"}},
 }
 
 // owners: a third-party import path prefix → the only layers that may import it.

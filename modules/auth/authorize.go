@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gosips/api"
+	"gosips/internal/digest"
 	"gosips/sip"
 )
 
@@ -103,14 +104,14 @@ func (m *Module) PreAuth(c *api.Ctx, realm string, proxy bool) (*Credentials, st
 	var perr error
 	msg.EachHeader(t, name, func(h sip.HeaderField) bool {
 		cr, err := ParseCredentials(h.Value)
-		if err == errNotDigest {
+		if err == digest.ErrNotDigest {
 			return true
 		}
 		if err != nil {
 			perr = err
 			return false
 		}
-		if len(cr.Realm) == len(realm) && strings.EqualFold(cr.Realm, realm) && cr.Alg != algOther {
+		if len(cr.Realm) == len(realm) && strings.EqualFold(cr.Realm, realm) && cr.Alg != digest.AlgOther {
 			cred, field = cr, h
 			return false
 		}
@@ -123,7 +124,7 @@ func (m *Module) PreAuth(c *api.Ctx, realm string, proxy bool) (*Credentials, st
 	if cred == nil {
 		return nil, realm, NoCredentials
 	}
-	if !cred.complete() {
+	if !cred.Complete() {
 		m.reply(c, 400, "Bad Request", "")
 		return nil, realm, Error
 	}
@@ -142,7 +143,7 @@ func (m *Module) nonceOK(cred *Credentials) bool {
 	if err != nil {
 		return false
 	}
-	if Algorithm(p.alg) != cred.algorithm() {
+	if Algorithm(p.alg) != cred.Algorithm() {
 		return false
 	}
 	qop := qopCode(cred.Qop)
@@ -209,7 +210,7 @@ func (m *Module) reply(c *api.Ctx, code int, reason, extra string) {
 func VerifyPassword(cred *Credentials, realm, secret string, plain bool, method, body string) (match, ok bool) {
 	ha1 := secret
 	if plain {
-		ha1 = HA1(cred.algorithm(), cred.Username, realm, secret)
+		ha1 = HA1(cred.Algorithm(), cred.Username, realm, secret)
 	}
 	key, ok := cred.SessionHA1(ha1)
 	if !ok {

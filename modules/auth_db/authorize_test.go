@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/internal/digest"
 	"gosips/db"
 	_ "gosips/db/all"
 	"gosips/modules/auth"
@@ -117,7 +118,7 @@ func mustAlgs(s string) auth.Algorithms {
 	if s == "" {
 		return 0
 	}
-	a, err := auth.ParseAlgorithms(s)
+	a, err := digest.ParseAlgorithms(s)
 	if err != nil {
 		panic(err)
 	}

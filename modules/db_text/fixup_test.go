@@ -19,7 +19,7 @@ func TestDBModule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			got, err := DBModule(tt.url)
+			got, err := api.DBModule(tt.url)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -38,17 +38,17 @@ func TestCheckDBURL(t *testing.T) {
 		Loaded: func(n string) bool { return n == "db_text" },
 		Global: func(n string) (api.Value, bool) { return api.StrValue("text:///default"), n == "db_default_url" },
 	}
-	if url, err := CheckDBURL(vc, "db_url", "", true); err != nil || url != "text:///default" {
+	if url, err := api.CheckDBURL(vc, "db_url", "", true); err != nil || url != "text:///default" {
 		t.Errorf("default url: %q %v", url, err)
 	}
-	if _, err := CheckDBURL(vc, "db_url", "sqlite:///x", true); err == nil || !strings.Contains(err.Error(), `loadmodule "db_sqlite.so"`) {
+	if _, err := api.CheckDBURL(vc, "db_url", "sqlite:///x", true); err == nil || !strings.Contains(err.Error(), `loadmodule "db_sqlite.so"`) {
 		t.Errorf("sqlite not loaded: err = %v", err)
 	}
 	none := &api.ValidateCtx{}
-	if url, err := CheckDBURL(none, "db_url", "", false); err != nil || url != "" {
+	if url, err := api.CheckDBURL(none, "db_url", "", false); err != nil || url != "" {
 		t.Errorf("optional empty: %q %v", url, err)
 	}
-	if _, err := CheckDBURL(none, "db_url", "", true); err == nil {
+	if _, err := api.CheckDBURL(none, "db_url", "", true); err == nil {
 		t.Error("required empty url accepted")
 	}
 }
