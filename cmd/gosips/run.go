@@ -26,7 +26,7 @@ func runCommand() *cli.Command {
 		Usage: "run the SIP server with a config file (foreground)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "config `FILE`", Value: "opensips.cfg"},
-			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
+			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "listen on `proto:ip:port` instead of the script's sockets (repeatable)"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE` until shutdown", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -155,7 +155,7 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
+	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, OnlyListen: len(listen) > 0, Version: version})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	startGCTuner(ctx)
