@@ -40,6 +40,9 @@ func (p *porter) review(text []byte) *Result {
 		diags = append(diags, cd...)
 	}
 	diags.Sort()
+	diags, never := groupNever(diags)
+	diags = append(diags, never...)
+	diags.Sort()
 	var extra []Finding
 	for _, d := range diags {
 		if d.Severity != diag.Error && d.Code != diag.CodeLegacy && d.Code != diag.CodeDeprecated {
@@ -50,7 +53,11 @@ func (p *porter) review(text []byte) *Result {
 			extra = append(extra, Finding{Pos: d.Pos, Msg: msg, Manual: true})
 			continue
 		}
-		p.found = append(p.found, pending{idx: idx, off: d.Pos.Offset, Finding: Finding{Msg: msg, Manual: true}})
+		rule := ""
+		if d.Code == "never-module" {
+			rule = "H7"
+		}
+		p.found = append(p.found, pending{idx: idx, off: d.Pos.Offset, Finding: Finding{Rule: rule, Msg: msg, Manual: true}})
 		addMarker(es, d.Pos.Offset, msg)
 	}
 	out, _ := es.apply()

@@ -123,7 +123,6 @@ var FuncRules = map[string]FuncRule{
 	"allow_address":        {Modules: []string{"permissions"}, New: "check_address", NewModule: "permissions", Since: "1.6", Args: []string{"%1", "%2", "%3", `"any"`}, Review: "check_address() also takes the protocol: \"any\" keeps the old behaviour"},
 	"cr_rewrite_uri":       {Modules: []string{"carrierroute"}, Since: "1.4", Replacement: "cr_route(carrier, domain, prefix_matching, rewrite_user, hash_source)"},
 	"options_reply":        {Modules: []string{"options"}, New: "", Replacement: `if (is_method("OPTIONS") && $rU == NULL) { sl_send_reply(200, "OK"); exit; }`},
-	"len_gt":               {New: "", Replacement: "$ml > N"},
 	"subscribe":            {Modules: []string{"pa"}, New: "handle_subscribe", NewModule: "presence", Since: "1.2", Review: "the old presence agent stored what the new presence server stores differently"},
 }
 
