@@ -13,6 +13,9 @@ type edit struct {
 	start, end int
 	text       string
 	rank       int8 // order among edits at the same offset
+	// dyn, when set, gives the text once the outgoing socket is known
+	// (nil when it is not); text is then only a size hint.
+	dyn func(out *Socket) string
 }
 
 const (
@@ -32,7 +35,7 @@ func (m *Msg) addEdit(start, end int, text string) {
 	if m.edits == nil {
 		m.edits = m.editArr[:0]
 	}
-	m.edits = append(m.edits, edit{start, end, text, r})
+	m.edits = append(m.edits, edit{start: start, end: end, text: text, rank: r})
 }
 
 // ReplaceRange schedules replacing Raw()[start:end] by text (start == end
@@ -78,6 +81,22 @@ func (m *Msg) InsertHeader(name, value string) { m.InsertRaw(headerLine(name, va
 // InsertRaw adds raw header text before the first header (OpenSIPS
 // insert_hf).
 func (m *Msg) InsertRaw(text string) { m.ensure(); m.addEdit(m.hdrStart, m.hdrStart, text) }
+
+// InsertRawFor adds header text before the first header that depends on
+// the socket the message leaves from, as OpenSIPS' conditional lumps do
+// for Record-Route: text(out) is called when the message is serialised
+// for sending from out (AppendBranch with BranchEdits.Out, or after
+// SetSendSocket), and with nil when no socket is known (ApplyChanges).
+// hint is the expected text, used for sizing.
+func (m *Msg) InsertRawFor(hint string, text func(out *Socket) string) {
+	m.ensure()
+	m.addEdit(m.hdrStart, m.hdrStart, hint)
+	m.edits[len(m.edits)-1].dyn = text
+}
+
+// SetSendSocket tells Bytes which socket the message leaves from (see
+// InsertRawFor).
+func (m *Msg) SetSendSocket(s *Socket) { m.sendSock = s }
 
 // InsertRawAfter adds raw header text after the first header named anchor;
 // false if there is none.
@@ -291,4 +310,24 @@ func (m *Msg) ApplyChanges() {
 	b := m.AppendBytes(nil)
 	*m = Msg{raw: b, s: bytesToString(b), stale: true,
 		rcv: m.rcv, rcvVal: m.rcvVal, noViaOK: m.noViaOK, dstURI: m.dstURI, forced: m.forced, notes: m.notes}
+}
+
+// SetContactURI replaces Raw()[start:end] (inside the i-th element
+// returned by Contacts) by text and makes later Contacts() calls report
+// uri as that element's URI: functions that rewrite a Contact (nathelper's
+// fix_nated_contact) are seen by those that read it next (registrar's
+// save), as OpenSIPS updates the parsed contact.
+func (m *Msg) SetContactURI(i, start, end int, text, uri string) error {
+	cs, _, err := m.Contacts()
+	if err != nil {
+		return err
+	}
+	if i < 0 || i >= len(cs) || start < cs[i].Start || end > cs[i].End {
+		return fmt.Errorf("contact %d [%d,%d): %w", i, start, end, ErrRange)
+	}
+	if err := m.ReplaceRange(start, end, text); err != nil {
+		return err
+	}
+	m.cache.contacts[i].URI = uri
+	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 const testTimeout = 3 * time.Second
@@ -340,12 +342,22 @@ func TestPickSocket(t *testing.T) {
 		{Dest{Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoUDP]},
 		{Dest{Proto: ProtoTCP, Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoTCP]},
 		{Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: &Socket{Proto: ProtoUDP, IP: "127.0.0.1", Port: socks[ProtoUDP].Port}}, socks[ProtoUDP]},
+		// A forced socket of another protocol (the inbound TCP socket
+		// forced by loose_route for a UDP next hop) is replaced by ours
+		// of the right protocol.
+		{Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: socks[ProtoTCP]}, socks[ProtoUDP]},
+		{Dest{Proto: ProtoTCP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: socks[ProtoUDP]}, socks[ProtoTCP]},
 	}
 	for _, tt := range tests {
 		got, err := tr.PickSocket(tt.d)
 		if err != nil || got != tt.want {
 			t.Errorf("PickSocket(%v) = %v %v, want %v", tt.d, got, err, tt.want)
 		}
+	}
+	// Sending UDP with a forced TCP socket must not touch the TCP
+	// listener's (absent) UDP connection.
+	if err := tr.Send(Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: socks[ProtoTCP]}, []byte("x")); err != nil {
+		t.Errorf("Send udp with a forced tcp socket: %v", err)
 	}
 	if _, err := tr.PickSocket(Dest{Proto: ProtoTLS, Addr: netip.MustParseAddrPort("127.0.0.1:9")}); !errors.Is(err, ErrNoSocket) {
 		t.Errorf("PickSocket tls: %v", err)
@@ -435,7 +447,7 @@ func TestTCPBlockingHandler(t *testing.T) {
 func TestUDPLoopbackIPv6(t *testing.T) {
 	probe, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
 	if err != nil {
-		t.Skip("no ipv6 loopback")
+		testenv.Missing(t, "IPv6 loopback", err.Error())
 	}
 	probe.Close()
 	for _, poller := range []bool{false, true} {
