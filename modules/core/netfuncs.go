@@ -175,9 +175,11 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 	m.SetVia("")
 	m.SetSendSocket(nil)
 	if err != nil {
+		co.dropRequests.Inc()
 		c.Log.Error("forward: send failed", "dest", dst.String(), "err", err)
 		return api.RetFalse
 	}
+	co.fwdRequests.Inc()
 	return api.RetTrue
 }
 
