@@ -161,6 +161,9 @@ func (w *walker) legacyCall(c *ast.Call, args []ast.Expr) bool {
 		out := make([]string, len(r.Args))
 		for i, tmpl := range r.Args {
 			out[i] = ps.p.argFrom(tmpl, args, ps.src)
+			if r.Plain && strings.HasPrefix(tmpl, "%") {
+				out[i] = strings.ReplaceAll(out[i], "$", "$$")
+			}
 		}
 		ps.es.replace(nameEnd, c.End.Offset, "("+strings.TrimRight(strings.Join(out, ", "), ", ")+")")
 	}

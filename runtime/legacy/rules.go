@@ -94,6 +94,9 @@ type FuncRule struct {
 	Review string
 	// Replacement is the modern way when New is "".
 	Replacement string
+	// Plain is set when the old arguments were plain strings and the new
+	// ones are formats: a literal "$" is doubled.
+	Plain bool
 }
 
 // FuncRules are keyed by the old function name.
@@ -116,7 +119,7 @@ var FuncRules = map[string]FuncRule{
 	"t_lookup_request":     {Modules: []string{"tm"}, New: "t_check_trans", NewModule: "tm", Since: "1.2"},
 	"force_rtp_proxy":      {Modules: []string{"nathelper"}, New: "rtpproxy_offer", NewModule: "rtpproxy", Since: "1.6", Review: "in a reply route the old call answered: use rtpproxy_answer() there"},
 	"unforce_rtp_proxy":    {Modules: []string{"nathelper", "rtpproxy"}, New: "rtpproxy_unforce", NewModule: "rtpproxy", Since: "2.3"},
-	"exec_msg":             {Modules: []string{"exec"}, New: "exec", NewModule: "exec", Since: "3.0", Args: []string{"%1", `"$mb"`}, Review: "the message is passed on the command's standard input as before"},
+	"exec_msg":             {Modules: []string{"exec"}, New: "exec", NewModule: "exec", Since: "3.0", Args: []string{"%1", `"$mb"`}, Review: "the message is passed on the command's standard input as before", Plain: true},
 	"exec_dset":            {Modules: []string{"exec"}, New: "", Since: "3.0", Replacement: `exec("cmd", , "$var(out)") and set $ru from its output`},
 	"allow_trusted":        {Modules: []string{"permissions"}, New: "check_source_address", NewModule: "permissions", Since: "1.6", Args: []string{`0`}, Review: "the trusted table became the address table; group 0 is the old default"},
 	"allow_source_address": {Modules: []string{"permissions"}, New: "check_source_address", NewModule: "permissions", Since: "1.6", Args: []string{`%1`}},
