@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 
@@ -295,4 +296,15 @@ type InitCtx struct {
 	// Stats is the statistics registry; modules create their counters in
 	// the group named after them (registrar:accepted_regs).
 	Stats *Stats
+}
+
+// PositiveParam binds an integer parameter that must be above zero.
+func PositiveParam(name string, dst *int) Param {
+	return Param{Name: name, Type: ParamInt, Set: func(v ParamValue) error {
+		if v.Int <= 0 {
+			return fmt.Errorf("%s must be positive, got %d", name, v.Int)
+		}
+		*dst = int(v.Int)
+		return nil
+	}}
 }

@@ -28,6 +28,7 @@ import (
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
+	_ "gosips/modules/rtpengine"
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipmsgops"
 	_ "gosips/modules/sl"
