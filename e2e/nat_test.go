@@ -100,7 +100,7 @@ func (c *natClient) recv(d time.Duration) (string, *net.UDPAddr) {
 	}
 }
 
-// replyTo builds a reply to a request, copying the headers RFC 3261 §8.2.6 asks for.
+// natReply builds a reply to a request, copying the headers RFC 3261 §8.2.6 asks for.
 func natReply(req string, code int, reason string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason)
