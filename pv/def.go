@@ -42,7 +42,8 @@ type Def struct {
 	// GetAll returns every value for for-each over $(name[*]); nil means
 	// the single value of Get.
 	GetAll func(c *api.Ctx, s *Spec) ([]api.Value, error)
-	// Get reads the value; nil means "not implemented yet".
+	// Get reads the value; nil means "not implemented yet": Resolve refuses
+	// the PV (code not-implemented).
 	Get func(c *api.Ctx, s *Spec) (api.Value, error)
 	// Set writes the value ("=" assignment; a NULL value is "= null");
 	// nil for read-only PVs.
