@@ -15,6 +15,8 @@ var upstreamHeaders = map[string]string{
 	"silo":            "id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) exp_time(int) snd_time(int) ctype(string,null) body(blob,null)",
 	"dispatcher":      "id(int,auto) setid(int) destination(string) socket(string,null) state(int) probe_mode(int) weight(string) priority(int) attrs(string,null) description(string,null)",
 	"usr_preferences": "id(int,auto) uuid(string) username(string) domain(string) attribute(string) type(int) value(string) last_modified(int)",
+	"acc":             "id(int,auto) method(string) from_tag(string) to_tag(string) callid(string) sip_code(string) sip_reason(string) time(int) duration(int) ms_duration(int) setuptime(int) created(int,null)",
+	"missed_calls":    "id(int,auto) method(string) from_tag(string) to_tag(string) callid(string) sip_code(string) sip_reason(string) time(int) setuptime(int) created(int,null)",
 	"registrant":      "id(int,auto) registrar(string) proxy(string,null) aor(string) third_party_registrant(string,null) username(string,null) password(string,null) binding_URI(string) binding_params(string,null) expiry(int,null) forced_socket(string,null) cluster_shtag(string,null) state(int)",
 }
 
@@ -35,7 +37,7 @@ func TestTextHeadersMatchUpstream(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3, "usr_preferences": 3}
+	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3, "usr_preferences": 3, "acc": 7, "missed_calls": 5}
 	for name, v := range want {
 		if tb, _ := Lookup(name); tb == nil || tb.Version != v {
 			t.Errorf("%s version = %+v, want %d", name, tb, v)
@@ -120,7 +122,7 @@ func TestResolve(t *testing.T) {
 		want string
 		err  bool
 	}{
-		{nil, "version,location,subscriber,silo,dispatcher,registrant,usr_preferences", false},
+		{nil, "version,location,subscriber,silo,dispatcher,registrant,usr_preferences,acc,missed_calls", false},
 		{[]string{"silo", " location"}, "version,location,silo", false},
 		{[]string{"version"}, "version", false},
 		{[]string{"locaton"}, "", true},

@@ -51,6 +51,8 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		"dispatcher":      "id setid destination socket state probe_mode weight priority attrs description",
 		"registrant":      "id registrar proxy aor third_party_registrant username password binding_URI binding_params expiry forced_socket cluster_shtag state",
 		"usr_preferences": "id uuid username domain attribute type value last_modified",
+		"acc":             "id method from_tag to_tag callid sip_code sip_reason time duration ms_duration setuptime created",
+		"missed_calls":    "id method from_tag to_tag callid sip_code sip_reason time setuptime created",
 	}
 	for table, cols := range want {
 		got := strings.ReplaceAll(run(fmt.Sprintf("SELECT name FROM pragma_table_info('%s')", table)), "\n", " ")
@@ -59,7 +61,7 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		}
 	}
 	versions := run("SELECT table_name, table_version FROM version ORDER BY table_name")
-	wantV := "dispatcher|9\nlocation|1013\nregistrant|3\nsilo|6\nsubscriber|8\nusr_preferences|3"
+	wantV := "acc|7\ndispatcher|9\nlocation|1013\nmissed_calls|5\nregistrant|3\nsilo|6\nsubscriber|8\nusr_preferences|3"
 	if versions != wantV {
 		t.Errorf("version rows:\n%s\nwant\n%s", versions, wantV)
 	}
@@ -67,7 +69,7 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		t.Errorf("journal_mode = %s, want wal", mode)
 	}
 	idx := run("SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-	if idx != "silo_account_idx\nsubscriber_username_idx\n"+
+	if idx != "acc_callid_idx\nmissed_calls_callid_idx\nsilo_account_idx\nsubscriber_username_idx\n"+
 		"usr_preferences_ua_idx\nusr_preferences_uda_idx\nusr_preferences_value_idx" {
 		t.Errorf("indexes = %q", idx)
 	}

@@ -1,6 +1,6 @@
 -- Equivalent of the OpenSIPS 3.6 SQLite schema scripts for the tables
 -- gosips uses (standard, usrloc, auth_db, msilo, dispatcher,
--- uac_registrant, avpops), with the version rows those scripts insert and a few
+-- uac_registrant, avpops, acc), with the version rows those scripts insert and a few
 -- rows as OpenSIPS writes them. Column lists, types, defaults and keys
 -- must stay identical to upstream.
 
@@ -107,6 +107,40 @@ create table usr_preferences (
 create index usr_preferences_ua_idx on usr_preferences (uuid, attribute);
 create index usr_preferences_uda_idx on usr_preferences (username, domain, attribute);
 create index usr_preferences_value_idx on usr_preferences (value);
+
+INSERT INTO version (table_name, table_version) values ('acc','7');
+CREATE TABLE acc (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    method CHAR(16) DEFAULT '' NOT NULL,
+    from_tag CHAR(64) DEFAULT '' NOT NULL,
+    to_tag CHAR(64) DEFAULT '' NOT NULL,
+    callid CHAR(64) DEFAULT '' NOT NULL,
+    sip_code CHAR(3) DEFAULT '' NOT NULL,
+    sip_reason CHAR(32) DEFAULT '' NOT NULL,
+    time DATETIME NOT NULL,
+    duration INTEGER DEFAULT 0 NOT NULL,
+    ms_duration INTEGER DEFAULT 0 NOT NULL,
+    setuptime INTEGER DEFAULT 0 NOT NULL,
+    created DATETIME DEFAULT NULL
+);
+
+CREATE INDEX acc_callid_idx  ON acc (callid);
+
+INSERT INTO version (table_name, table_version) values ('missed_calls','5');
+CREATE TABLE missed_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    method CHAR(16) DEFAULT '' NOT NULL,
+    from_tag CHAR(64) DEFAULT '' NOT NULL,
+    to_tag CHAR(64) DEFAULT '' NOT NULL,
+    callid CHAR(64) DEFAULT '' NOT NULL,
+    sip_code CHAR(3) DEFAULT '' NOT NULL,
+    sip_reason CHAR(32) DEFAULT '' NOT NULL,
+    time DATETIME NOT NULL,
+    setuptime INTEGER DEFAULT 0 NOT NULL,
+    created DATETIME DEFAULT NULL
+);
+
+CREATE INDEX missed_calls_callid_idx  ON missed_calls (callid);
 
 -- Rows: a contact whose last_modified is the text default, one written by
 -- db_sqlite (which binds datetimes as Unix seconds), a subscriber and a
