@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 var (
@@ -110,6 +112,13 @@ func startServer(t *testing.T, cfg string) *server {
 
 func startServerOn(t *testing.T, cfg string, port int) *server {
 	t.Helper()
+	return startServerArgs(t, cfg, port)
+}
+
+// startServerArgs is startServerOn with extra "gosips run" arguments
+// (TMPDIR in them is the config's directory).
+func startServerArgs(t *testing.T, cfg string, port int, args ...string) *server {
+	t.Helper()
 	bin := gosipsBin(t)
 	dir := t.TempDir()
 	cfg = strings.ReplaceAll(cfg, "PORT", fmt.Sprint(port))
@@ -119,7 +128,10 @@ func startServerOn(t *testing.T, cfg string, port int) *server {
 		t.Fatal(err)
 	}
 	s := &server{Port: port, logs: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, "run", "-f", path)
+	for i := range args {
+		args[i] = strings.ReplaceAll(args[i], "TMPDIR", dir)
+	}
+	s.cmd = exec.Command(bin, append([]string{"run", "-f", path}, args...)...)
 	s.cmd.Dir = dir
 	s.cmd.Stdout = s.logs
 	s.cmd.Stderr = s.logs
@@ -135,13 +147,20 @@ func startServerOn(t *testing.T, cfg string, port int) *server {
 			t.Fatalf("gosips exited early:\n%s", s.Logs())
 		default:
 		}
-		if strings.Contains(s.Logs(), "gosips started") {
+		if strings.Contains(s.Logs(), "gosips started") || s.started(dir) {
 			return s
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("gosips did not start:\n%s", s.Logs())
 	return nil
+}
+
+// started reports whether a log file in dir (run --log-file) says the
+// server started.
+func (s *server) started(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "gosips.log"))
+	return err == nil && bytes.Contains(b, []byte("gosips started"))
 }
 
 func (s *server) stop(t *testing.T) {
@@ -163,14 +182,11 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
-// needSipp skips the test when sipp is not installed (.ci/run installs it).
+// needSipp returns sipp's path; without it the test skips, or fails in
+// strict mode (.ci/run installs it).
 func needSipp(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not installed (Debian package sip-tester)")
-	}
-	return p
+	return testenv.Tool(t, "sipp", "sip-tester")
 }
 
 // sippResult is the outcome of one sipp run.

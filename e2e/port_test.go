@@ -14,6 +14,7 @@ import (
 
 	"gosips/db"
 	_ "gosips/db/all"
+	"gosips/internal/testenv"
 	_ "gosips/modules/all"
 	"gosips/port"
 )
@@ -136,7 +137,7 @@ func portBody(msg string) string {
 func TestPortMsiloSample(t *testing.T) {
 	src, err := os.ReadFile(msiloSample)
 	if err != nil {
-		t.Skip("corpus not available")
+		testenv.Missing(t, "shared corpus", err.Error())
 	}
 	// As published, the braces do not balance: the port reports it and
 	// guesses nothing.

@@ -18,6 +18,7 @@ import (
 
 	"gosips/db"
 	_ "gosips/db/all"
+	"gosips/internal/testenv"
 )
 
 // regCfg is a registrar with digest authentication for users whose name
@@ -218,7 +219,7 @@ func (e *regEnv) start(t *testing.T) {
 func (e *regEnv) checkLogs(t *testing.T) {
 	t.Helper()
 	for _, line := range strings.Split(e.srv.Logs(), "\n") {
-		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+		if strings.Contains(line, "] ERROR:") || strings.Contains(line, "] WARNING:") || strings.Contains(line, "] CRITICAL:") {
 			t.Errorf("server error: %s", line)
 		}
 	}
@@ -1011,10 +1012,7 @@ func (e *regEnv) testRestart(t *testing.T) {
 // TestDBCreateSQLiteCLI opens a database made by "gosips db create" with
 // the sqlite3 shell: OpenSIPS column names and version rows.
 func TestDBCreateSQLiteCLI(t *testing.T) {
-	sqlite, err := exec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("sqlite3 shell not installed")
-	}
+	sqlite := testenv.Tool(t, "sqlite3", "sqlite3")
 	bin := gosipsBin(t)
 	path := filepath.Join(t.TempDir(), "opensips.db")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -4,23 +4,17 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
+	"gosips/internal/testenv"
 	"gosips/lang/diag"
 )
 
 // corpusDir locates ../shared/corpus relative to the repository root.
 func corpusDir(t testing.TB) string {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(file))
-	dir := filepath.Join(root, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
-		t.Skip("corpus not available")
-	}
-	return dir
+	return testenv.Corpus(t)
 }
 
 type corpusEntry struct {

@@ -36,7 +36,7 @@ func TestGenLarge(t *testing.T) {
 func TestLargeParses(t *testing.T) {
 	src, err := os.ReadFile(largePath)
 	if err != nil {
-		t.Skip("testdata/large.cfg missing")
+		t.Fatal(err)
 	}
 	f, diags := Parse("large.cfg", src, Options{AllErrors: true})
 	if diags.HasErrors() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/internal/testenv"
 	"gosips/lang"
 	"gosips/lang/diag"
 	"gosips/port"
@@ -71,10 +72,7 @@ func checkText(name string, src []byte) diag.List {
 var knownLeft = map[string]string{}
 
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("corpus not available")
-	}
+	dir := testenv.Corpus(t)
 	rows := readManifest(t, dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "legacy", "*.cfg"))
 	type tally struct{ files, inScope, clean, manual int }

@@ -8,20 +8,13 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/internal/testenv"
 )
 
 // corpusDir finds ../shared/corpus next to the repository root.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(filepath.Dir(wd), "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("corpus not available")
-	}
-	return dir
+	return testenv.Corpus(t)
 }
 
 // pvTokens extracts the PV tokens (§3.7) and the double-quoted strings of

@@ -138,3 +138,27 @@ func ctxPriv[T any](c *api.Ctx) (T, bool) {
 	v, ok := c.Priv.(T)
 	return v, ok
 }
+
+// AVPValues returns every value of the AVP behind an ArgVar argument, top
+// of the stack first; ok is false when ref is not an $avp.
+func AVPValues(c *api.Ctx, ref api.PVRef) (vals []api.Value, ok bool) {
+	r, isSpec := ref.(specRef)
+	if !isSpec || r.s.Name != "avp" {
+		return nil, false
+	}
+	name, err := r.s.InnerName(c)
+	if err != nil {
+		return nil, false
+	}
+	h, _ := c.Priv.(AVPHolder)
+	if h == nil || h.AVPs() == nil {
+		return nil, true
+	}
+	return h.AVPs().All(name), true
+}
+
+// IsAVP reports whether ref is an $avp variable.
+func IsAVP(ref api.PVRef) bool {
+	r, ok := ref.(specRef)
+	return ok && r.s.Name == "avp"
+}

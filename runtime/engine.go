@@ -58,6 +58,11 @@ type Engine struct {
 
 	stats  coreStats
 	msgSeq atomic.Uint64
+
+	// stopping refuses new requests during shutdown; inflight counts the
+	// messages being processed so that Shutdown can wait for them.
+	stopping atomic.Bool
+	inflight atomic.Int64
 }
 
 // coreStats are the core:* statistics OpenSIPS keeps.
@@ -275,10 +280,16 @@ func (e *Engine) startTimer(r *Route, every int64) {
 	}()
 }
 
-// Shutdown stops the timers, closes the modules in reverse order while the
-// sockets are still open (tm answers or cancels what is in flight, usrloc
-// flushes to its database), then closes the transport.
+// drainTimeout bounds how long Shutdown waits for messages in progress.
+const drainTimeout = 10 * time.Second
+
+// Shutdown stops as OpenSIPS does: it stops accepting requests, waits for
+// the messages in progress (their replies are sent, their changes made),
+// stops the timers, closes the modules in reverse order while the sockets
+// are still open (tm answers or cancels what is in flight, usrloc flushes
+// to its database), then closes the transport.
 func (e *Engine) Shutdown() error {
+	e.Drain(drainTimeout)
 	if e.cancel != nil {
 		e.cancel()
 	}
@@ -289,6 +300,23 @@ func (e *Engine) Shutdown() error {
 		errs = append(errs, e.tr.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// Drain stops accepting new requests (they are dropped; clients
+// retransmit to the next instance) and waits up to timeout for the
+// messages being processed. Replies still go through so that transactions
+// in progress can complete. It reports whether everything finished.
+func (e *Engine) Drain(timeout time.Duration) bool {
+	e.stopping.Store(true)
+	deadline := time.Now().Add(timeout)
+	for e.inflight.Load() > 0 {
+		if time.Now().After(deadline) {
+			e.log.Warn("shutdown: messages still in progress", "count", e.inflight.Load())
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }
 
 // acquire takes a worker thread (or a spare one) and prepares it.
@@ -326,7 +354,14 @@ func (e *Engine) Dispatch(m *sip.Msg) { e.onMessage(m, m.Recv()) }
 
 // onMessage is the receive path for every parsed message.
 func (e *Engine) onMessage(m *sip.Msg, rcv *sip.RecvInfo) {
+	// Count first, then look at stopping: Drain sets stopping before it
+	// reads the count, so it either waits for this message or we drop it.
+	e.inflight.Add(1)
+	defer e.inflight.Add(-1)
 	if m.IsRequest() {
+		if e.stopping.Load() {
+			return
+		}
 		e.onRequest(m)
 		return
 	}
@@ -405,6 +440,11 @@ func (e *Engine) forwardReplyStateless(m *sip.Msg) {
 // onError handles a message that does not parse: error_route runs when the
 // script has one, else a request gets 400 when enough of it is readable.
 func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr error) {
+	e.inflight.Add(1)
+	defer e.inflight.Add(-1)
+	if e.stopping.Load() {
+		return
+	}
 	e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
 	e.stats.badMsgHdr.Inc()
 	e.stats.errRequests.Inc()

@@ -292,3 +292,23 @@ func (m *Msg) ApplyChanges() {
 	*m = Msg{raw: b, s: bytesToString(b), stale: true,
 		rcv: m.rcv, rcvVal: m.rcvVal, noViaOK: m.noViaOK, dstURI: m.dstURI, forced: m.forced, notes: m.notes}
 }
+
+// SetContactURI replaces Raw()[start:end] (inside the i-th element
+// returned by Contacts) by text and makes later Contacts() calls report
+// uri as that element's URI: functions that rewrite a Contact (nathelper's
+// fix_nated_contact) are seen by those that read it next (registrar's
+// save), as OpenSIPS updates the parsed contact.
+func (m *Msg) SetContactURI(i, start, end int, text, uri string) error {
+	cs, _, err := m.Contacts()
+	if err != nil {
+		return err
+	}
+	if i < 0 || i >= len(cs) || start < cs[i].Start || end > cs[i].End {
+		return fmt.Errorf("contact %d [%d,%d): %w", i, start, end, ErrRange)
+	}
+	if err := m.ReplaceRange(start, end, text); err != nil {
+		return err
+	}
+	m.cache.contacts[i].URI = uri
+	return nil
+}

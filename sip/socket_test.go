@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gosips/internal/testenv"
 )
 
 func TestParseSocket(t *testing.T) {
@@ -58,10 +60,7 @@ func TestParseSocket(t *testing.T) {
 // TestParseSocketCorpus parses every socket=/listen= value of the real
 // configurations.
 func TestParseSocketCorpus(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("corpus not present")
-	}
+	dir := testenv.Corpus(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.cfg"))
 	re := regexp.MustCompile(`^\s*(?:socket|listen)\s*=\s*(.*)$`)
 	n := 0

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 const testTimeout = 3 * time.Second
@@ -435,7 +437,7 @@ func TestTCPBlockingHandler(t *testing.T) {
 func TestUDPLoopbackIPv6(t *testing.T) {
 	probe, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
 	if err != nil {
-		t.Skip("no ipv6 loopback")
+		testenv.Missing(t, "IPv6 loopback", err.Error())
 	}
 	probe.Close()
 	for _, poller := range []bool{false, true} {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+
+	"gosips/internal/testenv"
 )
 
 // TestRawSend checks the direct sendto path for each socket family,
@@ -26,7 +28,7 @@ func TestRawSend(t *testing.T) {
 			defer tr.Close()
 			s, err := tr.Listen(Socket{Proto: ProtoUDP, IP: tc.listen})
 			if err != nil {
-				t.Skipf("listen %s: %v", tc.listen, err)
+				testenv.Missing(t, "listen on "+tc.listen, err.Error())
 			}
 			l, _ := tr.pick(Dest{Proto: ProtoUDP, Socket: s})
 			if l == nil || !l.raw.ok {
@@ -34,7 +36,7 @@ func TestRawSend(t *testing.T) {
 			}
 			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(tc.client)})
 			if err != nil {
-				t.Skipf("client %s: %v", tc.client, err)
+				testenv.Missing(t, "client socket on "+tc.client, err.Error())
 			}
 			defer c.Close()
 			dst := &net.UDPAddr{IP: net.ParseIP(tc.client), Port: s.Port}

@@ -65,8 +65,11 @@ func checkFile(path string, allErrors bool) (*ast.File, diag.List) {
 		diags.Sort()
 		return f, diags
 	}
-	_, cd := runtime.Compile(f, runtime.Options{Check: true, ConfigDir: filepath.Dir(path)})
+	s, cd := runtime.Compile(f, runtime.Options{Check: true, ConfigDir: filepath.Dir(path)})
 	diags = append(diags, cd...)
+	if s != nil && !cd.HasErrors() {
+		diags = append(diags, logDiags(f, s)...)
+	}
 	diags.Sort()
 	return f, diags
 }
@@ -140,4 +143,22 @@ func writeJSON(w io.Writer, l diag.List) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// logDiags warns when the config turns every log destination off: the
+// server would then run without any log, as OpenSIPS does.
+func logDiags(f *ast.File, s *runtime.Script) diag.List {
+	if globalInt(s, "debug_mode", 0) != 0 || globalInt(s, "stderror_enabled", 1) != 0 || globalInt(s, "syslog_enabled", 0) != 0 {
+		return nil
+	}
+	at := diag.Pos{File: f.Name, Line: 1, Col: 1}
+	for _, it := range f.Items {
+		if g, ok := it.(*ast.GlobalParam); ok && (g.Name == "stderror_enabled" || g.Name == "log_stderror") {
+			at = g.At
+		}
+	}
+	var l diag.List
+	l.Warn(at, "no-log", "no log destination is enabled: the server will log nothing",
+		"set stderror_enabled = yes or syslog_enabled = yes")
+	return l
 }

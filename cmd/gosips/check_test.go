@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"gosips/internal/testenv"
 	"gosips/lang/diag"
 )
 
@@ -139,10 +140,10 @@ func TestCheckExitCodesAndFormats(t *testing.T) {
 // diagnostic positioned, and zero errors for modern files that load only
 // modules gosips provides.
 func TestCheckNeverCrashesOnCorpus(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "shared", "corpus")
+	root := testenv.Corpus(t)
 	manifest, err := os.ReadFile(filepath.Join(root, "MANIFEST.tsv"))
 	if err != nil {
-		t.Skip("corpus not present")
+		t.Fatal(err)
 	}
 	inScope := map[string]bool{}
 	for _, m := range strings.Fields("signaling sl tm sipmsgops textops maxfwd rr usrloc registrar auth auth_db msilo dispatcher uac uac_auth uac_registrant db_sqlite db_text httpd mi_http mi_fifo proto_udp proto_tcp cfgutils avpops") {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -27,6 +29,9 @@ func runCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "config `FILE`", Value: "opensips.cfg"},
 			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
+			&cli.StringFlag{Name: "pid-file", Aliases: []string{"P"}, Usage: "write the process id to `FILE` (removed at exit)"},
+			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` instead of stderr; SIGHUP reopens it"},
+			&cli.StringFlag{Name: "syslog-socket", Usage: "local syslog `SOCKET` for syslog_enabled", Value: defaultSyslogSocket},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE` until shutdown", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -41,7 +46,10 @@ func runCommand() *cli.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			return runServer(c.String("file"), c.StringSlice("listen"), c.App.ErrWriter)
+			return runServer(runOptions{
+				path: c.String("file"), listen: c.StringSlice("listen"), errw: c.App.ErrWriter,
+				pidFile: c.String("pid-file"), logFile: c.String("log-file"), syslogSocket: c.String("syslog-socket"),
+			})
 		},
 	}
 }
@@ -89,47 +97,82 @@ func (l *levelControl) set(n int) error {
 	return nil
 }
 
-func newLogger(s *runtime.Script, w io.Writer) (*slog.Logger, *levelControl) {
-	level := int64(2)
-	if v, ok := s.Globals["log_level"]; ok && v.IsInt() {
-		level = v.I
-	}
-	if v, ok := s.Globals["debug_mode"]; ok && v.IsInt() && v.I != 0 {
-		level = 4
-	}
-	if v, ok := s.Globals["stderror_enabled"]; ok && v.IsInt() && v.I == 0 {
-		w = io.Discard
-	}
-	lc := &levelControl{}
-	lc.set(int(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: &lc.v, ReplaceAttr: levelNames})), lc
+// logConfig is what newLogger needs besides the script.
+type logConfig struct {
+	w            io.Writer // stderr or the --log-file
+	syslogSocket string    // the local syslog socket (default /dev/log)
 }
 
-// levelNames prints OpenSIPS level names.
-func levelNames(groups []string, a slog.Attr) slog.Attr {
-	if a.Key != slog.LevelKey || len(groups) > 0 {
-		return a
+func globalInt(s *runtime.Script, name string, def int64) int64 {
+	if v, ok := s.Globals[name]; ok && v.IsInt() {
+		return v.I
 	}
-	switch l := a.Value.Any().(slog.Level); {
-	case l >= levelAlert:
-		a.Value = slog.StringValue("ALERT")
-	case l >= levelCrit:
-		a.Value = slog.StringValue("CRITICAL")
-	case l >= slog.LevelError:
-		a.Value = slog.StringValue("ERROR")
-	case l >= slog.LevelWarn:
-		a.Value = slog.StringValue("WARNING")
-	case l >= levelNotice:
-		a.Value = slog.StringValue("NOTICE")
-	case l >= slog.LevelInfo:
-		a.Value = slog.StringValue("INFO")
-	default:
-		a.Value = slog.StringValue("DBG")
-	}
-	return a
+	return def
 }
 
-func runServer(path string, listen []string, errw io.Writer) error {
+func globalStr(s *runtime.Script, name, def string) string {
+	if v, ok := s.Globals[name]; ok && v.IsStr() && v.S != "" {
+		return v.S
+	}
+	return def
+}
+
+// newLogger builds the process logger from the logging globals, as
+// OpenSIPS' log consumers: stderr (stderror_enabled, stderror_log_format,
+// stderror_level_filter) and syslog (syslog_enabled, syslog_facility,
+// syslog_name, syslog_log_format, syslog_level_filter). debug_mode forces
+// stderr and level 4, as in OpenSIPS.
+func newLogger(s *runtime.Script, lc logConfig) (*slog.Logger, *levelControl, error) {
+	level := globalInt(s, "log_level", 2)
+	stderrOn, syslogOn := globalInt(s, "stderror_enabled", 1) != 0, globalInt(s, "syslog_enabled", 0) != 0
+	if globalInt(s, "debug_mode", 0) != 0 {
+		level, stderrOn, syslogOn = 4, true, false
+	}
+	name := globalStr(s, "syslog_name", "gosips")
+	host, _ := os.Hostname()
+	h := &osipsHandler{pid: os.Getpid(), name: name, host: host}
+	if stderrOn {
+		f, err := parseLogFormat(globalStr(s, "stderror_log_format", ""))
+		if err != nil {
+			return nil, nil, fmt.Errorf("stderror_log_format: %w", err)
+		}
+		h.dests = append(h.dests, &logDest{w: lc.w, format: f, filter: int(globalInt(s, "stderror_level_filter", noFilter))})
+	}
+	if syslogOn {
+		f, err := parseLogFormat(globalStr(s, "syslog_log_format", ""))
+		if err != nil {
+			return nil, nil, fmt.Errorf("syslog_log_format: %w", err)
+		}
+		fac, ok := syslogFacilityCodes[strings.ToUpper(globalStr(s, "syslog_facility", "LOG_DAEMON"))]
+		if !ok {
+			fac = syslogFacilityCodes["LOG_DAEMON"]
+		}
+		sock := lc.syslogSocket
+		if sock == "" {
+			sock = defaultSyslogSocket
+		}
+		h.dests = append(h.dests, &logDest{syslog: newSyslogWriter(sock, fac, name), format: f,
+			filter: int(globalInt(s, "syslog_level_filter", noFilter))})
+	}
+	lctl := &levelControl{}
+	lctl.set(int(level))
+	h.level = &lctl.v
+	return slog.New(h), lctl, nil
+}
+
+// runOptions are the "gosips run" settings.
+type runOptions struct {
+	path    string
+	listen  []string
+	errw    io.Writer
+	pidFile string
+	logFile string
+	// syslogSocket replaces /dev/log (tests, chroots).
+	syslogSocket string
+}
+
+func runServer(o runOptions) error {
+	path, listen, errw := o.path, o.listen, o.errw
 	f, diags := lang.ParseFile(path, lang.Options{})
 	var s *runtime.Script
 	if !diags.HasErrors() {
@@ -145,7 +188,21 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		writeText(errw, f, capErrors(diags.Errors(), maxErrors))
 		return &exitError{code: 1, msg: fmt.Sprintf("%s: errors above; not starting", path)}
 	}
-	log, levels := newLogger(s, errw)
+	logw := errw
+	if o.logFile != "" {
+		lf, err := openLogFile(o.logFile)
+		if err != nil {
+			s.Close()
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		activeLogFile = lf
+		logw = lf
+	}
+	log, levels, err := newLogger(s, logConfig{w: logw, syslogSocket: o.syslogSocket})
+	if err != nil {
+		s.Close()
+		return &exitError{code: 1, msg: err.Error()}
+	}
 	setProcs(s)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
@@ -156,7 +213,14 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Signals are taken before anything starts so that none of them kills
+	// the process with its default action (SIGHUP, SIGPIPE) while starting.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, handledSignals...)
+	defer signal.Stop(sigs)
+	// The engine's context is not the signal's: messages in progress at
+	// shutdown keep a live context until they are drained.
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	startGCTuner(ctx)
 	if err := eng.Start(ctx); err != nil {
@@ -168,15 +232,64 @@ func runServer(path string, listen []string, errw io.Writer) error {
 		eng.Shutdown()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	defer stopMI()
+	if o.pidFile != "" {
+		if err := writePIDFile(o.pidFile); err != nil {
+			stopMI()
+			eng.Shutdown()
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		defer os.Remove(o.pidFile)
+	}
 	log.Log(ctx, levelNotice, "gosips started", "version", version, "config", path)
-	<-ctx.Done()
-	log.Log(context.Background(), levelNotice, "shutting down")
+	why := waitForStop(ctx, sigs, log)
+	log.Log(context.Background(), levelNotice, "shutting down", "reason", why)
+	// Stop in OpenSIPS' order: no more management commands, no more
+	// requests, finish those in progress, then flush and close modules.
+	stopMI()
 	if err := eng.Shutdown(); err != nil {
 		log.Error("shutdown", "err", err)
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	log.Log(context.Background(), levelNotice, "gosips stopped")
 	return nil
+}
+
+// writePIDFile writes the process id as OpenSIPS' -P does.
+func writePIDFile(path string) error {
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	return nil
+}
+
+// handledSignals are caught for the whole life of the server.
+var handledSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT,
+	syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE}
+
+// waitForStop blocks until a terminating signal arrives or ctx ends (the
+// MI "kill" command) and says why. As in OpenSIPS, SIGHUP, SIGUSR1,
+// SIGUSR2 and SIGPIPE do not stop the server; SIGHUP reopens the log file
+// when logging to one (log rotation).
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, log *slog.Logger) string {
+	for {
+		select {
+		case <-ctx.Done():
+			return "kill command"
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				if err := reopenLogs(); err != nil {
+					log.Error("reopening the log file", "err", err)
+				} else {
+					log.Info("SIGHUP received: log file reopened")
+				}
+			case syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE:
+				log.Debug("signal ignored", "signal", sig.String())
+			default:
+				return "signal " + sig.String()
+			}
+		}
+	}
 }
 
 // setProcs maps udp_workers (OpenSIPS' worker process count) onto the

@@ -16,6 +16,7 @@ import (
 	"gosips/db"
 	"gosips/db/schema"
 	"gosips/db/sqlite"
+	"gosips/internal/testenv"
 )
 
 var ctx = context.Background()
@@ -23,10 +24,7 @@ var ctx = context.Background()
 // The schema gosips creates, read back with the sqlite3 tool: OpenSIPS'
 // column names in order and the version rows.
 func TestCreateCheckedBySQLite3Tool(t *testing.T) {
-	bin, err := exec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("sqlite3 command-line tool not installed")
-	}
+	bin := testenv.Tool(t, "sqlite3", "sqlite3")
 	path := filepath.Join(t.TempDir(), "opensips.db")
 	c, err := db.Open(ctx, "sqlite://"+path, db.WithCreate())
 	if err != nil {

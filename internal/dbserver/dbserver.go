@@ -4,9 +4,10 @@
 //
 // A server is taken from GOSIPS_TEST_MYSQL_URL / GOSIPS_TEST_PG_URL, or
 // else from the env file the script writes (GOSIPS_DBSERVERS_ENV, default
-// /tmp/gosips-dbservers.env). Tests skip when neither names a server, or
-// when only the env file does and the server is not listening; a server
-// named in the environment that does not answer fails the test.
+// /tmp/gosips-dbservers.env). Tests skip (fail in strict mode, see
+// internal/testenv) when neither names a server, or when only the env file
+// does and the server is not listening; a server named in the environment
+// that does not answer fails the test.
 package dbserver
 
 import (
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"gosips/db"
+	"gosips/internal/testenv"
 )
 
 // Kind names a server type.
@@ -105,7 +107,7 @@ func Find(t testing.TB, k Kind) *Server {
 	}
 	s := &Server{Kind: k, URL: get(key), stop: get("GOSIPS_TEST_" + string(k) + "_STOP"), start: get("GOSIPS_TEST_" + string(k) + "_START")}
 	if s.URL == "" {
-		t.Skipf("no %s test server: set %s or run .ci/dbservers.sh start (as root)", k, key)
+		testenv.Missing(t, string(k)+" test server", "set "+key+" or run .ci/dbservers.sh start (as root)")
 	}
 	u, err := db.ParseURL(s.URL)
 	if err != nil {
@@ -116,7 +118,7 @@ func Find(t testing.TB, k Kind) *Server {
 		if explicit {
 			t.Fatalf("%s server %s does not answer: %v", k, u, err)
 		}
-		t.Skipf("%s server from %s does not answer (%v): run .ci/dbservers.sh start", k, EnvFile(), err)
+		testenv.Missing(t, string(k)+" test server", fmt.Sprintf("the server from %s does not answer (%v): run .ci/dbservers.sh start", EnvFile(), err))
 	}
 	return s
 }
@@ -153,7 +155,7 @@ func (s *Server) Start(t testing.TB) {
 func (s *Server) run(t testing.TB, what, cmd string) {
 	t.Helper()
 	if cmd == "" {
-		t.Skipf("no %s command for the %s server", what, s.Kind)
+		testenv.Missing(t, what+" command for the "+string(s.Kind)+" server", "not in "+EnvFile())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gosips/db"
+	"gosips/internal/testenv"
 )
 
 // warm fills the location table with one row and reads it, so that the
@@ -64,7 +65,7 @@ func KilledSessions(t *testing.T, c db.Conn, kill func(t *testing.T) int) {
 // and checks that the same pool works again.
 func Restart(t *testing.T, s *Server, c db.Conn, timeout time.Duration, password string) {
 	if !s.CanRestart() {
-		t.Skipf("no stop/start commands for the %s server in %s", s.Kind, EnvFile())
+		testenv.Missing(t, "stop/start commands for the "+string(s.Kind)+" server", "not in "+EnvFile())
 	}
 	warm(t, c, "r1")
 	s.Stop(t)

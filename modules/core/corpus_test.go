@@ -7,21 +7,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gosips/internal/testenv"
 )
 
 // corpusDir is ../shared/corpus relative to the repository root.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Join(wd, "..", "..")
-	dir := filepath.Join(root, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
-		t.Skip("corpus not available")
-	}
-	return dir
+	return testenv.Corpus(t)
 }
 
 // notGlobals are names corpus scripts set that OpenSIPS itself rejects.

@@ -27,8 +27,8 @@ func (c *Core) Params() []api.Param {
 		c.filterP("stderror_level_filter", &cf.StderrorLevelFilter),
 		c.filterP("syslog_level_filter", &cf.SyslogLevelFilter),
 		c.filterP("log_event_level_filter", &cf.LogEventLevelFilter),
-		c.strP("stderror_log_format", &cf.StderrorLogFormat, ""),
-		c.strP("syslog_log_format", &cf.SyslogLogFormat, ""),
+		c.logFormatP("stderror_log_format", &cf.StderrorLogFormat),
+		c.logFormatP("syslog_log_format", &cf.SyslogLogFormat),
 		c.facilityP("syslog_facility", "", ""),
 		c.strP("syslog_name", &cf.SyslogName, ""),
 		c.strP("log_prefix", &cf.LogPrefix, ""),
@@ -151,6 +151,22 @@ func (c *Core) strP(name string, dst *string, def string) api.Param {
 		c.Config.record(name, api.StrValue(v.Str))
 		return nil
 	}}
+}
+
+// logFormats are OpenSIPS 3.x's log line formats.
+var logFormats = []string{"plain_text", "json", "json_cee"}
+
+// logFormatP binds stderror_log_format / syslog_log_format.
+func (c *Core) logFormatP(name string, dst *string) api.Param {
+	p := c.strP(name, dst, "plain_text")
+	set := p.Set
+	p.Set = func(v api.ParamValue) error {
+		if !contains(logFormats, v.Str) {
+			return unknown("log format", v.Str, logFormats)
+		}
+		return set(v)
+	}
+	return p
 }
 
 // storeP accepts a global that gosips does not act on and keeps its value

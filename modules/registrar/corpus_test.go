@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/internal/testenv"
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"
 	_ "gosips/modules/db_sqlite"
@@ -28,24 +29,9 @@ import (
 // corpusFiles returns the shared corpus configs, skipping when absent.
 func corpusFiles(t *testing.T) []string {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Skip("repository root not found")
-		}
-		root = parent
-	}
-	files, _ := filepath.Glob(filepath.Join(root, "..", "shared", "corpus", "*", "*.cfg"))
+	files, _ := filepath.Glob(filepath.Join(testenv.Corpus(t), "*", "*.cfg"))
 	if len(files) == 0 {
-		t.Skip("corpus not available")
+		t.Fatal("no configs in the corpus")
 	}
 	return files
 }

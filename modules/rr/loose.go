@@ -146,6 +146,7 @@ func (r *RR) looseRoute(c *api.Ctx, _ []any) api.Ret {
 		rc = rt.afterLoose(preloaded, st)
 	}
 	rt.apply()
+	r.runRouteCbs(c, st)
 	return rc
 }
 
@@ -157,7 +158,7 @@ func (rt *router) afterLoose(preloaded bool, st *state) api.Ret {
 	forceIn := false
 	first := &rt.routes[0].uri
 	if rt.isMyself(first) {
-		st.params = first.Params
+		st.params, st.ours = first.Params, true
 		rt.del[0] = true
 		i = 1
 		if i < len(rt.routes) && rt.r.EnableDoubleRR != 0 && is2rr(first) {
@@ -196,6 +197,7 @@ func (rt *router) afterLoose(preloaded bool, st *state) api.Ret {
 // Record-Route URI, the remote target is the last Route.
 func (rt *router) afterStrict(ruri *sip.URI, st *state) api.Ret {
 	i := 0
+	st.params, st.ours = ruri.Params, true
 	first := &rt.routes[0].uri
 	if rt.r.EnableDoubleRR != 0 && is2rr(first) && rt.isMyself(first) {
 		rt.forceSocketFor(first)

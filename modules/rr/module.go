@@ -21,6 +21,9 @@ type RR struct {
 	AddUsername                 int
 	EnableSocketMismatchWarning int
 	IgnoreUser                  string
+
+	// routeCbs run when loose_route() consumed a Route of ours.
+	routeCbs []func(c *api.Ctx, params string)
 }
 
 // New returns an rr instance with OpenSIPS defaults.

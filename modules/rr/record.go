@@ -20,6 +20,7 @@ type state struct {
 	inserted int
 	params   string
 	routed   bool
+	ours     bool // loose_route() consumed a Route (or R-URI) of ours
 }
 
 func stateOf(c *api.Ctx) *state {

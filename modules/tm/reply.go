@@ -155,6 +155,7 @@ func (t *TM) relayReply(tx *Tx, m *sip.Msg, code int) {
 	if err := m.RemoveTopVia(); err != nil {
 		return
 	}
+	t.hookReplyOut(tx, m, nil, code, false)
 	t.editReply(tx, m)
 	b := m.Bytes()
 	t.stats.relayedReplies.Inc()

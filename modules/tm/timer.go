@@ -130,6 +130,7 @@ func (t *TM) branchTimeout(tx *Tx, b *branch) {
 // deleteTx removes a transaction for good; mu held.
 func (t *TM) deleteTx(tx *Tx) {
 	tx.deleted = true
+	t.hookDeleted(tx)
 	if tx.timer != nil {
 		tx.timer.Stop()
 	}

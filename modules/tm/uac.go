@@ -197,6 +197,7 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 		br.cancelPending = true
 	}
 	tx.branches = append(tx.branches, br)
+	t.hookRequestOut(tx, br)
 	return relayOK
 }
 

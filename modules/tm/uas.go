@@ -138,6 +138,9 @@ func (tx *Tx) retransmit() {
 // final reply (or the latest provisional before it) becomes the reply
 // re-sent on request retransmissions.
 func (t *TM) sendUpstream(tx *Tx, b []byte, code int, local bool) {
+	if local {
+		t.hookReplyOut(tx, nil, b, code, true)
+	}
 	if tx.status < 200 {
 		tx.status, tx.lastReply, tx.lastLocal = code, b, local
 		if code >= 200 {

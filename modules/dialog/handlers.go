@@ -1,0 +1,531 @@
+package dialog
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gosips/api"
+	"gosips/sip"
+)
+
+// curKey keys the dialog of the message in api.Ctx slots.
+type curKey struct{}
+
+// current is the dialog a message belongs to and its direction.
+type current struct {
+	d   *dlg
+	dir api.DialogDir
+	// prevCSeq is the sender's CSeq before this request (validate_dialog).
+	prevCSeq uint32
+}
+
+func setCurrent(c *api.Ctx, d *dlg, dir api.DialogDir) {
+	c.SetSlot(curKey{}, &current{d: d, dir: dir})
+}
+
+// cur returns the dialog of the message in c: the one create_dialog() or
+// the matching stored, else (replies, failure routes, local requests) the
+// dialog of the request's Call-ID and tags.
+func (m *Module) cur(c *api.Ctx) (*dlg, api.DialogDir) {
+	if c == nil {
+		return nil, api.DlgDirNone
+	}
+	if cu, ok := c.Slot(curKey{}).(*current); ok && cu.d != nil {
+		return cu.d, cu.dir
+	}
+	if c.RouteType == api.RequestRoute || c.RouteType&(api.StartupRoute|api.TimerRoute|api.EventRoute) != 0 {
+		return nil, api.DlgDirNone
+	}
+	msg := c.Req
+	if msg == nil {
+		msg = c.Msg
+	}
+	if msg == nil || (msg.MethodID() != sip.MethodInvite && msg.ToTag() == "") {
+		return nil, api.DlgDirNone
+	}
+	d, dir := m.tab.byCallID(msg.CallID(), msg.FromTag(), msg.ToTag())
+	if d == nil && msg.ToTag() != "" && c.Reply != nil {
+		d, dir = m.tab.byCallID(msg.CallID(), msg.FromTag(), "")
+	}
+	return d, dir
+}
+
+// Current implements api.DialogAPI.
+func (m *Module) Current(c *api.Ctx) api.Dialog {
+	if d, _ := m.cur(c); d != nil {
+		return d
+	}
+	return nil
+}
+
+// ByDID implements api.DialogAPI.
+func (m *Module) ByDID(did string) api.Dialog {
+	e, i, ok := parseDID(did)
+	if !ok {
+		return nil
+	}
+	if d := m.tab.byID(e, i); d != nil {
+		return d
+	}
+	return nil
+}
+
+// ByCallID implements api.DialogAPI.
+func (m *Module) ByCallID(callID, fromTag string) api.Dialog {
+	if d, _ := m.tab.byCallID(callID, fromTag, ""); d != nil {
+		return d
+	}
+	return nil
+}
+
+// createFlags parses create_dialog()'s flags.
+func createFlags(s string) (uint32, error) {
+	var f uint32
+	for _, ch := range s {
+		switch ch {
+		case 'B':
+			f |= flagByeOnTimeout
+		case 'P':
+			f |= flagPingCaller
+		case 'p':
+			f |= flagPingCallee
+		case 'R':
+			f |= flagReinvPingCaller
+		case 'r':
+			f |= flagReinvPingCallee
+		case 'E':
+			f |= flagEndOnRace
+		case ' ', ',':
+		default:
+			return 0, fmt.Errorf("unknown create_dialog flag %q (expected B, P, p, R, r, E)", ch)
+		}
+	}
+	// Re-INVITE pinging wins over OPTIONS pinging of the same side.
+	if f&flagReinvPingCaller != 0 {
+		f &^= flagPingCaller
+	}
+	if f&flagReinvPingCallee != 0 {
+		f &^= flagPingCallee
+	}
+	return f, nil
+}
+
+var errNotInitial = errors.New("create_dialog: not an initial INVITE")
+
+// Create implements api.DialogAPI.
+func (m *Module) Create(c *api.Ctx, flags string) (api.Dialog, error) {
+	f, err := createFlags(flags)
+	if err != nil {
+		return nil, err
+	}
+	d, err := m.create(c, f)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// create makes the dialog of the initial INVITE in c (create_dialog()).
+func (m *Module) create(c *api.Ctx, flags uint32) (*dlg, error) {
+	if d, _ := m.cur(c); d != nil {
+		return d, nil
+	}
+	req := c.Msg
+	if req == nil || req.MethodID() != sip.MethodInvite || req.ToTag() != "" || c.RouteType != api.RequestRoute {
+		return nil, errNotInitial
+	}
+	from, err := req.From()
+	if err != nil {
+		return nil, fmt.Errorf("create_dialog: From: %w", err)
+	}
+	to, err := req.To()
+	if err != nil {
+		return nil, fmt.Errorf("create_dialog: To: %w", err)
+	}
+	cseq, _, err := req.CSeq()
+	if err != nil {
+		return nil, fmt.Errorf("create_dialog: CSeq: %w", err)
+	}
+	m.learnCore(c)
+	now := time.Now()
+	d := &dlg{m: m, callID: req.CallID(), fromURI: from.URI, toURI: to.URI,
+		state: api.DlgStateUnconfirmed, created: now, lifetime: m.sec(m.DefaultTimeout),
+		flags: flags | flagIsInit, delDelay: m.sec(m.DeleteDelay)}
+	cl := &d.legs[api.DlgCaller]
+	cl.tag = from.Tag
+	cl.cseq = strconv.FormatUint(uint64(cseq), 10)
+	cl.lastInv = cl.cseq
+	cl.contact = firstContact(req)
+	cl.routeSet = routeSetOf(c, req, false)
+	if r := req.Recv(); r != nil {
+		cl.socket = r.Socket
+	}
+	m.tab.insert(d)
+	if m.MatchMode != matchDIDNone && m.rr != nil {
+		m.rr.AddRRParam(c, ";"+m.RRParam_+"="+d.rrDID())
+	}
+	m.tm.HookTx(c, &api.TxHook{
+		ReplyOut: func(e *api.TxEvent) { m.initialReply(d, e) },
+		Deleted:  func(*api.TxEvent) { m.initialGone(d) },
+	})
+	setCurrent(c, d, api.DlgDirNone)
+	m.stats.processed.Inc()
+	m.runGlobal(api.DlgCbCreated, d, c)
+	return d, nil
+}
+
+// firstContact returns the URI of the first Contact of m.
+func firstContact(m *sip.Msg) string {
+	cs, _, err := m.Contacts()
+	if err != nil || len(cs) == 0 {
+		return ""
+	}
+	return cs[0].URI
+}
+
+// routeSetOf extracts the route set towards the sender of m from its
+// Record-Route headers without our own entries: for a request (the
+// caller's side) they are in order; for a reply (the callee's side) the
+// entries above ours, nearest first.
+func routeSetOf(c *api.Ctx, m *sip.Msg, reply bool) []string {
+	rrs, err := m.RecordRoutes()
+	if err != nil || len(rrs) == 0 {
+		return nil
+	}
+	mine := func(na *sip.NameAddr) bool {
+		if c == nil || c.Core == nil {
+			return false
+		}
+		u, err := sip.ParseURI(na.URI)
+		if err != nil {
+			return false
+		}
+		port := u.Port
+		if port == 0 {
+			port = 5060
+		}
+		return c.Core.IsMyself(u.HostNoBrackets(), port)
+	}
+	var out []string
+	if !reply {
+		for i := range rrs {
+			if !mine(&rrs[i]) {
+				out = append(out, "<"+rrs[i].URI+">")
+			}
+		}
+		return out
+	}
+	n := len(rrs)
+	for i := range rrs {
+		if mine(&rrs[i]) {
+			n = i
+			break
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		out = append(out, "<"+rrs[i].URI+">")
+	}
+	return out
+}
+
+// initialReply follows the replies to the initial INVITE relayed or sent
+// upstream: early on a provisional reply with a To tag, confirmed on 2xx,
+// failed on a negative final reply.
+func (m *Module) initialReply(d *dlg, e *api.TxEvent) {
+	rpl, code := e.Reply, e.Code
+	d.run(api.DlgCbResponseFwded, e.Ctx, rpl, api.DlgDirUpstream)
+	if c := e.Ctx; c != nil {
+		setCurrent(c, d, api.DlgDirUpstream)
+		m.learnCore(c)
+	}
+	switch {
+	case code < 200:
+		if rpl == nil || rpl.ToTag() == "" {
+			return
+		}
+		d.mu.Lock()
+		if d.state != api.DlgStateUnconfirmed {
+			d.mu.Unlock()
+			return
+		}
+		d.state = api.DlgStateEarly
+		d.setCallee(e.Ctx, rpl)
+		d.mu.Unlock()
+		m.stats.early.Inc()
+		d.run(api.DlgCbEarly, e.Ctx, rpl, api.DlgDirUpstream)
+	case code < 300:
+		d.mu.Lock()
+		prev := d.state
+		if prev != api.DlgStateUnconfirmed && prev != api.DlgStateEarly {
+			d.mu.Unlock()
+			return
+		}
+		d.state = api.DlgStateConfirmedNA
+		d.setCallee(e.Ctx, rpl)
+		d.start = time.Now()
+		d.expiresAt = d.start.Add(d.lifetime)
+		m.timers.schedule(d, d.expiresAt)
+		d.flags |= flagNew
+		d.dirty = true
+		onAnswer := d.onAnswer
+		d.mu.Unlock()
+		if prev == api.DlgStateEarly {
+			m.stats.early.Dec()
+		}
+		m.stats.active.Inc()
+		m.dbUpdate(d)
+		d.run(api.DlgCbConfirmed, e.Ctx, rpl, api.DlgDirUpstream)
+		if onAnswer != "" {
+			m.runDlgRoute(d, onAnswer)
+		}
+	default:
+		m.fail(d, e.Ctx, rpl)
+	}
+}
+
+// setCallee records the callee's side from a reply with a To tag; mu
+// held.
+func (d *dlg) setCallee(c *api.Ctx, rpl *sip.Msg) {
+	l := &d.legs[api.DlgCallee]
+	l.tag = rpl.ToTag()
+	if l.cseq == "" {
+		// The callee has sent no request yet.
+		l.cseq = "0"
+	}
+	if ct := firstContact(rpl); ct != "" {
+		l.contact = ct
+	}
+	l.routeSet = routeSetOf(c, rpl, true)
+	if r := rpl.Recv(); r != nil && r.Socket != nil {
+		l.socket = r.Socket
+	} else if l.socket == nil {
+		l.socket = d.legs[api.DlgCaller].socket
+	}
+	d.hasCallee = true
+}
+
+// fail ends a dialog that was never confirmed.
+func (m *Module) fail(d *dlg, c *api.Ctx, rpl *sip.Msg) {
+	d.mu.Lock()
+	prev := d.state
+	if prev != api.DlgStateUnconfirmed && prev != api.DlgStateEarly {
+		d.mu.Unlock()
+		return
+	}
+	d.state = api.DlgStateDeleted
+	d.end = time.Now()
+	d.dropProfiles()
+	d.mu.Unlock()
+	if prev == api.DlgStateEarly {
+		m.stats.early.Dec()
+	}
+	m.stats.failed.Inc()
+	d.run(api.DlgCbFailed, c, rpl, api.DlgDirUpstream)
+	m.destroy(d)
+}
+
+// initialGone handles the end of the INVITE transaction: a dialog still
+// not answered then failed without a final reply.
+func (m *Module) initialGone(d *dlg) {
+	m.fail(d, nil, nil)
+}
+
+// destroy removes an ended dialog from memory (after delete_delay) and
+// runs the destroy callbacks.
+func (m *Module) destroy(d *dlg) {
+	d.mu.Lock()
+	if d.removed {
+		d.mu.Unlock()
+		return
+	}
+	d.removed = true
+	m.timers.stop(d)
+	delay := d.delDelay
+	d.mu.Unlock()
+	gone := func() {
+		m.tab.remove(d)
+		d.run(api.DlgCbDestroy, nil, nil, api.DlgDirNone)
+	}
+	if delay > 0 {
+		time.AfterFunc(delay, gone)
+		return
+	}
+	gone()
+}
+
+// onRoute is rr's callback: loose_route() consumed a Route of ours.
+func (m *Module) onRoute(c *api.Ctx, params string) {
+	if d, _ := m.cur(c); d != nil {
+		return
+	}
+	m.matchRequest(c, m.MatchMode, params, true)
+}
+
+// Match implements api.DialogAPI.
+func (m *Module) Match(c *api.Ctx) api.Dialog {
+	if d := m.matchFn(c, m.MatchMode); d != nil {
+		return d
+	}
+	return nil
+}
+
+// matchFn is match_dialog([mode]).
+func (m *Module) matchFn(c *api.Ctx, mode int) *dlg {
+	if d, _ := m.cur(c); d != nil {
+		return d
+	}
+	params := ""
+	if c.Msg != nil {
+		if rts, err := c.Msg.Routes(); err == nil && len(rts) > 0 {
+			if u, err := sip.ParseURI(rts[0].URI); err == nil {
+				params = u.Params
+			}
+		}
+	}
+	return m.matchRequest(c, mode, params, false)
+}
+
+// matchRequest matches a sequential request by the did parameter of our
+// Route and/or by Call-ID and tags, and processes it.
+func (m *Module) matchRequest(c *api.Ctx, mode int, params string, viaRR bool) *dlg {
+	req := c.Msg
+	if req == nil || !req.IsRequest() || req.ToTag() == "" {
+		return nil
+	}
+	ftag, ttag := req.FromTag(), req.ToTag()
+	var d *dlg
+	dir := api.DlgDirNone
+	if mode != matchDIDNone {
+		if v, ok := sip.Param(params, m.RRParam_); ok {
+			if e, id, ok := parseDID(v); ok {
+				if x := m.tab.byID(e, id); x != nil && x.callID == req.CallID() {
+					if dd, ok := x.matchTags(ftag, ttag); ok {
+						d, dir = x, dd
+					}
+				}
+			}
+		}
+	}
+	if d == nil && mode != matchDIDOnly {
+		d, dir = m.tab.byCallID(req.CallID(), ftag, ttag)
+	}
+	if d == nil {
+		return nil
+	}
+	m.sequential(c, d, dir)
+	return d
+}
+
+// sequential processes a request within dialog d.
+func (m *Module) sequential(c *api.Ctx, d *dlg, dir api.DialogDir) {
+	cu := &current{d: d, dir: dir}
+	c.SetSlot(curKey{}, cu)
+	m.learnCore(c)
+	req := c.Msg
+	src := api.DlgCaller
+	if dir == api.DlgDirUpstream {
+		src = api.DlgCallee
+	}
+	n, _, _ := req.CSeq()
+	meth := req.MethodID()
+	d.mu.Lock()
+	if p, err := strconv.ParseUint(d.legs[src].cseq, 10, 32); err == nil {
+		cu.prevCSeq = uint32(p)
+	}
+	if meth != sip.MethodAck && meth != sip.MethodCancel && n > 0 {
+		d.legs[src].cseq = strconv.FormatUint(uint64(n), 10)
+		d.dirty = true
+	}
+	state := d.state
+	d.mu.Unlock()
+	switch meth {
+	case sip.MethodBye:
+		reason := "Downstream BYE"
+		if dir == api.DlgDirUpstream {
+			reason = "Upstream BYE"
+		}
+		m.terminate(d, c, reason, dir)
+		return
+	case sip.MethodAck:
+		d.mu.Lock()
+		if d.state == api.DlgStateConfirmedNA {
+			d.state = api.DlgStateConfirmed
+			d.markChanged()
+		}
+		d.mu.Unlock()
+		m.dbUpdate(d)
+		return
+	}
+	if state == api.DlgStateDeleted {
+		return
+	}
+	d.run(api.DlgCbReqWithin, c, req, dir)
+	if meth == sip.MethodCancel {
+		return
+	}
+	reqContact := ""
+	if meth == sip.MethodInvite || meth == sip.MethodUpdate {
+		reqContact = firstContact(req)
+	}
+	m.tm.HookTx(c, &api.TxHook{ReplyOut: func(e *api.TxEvent) {
+		if e.Ctx != nil {
+			setCurrent(e.Ctx, d, dir)
+		}
+		d.run(api.DlgCbResponseWithin, e.Ctx, e.Reply, dir)
+		if e.Code < 200 || e.Code >= 300 || e.Local || reqContact == "" {
+			return
+		}
+		// A target refresh: both sides may have a new Contact.
+		d.mu.Lock()
+		d.legs[src].contact = reqContact
+		if ct := firstContact(e.Reply); ct != "" {
+			d.legs[1-src].contact = ct
+		}
+		d.markChanged()
+		d.mu.Unlock()
+		m.dbUpdate(d)
+	}})
+}
+
+// terminate ends a confirmed (or early) dialog: BYE received, BYEs sent
+// by the timeout or dlg_end_dlg.
+func (m *Module) terminate(d *dlg, c *api.Ctx, reason string, dir api.DialogDir) bool {
+	d.mu.Lock()
+	prev := d.state
+	if prev == api.DlgStateDeleted {
+		d.mu.Unlock()
+		return false
+	}
+	d.state = api.DlgStateDeleted
+	d.end = time.Now()
+	d.flags |= flagHasBye
+	if d.endReason == "" {
+		d.endReason = reason
+	}
+	m.timers.stop(d)
+	d.dropProfiles()
+	onHangup := d.onHangup
+	d.mu.Unlock()
+	switch prev {
+	case api.DlgStateEarly:
+		m.stats.early.Dec()
+		m.stats.failed.Inc()
+	case api.DlgStateUnconfirmed:
+		m.stats.failed.Inc()
+	default:
+		m.stats.active.Dec()
+	}
+	var msg *sip.Msg
+	if c != nil {
+		msg = c.Msg
+	}
+	if onHangup != "" {
+		m.runDlgRoute(d, onHangup)
+	}
+	d.run(api.DlgCbTerminated, c, msg, dir)
+	m.dbRemove(d)
+	m.destroy(d)
+	return true
+}
