@@ -89,7 +89,12 @@ failure_route[next] {
 `
 
 func proxyWith(t *testing.T, uas1, uas2 int) *server {
-	cfg := strings.ReplaceAll(proxyCfg, "UAS1", fmt.Sprint(uas1))
+	return proxyWith2(t, proxyCfg, uas1, uas2)
+}
+
+// proxyWith2 starts a variant of proxyCfg.
+func proxyWith2(t *testing.T, cfg string, uas1, uas2 int) *server {
+	cfg = strings.ReplaceAll(cfg, "UAS1", fmt.Sprint(uas1))
 	cfg = strings.ReplaceAll(cfg, "UAS2", fmt.Sprint(uas2))
 	return startServer(t, cfg)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	goruntime "runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,11 +64,18 @@ type Engine struct {
 	// messages being processed so that Shutdown can wait for them.
 	stopping atomic.Bool
 	inflight atomic.Int64
+
+	// slowAfter is execmsgthreshold: messages taking longer count as
+	// core:slow_messages (0 = off).
+	slowAfter time.Duration
+	workers   int
+	load      loadAvg
 }
 
 // coreStats are the core:* statistics OpenSIPS keeps.
 type coreStats struct {
-	rcvRequests, rcvReplies, fwdReplies, dropRequests, dropReplies, errRequests, badMsgHdr *api.Stat
+	rcvRequests, rcvReplies, fwdReplies, dropRequests, dropReplies, errRequests, errReplies,
+	badURIs, badMsgHdr, slowMessages *api.Stat
 }
 
 type alias struct {
@@ -117,8 +125,13 @@ func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
 		rcvRequests: g.Counter("rcv_requests"), rcvReplies: g.Counter("rcv_replies"),
 		fwdReplies: g.Counter("fwd_replies"), dropRequests: g.Counter("drop_requests"),
 		dropReplies: g.Counter("drop_replies"), errRequests: g.Counter("err_requests"),
-		badMsgHdr: g.Counter("bad_msg_hdr"),
+		errReplies: g.Counter("err_replies"), badURIs: g.Counter("bad_URIs_rcvd"),
+		badMsgHdr: g.Counter("bad_msg_hdr"), slowMessages: g.Counter("slow_messages"),
 	}
+	if v, ok := s.Globals["execmsgthreshold"]; ok && v.IsInt() && v.I > 0 {
+		e.slowAfter = time.Duration(v.I) * time.Microsecond
+	}
+	e.workers = workers
 	e.serverHdr = "gosips (" + opts.Version + " (" + goruntime.GOARCH + "/" + goruntime.GOOS + "))"
 	if v, ok := s.Globals["server_header"]; ok && v.IsStr() {
 		e.serverHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "Server:"))
@@ -172,6 +185,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		OnError:    e.onError,
 		Logger:     e.log,
 		UDPWorkers: workers,
+		Mhomed:     e.globalInt("mhomed", 0) != 0,
 	})
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
@@ -229,6 +243,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			}
 		}
 	}
+	e.registerRuntimeStats()
 	if r := e.prog.Route(ast.RouteStartup, ""); r != nil {
 		t := e.acquire(api.StartupRoute, nil)
 		t.RunRoute(r)
@@ -240,6 +255,14 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// globalInt returns an integer core parameter, or def when unset.
+func (e *Engine) globalInt(name string, def int64) int64 {
+	if v, ok := e.script.Globals[name]; ok && v.IsInt() {
+		return v.I
+	}
+	return def
 }
 
 func parseListenFlag(s string) (SocketDef, error) {
@@ -358,6 +381,9 @@ func (e *Engine) onMessage(m *sip.Msg, rcv *sip.RecvInfo) {
 	// reads the count, so it either waits for this message or we drop it.
 	e.inflight.Add(1)
 	defer e.inflight.Add(-1)
+	if e.slowAfter > 0 {
+		defer e.timeMessage(time.Now(), m)
+	}
 	if m.IsRequest() {
 		if e.stopping.Load() {
 			return
@@ -413,6 +439,7 @@ func (e *Engine) onReply(m *sip.Msg) {
 func (e *Engine) forwardReplyStateless(m *sip.Msg) {
 	v, err := m.TopVia()
 	if err != nil {
+		e.stats.errReplies.Inc()
 		e.log.Debug("dropping reply with a bad Via", "err", err)
 		return
 	}
@@ -431,6 +458,7 @@ func (e *Engine) forwardReplyStateless(m *sip.Msg) {
 		return
 	}
 	if err := e.tr.Send(d, m.Bytes()); err != nil {
+		e.stats.dropReplies.Inc()
 		e.log.Warn("stateless reply forward failed", "err", err)
 		return
 	}
@@ -447,6 +475,13 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 	}
 	e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
 	e.stats.badMsgHdr.Inc()
+	if strings.Contains(perr.Error(), "uri") {
+		e.stats.badURIs.Inc()
+	}
+	if partial != nil && !partial.IsRequest() {
+		e.stats.errReplies.Inc()
+		return
+	}
 	e.stats.errRequests.Inc()
 	if partial == nil || !partial.CanReply() {
 		return
@@ -486,7 +521,8 @@ func (e *Engine) recoverPanic(m *sip.Msg) {
 		if m != nil {
 			callid = m.CallID()
 		}
-		e.log.Error("panic while processing a message", "panic", fmt.Sprint(r), "callid", callid)
+		e.log.Error("panic while processing a message", "panic", fmt.Sprint(r), "callid", callid,
+			"stack", string(debug.Stack()))
 	}
 }
 

@@ -13,6 +13,9 @@ type edit struct {
 	start, end int
 	text       string
 	rank       int8 // order among edits at the same offset
+	// dyn, when set, gives the text once the outgoing socket is known
+	// (nil when it is not); text is then only a size hint.
+	dyn func(out *Socket) string
 }
 
 const (
@@ -32,7 +35,7 @@ func (m *Msg) addEdit(start, end int, text string) {
 	if m.edits == nil {
 		m.edits = m.editArr[:0]
 	}
-	m.edits = append(m.edits, edit{start, end, text, r})
+	m.edits = append(m.edits, edit{start: start, end: end, text: text, rank: r})
 }
 
 // ReplaceRange schedules replacing Raw()[start:end] by text (start == end
@@ -78,6 +81,22 @@ func (m *Msg) InsertHeader(name, value string) { m.InsertRaw(headerLine(name, va
 // InsertRaw adds raw header text before the first header (OpenSIPS
 // insert_hf).
 func (m *Msg) InsertRaw(text string) { m.ensure(); m.addEdit(m.hdrStart, m.hdrStart, text) }
+
+// InsertRawFor adds header text before the first header that depends on
+// the socket the message leaves from, as OpenSIPS' conditional lumps do
+// for Record-Route: text(out) is called when the message is serialised
+// for sending from out (AppendBranch with BranchEdits.Out, or after
+// SetSendSocket), and with nil when no socket is known (ApplyChanges).
+// hint is the expected text, used for sizing.
+func (m *Msg) InsertRawFor(hint string, text func(out *Socket) string) {
+	m.ensure()
+	m.addEdit(m.hdrStart, m.hdrStart, hint)
+	m.edits[len(m.edits)-1].dyn = text
+}
+
+// SetSendSocket tells Bytes which socket the message leaves from (see
+// InsertRawFor).
+func (m *Msg) SetSendSocket(s *Socket) { m.sendSock = s }
 
 // InsertRawAfter adds raw header text after the first header named anchor;
 // false if there is none.

@@ -115,6 +115,7 @@ type Msg struct {
 	viaFixed bool // AddViaReceived done
 	dstURI   string
 	forced   *Socket
+	sendSock *Socket // where Bytes builds the message for (InsertRawFor)
 	parseErr error
 
 	cache  msgCache

@@ -34,10 +34,11 @@ func (m *Msg) AppendBytes(dst []byte) []byte { return m.appendBytes(dst, nil) }
 // BranchEdits are the changes a proxy makes to each copy of a request it
 // forwards, on top of the message's pending edits.
 type BranchEdits struct {
-	Via    string // our Via line (FormatVia), written above every header
-	RURI   string // the branch's Request-URI; "" keeps the message's
-	Top    string // raw header lines inserted before the first header
-	Bottom string // raw header lines appended after the last header
+	Via    string  // our Via line (FormatVia), written above every header
+	RURI   string  // the branch's Request-URI; "" keeps the message's
+	Top    string  // raw header lines inserted before the first header
+	Bottom string  // raw header lines appended after the last header
+	Out    *Socket // the socket the branch leaves from (see InsertRawFor)
 }
 
 // AppendBranch appends the message as Bytes would write it after SetVia,
@@ -61,10 +62,17 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 	var bodyEdits []edit
 	var arr [16]edit
 	head = arr[:0]
+	out := m.sendSock
+	if be != nil && be.Out != nil {
+		out = be.Out
+	}
 	for _, e := range m.edits {
+		if e.dyn != nil {
+			e.text = e.dyn(out)
+		}
 		if e.start >= m.bodyStart {
 			st, en := min(e.start, m.bodyEnd), max(min(e.end, m.bodyEnd), min(e.start, m.bodyEnd))
-			bodyEdits = append(bodyEdits, edit{st - m.bodyStart, en - m.bodyStart, e.text, e.rank})
+			bodyEdits = append(bodyEdits, edit{start: st - m.bodyStart, end: en - m.bodyStart, text: e.text, rank: e.rank})
 			continue
 		}
 		// Never eat the empty line that ends the headers.
@@ -85,10 +93,10 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 	uri, uriSet, via := m.newURI, m.uriSet, m.via
 	if be != nil {
 		if be.Top != "" {
-			head = append(head, edit{m.hdrStart, m.hdrStart, be.Top, rankInsert})
+			head = append(head, edit{start: m.hdrStart, end: m.hdrStart, text: be.Top, rank: rankInsert})
 		}
 		if be.Bottom != "" {
-			head = append(head, edit{hdrEnd, hdrEnd, be.Bottom, rankInsert})
+			head = append(head, edit{start: hdrEnd, end: hdrEnd, text: be.Bottom, rank: rankInsert})
 		}
 		if be.RURI != "" {
 			uri, uriSet = be.RURI, true
@@ -97,31 +105,31 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 			via = be.Via
 			// As SetVia does, without recording the edit in m.
 			if v, err := m.TopVia(); m.isReq && !m.viaFixed && err == nil && m.viaNeedsReceived(&v) {
-				head = append(head, edit{v.Start, v.End, string(m.appendViaReceived(nil, &v)), rankDelete})
+				head = append(head, edit{start: v.Start, end: v.End, text: string(m.appendViaReceived(nil, &v)), rank: rankDelete})
 			}
 		}
 	}
 	if uriSet && m.isReq {
-		head = append(head, edit{m.ruriPos[0], m.ruriPos[1], uri, rankDelete})
+		head = append(head, edit{start: m.ruriPos[0], end: m.ruriPos[1], text: uri, rank: rankDelete})
 	}
 	if via != "" {
-		head = append(head, edit{m.hdrStart, m.hdrStart, via, rankVia})
+		head = append(head, edit{start: m.hdrStart, end: m.hdrStart, text: via, rank: rankVia})
 	}
 	if m.mfSet != 0 {
 		val := strconv.Itoa(m.mfSet - 1)
 		if f, ok := m.FieldOf(HdrMaxForwards, ""); ok && !deleted(head, &f) {
-			head = append(head, edit{f.VStart, f.VEnd, val, rankDelete})
+			head = append(head, edit{start: f.VStart, end: f.VEnd, text: val, rank: rankDelete})
 		} else {
-			head = append(head, edit{hdrEnd, hdrEnd, "Max-Forwards: " + val + "\r\n", rankInsert})
+			head = append(head, edit{start: hdrEnd, end: hdrEnd, text: "Max-Forwards: " + val + "\r\n", rank: rankInsert})
 		}
 	}
 	clVal := strconv.Itoa(len(body))
 	if f, ok := m.FieldOf(HdrContentLength, ""); ok && !deleted(head, &f) {
 		if f.Value != clVal {
-			head = append(head, edit{f.VStart, f.VEnd, clVal, rankDelete})
+			head = append(head, edit{start: f.VStart, end: f.VEnd, text: clVal, rank: rankDelete})
 		}
 	} else {
-		head = append(head, edit{hdrEnd, hdrEnd, "Content-Length: " + clVal + "\r\n", rankInsert})
+		head = append(head, edit{start: hdrEnd, end: hdrEnd, text: "Content-Length: " + clVal + "\r\n", rank: rankInsert})
 	}
 	// Offsets of a partial (malformed) message may point past the
 	// headers that were understood.

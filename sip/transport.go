@@ -37,6 +37,9 @@ type Config struct {
 	UDPPoller bool
 	// WriteTimeout bounds a blocked stream write (default 10s).
 	WriteTimeout time.Duration
+	// Mhomed picks the outgoing UDP socket by asking the kernel which
+	// local address reaches the destination (OpenSIPS mhomed=yes).
+	Mhomed bool
 	// TCPWorkers is the number of goroutines running OnMessage for
 	// stream messages (default 8). Connection readers only frame and hand
 	// over, so a handler that blocks (waiting for a transaction) does not
@@ -277,28 +280,53 @@ func (t *Transport) pick(d Dest) (*listener, error) {
 	return t.pickLocked(d)
 }
 
-// pickLocked is pick with t.mu held.
+// pickLocked is pick with t.mu held. It follows OpenSIPS'
+// get_send_socket: a forced socket of another protocol is replaced by our
+// socket of the right protocol on the same address and port (or ignored
+// when there is none), a forced socket of another address family is
+// ignored; with mhomed, UDP goes out of the socket on the address the
+// kernel would use to reach the destination; else the first socket of the
+// protocol and address family.
 func (t *Transport) pickLocked(d Dest) (*listener, error) {
 	if t.closed {
 		return nil, ErrClosed
 	}
+	v4 := d.Addr.Addr().Unmap().Is4()
 	if d.Socket != nil {
+		var forced *listener
 		for _, l := range t.listeners {
 			if &l.sock == d.Socket || (l.sock.Proto == d.Socket.Proto && l.sock.Port == d.Socket.Port &&
 				(l.sock.IP == d.Socket.IP)) {
-				return l, nil
+				forced = l
+				break
 			}
 		}
-		return nil, fmt.Errorf("forced socket %s: %w", d.Socket, ErrNoSocket)
+		if forced == nil {
+			return nil, fmt.Errorf("forced socket %s: %w", d.Socket, ErrNoSocket)
+		}
+		if forced.sock.Proto != d.Proto {
+			forced = t.sameAddrLocked(forced, d.Proto)
+		}
+		switch {
+		case forced == nil:
+			t.log.Debug("forced socket has another protocol", "socket", d.Socket.String(), "dest", d.String())
+		case d.Addr.IsValid() && !familyOK(forced.local.Addr(), v4):
+			t.log.Debug("forced socket has another address family", "socket", d.Socket.String(), "dest", d.String())
+		default:
+			return forced, nil
+		}
 	}
-	v4 := d.Addr.Addr().Unmap().Is4()
+	if t.cfg.Mhomed && d.Proto == ProtoUDP && d.Addr.IsValid() {
+		if l := t.routedLocked(d.Addr); l != nil {
+			return l, nil
+		}
+	}
 	var fallback *listener
 	for _, l := range t.listeners {
 		if l.sock.Proto != d.Proto {
 			continue
 		}
-		la := l.local.Addr()
-		if la.Unmap().Is4() == v4 || (la.IsUnspecified() && la.Is6()) {
+		if familyOK(l.local.Addr(), v4) {
 			return l, nil
 		}
 		if fallback == nil {
@@ -309,6 +337,52 @@ func (t *Transport) pickLocked(d Dest) (*listener, error) {
 		return fallback, nil
 	}
 	return nil, fmt.Errorf("%s: %w", d, ErrNoSocket)
+}
+
+// familyOK reports whether a socket bound to la can send to an IPv4 (v4)
+// or IPv6 destination.
+func familyOK(la netip.Addr, v4 bool) bool {
+	return la.Unmap().Is4() == v4 || (la.IsUnspecified() && la.Is6())
+}
+
+// sameAddrLocked returns our socket of protocol p bound to l's address
+// and port, or nil.
+func (t *Transport) sameAddrLocked(l *listener, p Proto) *listener {
+	for _, o := range t.listeners {
+		if o.sock.Proto == p && o.local.Addr().Unmap() == l.local.Addr().Unmap() && o.local.Port() == l.local.Port() {
+			return o
+		}
+	}
+	return nil
+}
+
+// routedLocked returns the UDP socket on the source address the kernel
+// picks to reach dst (a connected UDP socket's local address, as
+// OpenSIPS' mhomed does), or nil.
+func (t *Transport) routedLocked(dst netip.AddrPort) *listener {
+	src, err := routeSource(dst)
+	if err != nil {
+		t.log.Debug("mhomed: no route", "dest", dst.String(), "err", err)
+		return nil
+	}
+	for _, l := range t.listeners {
+		if l.sock.Proto == ProtoUDP && l.local.Addr().Unmap() == src {
+			return l
+		}
+	}
+	t.log.Debug("mhomed: outbound address is not a listener", "dest", dst.String(), "src", src.String())
+	return nil
+}
+
+// routeSource asks the kernel which local address it would send from to
+// reach dst: connecting a UDP socket sends nothing and binds the source.
+func routeSource(dst netip.AddrPort) (netip.Addr, error) {
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dst))
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap(), nil
 }
 
 // Send writes one message to d.

@@ -342,12 +342,22 @@ func TestPickSocket(t *testing.T) {
 		{Dest{Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoUDP]},
 		{Dest{Proto: ProtoTCP, Addr: netip.MustParseAddrPort("127.0.0.1:9")}, socks[ProtoTCP]},
 		{Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: &Socket{Proto: ProtoUDP, IP: "127.0.0.1", Port: socks[ProtoUDP].Port}}, socks[ProtoUDP]},
+		// A forced socket of another protocol (the inbound TCP socket
+		// forced by loose_route for a UDP next hop) is replaced by ours
+		// of the right protocol.
+		{Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: socks[ProtoTCP]}, socks[ProtoUDP]},
+		{Dest{Proto: ProtoTCP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: socks[ProtoUDP]}, socks[ProtoTCP]},
 	}
 	for _, tt := range tests {
 		got, err := tr.PickSocket(tt.d)
 		if err != nil || got != tt.want {
 			t.Errorf("PickSocket(%v) = %v %v, want %v", tt.d, got, err, tt.want)
 		}
+	}
+	// Sending UDP with a forced TCP socket must not touch the TCP
+	// listener's (absent) UDP connection.
+	if err := tr.Send(Dest{Proto: ProtoUDP, Addr: netip.MustParseAddrPort("127.0.0.1:9"), Socket: socks[ProtoTCP]}, []byte("x")); err != nil {
+		t.Errorf("Send udp with a forced tcp socket: %v", err)
 	}
 	if _, err := tr.PickSocket(Dest{Proto: ProtoTLS, Addr: netip.MustParseAddrPort("127.0.0.1:9")}); !errors.Is(err, ErrNoSocket) {
 		t.Errorf("PickSocket tls: %v", err)

@@ -170,12 +170,16 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 	dst.Socket = sock
 	host, port := AdvertisedAddr(c, sock)
 	m.SetVia(sip.FormatVia(sock.Proto.ViaName(), host, port, sip.StatelessBranch(m, 0), LocalRport(c)))
+	m.SetSendSocket(sock)
 	err = c.Core.Send(dst, m.Bytes())
 	m.SetVia("")
+	m.SetSendSocket(nil)
 	if err != nil {
+		co.dropRequests.Inc()
 		c.Log.Error("forward: send failed", "dest", dst.String(), "err", err)
 		return api.RetFalse
 	}
+	co.fwdRequests.Inc()
 	return api.RetTrue
 }
 

@@ -3,6 +3,7 @@ package rr
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"gosips/api"
 	"gosips/modules/core"
@@ -16,11 +17,11 @@ type slotKey struct{}
 // before record_route(), whether a Record-Route was inserted (and how many
 // headers), and the parameters of the Route loose_route() consumed.
 type state struct {
-	pending  string
-	inserted int
-	params   string
-	routed   bool
-	ours     bool // loose_route() consumed a Route (or R-URI) of ours
+	pending string
+	rr      *rrText // the Record-Route inserted for this message
+	params  string
+	routed  bool
+	ours    bool // loose_route() consumed a Route (or R-URI) of ours
 }
 
 func stateOf(c *api.Ctx) *state {
@@ -34,9 +35,20 @@ func stateOf(c *api.Ctx) *state {
 
 // sockAddr formats the address part of a Record-Route URI for socket s:
 // host, the port unless it is 5060 and not advertised, and a transport
-// parameter for anything but UDP (as OpenSIPS' lumps print it).
-func sockAddr(b *strings.Builder, c *api.Ctx, s *sip.Socket) {
-	host, port := core.AdvertisedAddr(c, s)
+// parameter for anything but UDP (as OpenSIPS' lumps print it). advHost
+// and advPort, when set, replace the socket's (set_advertised_*).
+func sockAddr(b *strings.Builder, s *sip.Socket, advHost string, advPort int) {
+	var host string
+	var port int
+	if s != nil {
+		host, port = s.AdvertisedHost(), s.AdvertisedPort()
+	}
+	if advHost != "" {
+		host = advHost
+	}
+	if advPort != 0 {
+		port = advPort
+	}
 	if strings.IndexByte(host, ':') >= 0 && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]"
 	}
@@ -51,30 +63,89 @@ func sockAddr(b *strings.Builder, c *api.Ctx, s *sip.Socket) {
 	}
 }
 
-// rrHeader builds one Record-Route header line around addr.
-func (r *RR) rrHeader(m *sip.Msg, addr string, double bool, params string) string {
-	var b strings.Builder
+// rrHeader writes one Record-Route header line around addr.
+func rrHeader(b *strings.Builder, user, addr string, double bool, ftag, params string) {
 	b.WriteString("Record-Route: <sip:")
-	if r.AddUsername != 0 {
-		if u, err := sip.ParseURI(m.RURI()); err == nil && u.User != "" {
-			b.WriteString(u.User)
-			b.WriteByte('@')
-		}
+	if user != "" {
+		b.WriteString(user)
+		b.WriteByte('@')
 	}
 	b.WriteString(addr)
 	if double {
 		b.WriteString(";r2=on")
 	}
 	b.WriteString(";lr")
-	if r.AppendFromtag != 0 {
-		if tag := m.FromTag(); tag != "" {
-			b.WriteString(";ftag=")
-			b.WriteString(tag)
-		}
+	if ftag != "" {
+		b.WriteString(";ftag=")
+		b.WriteString(ftag)
 	}
 	b.WriteString(params)
 	b.WriteString(">\r\n")
+}
+
+// rrText is one record_route() (or record_route_preset()) insertion. Its
+// text is built when the request is sent, once the outgoing socket is
+// known, as OpenSIPS' conditional lumps are: a second header (r2=on)
+// when the request leaves from another socket than it came in on.
+type rrText struct {
+	double  bool // enable_double_rr
+	in      *sip.Socket
+	guess   *sip.Socket // the outgoing socket as known at record_route()
+	user    string
+	ftag    string
+	advHost string
+	advPort int
+	preset  string // record_route_preset addresses instead of sockets
+	preset2 string
+	mu      sync.Mutex
+	params  string // grows with add_rr_param() after insertion
+}
+
+func (t *rrText) text(out *sip.Socket) string {
+	t.mu.Lock()
+	params := t.params
+	t.mu.Unlock()
+	var b strings.Builder
+	if t.preset != "" {
+		if t.preset2 != "" {
+			rrHeader(&b, t.user, t.preset2, true, t.ftag, params)
+			rrHeader(&b, t.user, t.preset, true, t.ftag, params)
+		} else {
+			rrHeader(&b, t.user, t.preset, false, t.ftag, params)
+		}
+		return b.String()
+	}
+	if out == nil {
+		out = t.guess
+	}
+	in := t.in
+	double := t.double && in != nil && out != nil && out != in &&
+		(out.Proto != in.Proto || out.AdvertisedHost() != in.AdvertisedHost() || out.AdvertisedPort() != in.AdvertisedPort())
+	var a strings.Builder
+	if double {
+		sockAddr(&a, out, t.advHost, t.advPort)
+		rrHeader(&b, t.user, a.String(), true, t.ftag, params)
+		a.Reset()
+	}
+	sockAddr(&a, in, t.advHost, t.advPort)
+	rrHeader(&b, t.user, a.String(), double, t.ftag, params)
 	return b.String()
+}
+
+// newRRText fills the parts of a Record-Route taken from the request
+// when record_route() runs.
+func (r *RR) newRRText(c *api.Ctx, m *sip.Msg, params string) *rrText {
+	t := &rrText{double: r.EnableDoubleRR != 0, params: params}
+	if r.AddUsername != 0 {
+		if u, err := sip.ParseURI(m.RURI()); err == nil {
+			t.user = u.User
+		}
+	}
+	if r.AppendFromtag != 0 {
+		t.ftag = m.FromTag()
+	}
+	t.advHost, t.advPort = core.AdvertisedAddr(c, nil)
+	return t
 }
 
 // paramArg normalises a parameter string to start with ';'.
@@ -88,7 +159,9 @@ func paramArg(a any) string {
 }
 
 // outSocket guesses the socket the request will leave from: the forced
-// one, else the first socket of the next hop's protocol.
+// one, else the socket for the next hop known now. The Record-Route text
+// is fixed when the request is sent; this guess only serves messages
+// serialised before (msg_apply_changes).
 func outSocket(c *api.Ctx, m *sip.Msg) *sip.Socket {
 	if c.ForceSocket != nil {
 		return c.ForceSocket
@@ -102,40 +175,24 @@ func outSocket(c *api.Ctx, m *sip.Msg) *sip.Socket {
 
 // recordRoute is record_route([params]). With enable_double_rr, a second
 // header is added when the request leaves over another protocol or
-// socket than it came in on, as far as that is known now (the next hop's
-// transport or a forced socket).
+// socket than it came in on; that is decided when it is sent.
 func (r *RR) recordRoute(c *api.Ctx, args []any) api.Ret {
 	m := c.Msg
 	if m == nil || !m.IsRequest() {
 		return api.RetFalse
 	}
 	st := stateOf(c)
-	if st.inserted > 0 {
+	if st.rr != nil {
 		c.Log.Error("record_route: already done for this message")
 		return api.RetFalse
 	}
-	var in *sip.Socket
+	t := r.newRRText(c, m, paramArg(args[0])+st.pending)
 	if rcv := m.Recv(); rcv != nil {
-		in = rcv.Socket
+		t.in = rcv.Socket
 	}
-	params := paramArg(args[0]) + st.pending
-	out := outSocket(c, m)
-	double := r.EnableDoubleRR != 0 && in != nil && out != nil && out != in &&
-		(out.Proto != in.Proto || out.AdvertisedHost() != in.AdvertisedHost() || out.AdvertisedPort() != in.AdvertisedPort())
-	var text strings.Builder
-	if double {
-		var a strings.Builder
-		sockAddr(&a, c, out)
-		text.WriteString(r.rrHeader(m, a.String(), true, params))
-	}
-	var a strings.Builder
-	sockAddr(&a, c, in)
-	text.WriteString(r.rrHeader(m, a.String(), double, params))
-	m.InsertRaw(text.String())
-	st.inserted = 1
-	if double {
-		st.inserted = 2
-	}
+	t.guess = outSocket(c, m)
+	m.InsertRawFor(t.text(nil), t.text)
+	st.rr = t
 	st.pending = ""
 	return api.RetTrue
 }
@@ -149,25 +206,20 @@ func (r *RR) recordRoutePreset(c *api.Ctx, args []any) api.Ret {
 	if m == nil || !m.IsRequest() || addr == "" {
 		return api.RetFalse
 	}
-	addr = strings.TrimPrefix(addr, "sip:")
 	st := stateOf(c)
-	params := st.pending
-	var text string
+	t := r.newRRText(c, m, st.pending)
+	t.preset = strings.TrimPrefix(addr, "sip:")
 	if addr2, _ := args[1].(string); addr2 != "" {
-		text = r.rrHeader(m, strings.TrimPrefix(addr2, "sip:"), true, params) + r.rrHeader(m, addr, true, params)
-		st.inserted = 2
-	} else {
-		text = r.rrHeader(m, addr, false, params)
-		st.inserted = 1
+		t.preset2 = strings.TrimPrefix(addr2, "sip:")
 	}
-	m.InsertRaw(text)
+	m.InsertRawFor(t.text(nil), t.text)
+	st.rr = t
 	st.pending = ""
 	return api.RetTrue
 }
 
 // addRRParam is add_rr_param(param): before record_route() it is kept for
-// it; after, the message is rebuilt so that our Record-Route headers can
-// be edited.
+// it; after, it joins the Record-Route text still to be written.
 func (r *RR) addRRParam(c *api.Ctx, args []any) api.Ret {
 	m := c.Msg
 	p := paramArg(args[0])
@@ -175,27 +227,14 @@ func (r *RR) addRRParam(c *api.Ctx, args []any) api.Ret {
 		return api.RetFalse
 	}
 	st := stateOf(c)
-	if st.inserted == 0 {
+	if st.rr == nil {
 		st.pending += p
 		return api.RetTrue
 	}
-	m.ApplyChanges()
-	n := 0
-	ok := true
-	m.EachHeader(sip.HdrRecordRoute, "", func(h sip.HeaderField) bool {
-		if n == st.inserted {
-			return false
-		}
-		n++
-		gt := strings.LastIndexByte(h.Value, '>')
-		if gt < 0 {
-			ok = false
-			return false
-		}
-		ok = m.ReplaceRange(h.VStart+gt, h.VStart+gt, p) == nil && ok
-		return true
-	})
-	return ret(ok && n == st.inserted)
+	st.rr.mu.Lock()
+	st.rr.params += p
+	st.rr.mu.Unlock()
+	return api.RetTrue
 }
 
 func ret(ok bool) api.Ret {

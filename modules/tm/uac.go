@@ -181,6 +181,7 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 		d.Socket = sock
 	}
 	be.Via = sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), br.id, false)
+	be.Out = sock
 	br.buf = m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)
 	br.dest = d
 	if err := tx.core.Send(d, br.buf); err != nil {
@@ -266,6 +267,7 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 		d.Socket = sock
 	}
 	be.Via = sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false)
+	be.Out = sock
 	if err := c.Core.Send(d, m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)); err != nil {
 		return relaySendFail
 	}
