@@ -119,6 +119,17 @@ type Param struct {
 	Legacy string
 	// Deprecated, when set, is the hint of a deprecation warning.
 	Deprecated string
+	// Ignored, when set, marks a parameter that is accepted and stored but
+	// has no effect yet (not implemented); the text says what is missing.
+	// check warns on every use with code not-implemented.
+	Ignored string
+}
+
+// IgnoredParam marks p as accepted but not implemented yet (see
+// Param.Ignored).
+func IgnoredParam(p Param, why string) Param {
+	p.Ignored = why
+	return p
 }
 
 // IntParam binds an integer parameter to dst.
@@ -222,8 +233,11 @@ type Func struct {
 	// Call runs the function. args[i] is nil for an omitted optional
 	// argument; otherwise the fixup's Fixed value, or the evaluated value:
 	// int64 (ArgInt), string (ArgStr), PVRef (ArgVar), *regexp.Regexp
-	// (ArgRegex). A nil Call means "not implemented yet": gosips run refuses
-	// to start with a script that uses it.
+	// (ArgRegex). A nil Call means "not implemented yet": check reports
+	// every use (code not-implemented) and gosips run refuses to start with
+	// a script that uses it. The same holds for a PV without a getter, a
+	// transformation without an evaluator and an MI command without a
+	// handler (which answers "command not implemented").
 	Call func(c *Ctx, args []any) Ret
 	// Async marks functions usable in async()/launch().
 	Async bool

@@ -520,7 +520,7 @@ func (k *checker) call(call *ast.Call, inCond bool) *api.Func {
 	if call.NoParens {
 		k.c.legacy(call.At, fmt.Sprintf("function %s called without parentheses", call.Name), call.Name+"()")
 	}
-	if !k.c.opts.Check && fn.Call == nil {
+	if fn.Call == nil {
 		k.errf(call.At, diag.CodeNotImplemented, "remove the call or use a supported alternative", "function %s of module %s is not implemented yet", call.Name, rf.mod.Name)
 	}
 	k.cur.uses = append(k.cur.uses, use{at: call.At, name: call.Name, routes: fn.Routes})

@@ -23,8 +23,7 @@ type Options struct {
 	// Registry supplies the modules; nil means api.Default().
 	Registry *api.Registry
 	// Check compiles without initialising modules (no files, sockets or
-	// databases are touched). Run mode also reports functions whose
-	// behaviour is not implemented yet.
+	// databases are touched).
 	Check bool
 	Log   *slog.Logger
 	// ConfigDir is the directory of the main config file.
@@ -235,6 +234,9 @@ func (c *compiler) global(g *ast.GlobalParam) {
 		c.legacy(g.At, fmt.Sprintf("global parameter %q was removed from OpenSIPS", g.Name), p.Legacy)
 	} else if p.Deprecated != "" {
 		c.diags.Warn(g.At, diag.CodeDeprecated, fmt.Sprintf("global parameter %q is deprecated", g.Name), p.Deprecated)
+	}
+	if p.Ignored != "" {
+		c.diags.Warn(g.At, diag.CodeNotImplemented, fmt.Sprintf("global parameter %q is not implemented yet: the value is ignored", g.Name), p.Ignored)
 	}
 	v := g.Value
 	if v == nil {
@@ -469,6 +471,9 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		c.legacy(mp.ParamAt, fmt.Sprintf("parameter %q of module %s was removed from OpenSIPS", mp.Param, m.Name), p.Legacy)
 	} else if p.Deprecated != "" {
 		c.diags.Warn(mp.ParamAt, diag.CodeDeprecated, fmt.Sprintf("parameter %q of module %s is deprecated", mp.Param, m.Name), p.Deprecated)
+	}
+	if p.Ignored != "" {
+		c.diags.Warn(mp.ParamAt, diag.CodeNotImplemented, fmt.Sprintf("parameter %q of module %s is not implemented yet: the value is ignored", mp.Param, m.Name), p.Ignored)
 	}
 	if mp.Value == nil {
 		c.diags.Add(mp.At, diag.CodeModparamValue, "modparam: missing value", "")

@@ -16,6 +16,7 @@ import (
 	_ "gosips/modules/dispatcher"
 	_ "gosips/modules/exec"
 	_ "gosips/modules/httpd"
+	_ "gosips/modules/json"
 	_ "gosips/modules/mathops"
 	_ "gosips/modules/maxfwd"
 	_ "gosips/modules/mi_fifo"

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -292,5 +291,3 @@ func lenGt(c *api.Ctx, args []any) api.Ret {
 	}
 	return api.RetFalse
 }
-
-var errNoCacheDB = fmt.Errorf("no cachedb module is available")
