@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 
@@ -315,4 +316,15 @@ func ErrorHint(err error) string {
 		return he.Hint
 	}
 	return ""
+}
+
+// PositiveParam binds an integer parameter that must be above zero.
+func PositiveParam(name string, dst *int) Param {
+	return Param{Name: name, Type: ParamInt, Set: func(v ParamValue) error {
+		if v.Int <= 0 {
+			return fmt.Errorf("%s must be positive, got %d", name, v.Int)
+		}
+		*dst = int(v.Int)
+		return nil
+	}}
 }
