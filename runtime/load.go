@@ -6,6 +6,7 @@ package runtime
 
 import (
 	"fmt"
+	"gosips/runtime/legacy"
 	"log/slog"
 	"path"
 	"regexp"
@@ -373,11 +374,25 @@ func (c *compiler) loadModule(l *ast.LoadModule) {
 		}
 	}
 	if !ok {
+		if to, renamed := legacy.Renamed(name); renamed {
+			// mysql → db_mysql, uri_db → uri: the history knows the new name.
+			if inf, have := c.reg.Lookup(to); have && !inf.Core {
+				msg, hint := legacy.ModuleHint(name, c.have)
+				c.legacy(l.PathAt, msg, hint)
+				info, ok = inf, true
+			}
+		}
+	}
+	if !ok {
 		if hint, known := retiredModules[name]; known {
 			c.legacy(l.PathAt, fmt.Sprintf("module %q no longer exists in OpenSIPS 3.x", name), hint)
 			return
 		}
-		c.diags.Add(l.PathAt, diag.CodeUnknownModule, fmt.Sprintf("unknown module %q: gosips does not provide it", name), c.moduleHint(name))
+		msg, hint := legacy.ModuleHint(name, c.have)
+		if msg == "" {
+			msg, hint = "gosips does not provide it", c.moduleHint(name)
+		}
+		c.diags.Add(l.PathAt, diag.CodeUnknownModule, fmt.Sprintf("unknown module %q: %s", name, msg), hint)
 		return
 	}
 	if info.Core {
@@ -397,6 +412,12 @@ var retiredModules = map[string]string{
 	"xlog":        "remove the line: xlog() is part of the core since OpenSIPS 1.6",
 	"event_route": "remove the line: event_route is part of the core",
 	"print":       "remove the line: the print module no longer exists",
+}
+
+// have reports whether gosips provides a loadable module.
+func (c *compiler) have(name string) bool {
+	inf, ok := c.reg.Lookup(name)
+	return ok && !inf.Core
 }
 
 func (c *compiler) moduleHint(name string) string {
@@ -464,7 +485,11 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		}
 	}
 	if p == nil {
-		c.diags.Add(mp.ParamAt, diag.CodeModparamUnknown, fmt.Sprintf("module %s has no parameter %q", m.Name, mp.Param), diag.DidYouMean(mp.Param, names))
+		hint := diag.DidYouMean(mp.Param, names)
+		if why, ok := legacy.ParamHint(m.Name, mp.Param); ok {
+			hint = why
+		}
+		c.diags.Add(mp.ParamAt, diag.CodeModparamUnknown, fmt.Sprintf("module %s has no parameter %q", m.Name, mp.Param), hint)
 		return
 	}
 	if p.Legacy != "" {

@@ -28,7 +28,7 @@ func runCommand() *cli.Command {
 		Usage: "run the SIP server with a config file (foreground)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "config `FILE`", Value: "opensips.cfg"},
-			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
+			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "listen on `proto:ip:port` instead of the script's sockets (repeatable)"},
 			&cli.StringFlag{Name: "pid-file", Aliases: []string{"P"}, Usage: "write the process id to `FILE` (removed at exit)"},
 			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` instead of stderr; SIGHUP reopens it"},
 			&cli.StringFlag{Name: "syslog-socket", Usage: "local syslog `SOCKET` for syslog_enabled", Value: defaultSyslogSocket},
@@ -212,7 +212,7 @@ func runServer(o runOptions) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
+	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, OnlyListen: len(listen) > 0, Version: version})
 	// Signals are taken before anything starts so that none of them kills
 	// the process with its default action (SIGHUP, SIGPIPE) while starting.
 	sigs := make(chan os.Signal, 8)
