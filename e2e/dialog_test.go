@@ -319,3 +319,21 @@ func TestDialogProfile100Concurrent(t *testing.T) {
 		t.Errorf("active_dialogs = %d after the calls, want 0", got)
 	}
 }
+
+func TestDialogUACReplaceFromStoredInDialog(t *testing.T) {
+	needSipp(t)
+	uas, wait := startSippUAS(t, "dlg_uac_restore_uas.xml")
+	cfg := strings.ReplaceAll(uacCfg, "UAS", fmt.Sprint(uas))
+	cfg = strings.Replace(cfg, `loadmodule "uac.so"`, `loadmodule "dialog.so"
+loadmodule "uac.so"`, 1)
+	cfg = strings.Replace(cfg, `		uac_replace_from(`, `		create_dialog();
+		uac_replace_from(`, 1)
+	srv := startServer(t, cfg)
+	res := runSipp(t, "uac_restore_call.xml", srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\nlogs:\n%s", res.Exit, res.Output, srv.Logs())
+	}
+	if u := wait(); u.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s\nlogs:\n%s", u.Exit, u.Output, srv.Logs())
+	}
+}
