@@ -18,11 +18,11 @@ func TestFuncTable(t *testing.T) {
 		"load_dialog_ctx": api.AllRoutes, "unload_dialog_ctx": api.AllRoutes,
 		"set_dlg_profile": rfob, "unset_dlg_profile": rfob, "is_in_profile": rfob,
 		"get_profile_size": api.AllRoutes,
-		"set_dlg_flag": rfob | api.LocalRoute, "test_and_set_dlg_flag": rfob | api.LocalRoute,
+		"set_dlg_flag":     rfob | api.LocalRoute, "test_and_set_dlg_flag": rfob | api.LocalRoute,
 		"reset_dlg_flag": rfob | api.LocalRoute, "is_dlg_flag_set": rfob | api.LocalRoute,
 		"store_dlg_value": rfob | api.LocalRoute, "fetch_dlg_value": rfob | api.LocalRoute,
 		"set_dlg_sharing_tag": api.RequestRoute,
-		"dlg_on_timeout": rfob, "dlg_on_answer": rfob, "dlg_on_hangup": rfob,
+		"dlg_on_timeout":      rfob, "dlg_on_answer": rfob, "dlg_on_hangup": rfob,
 		"dlg_send_sequential": api.AllRoutes, "dlg_inc_cseq": rfob | api.LocalRoute,
 	}
 	m := New()
