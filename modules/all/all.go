@@ -2,6 +2,7 @@
 package all
 
 import (
+	_ "gosips/modules/alias_db"
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"
 	_ "gosips/modules/avpops"
@@ -13,7 +14,9 @@ import (
 	_ "gosips/modules/db_text"
 	_ "gosips/modules/dialog"
 	_ "gosips/modules/dispatcher"
+	_ "gosips/modules/domain"
 	_ "gosips/modules/exec"
+	_ "gosips/modules/group"
 	_ "gosips/modules/httpd"
 	_ "gosips/modules/json"
 	_ "gosips/modules/mathops"
@@ -23,8 +26,8 @@ import (
 	_ "gosips/modules/msilo"
 	_ "gosips/modules/nathelper"
 	_ "gosips/modules/permissions"
-	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/prometheus"
+	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
@@ -32,6 +35,7 @@ import (
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipmsgops"
 	_ "gosips/modules/sl"
+	_ "gosips/modules/sqlops"
 	_ "gosips/modules/statistics"
 	_ "gosips/modules/textops"
 	_ "gosips/modules/tm"
