@@ -26,7 +26,9 @@ func gwFlagsFixup(_ *api.FixupCtx, a *api.FixArg) error {
 // Funcs lists the script functions, as in OpenSIPS 3.6.
 func (m *Module) Funcs() []api.Func {
 	part := api.Arg{Name: "partition", Type: api.ArgStr, Optional: true, Fixup: m.partFixup}
-	v := func(name string) api.Arg { return api.Arg{Name: name, Type: api.ArgVar, Optional: true, Writable: true} }
+	v := func(name string) api.Arg {
+		return api.Arg{Name: name, Type: api.ArgVar, Optional: true, Writable: true}
+	}
 	in := func(name string) api.Arg { return api.Arg{Name: name, Type: api.ArgVar, Optional: true} }
 	typ := api.Arg{Name: "type", Type: api.ArgInt, Optional: true}
 	gwFlags := api.Arg{Name: "flags", Type: api.ArgStr, Optional: true, Fixup: gwFlagsFixup}
@@ -46,7 +48,7 @@ func (m *Module) Funcs() []api.Func {
 			Args: []api.Arg{{Name: "gw_id", Type: api.ArgStr}, v("gw_attrs_pvar"), v("carrier_attrs_pvar"), part},
 			Call: func(c *api.Ctx, a []any) api.Ret { s, _ := a[0].(string); return m.routeTo(c, s, false, a) }},
 		{Name: "use_next_gw", Routes: api.RequestRoute | api.FailureRoute | api.LocalRoute | api.BranchRoute,
-			Args: []api.Arg{v("rule_attrs_pvar"), v("gw_attrs_pvar"), v("carrier_attrs_pvar"), part},
+			Args:    []api.Arg{v("rule_attrs_pvar"), v("gw_attrs_pvar"), v("carrier_attrs_pvar"), part},
 			Returns: "1 a new R-URI was set, -1 no destination left",
 			Call:    m.useNextGW},
 		{Name: "next_routing", Routes: api.RequestRoute | api.FailureRoute, Legacy: "use_next_gw()",
@@ -113,4 +115,3 @@ func (m *Module) Funcs() []api.Func {
 }
 
 func str(v any) string { s, _ := v.(string); return s }
-

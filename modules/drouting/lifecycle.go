@@ -308,4 +308,3 @@ func stateName(flags int) string {
 	}
 	return "Inactive"
 }
-
