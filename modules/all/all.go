@@ -2,6 +2,7 @@
 package all
 
 import (
+	_ "gosips/modules/acc"
 	_ "gosips/modules/alias_db"
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"
@@ -36,6 +37,7 @@ import (
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipmsgops"
 	_ "gosips/modules/sl"
+	_ "gosips/modules/sqlops"
 	_ "gosips/modules/statistics"
 	_ "gosips/modules/textops"
 	_ "gosips/modules/tm"
