@@ -6,6 +6,7 @@ package runtime
 
 import (
 	"fmt"
+	"gosips/runtime/legacy"
 	"log/slog"
 	"path"
 	"regexp"
@@ -28,6 +29,11 @@ type Options struct {
 	Log   *slog.Logger
 	// ConfigDir is the directory of the main config file.
 	ConfigDir string
+	// Reuse compiles the routes of a new version of a script against the
+	// running script's module instances (reload_routes): loadmodule must
+	// name the same modules, global parameters and modparams are not
+	// applied again (they need a restart), modules are not initialised.
+	Reuse *Script
 }
 
 // Module is a loaded module instance.
@@ -89,7 +95,7 @@ func Compile(f *ast.File, opts Options) (*Script, diag.List) {
 	c.items()
 	c.checkDeps()
 	c.validate()
-	if !opts.Check && !c.diags.HasErrors() {
+	if !opts.Check && opts.Reuse == nil && !c.diags.HasErrors() {
 		c.initModules()
 	}
 	c.resolveRoutes()
@@ -130,6 +136,13 @@ func newCompiler(f *ast.File, opts Options) *compiler {
 		Stats:      api.NewStats(),
 	}
 	c := &compiler{opts: opts, reg: reg, file: f, script: s, log: log}
+	if r := opts.Reuse; r != nil {
+		// Live modules keep their statistics and flag bits; new flag
+		// names get the next free bits in copies of the sets.
+		s.Stats = r.Stats
+		s.MsgFlags, s.BrFlags = r.MsgFlags.clone(), r.BrFlags.clone()
+		s.Globals, s.Sockets, s.Aliases = r.Globals, r.Sockets, r.Aliases
+	}
 	c.loadCore()
 	return c
 }
@@ -144,7 +157,18 @@ func (c *compiler) loadCore() {
 }
 
 func (c *compiler) addModule(info *api.ModuleInfo, at diag.Pos) *Module {
-	m := &Module{Name: info.Name, Info: info, Inst: info.New(), At: at, funcs: map[string]*api.Func{}}
+	m := &Module{Name: info.Name, Info: info, At: at, funcs: map[string]*api.Func{}}
+	if r := c.opts.Reuse; r != nil {
+		old := r.byName[info.Name]
+		if old == nil {
+			c.diags.Add(at, diag.CodeUnknownModule, fmt.Sprintf("module %s is not loaded by the running server: loading modules needs a restart", info.Name), "")
+			m.Inst = info.New()
+		} else {
+			m.Inst, m.initDone = old.Inst, true
+		}
+	} else {
+		m.Inst = info.New()
+	}
 	for _, fn := range m.Inst.Funcs() {
 		fn := fn
 		m.funcs[fn.Name] = &fn
@@ -182,11 +206,15 @@ func (c *compiler) items() {
 	for _, it := range c.file.Items {
 		switch it := it.(type) {
 		case *ast.GlobalParam:
-			c.global(it)
+			if c.opts.Reuse == nil {
+				c.global(it)
+			}
 		case *ast.LoadModule:
 			c.loadModule(it)
 		case *ast.ModParam:
-			c.modparam(it)
+			if c.opts.Reuse == nil {
+				c.modparam(it)
+			}
 		case *ast.Route:
 			c.script.Routes.add(c, it)
 		}
@@ -373,11 +401,25 @@ func (c *compiler) loadModule(l *ast.LoadModule) {
 		}
 	}
 	if !ok {
+		if to, renamed := legacy.Renamed(name); renamed {
+			// mysql → db_mysql, uri_db → uri: the history knows the new name.
+			if inf, have := c.reg.Lookup(to); have && !inf.Core {
+				msg, hint := legacy.ModuleHint(name, c.have)
+				c.legacy(l.PathAt, msg, hint)
+				info, ok = inf, true
+			}
+		}
+	}
+	if !ok {
 		if hint, known := retiredModules[name]; known {
 			c.legacy(l.PathAt, fmt.Sprintf("module %q no longer exists in OpenSIPS 3.x", name), hint)
 			return
 		}
-		c.diags.Add(l.PathAt, diag.CodeUnknownModule, fmt.Sprintf("unknown module %q: gosips does not provide it", name), c.moduleHint(name))
+		msg, hint := legacy.ModuleHint(name, c.have)
+		if msg == "" {
+			msg, hint = "gosips does not provide it", c.moduleHint(name)
+		}
+		c.diags.Add(l.PathAt, diag.CodeUnknownModule, fmt.Sprintf("unknown module %q: %s", name, msg), hint)
 		return
 	}
 	if info.Core {
@@ -397,6 +439,12 @@ var retiredModules = map[string]string{
 	"xlog":        "remove the line: xlog() is part of the core since OpenSIPS 1.6",
 	"event_route": "remove the line: event_route is part of the core",
 	"print":       "remove the line: the print module no longer exists",
+}
+
+// have reports whether gosips provides a loadable module.
+func (c *compiler) have(name string) bool {
+	inf, ok := c.reg.Lookup(name)
+	return ok && !inf.Core
 }
 
 func (c *compiler) moduleHint(name string) string {
@@ -464,7 +512,11 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		}
 	}
 	if p == nil {
-		c.diags.Add(mp.ParamAt, diag.CodeModparamUnknown, fmt.Sprintf("module %s has no parameter %q", m.Name, mp.Param), diag.DidYouMean(mp.Param, names))
+		hint := diag.DidYouMean(mp.Param, names)
+		if why, ok := legacy.ParamHint(m.Name, mp.Param); ok {
+			hint = why
+		}
+		c.diags.Add(mp.ParamAt, diag.CodeModparamUnknown, fmt.Sprintf("module %s has no parameter %q", m.Name, mp.Param), hint)
 		return
 	}
 	if p.Legacy != "" {
@@ -496,7 +548,7 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		}
 	}
 	if err := p.Set(pv); err != nil {
-		c.diags.Add(mp.Value.At, diag.CodeModparamValue, fmt.Sprintf("%s %s: %v", m.Name, mp.Param, err), "")
+		c.diags.Add(mp.Value.At, diag.CodeModparamValue, fmt.Sprintf("%s %s: %v", m.Name, mp.Param, err), api.ErrorHint(err))
 	}
 }
 

@@ -2,6 +2,8 @@
 package all
 
 import (
+	_ "gosips/modules/acc"
+	_ "gosips/modules/alias_db"
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"
 	_ "gosips/modules/avpops"
@@ -13,7 +15,10 @@ import (
 	_ "gosips/modules/db_text"
 	_ "gosips/modules/dialog"
 	_ "gosips/modules/dispatcher"
+	_ "gosips/modules/domain"
+	_ "gosips/modules/drouting"
 	_ "gosips/modules/exec"
+	_ "gosips/modules/group"
 	_ "gosips/modules/httpd"
 	_ "gosips/modules/json"
 	_ "gosips/modules/mathops"
@@ -32,6 +37,7 @@ import (
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipmsgops"
 	_ "gosips/modules/sl"
+	_ "gosips/modules/sqlops"
 	_ "gosips/modules/statistics"
 	_ "gosips/modules/textops"
 	_ "gosips/modules/tm"

@@ -87,10 +87,12 @@ func TestDBURL(t *testing.T) {
 	}{
 		{urls: []string{"sqlite:///tmp/x.db"}, loaded: "db_sqlite"},
 		{urls: []string{"1 text:///etc/db"}, loaded: "db_text"},
-		{urls: []string{"text:///etc/db"}, wantErr: `needs module db_text (add loadmodule "db_text.so")`},
-		{urls: []string{"mysql://u:p@h/db"}, loaded: "db_mysql", wantErr: "needs db_mysql, which gosips does not have"},
+		{urls: []string{"text:///etc/db"}, wantErr: `needs loadmodule "db_text.so"`},
+		{urls: []string{"mysql://u:p@h/db"}, loaded: "db_mysql"},
+		{urls: []string{"postgres://u:p@h/db"}, loaded: "db_postgres"},
+		{urls: []string{"mysql://u:p@h/db"}, wantErr: `needs loadmodule "db_mysql.so"`},
 		{urls: []string{"postgres://h/db"}, wantErr: "db_postgres"},
-		{urls: []string{"foo://h/db"}, wantErr: `unknown database scheme "foo"`},
+		{urls: []string{"foo://h/db"}, wantErr: `needs module db_foo, which gosips does not have`},
 		{deflt: "text:///x", wantErr: "db_text"},
 		{},
 	}
@@ -115,8 +117,8 @@ func TestDBURL(t *testing.T) {
 	}
 	m := New()
 	p := m.Params()[0]
-	if err := p.Set(api.ParamValue{Str: "2 sqlite:///a"}); err != nil || m.DBURLs[0].ID != 2 {
-		t.Fatalf("id parse: %v %+v", err, m.DBURLs)
+	if err := p.Set(api.ParamValue{Str: "2 sqlite:///a"}); err != nil || m.Prefs.URLs[0].ID != 2 {
+		t.Fatalf("id parse: %v %+v", err, m.Prefs.URLs)
 	}
 	if err := p.Set(api.ParamValue{Str: "2 sqlite:///b"}); err == nil {
 		t.Fatal("duplicate id accepted")

@@ -10,6 +10,7 @@ import (
 
 	"gosips/api"
 	"gosips/internal/bencode"
+	"gosips/internal/mediarelay"
 	"gosips/sip"
 )
 
@@ -452,31 +453,35 @@ func (m *Module) call(c *api.Ctx, r *request) (map[string]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var ignore ignoreList
-	var failed *node
+	payload, err := bencode.Encode(nil, d)
+	if err != nil {
+		return nil, m.fail(c, err)
+	}
+	var ignore mediarelay.IgnoreList
+	var failed *mediarelay.Node
 	for {
-		var n *node
+		var n *mediarelay.Node
 		switch {
 		case forced != "":
-			n = lookupNode(s, forced)
-			if n != nil && (n.isDisabled() || ignore.has(n)) {
+			n = mediarelay.Lookup(s, forced)
+			if n != nil && (n.Disabled() || ignore.Has(n)) {
 				n = nil
 			}
 			if n == nil && r.op == opOffer {
-				n = selectNode(s, callID, ignore)
+				n = mediarelay.Select(s, callID, ignore)
 			}
 			forced = ""
 		default:
-			n = selectNode(s, callID, ignore)
+			n = mediarelay.Select(s, callID, ignore)
 		}
 		if n == nil {
 			return nil, m.fail(c, errors.New("no available proxies"))
 		}
-		reply, err := n.call(ctx, d, m.tout(), m.Retr, m.disableTout())
+		reply, err := m.send(ctx, n, payload)
 		if err == nil {
 			if res, _ := bencode.Str(reply, "result"); res == "error" {
 				reason, _ := bencode.Str(reply, "error-reason")
-				c.Log.Error("rtpengine: proxy replied with error", "node", n.url, "reason", reason)
+				c.Log.Error("rtpengine: proxy replied with error", "node", n.URL, "reason", reason)
 				if m.isFailoverError(reason) {
 					ignore = append(ignore, n)
 					continue
@@ -484,13 +489,13 @@ func (m *Module) call(c *api.Ctx, r *request) (map[string]any, error) {
 				return nil, m.fail(c, &errProxy{reason})
 			}
 			if r.sock != nil {
-				if err := r.sock.Set(c, api.StrValue(n.url)); err != nil {
+				if err := r.sock.Set(c, api.StrValue(n.URL)); err != nil {
 					c.Log.Error("rtpengine: setting sock_var failed", "err", err)
 				}
 			}
 			return reply, nil
 		}
-		c.Log.Error("rtpengine: proxy does not respond, disabling it", "node", n.url, "err", err)
+		c.Log.Error("rtpengine: proxy does not respond, disabling it", "node", n.URL, "err", err)
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, m.fail(c, err)
 		}
@@ -519,13 +524,21 @@ func (m *Module) fail(c *api.Ctx, err error) error {
 	return err
 }
 
-func lookupNode(s *set, url string) *node {
-	for _, n := range s.nodes {
-		if n.url == url {
-			return n
-		}
+// send runs one ng exchange with a node.
+func (m *Module) send(ctx context.Context, n *mediarelay.Node, payload []byte) (map[string]any, error) {
+	raw, err := n.Call(ctx, payload, m.tout(), m.Retr, m.disableTout())
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	v, err := bencode.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("failed to decode bencoded reply: %w", err)
+	}
+	d, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("failed to decode bencoded reply: not a dictionary")
+	}
+	return d, nil
 }
 
 // setKey holds the set chosen by rtpengine_use_set() for one message.
@@ -533,9 +546,9 @@ type setKey struct{}
 
 // currentSet is the set of rtpengine_use_set() or setid_avp, else the
 // default set 0.
-func (m *Module) currentSet(c *api.Ctx, eng *engines) *set {
+func (m *Module) currentSet(c *api.Ctx, eng *mediarelay.Sets) *mediarelay.Set {
 	if id, ok := c.Slot(setKey{}).(int); ok {
-		return eng.byID(id)
+		return eng.ByID(id)
 	}
 	if m.setidAVP != nil {
 		if v, err := m.setidAVP.Get(c); err == nil && !v.IsNull() {
@@ -547,10 +560,10 @@ func (m *Module) currentSet(c *api.Ctx, eng *engines) *set {
 				}
 				id = n
 			}
-			return eng.byID(id)
+			return eng.ByID(id)
 		}
 	}
-	return eng.byID(0)
+	return eng.ByID(0)
 }
 
 // offerAnswer runs an offer or answer and replaces the body (or stores

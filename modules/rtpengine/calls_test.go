@@ -87,42 +87,6 @@ CSeq: 1 INVITE
 	}
 }
 
-func TestSocksAndSelection(t *testing.T) {
-	e := &engines{}
-	if err := e.addSocks("udp:127.0.0.1:2222 udp:127.0.0.1:2223=3", -1); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.addSocks("2 == udp:[::1]:2224", -1); err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []string{"x == udp:1.2.3.4:1", "unix:/tmp/x", "udp:1.2.3.4", "udp:1.2.3.4:1=z", "3 =="} {
-		if err := (&engines{}).addSocks(bad, -1); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	s0 := e.byID(0)
-	if len(s0.nodes) != 2 || s0.nodes[1].weight != 3 || e.byID(2).nodes[0].network != "udp" {
-		t.Fatalf("sets: %+v", e.sets)
-	}
-	counts := map[string]int{}
-	for i := 0; i < 256; i++ {
-		id := string([]byte{byte(i)})
-		counts[selectNode(s0, id, nil).url]++
-	}
-	if counts["udp:127.0.0.1:2222"] != 64 || counts["udp:127.0.0.1:2223"] != 192 {
-		t.Errorf("weights 1:3 spread %v", counts)
-	}
-	s0.nodes[0].disable(0)
-	for i := 0; i < 16; i++ {
-		if n := selectNode(s0, string([]byte{byte(i)}), nil); n != s0.nodes[1] {
-			t.Fatalf("disabled node selected")
-		}
-	}
-	if n := selectNode(s0, "x", ignoreList{s0.nodes[1]}); n != nil {
-		t.Errorf("all nodes down or ignored, got %v", n.url)
-	}
-}
-
 func TestExports(t *testing.T) {
 	var names []string
 	for _, f := range New().Funcs() {

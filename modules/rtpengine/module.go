@@ -17,6 +17,8 @@ import (
 
 	"gosips/api"
 	"gosips/db"
+	"gosips/internal/bencode"
+	"gosips/internal/mediarelay"
 	"gosips/pv"
 )
 
@@ -53,7 +55,7 @@ type Module struct {
 	log           *slog.Logger
 	configDir     string
 
-	engines atomic.Pointer[engines]
+	engines atomic.Pointer[mediarelay.Sets]
 	dbMu    sync.Mutex
 	conn    db.Conn
 }
@@ -62,7 +64,7 @@ type Module struct {
 func New() *Module {
 	m := &Module{DisableTout: 60, Retr: 5, Tout: 1, TimerInterval: 5, DBTable: "rtpengine",
 		SocketCol: "socket", SetCol: "set_id", log: slog.New(slog.DiscardHandler)}
-	m.engines.Store(&engines{})
+	m.engines.Store(&mediarelay.Sets{})
 	return m
 }
 
@@ -74,7 +76,7 @@ func (m *Module) Params() []api.Param {
 	return []api.Param{
 		api.FuncParam("rtpengine_sock", api.ParamStr, true, func(v api.ParamValue) error {
 			e := m.engines.Load()
-			if err := e.addSocks(v.Str, -1); err != nil {
+			if err := e.AddSocks(v.Str, -1, 0); err != nil {
 				return err
 			}
 			m.Socks = append(m.Socks, v.Str)
@@ -169,28 +171,26 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		}
 		m.engines.Store(e)
 	}
-	m.engines.Load().number()
 	return nil
 }
 
 // loadDB reads the sets from the rtpengine table.
-func (m *Module) loadDB(ctx context.Context) (*engines, error) {
+func (m *Module) loadDB(ctx context.Context) (*mediarelay.Sets, error) {
 	m.dbMu.Lock()
 	defer m.dbMu.Unlock()
 	res, err := m.conn.Query(ctx, m.DBTable, []string{m.SocketCol, m.SetCol}, nil, "", 0)
 	if err != nil {
 		return nil, fmt.Errorf("loading rtpengines from %s: %w", m.DBTable, err)
 	}
-	e := &engines{}
+	e := &mediarelay.Sets{}
 	for _, row := range res.Rows {
 		if len(row) < 2 || row[0].Null {
 			return nil, fmt.Errorf("NULL value for %s column", m.SocketCol)
 		}
-		if err := e.addSocks(row[0].Str(), int(row[1].Int64())); err != nil {
+		if err := e.AddSocks(row[0].Str(), int(row[1].Int64()), 0); err != nil {
 			return nil, fmt.Errorf("rtpengine %q: %w", row[0].Str(), err)
 		}
 	}
-	e.number()
 	return e, nil
 }
 
@@ -213,47 +213,25 @@ func (m *Module) Start(ctx context.Context) error {
 	return nil
 }
 
-// probeAll pings the nodes due for a check: all of them at start-up,
-// later the disabled ones whose disable time passed, and with
-// ping_enabled the enabled ones idle since the last round.
+// probeAll pings the nodes due for a check (all of them at start-up).
 func (m *Module) probeAll(ctx context.Context, all bool) {
-	var wg sync.WaitGroup
-	now := time.Now()
-	idle := now.Add(-time.Duration(m.TimerInterval) * time.Second).Unix()
-	for _, s := range m.engines.Load().sets {
-		for _, n := range s.nodes {
-			n.mu.Lock()
-			due := all || (n.disabled && !n.forever && !now.Before(n.recheck)) ||
-				(!n.disabled && m.PingEnabled != 0 && n.lastUsed.Load() < idle)
-			forever := n.forever
-			n.mu.Unlock()
-			if !due || forever {
-				continue
+	iv := time.Duration(m.TimerInterval) * time.Second
+	m.engines.Load().Probe(ctx, m.log, all, m.PingEnabled != 0, iv, m.disableTout(),
+		func(ctx context.Context, n *mediarelay.Node) bool {
+			d, err := m.send(ctx, n, pingCmd)
+			if err != nil {
+				return false
 			}
-			wg.Add(1)
-			go func(n *node) {
-				defer wg.Done()
-				ok := n.ping(ctx, m.tout(), m.Retr, m.disableTout())
-				n.mu.Lock()
-				was := n.disabled
-				if ok {
-					n.disabled = false
-				}
-				n.mu.Unlock()
-				if ok && was {
-					m.log.Info("rtpengine node enabled again", "node", n.url)
-				} else if !ok {
-					m.log.Warn("rtpengine node does not answer pings", "node", n.url)
-				}
-			}(n)
-		}
-	}
-	wg.Wait()
+			r, _ := bencode.Str(d, "result")
+			return r == "pong"
+		})
 }
+
+var pingCmd = []byte("d7:command4:pinge")
 
 // Close releases the control sockets and the database.
 func (m *Module) Close() error {
-	m.engines.Load().close()
+	m.engines.Load().Close()
 	if m.conn != nil {
 		return m.conn.Close()
 	}
@@ -371,7 +349,7 @@ func setInt(c *api.Ctx, arg any, reply map[string]any, key string) {
 
 func (m *Module) useSet(c *api.Ctx, args []any) api.Ret {
 	id, _ := args[0].(int64)
-	if m.engines.Load().byID(int(id)) == nil {
+	if m.engines.Load().ByID(int(id)) == nil {
 		c.Log.Error("rtpengine_use_set: no such set", "set", id)
 		return api.RetFalse
 	}
@@ -381,103 +359,18 @@ func (m *Module) useSet(c *api.Ctx, args []any) api.Ret {
 
 // ---- MI
 
-type miNode struct {
-	URL          string `json:"url"`
-	Index        int    `json:"index"`
-	Disabled     int    `json:"disabled"`
-	Weight       int    `json:"weight"`
-	RecheckTicks int64  `json:"recheck_ticks"`
-}
-
-type miSet struct {
-	Set   int      `json:"Set"`
-	Nodes []miNode `json:"Nodes"`
-}
-
 // MICommands lists rtpengine_show, rtpengine_enable and rtpengine_reload.
 func (m *Module) MICommands() []api.MICommand {
 	return []api.MICommand{
 		{Name: "rtpengine_show", Recipes: [][]string{{}}, Handler: func(context.Context, api.MIParams) (any, error) {
-			return showSets(m.engines.Load()), nil
+			return m.engines.Load().Show(), nil
 		}},
 		{Name: "rtpengine_enable", Recipes: [][]string{{"url", "enable"}, {"url", "enable", "setid"}},
 			Handler: func(_ context.Context, p api.MIParams) (any, error) {
-				return enableNode(m.engines.Load(), p, m.disableTout(), "RTP engine not found")
+				return m.engines.Load().Enable(p, m.disableTout(), "RTP engine not found")
 			}},
 		{Name: "rtpengine_reload", Recipes: [][]string{{}, {"type"}}, Handler: m.miReload},
 	}
-}
-
-// showSets is the rtpengine_show / rtpproxy_show answer.
-func showSets(e *engines) []miSet {
-	out := []miSet{}
-	now := time.Now()
-	for _, s := range e.sets {
-		ms := miSet{Set: s.id, Nodes: []miNode{}}
-		for _, n := range s.nodes {
-			n.mu.Lock()
-			mn := miNode{URL: n.url, Index: n.idx, Weight: n.weight}
-			if n.disabled {
-				mn.Disabled = 1
-				switch {
-				case n.forever:
-					mn.RecheckTicks = 4294967295
-				case n.recheck.After(now):
-					mn.RecheckTicks = int64(n.recheck.Sub(now).Seconds() + 0.5)
-				}
-			}
-			n.mu.Unlock()
-			ms.Nodes = append(ms.Nodes, mn)
-		}
-		out = append(out, ms)
-	}
-	return out
-}
-
-func enableNode(e *engines, p api.MIParams, disableTout time.Duration, notFound string) (any, error) {
-	url, ok := p.Str("url")
-	if !ok {
-		return nil, &api.MIError{Code: -32602, Msg: "Invalid params"}
-	}
-	if url == "" {
-		return nil, &api.MIError{Code: 400, Msg: "Empty url"}
-	}
-	enable, ok := p.Int("enable")
-	if !ok {
-		return nil, &api.MIError{Code: -32602, Msg: "Invalid params"}
-	}
-	setID := -1
-	if _, given := p["setid"]; given {
-		if setID, ok = p.Int("setid"); !ok {
-			return nil, &api.MIError{Code: -32602, Msg: "Invalid params"}
-		}
-	}
-	found := false
-	for _, s := range e.sets {
-		if setID != -1 && s.id != setID {
-			continue
-		}
-		for _, n := range s.nodes {
-			if n.url != url {
-				continue
-			}
-			found = true
-			n.mu.Lock()
-			switch enable {
-			case 0:
-				n.disabled, n.forever = true, true
-			case 2:
-				n.disabled, n.forever, n.recheck = true, false, time.Now().Add(disableTout)
-			default:
-				n.disabled, n.forever, n.recheck = false, false, time.Time{}
-			}
-			n.mu.Unlock()
-		}
-	}
-	if !found {
-		return nil, &api.MIError{Code: 404, Msg: notFound}
-	}
-	return "OK", nil
 }
 
 func (m *Module) miReload(ctx context.Context, p api.MIParams) (any, error) {
@@ -494,24 +387,11 @@ func (m *Module) miReload(ctx context.Context, p api.MIParams) (any, error) {
 	}
 	old := m.engines.Load()
 	if soft {
-		// Keep the state (and sockets) of nodes that stay.
-		for _, s := range e.sets {
-			os := old.byID(s.id)
-			if os == nil {
-				continue
-			}
-			for i, n := range s.nodes {
-				if on := lookupNode(os, n.url); on != nil {
-					on.weight = n.weight
-					s.nodes[i] = on
-				}
-			}
-		}
+		e.KeepState(old)
 	}
-	e.number()
 	m.engines.Store(e)
 	if !soft {
-		old.close()
+		old.Close()
 	}
 	return "OK", nil
 }
