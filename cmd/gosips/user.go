@@ -31,17 +31,17 @@ func userCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name: "add", Usage: "add a user", ArgsUsage: "USER[@DOMAIN] [PASSWORD]",
-				Flags: []cli.Flag{urlFlag, domainFlag, plainFlag, tableFlag},
+				Flags:  []cli.Flag{urlFlag, domainFlag, plainFlag, tableFlag},
 				Action: func(c *cli.Context) error { return userAction(c, "add") },
 			},
 			{
 				Name: "passwd", Usage: "change a user's password", ArgsUsage: "USER[@DOMAIN] [PASSWORD]",
-				Flags: []cli.Flag{urlFlag, domainFlag, plainFlag, tableFlag},
+				Flags:  []cli.Flag{urlFlag, domainFlag, plainFlag, tableFlag},
 				Action: func(c *cli.Context) error { return userAction(c, "passwd") },
 			},
 			{
 				Name: "rm", Usage: "remove a user", ArgsUsage: "USER[@DOMAIN]",
-				Flags: []cli.Flag{urlFlag, domainFlag, tableFlag},
+				Flags:  []cli.Flag{urlFlag, domainFlag, tableFlag},
 				Action: func(c *cli.Context) error { return userAction(c, "rm") },
 			},
 		},
