@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -296,6 +297,25 @@ type InitCtx struct {
 	// Stats is the statistics registry; modules create their counters in
 	// the group named after them (registrar:accepted_regs).
 	Stats *Stats
+}
+
+// HintError is an error a parameter setter or a fixup returns to tell the
+// user how to fix the input; check prints Hint under the message.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
+// ErrorHint returns the hint of a HintError inside err, or "".
+func ErrorHint(err error) string {
+	var he *HintError
+	if errors.As(err, &he) {
+		return he.Hint
+	}
+	return ""
 }
 
 // PositiveParam binds an integer parameter that must be above zero.

@@ -31,7 +31,7 @@ route {
 	sql_select_one('["value", "type"]', 'usr_preferences', '[{"username": "$hdr(X-User)"}, {"attribute": {"!=": null}}]', "id", '$var(v);$var(t)');
 	$var(sel) = $rc;
 	sql_query("SELECT COUNT(*) FROM usr_preferences", "$avp(total)");
-	if (!sql_insert('usr_preferences', '[{"uuid": "$ci"}, {"username": "$fU"}, {"attribute": "note"}, {"value": "$hdr(X-User)"}, {"type": 0}]'))
+	if (!sql_insert('usr_preferences', '[{"uuid": "$ci"}, {"username": "$fU"}, {"attribute": "note"}, {"domain": "$hdr(X-User)"}, {"type": 0}]'))
 		$var(ins) = "refused";
 	else
 		$var(ins) = "stored";
@@ -125,7 +125,7 @@ func testSQLOps(t *testing.T, dbmod, url string) {
 	if r := sqlopsOptions(t, c, srv.Port, "dave", `x", "attribute": "evil`, "sq-inj-q"); header(r, "X-Ins") != "refused" {
 		t.Errorf("quote injection: X-Ins %q", header(r, "X-Ins"))
 	}
-	after := queryRows(t, url, "usr_preferences", "value", "username")
+	after := queryRows(t, url, "usr_preferences", "domain", "username")
 	if len(after) != before+3 {
 		t.Errorf("rows: %d before, %d after three inserts", before, len(after))
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/lang/diag"
 	"gosips/internal/testenv"
+	"gosips/lang/diag"
 )
 
 // corpusDir finds ../shared/corpus next to the repository root.

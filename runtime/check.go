@@ -752,7 +752,7 @@ func (k *checker) arg(call *ast.Call, i int, spec *api.Arg, e ast.Expr, out *Arg
 			if spec.Type == api.ArgInt {
 				what = strconv.FormatInt(fa.Int, 10)
 			}
-			k.errf(at, diag.CodeFixup, "", "%s(): argument %d %q: %v", call.Name, i+1, what, err)
+			k.errf(at, diag.CodeFixup, api.ErrorHint(err), "%s(): argument %d %q: %v", call.Name, i+1, what, err)
 			return
 		}
 		if fa.Fixed != nil {

@@ -521,7 +521,7 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		}
 	}
 	if err := p.Set(pv); err != nil {
-		c.diags.Add(mp.Value.At, diag.CodeModparamValue, fmt.Sprintf("%s %s: %v", m.Name, mp.Param, err), "")
+		c.diags.Add(mp.Value.At, diag.CodeModparamValue, fmt.Sprintf("%s %s: %v", m.Name, mp.Param, err), api.ErrorHint(err))
 	}
 }
 

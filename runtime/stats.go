@@ -143,4 +143,3 @@ func procRxQueue(path string, ports map[uint16]bool) int64 {
 	}
 	return total
 }
-

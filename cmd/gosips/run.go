@@ -175,9 +175,10 @@ func runServer(o runOptions) error {
 	path, listen, errw := o.path, o.listen, o.errw
 	f, diags := lang.ParseFile(path, lang.Options{})
 	var s *runtime.Script
+	modLog := newLateHandler(slog.NewTextHandler(errw, nil))
 	if !diags.HasErrors() {
 		var cd diag.List
-		s, cd = runtime.Compile(f, runtime.Options{ConfigDir: filepath.Dir(path), Log: slog.New(slog.NewTextHandler(errw, nil))})
+		s, cd = runtime.Compile(f, runtime.Options{ConfigDir: filepath.Dir(path), Log: slog.New(modLog)})
 		diags = append(diags, cd...)
 	}
 	diags.Sort()
@@ -203,6 +204,7 @@ func runServer(o runOptions) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	modLog.set(log.Handler())
 	setProcs(s)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)

@@ -13,7 +13,7 @@ import (
 // infoTables are the tables gosips creates.
 const infoTables = "'version','location','subscriber','silo','dispatcher','registrant'," +
 	"'address','domain','grp','re_grp','dbaliases','dr_gateways','dr_rules','dr_carriers','dr_groups','dr_partitions'," +
-	"'dialplan','speed_dial','load_balancer','carrierroute','carrierfailureroute','route_tree'"
+	"'dialplan','speed_dial','load_balancer','carrierroute','carrierfailureroute','route_tree','acc','missed_calls'"
 
 // The testdata/upstream-*.tsv files hold what the catalogue shows of a
 // database made by OpenSIPS 3.6's scripts/postgres/*-create.sql (standard,

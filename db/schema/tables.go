@@ -180,4 +180,37 @@ var tables = []*Table{
 		},
 		Indexes: []Index{{Name: "dialog_dlg_id_idx", Cols: []string{"dlg_id"}, Unique: true}},
 	},
+	{
+		Name: "acc", Version: 7, Module: "acc",
+		Columns: accColumns(true),
+		Indexes: []Index{{Name: "acc_callid_idx", Cols: []string{"callid"}}},
+	},
+	{
+		Name: "missed_calls", Version: 5, Module: "acc",
+		Columns: accColumns(false),
+		Indexes: []Index{{Name: "missed_calls_callid_idx", Cols: []string{"callid"}}},
+	},
+}
+
+// accColumns are the columns of acc's tables; the missed_calls table has
+// no duration columns.
+func accColumns(durations bool) []Column {
+	cols := []Column{
+		autoID("id", Int),
+		str("method", "16"),
+		str("from_tag", "64"),
+		str("to_tag", "64"),
+		str("callid", "64"),
+		str("sip_code", "3"),
+		str("sip_reason", "32"),
+		{Name: "time", Type: DateTime},
+	}
+	if durations {
+		cols = append(cols,
+			Column{Name: "duration", Type: Int, Size: "11", Unsigned: true, Default: "0"},
+			Column{Name: "ms_duration", Type: Int, Size: "11", Unsigned: true, Default: "0"})
+	}
+	return append(cols,
+		Column{Name: "setuptime", Type: Int, Size: "11", Unsigned: true, Default: "0"},
+		Column{Name: "created", Type: DateTime, Null: true, Default: "NULL"})
 }

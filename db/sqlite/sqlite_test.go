@@ -50,6 +50,8 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 		"dispatcher":      "id setid destination socket state probe_mode weight priority attrs description",
 		"registrant":      "id registrar proxy aor third_party_registrant username password binding_URI binding_params expiry forced_socket cluster_shtag state",
 		"usr_preferences": "id uuid username domain attribute type value last_modified",
+		"acc":             "id method from_tag to_tag callid sip_code sip_reason time duration ms_duration setuptime created",
+		"missed_calls":    "id method from_tag to_tag callid sip_code sip_reason time setuptime created",
 	}
 	for table, cols := range want {
 		got := strings.ReplaceAll(run(fmt.Sprintf("SELECT name FROM pragma_table_info('%s')", table)), "\n", " ")

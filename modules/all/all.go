@@ -2,6 +2,7 @@
 package all
 
 import (
+	_ "gosips/modules/acc"
 	_ "gosips/modules/alias_db"
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"

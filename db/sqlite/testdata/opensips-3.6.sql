@@ -1,7 +1,7 @@
 -- Equivalent of the OpenSIPS 3.6 SQLite schema scripts for the tables
 -- gosips uses (standard, usrloc, auth_db, msilo, dispatcher,
 -- uac_registrant, avpops, permissions, domain, group, alias_db,
--- drouting, dialplan, speeddial, load_balancer, carrierroute), with the version rows those scripts insert and a few
+-- drouting, dialplan, speeddial, load_balancer, carrierroute, acc, dialog), with the version rows those scripts insert and a few
 -- rows as OpenSIPS writes them. Column lists, types, defaults and keys
 -- must stay identical to upstream.
 
@@ -309,6 +309,73 @@ insert into version (table_name, table_version) values ('route_tree','2');
 create table route_tree (
   id integer primary key autoincrement not null,
   carrier char(64) default null
+);
+
+INSERT INTO version (table_name, table_version) values ('acc','7');
+CREATE TABLE acc (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    method CHAR(16) DEFAULT '' NOT NULL,
+    from_tag CHAR(64) DEFAULT '' NOT NULL,
+    to_tag CHAR(64) DEFAULT '' NOT NULL,
+    callid CHAR(64) DEFAULT '' NOT NULL,
+    sip_code CHAR(3) DEFAULT '' NOT NULL,
+    sip_reason CHAR(32) DEFAULT '' NOT NULL,
+    time DATETIME NOT NULL,
+    duration INTEGER DEFAULT 0 NOT NULL,
+    ms_duration INTEGER DEFAULT 0 NOT NULL,
+    setuptime INTEGER DEFAULT 0 NOT NULL,
+    created DATETIME DEFAULT NULL
+);
+
+CREATE INDEX acc_callid_idx  ON acc (callid);
+
+INSERT INTO version (table_name, table_version) values ('missed_calls','5');
+CREATE TABLE missed_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    method CHAR(16) DEFAULT '' NOT NULL,
+    from_tag CHAR(64) DEFAULT '' NOT NULL,
+    to_tag CHAR(64) DEFAULT '' NOT NULL,
+    callid CHAR(64) DEFAULT '' NOT NULL,
+    sip_code CHAR(3) DEFAULT '' NOT NULL,
+    sip_reason CHAR(32) DEFAULT '' NOT NULL,
+    time DATETIME NOT NULL,
+    setuptime INTEGER DEFAULT 0 NOT NULL,
+    created DATETIME DEFAULT NULL
+);
+
+CREATE INDEX missed_calls_callid_idx  ON missed_calls (callid);
+
+INSERT INTO version (table_name, table_version) values ('dialog','12');
+CREATE TABLE dialog (
+    dlg_id BIGINT(10) PRIMARY KEY NOT NULL,
+    callid CHAR(255) NOT NULL,
+    from_uri CHAR(255) NOT NULL,
+    from_tag CHAR(64) NOT NULL,
+    to_uri CHAR(255) NOT NULL,
+    to_tag CHAR(64) NOT NULL,
+    mangled_from_uri CHAR(255) DEFAULT NULL,
+    mangled_to_uri CHAR(255) DEFAULT NULL,
+    caller_cseq CHAR(11) NOT NULL,
+    callee_cseq CHAR(11) NOT NULL,
+    caller_ping_cseq INTEGER NOT NULL,
+    callee_ping_cseq INTEGER NOT NULL,
+    caller_route_set TEXT(512),
+    callee_route_set TEXT(512),
+    caller_contact CHAR(255),
+    callee_contact CHAR(255),
+    caller_sock CHAR(64) NOT NULL,
+    callee_sock CHAR(64) NOT NULL,
+    state INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    timeout INTEGER NOT NULL,
+    vars BLOB(4096) DEFAULT NULL,
+    profiles TEXT(512) DEFAULT NULL,
+    script_flags CHAR(255) DEFAULT NULL,
+    module_flags INTEGER DEFAULT 0 NOT NULL,
+    flags INTEGER DEFAULT 0 NOT NULL,
+    rt_on_answer CHAR(64) DEFAULT NULL,
+    rt_on_timeout CHAR(64) DEFAULT NULL,
+    rt_on_hangup CHAR(64) DEFAULT NULL
 );
 
 -- Rows: a contact whose last_modified is the text default, one written by
