@@ -33,14 +33,11 @@ var rules = []rule{
 	{"mi", []string{"runtime", "modules", "pv", "db", "cmd"}},
 	{"runtime", []string{"modules", "mi", "cmd", "db/"}},
 	{"modules", []string{"runtime", "mi", "cmd", "lang/ast"}},
-<<<<<<< HEAD
 	// Helpers shared by modules sit below them.
 	{"internal/digest", []string{"runtime", "modules", "mi", "cmd", "db"}},
-=======
 	{"internal/sdp", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/bencode", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/mediarelay", []string{"pv", "runtime", "modules", "db/", "mi", "cmd", "lang"}},
->>>>>>> main
 }
 
 // owners: a third-party import path prefix → the only layers that may import it.
