@@ -87,10 +87,11 @@ func TestDBURL(t *testing.T) {
 	}{
 		{urls: []string{"sqlite:///tmp/x.db"}, loaded: "db_sqlite"},
 		{urls: []string{"1 text:///etc/db"}, loaded: "db_text"},
-		{urls: []string{"text:///etc/db"}, wantErr: `needs module db_text (add loadmodule "db_text.so")`},
-		{urls: []string{"mysql://u:p@h/db"}, loaded: "db_mysql", wantErr: "needs db_mysql, which gosips does not have"},
-		{urls: []string{"postgres://h/db"}, wantErr: "db_postgres"},
-		{urls: []string{"foo://h/db"}, wantErr: `unknown database scheme "foo"`},
+		{urls: []string{"text:///etc/db"}, wantErr: `needs loadmodule "db_text.so"`},
+		{urls: []string{"mysql://u:p@h/db"}, loaded: "db_mysql"},
+		{urls: []string{"postgres://h/db"}, loaded: "db_postgres"},
+		{urls: []string{"postgres://h/db"}, wantErr: `needs loadmodule "db_postgres.so"`},
+		{urls: []string{"foo://h/db"}, wantErr: `needs loadmodule "db_foo.so"`},
 		{deflt: "text:///x", wantErr: "db_text"},
 		{},
 	}

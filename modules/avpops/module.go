@@ -124,33 +124,15 @@ func checkURL(u DBURL) (DBURL, error) {
 	return u, nil
 }
 
-// dbModules maps URL schemes to the db module serving them.
-var dbModules = map[string]string{
-	"sqlite": "db_sqlite", "text": "db_text", "mysql": "db_mysql", "postgres": "db_postgres",
-	"postgresql": "db_postgres", "unixodbc": "db_unixodbc", "oracle": "db_oracle",
-}
-
-// haveDB lists the db modules gosips provides.
-var haveDB = map[string]bool{"db_sqlite": true, "db_text": true}
-
 // Validate checks that the db module of every db_url scheme is loaded.
 func (m *AVPOps) Validate(vc *api.ValidateCtx) error {
 	urls := m.DBURLs
-	if len(urls) == 0 && vc.Global != nil {
-		if v, ok := vc.Global("db_default_url"); ok && v.S != "" {
-			urls = []DBURL{{URL: v.S}}
-		}
+	if len(urls) == 0 {
+		urls = []DBURL{{}} // db_default_url, when set
 	}
 	for _, u := range urls {
-		scheme, _, _ := strings.Cut(u.URL, "://")
-		mod, known := dbModules[strings.ToLower(scheme)]
-		switch {
-		case !known:
-			return fmt.Errorf("db_url %q: unknown database scheme %q", u.URL, scheme)
-		case !haveDB[mod]:
-			return fmt.Errorf("db_url %q needs %s, which gosips does not have (use sqlite:// or text://)", u.URL, mod)
-		case vc.Loaded != nil && !vc.Loaded(mod):
-			return fmt.Errorf("db_url %q needs module %s (add loadmodule \"%s.so\")", u.URL, mod, mod)
+		if _, err := api.CheckDBURL(vc, "db_url", u.URL, false); err != nil {
+			return err
 		}
 	}
 	return nil
