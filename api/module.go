@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 
@@ -118,6 +120,17 @@ type Param struct {
 	Legacy string
 	// Deprecated, when set, is the hint of a deprecation warning.
 	Deprecated string
+	// Ignored, when set, marks a parameter that is accepted and stored but
+	// has no effect yet (not implemented); the text says what is missing.
+	// check warns on every use with code not-implemented.
+	Ignored string
+}
+
+// IgnoredParam marks p as accepted but not implemented yet (see
+// Param.Ignored).
+func IgnoredParam(p Param, why string) Param {
+	p.Ignored = why
+	return p
 }
 
 // IntParam binds an integer parameter to dst.
@@ -221,8 +234,11 @@ type Func struct {
 	// Call runs the function. args[i] is nil for an omitted optional
 	// argument; otherwise the fixup's Fixed value, or the evaluated value:
 	// int64 (ArgInt), string (ArgStr), PVRef (ArgVar), *regexp.Regexp
-	// (ArgRegex). A nil Call means "not implemented yet": gosips run refuses
-	// to start with a script that uses it.
+	// (ArgRegex). A nil Call means "not implemented yet": check reports
+	// every use (code not-implemented) and gosips run refuses to start with
+	// a script that uses it. The same holds for a PV without a getter, a
+	// transformation without an evaluator and an MI command without a
+	// handler (which answers "command not implemented").
 	Call func(c *Ctx, args []any) Ret
 	// Async marks functions usable in async()/launch().
 	Async bool
@@ -281,4 +297,34 @@ type InitCtx struct {
 	// Stats is the statistics registry; modules create their counters in
 	// the group named after them (registrar:accepted_regs).
 	Stats *Stats
+}
+
+// HintError is an error a parameter setter or a fixup returns to tell the
+// user how to fix the input; check prints Hint under the message.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
+// ErrorHint returns the hint of a HintError inside err, or "".
+func ErrorHint(err error) string {
+	var he *HintError
+	if errors.As(err, &he) {
+		return he.Hint
+	}
+	return ""
+}
+
+// PositiveParam binds an integer parameter that must be above zero.
+func PositiveParam(name string, dst *int) Param {
+	return Param{Name: name, Type: ParamInt, Set: func(v ParamValue) error {
+		if v.Int <= 0 {
+			return fmt.Errorf("%s must be positive, got %d", name, v.Int)
+		}
+		*dst = int(v.Int)
+		return nil
+	}}
 }

@@ -62,7 +62,7 @@ func CreateTables(ctx context.Context, c Conn, tables ...string) ([]TableStatus,
 // it: datetimes are Time, the 64-bit ids BigInt, text columns String.
 func ColumnType(c schema.Column) Type {
 	switch c.Type {
-	case schema.Int:
+	case schema.Int, schema.Short:
 		return Int
 	case schema.Long:
 		return BigInt

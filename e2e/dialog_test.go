@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"gosips/db"
 	"gosips/mi"
 )
 
@@ -43,6 +45,7 @@ route {
 	}
 	if (is_method("INVITE")) {
 		create_dialog("FLAGS");
+		TIMEOUT
 		set_dlg_profile("calls");
 		set_dlg_profile("caller", $fU);
 		$dlg_val(caller) = $fU;
@@ -53,6 +56,10 @@ route {
 	$du = "sip:127.0.0.1:UAS";
 	t_relay();
 }
+
+route[dlg_timeout] {
+	xlog("dlg_timeout $DLG_did status=$DLG_status\n");
+}
 `
 
 type dlgEnv struct {
@@ -62,8 +69,12 @@ type dlgEnv struct {
 
 func startDialogProxy(t *testing.T, uas int, flags, params string) *dlgEnv {
 	t.Helper()
+	timeout := ""
+	if strings.Contains(flags, "B") {
+		timeout = `$DLG_timeout = 2; dlg_on_timeout("dlg_timeout");`
+	}
 	hp := freePort(t)
-	cfg := strings.NewReplacer("UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp),
+	cfg := strings.NewReplacer("UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp), "TIMEOUT", timeout,
 		"FLAGS", flags, "DLGPARAMS", params).Replace(dialogCfg)
 	return &dlgEnv{srv: startServer(t, cfg), httpPort: hp}
 }
@@ -116,5 +127,148 @@ func TestDialogCompletedCall(t *testing.T) {
 	res2, err := env.mi(t, "profile_get_size", map[string]any{"profile": "calls"})
 	if err != nil || !strings.Contains(string(res2), `"count":0`) {
 		t.Errorf("profile_get_size after the call: %s %v", res2, err)
+	}
+}
+
+// startSippUAC runs a client scenario in the background against port and
+// returns a function waiting for its end.
+func startSippUAC(t *testing.T, scenario string, target int, args ...string) func() sippResult {
+	t.Helper()
+	done := make(chan sippResult, 1)
+	go func() { done <- runSipp(t, scenario, target, args...) }()
+	var res *sippResult
+	return func() sippResult {
+		if res == nil {
+			r := <-done
+			res = &r
+		}
+		return *res
+	}
+}
+
+// dialogs returns dlg_list's dialogs.
+func (e *dlgEnv) dialogs(t *testing.T) []map[string]any {
+	t.Helper()
+	res, err := e.mi(t, "dlg_list", nil)
+	if err != nil {
+		t.Fatalf("dlg_list: %v", err)
+	}
+	var out struct{ Dialogs []map[string]any }
+	if err := json.Unmarshal(res, &out); err != nil {
+		t.Fatalf("dlg_list answer %s: %v", res, err)
+	}
+	return out.Dialogs
+}
+
+// waitState polls dlg_list until one dialog has state want.
+func (e *dlgEnv) waitState(t *testing.T, want int) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, d := range e.dialogs(t) {
+			if s, _ := d["state"].(float64); int(s) == want {
+				return d
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no dialog in state %d:\n%s", want, e.srv.Logs())
+	return nil
+}
+
+func TestDialogLifetimeTimeoutSendsBye(t *testing.T) {
+	uas, waitUAS := startSippUAS(t, "uas_call.xml")
+	env := startDialogProxy(t, uas, "B", "")
+	waitUAC := startSippUAC(t, "dlg_uac_wait_bye.xml", env.srv.Port, "-s", "bob")
+	d := env.waitState(t, 4)
+	if _, err := env.mi(t, "dlg_list", map[string]any{"callid": d["callid"]}); err != nil {
+		t.Fatalf("dlg_list by callid: %v", err)
+	}
+	if u := waitUAC(); u.Exit != 0 {
+		t.Fatalf("caller did not get the BYE (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callee did not get the BYE (exit %d):\n%s", u.Exit, u.Output)
+	}
+	logs := env.srv.Logs()
+	if !strings.Contains(logs, "timeout route: Lifetime") && !strings.Contains(logs, "dlg_timeout ") {
+		t.Errorf("dlg_on_timeout route did not run:\n%s", logs)
+	}
+	if got := env.stat(t, "expired_dialogs"); got != 1 {
+		t.Errorf("expired_dialogs = %d, want 1", got)
+	}
+	if got := env.stat(t, "active_dialogs"); got != 0 {
+		t.Errorf("active_dialogs = %d, want 0", got)
+	}
+	if n := len(env.dialogs(t)); n != 0 {
+		t.Errorf("%d dialogs left after the timeout", n)
+	}
+}
+
+func TestDialogSurvivesRestartDBMode1(t *testing.T) {
+	bin := gosipsBin(t)
+	dir := t.TempDir()
+	url := "sqlite://" + dir + "/opensips.db"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, bin, "db", "create", "--url", url, "--tables", "dialog").CombinedOutput(); err != nil {
+		t.Fatalf("gosips db create: %v\n%s", err, out)
+	}
+	params := `loadmodule "db_sqlite.so"
+modparam("dialog", "db_mode", 1)
+modparam("dialog", "db_url", "` + url + `")`
+	uas, waitUAS := startSippUAS(t, "uas_call.xml")
+	env := startDialogProxy(t, uas, "", params)
+	waitUAC := startSippUAC(t, "dlg_uac_wait_bye.xml", env.srv.Port, "-s", "bob")
+	before := env.waitState(t, 4)
+
+	// Restart on the same port and database.
+	env.srv.stop(t)
+	hp := freePort(t)
+	cfg := strings.NewReplacer("UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp), "TIMEOUT", "",
+		"FLAGS", "", "DLGPARAMS", params).Replace(dialogCfg)
+	env2 := &dlgEnv{srv: startServerOn(t, cfg, env.srv.Port), httpPort: hp}
+	ds := env2.dialogs(t)
+	if len(ds) != 1 {
+		t.Fatalf("after restart: %d dialogs, want 1:\n%s", len(ds), env2.srv.Logs())
+	}
+	after := ds[0]
+	for _, k := range []string{"ID", "db_id", "state", "callid", "from_uri", "to_uri", "caller_tag", "caller_contact", "timestart"} {
+		if fmt.Sprint(after[k]) != fmt.Sprint(before[k]) {
+			t.Errorf("after restart %s = %v, want %v", k, after[k], before[k])
+		}
+	}
+	res, err := env2.mi(t, "dlg_list_ctx", nil)
+	if err != nil || !strings.Contains(string(res), `"caller":"caller"`) || !strings.Contains(string(res), `"calls":""`) {
+		t.Errorf("values/profiles lost in the restart: %s %v", res, err)
+	}
+	res, err = env2.mi(t, "profile_get_size", map[string]any{"profile": "calls"})
+	if err != nil || !strings.Contains(string(res), `"count":1`) {
+		t.Errorf("profile size after restart: %s %v", res, err)
+	}
+	if _, err := env2.mi(t, "dlg_end_dlg", map[string]any{"dialog_id": after["ID"]}); err != nil {
+		t.Fatalf("dlg_end_dlg: %v", err)
+	}
+	if u := waitUAC(); u.Exit != 0 {
+		t.Fatalf("caller did not get the BYE (exit %d):\n%s\n%s", u.Exit, u.Output, env2.srv.Logs())
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callee did not get the BYE (exit %d):\n%s", u.Exit, u.Output)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(env2.dialogs(t)) != 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(env2.dialogs(t)); n != 0 {
+		t.Errorf("%d dialogs left after dlg_end_dlg", n)
+	}
+	conn, err := db.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(ctx, "dialog", nil, nil, "", 0)
+	if err != nil || len(rows.Rows) != 0 {
+		t.Errorf("dialog rows left: %v %v", rows, err)
 	}
 }

@@ -100,8 +100,8 @@ func (c *natClient) recv(d time.Duration) (string, *net.UDPAddr) {
 	}
 }
 
-// replyTo builds a reply to a request, copying the headers RFC 3261 §8.2.6 asks for.
-func replyTo(req string, code int, reason string) string {
+// natReply builds a reply to a request, copying the headers RFC 3261 §8.2.6 asks for.
+func natReply(req string, code int, reason string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason)
 	for _, h := range []string{"Via", "From", "To", "Call-ID", "CSeq"} {
@@ -132,7 +132,7 @@ Content-Length: 0
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
 		m, _ := c.recv(time.Until(deadline))
 		if strings.HasPrefix(m, "OPTIONS ") {
-			c.send(srv, replyTo(m, 200, "OK"))
+			c.send(srv, natReply(m, 200, "OK"))
 			continue
 		}
 		if statusCode(m) != "200" {
@@ -180,7 +180,7 @@ func TestNATRegisterReceivedPingRemove(t *testing.T) {
 					break
 				}
 				if strings.HasPrefix(m, "OPTIONS ") {
-					ua.send(srvAddr, replyTo(m, 200, "OK"))
+					ua.send(srvAddr, natReply(m, 200, "OK"))
 				}
 			}
 			if inv == "" {
@@ -190,7 +190,7 @@ func TestNATRegisterReceivedPingRemove(t *testing.T) {
 			if !strings.HasPrefix(ruri, tc.wantRURI) {
 				t.Errorf("R-URI %q, want prefix %q", ruri, tc.wantRURI)
 			}
-			ua.send(srvAddr, replyTo(inv, 486, "Busy Here"))
+			ua.send(srvAddr, natReply(inv, 486, "Busy Here"))
 			if r := caller.RecvFinal(3 * time.Second); statusCode(r) != "486" {
 				t.Fatalf("caller got %q, want 486", r)
 			}
@@ -209,7 +209,7 @@ func TestNATRegisterReceivedPingRemove(t *testing.T) {
 					t.Errorf("ping From %q", header(m, "From"))
 				}
 				times = append(times, time.Now())
-				ua.send(srvAddr, replyTo(m, 200, "OK"))
+				ua.send(srvAddr, natReply(m, 200, "OK"))
 			}
 			if len(times) < 3 {
 				t.Fatalf("got %d pings in 7 s, want 3", len(times))
@@ -233,7 +233,7 @@ func TestNATRegisterReceivedPingRemove(t *testing.T) {
 					}
 					m, _ := ua.recv(100 * time.Millisecond)
 					if strings.HasPrefix(m, "INVITE ") {
-						ua.send(srvAddr, replyTo(m, 486, "Busy Here"))
+						ua.send(srvAddr, natReply(m, 486, "Busy Here"))
 					}
 				}
 			}()

@@ -155,6 +155,9 @@ func htmlPage(w http.ResponseWriter, code int, page string) {
 	_, _ = io.WriteString(w, page)
 }
 
+// BadURL answers a path no httpd module serves, as httpd does.
+func BadURL(w http.ResponseWriter, _ *http.Request) { htmlPage(w, http.StatusBadRequest, pageBadURL) }
+
 // HTTPServer is the MI over HTTP listener (httpd + mi_http).
 type HTTPServer struct {
 	addr string
@@ -169,12 +172,18 @@ type HTTPServer struct {
 // NewHTTPServer makes a server for addr ("ip:port"; see DefaultHTTPIP and
 // DefaultHTTPPort) answering on /<root>. Start binds it.
 func NewHTTPServer(addr, root string, d *Dispatcher, opts ...Option) *HTTPServer {
+	return NewHTTPServerHandler(addr, HTTPHandler(root, d, opts...), opts...)
+}
+
+// NewHTTPServerHandler makes the httpd server for addr with any handler
+// (mi_http and prometheus sharing one listener, as on OpenSIPS' httpd).
+func NewHTTPServerHandler(addr string, h http.Handler, opts ...Option) *HTTPServer {
 	o := buildOptions(opts)
 	return &HTTPServer{
 		addr: addr,
 		log:  o.log,
 		srv: &http.Server{
-			Handler:           HTTPHandler(root, d, opts...),
+			Handler:           h,
 			ReadHeaderTimeout: o.connTimeout,
 			ReadTimeout:       o.connTimeout,
 			WriteTimeout:      o.connTimeout,

@@ -48,6 +48,9 @@ func (w *walker) call(c *ast.Call, stmt bool) {
 	args := givenArgs(c)
 	rename := func(to string) { ps.es.replace(c.At.Offset, nameEnd, to) }
 	t := ps.p.opts.Target
+	if w.legacyCall(c, args) {
+		return
+	}
 	switch {
 	case c.Name == "log":
 		w.logCall(c, args)

@@ -57,6 +57,14 @@ func modparams(ps *pass) {
 
 func (ps *pass) modparam(mp *ast.ModParam, set map[[2]string]bool) {
 	mod := mp.Module
+	if _, split := splitModule(strings.ToLower(mod)); split {
+		ps.splitModparam(mp, set)
+		return
+	}
+	if ff, ok := flagFeature(strings.ToLower(mod), mp.Param); ok {
+		ps.flagModparam(mp, ff, set)
+		return
+	}
 	if !strings.Contains(mod, "|") {
 		if m := ps.modernName(mod); m != mod {
 			ps.replaceString(mp.ModAt.Offset, m)

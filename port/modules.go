@@ -8,6 +8,7 @@ import (
 
 	"gosips/lang/ast"
 	"gosips/lang/diag"
+	"gosips/runtime/legacy"
 )
 
 // moduleRenames are the DB modules renamed in OpenSIPS 1.4 (M2, M3).
@@ -33,6 +34,11 @@ func loadName(p string) string {
 func (ps *pass) modernName(name string) string {
 	if n, ok := moduleRenames[name]; ok {
 		return n
+	}
+	if n, ok := legacy.Renamed(name); ok {
+		if _, split := splitModule(name); !split {
+			return n
+		}
 	}
 	// Checked before the registry: gosips keeps avpops, OpenSIPS 3.5 not.
 	if name == "avpops" && !ps.p.opts.Target.keepAvpops() {
@@ -68,7 +74,15 @@ func loadmodules(ps *pass) {
 			ps.note(l.At, rule, "removed loadmodule %q: the module no longer exists (its features are in the core)", l.Path)
 			continue
 		}
+		if r, split := splitModule(old); split {
+			ps.es.deleteItem(l.At.Offset, l.PathEnd.Offset)
+			ps.note(l.At, "H2", "removed loadmodule %q: the module no longer exists (%s); the modules its functions moved to are loaded as needed", l.Path, r.Replacement)
+			continue
+		}
 		name := ps.modernName(old)
+		if to, ok := legacy.Renamed(old); ok && to == name && moduleRenames[old] == "" {
+			ps.note(l.At, "H1", "module %s is named %s since %s", old, name, renamedSince(old))
+		}
 		if seen[name] {
 			ps.es.deleteItem(l.At.Offset, l.PathEnd.Offset)
 			ps.note(l.At, "M11", "removed a second loadmodule of %s", name)
@@ -156,6 +170,7 @@ var (
 // called functions (sipmsgops split from textops) and modules that have
 // modparams but no loadmodule.
 func modulesPass(ps *pass) {
+	dbDefaults(ps)
 	reg := ps.p.opts.Registry
 	need := map[string]string{} // module → rule
 	want := func(name, rule string) {

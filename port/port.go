@@ -99,6 +99,10 @@ type porter struct {
 	flagNames flagNamer
 	// lookupExtra holds lookup() flags replacing registrar modparams (P8).
 	lookupExtra []string
+	// hist holds the facts the release-map rules (H1–H7) need.
+	hist historyFacts
+	// regFuncs are the functions gosips modules export.
+	regFuncs map[string]string
 }
 
 // pending is a finding whose offset is in the input of pass idx.
@@ -120,7 +124,7 @@ func (p *porter) run() *Result {
 		f, _ = p.parse(text, true)
 	}
 	p.study(f)
-	passes := []func(*pass){lexicalPass, rewritePass, modulesPass, rewritePass, modulesPass}
+	passes := []func(*pass){lexicalPass, rewritePass, modulesPass, rewritePass, modulesPass, rewritePass, modulesPass}
 	for _, run := range passes {
 		f, diags := p.parse(text, true)
 		if diags.HasErrors() {
@@ -164,6 +168,8 @@ type pass struct {
 	es     *editSet
 	added  map[string]bool // modules a loadmodule line was added for
 	byOff  map[int][]*diag.Diagnostic
+	// movedDBURL is set once a split module's db_url went to auth_db.
+	movedDBURL bool
 }
 
 func (p *porter) newPass(f *ast.File, text []byte) *pass {

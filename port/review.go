@@ -40,6 +40,9 @@ func (p *porter) review(text []byte) *Result {
 		diags = append(diags, cd...)
 	}
 	diags.Sort()
+	diags, never := groupNever(diags)
+	diags = append(diags, never...)
+	diags.Sort()
 	var extra []Finding
 	for _, d := range diags {
 		if d.Severity != diag.Error && d.Code != diag.CodeLegacy && d.Code != diag.CodeDeprecated {
@@ -50,7 +53,11 @@ func (p *porter) review(text []byte) *Result {
 			extra = append(extra, Finding{Pos: d.Pos, Msg: msg, Manual: true})
 			continue
 		}
-		p.found = append(p.found, pending{idx: idx, off: d.Pos.Offset, Finding: Finding{Msg: msg, Manual: true}})
+		rule := ""
+		if d.Code == "never-module" {
+			rule = "H7"
+		}
+		p.found = append(p.found, pending{idx: idx, off: d.Pos.Offset, Finding: Finding{Rule: rule, Msg: msg, Manual: true}})
 		addMarker(es, d.Pos.Offset, msg)
 	}
 	out, _ := es.apply()
@@ -78,6 +85,15 @@ var posInMsgRe = regexp.MustCompile(` at [0-9]+:[0-9]+`)
 // addMarker puts a marker line above the line holding off, unless the
 // comment lines right above already carry it.
 func addMarker(es *editSet, off int, msg string) {
+	// A marker line inside a multi-line string would change the string:
+	// it goes above the line where the string starts.
+	for i := 0; i < 8; i++ {
+		q := openQuote(es.src, lineStart(es.src, off))
+		if q < 0 {
+			break
+		}
+		off = q
+	}
 	line := strings.TrimSpace(MarkerPrefix + msg)
 	ls := lineStart(es.src, off)
 	for prev := ls; prev > 0; {
@@ -97,4 +113,31 @@ func addMarker(es *editSet, off int, msg string) {
 		}
 	}
 	es.insert(ls, indentOf(es.src, off)+line+"\n")
+}
+
+// openQuote returns the offset of the quote opening the string that off
+// is inside of, or -1 when off is outside strings and comments.
+func openQuote(src []byte, off int) int {
+	open := -1
+	var q byte
+	for i := 0; i < off && i < len(src); i++ {
+		c := src[i]
+		switch {
+		case q != 0 && c == '\\':
+			i++
+		case q != 0 && c == q:
+			q, open = 0, -1
+		case q != 0:
+		case c == '#':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			if i >= off {
+				return -1
+			}
+		case c == '"' || c == '\'':
+			q, open = c, i
+		}
+	}
+	return open
 }

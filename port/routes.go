@@ -11,6 +11,8 @@ import (
 type walker struct {
 	ps *pass
 	r  *ast.Route
+	// unbraced is set inside a braceless if/else/while body.
+	unbraced bool
 }
 
 // sub reports whether the route is a sub-route, left with "return".
@@ -32,7 +34,10 @@ func (w *walker) block(b *ast.Block) {
 	if b == nil {
 		return
 	}
+	saved := w.unbraced
+	w.unbraced = !b.Braced
 	w.stmts(b.Stmts)
+	w.unbraced = saved
 }
 
 func (w *walker) stmts(list []ast.Stmt) {
@@ -45,6 +50,7 @@ func (w *walker) stmt(s ast.Stmt) {
 	ps := w.ps
 	switch s := s.(type) {
 	case *ast.CallStmt:
+		w.flagCall(s.Call, givenArgs(s.Call))
 		w.call(s.Call, true)
 	case *ast.Assign:
 		w.expr(s.Value)
@@ -58,9 +64,12 @@ func (w *walker) stmt(s ast.Stmt) {
 	case *ast.ForEach:
 		w.block(s.Body)
 	case *ast.Switch:
+		saved := w.unbraced
+		w.unbraced = false
 		for _, c := range s.Cases {
 			w.stmts(c.Body)
 		}
+		w.unbraced = saved
 	case *ast.Return:
 		for _, v := range s.Values {
 			w.expr(v)

@@ -37,6 +37,7 @@ func (p *porter) study(f *ast.File) {
 		}
 	}
 	p.flagNames = newFlagNamer(f)
+	p.studyHistory(f)
 }
 
 // rewritePass applies the rules of §3.2–§3.11 and the format fixes of
@@ -47,4 +48,5 @@ func rewritePass(ps *pass) {
 	modparams(ps)
 	routes(ps)
 	formats(ps)
+	ps.p.hist.flagCallsDone = true
 }

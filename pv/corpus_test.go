@@ -9,6 +9,7 @@ import (
 
 	"gosips/api"
 	"gosips/internal/testenv"
+	"gosips/lang/diag"
 )
 
 // corpusDir finds ../shared/corpus next to the repository root.
@@ -85,6 +86,10 @@ func TestModernCorpusPVs(t *testing.T) {
 			s, err := Parse(tok)
 			if err == nil {
 				err = tab.Resolve(s)
+			}
+			var pe *Error
+			if errors.As(err, &pe) && pe.Code == diag.CodeNotImplemented {
+				continue // listed in modules/all/testdata/not-implemented.txt
 			}
 			if err != nil && !strings.Contains(err.Error(), "unknown variable") {
 				t.Errorf("%s: %s: %v", filepath.Base(file), tok, err)

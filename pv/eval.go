@@ -162,3 +162,11 @@ func IsAVP(ref api.PVRef) bool {
 	r, ok := ref.(specRef)
 	return ok && r.s.Name == "avp"
 }
+
+// SpecOf returns the spec behind an ArgVar argument, or nil.
+func SpecOf(ref api.PVRef) *Spec {
+	if r, ok := ref.(specRef); ok {
+		return r.s
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/lang/diag"
 )
 
 func TestTimeAndProcessPVs(t *testing.T) {
@@ -80,13 +81,11 @@ func TestFormatEval(t *testing.T) {
 	if err != nil || out != "u=bob n=<null> d=$ end" {
 		t.Errorf("Eval = %q, %v", out, err)
 	}
+	// A placeholder without a getter is refused when resolved.
 	fm2, _ := ParseFormat("a $T_id b")
-	if err := f.table.ResolveFormat(fm2); err != nil {
-		t.Fatal(err)
-	}
-	out, err = fm2.Eval(c)
-	if !errors.Is(err, ErrNotImplemented) || out != "a <null> b" {
-		t.Errorf("Eval = %q, %v", out, err)
+	var pe *Error
+	if err := f.table.ResolveFormat(fm2); !errors.As(err, &pe) || pe.Code != diag.CodeNotImplemented {
+		t.Errorf("ResolveFormat = %v, want a not-implemented error", err)
 	}
 }
 

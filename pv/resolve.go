@@ -39,6 +39,9 @@ func (t *Table) Resolve(s *Spec) error {
 		return errAt(s.Off, diag.CodeUnknownPV, "variable $"+s.Name+" needs the "+d.Module+" module",
 			`loadmodule "`+d.Module+`.so" is missing`)
 	}
+	if d.Get == nil {
+		return errAt(s.Off, diag.CodeNotImplemented, "variable $"+s.Name+" is not implemented yet", "")
+	}
 	if err := checkInner(s, d); err != nil {
 		return err
 	}
@@ -52,6 +55,15 @@ func (t *Table) Resolve(s *Spec) error {
 			return errAt(s.InnerOff, diag.CodeBadPV, fmt.Sprintf("$%s(%s): %v", s.Name, s.Inner, err), "")
 		}
 		s.Parsed = v
+		// An inner name holding variables of its own (a $json path with
+		// $var keys) has them resolved here, with the script's table.
+		if nested, ok := v.(interface{ Formats() []*Format }); ok {
+			for _, f := range nested.Formats() {
+				if err := t.ResolveFormat(f); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	switch s.Index.Kind {
 	case IdxNone:
@@ -135,6 +147,9 @@ func (t *Table) resolveTrans(tr *Trans) error {
 	if !t.isLoaded(d.Module) {
 		return errAt(tr.Off, diag.CodeUnknownTrans, "transformation "+label+" needs the "+d.Module+" module",
 			`loadmodule "`+d.Module+`.so" is missing`)
+	}
+	if !d.Implemented() {
+		return errAt(tr.Off, diag.CodeNotImplemented, "transformation "+label+" is not implemented yet", "")
 	}
 	if n := len(tr.Args); n < d.MinArgs || n > d.MaxArgs {
 		return errAt(tr.Off, diag.CodeUnknownTrans, fmt.Sprintf("%s wants %s, got %d", label, arity(d), n), "")

@@ -38,6 +38,20 @@ func normalize(v api.Value) api.Value {
 // messages (as in OpenSIPS); it is not safe for concurrent use.
 type VarStore struct {
 	vals map[string]api.Value
+	// ext holds other per-worker state of modules ($json documents), by
+	// a key each module owns.
+	ext map[any]any
+}
+
+// Ext returns the per-worker value a module stored under key, or nil.
+func (s *VarStore) Ext(key any) any { return s.ext[key] }
+
+// SetExt stores a per-worker value for a module.
+func (s *VarStore) SetExt(key, v any) {
+	if s.ext == nil {
+		s.ext = map[any]any{}
+	}
+	s.ext[key] = v
 }
 
 // NewVarStore makes an empty store.

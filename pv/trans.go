@@ -48,6 +48,10 @@ type TransDef struct {
 	Module string
 }
 
+// Implemented reports whether the transformation has an evaluator; one
+// without is declared "not implemented yet" and refused by Resolve.
+func (d *TransDef) Implemented() bool { return d.Apply != nil || d.Prepare != nil }
+
 func (d *TransDef) argKind(i int) ArgKind {
 	if len(d.Kinds) == 0 {
 		return ArgStr

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"gosips/runtime/legacy"
 	"regexp"
 	"strconv"
 	"strings"
@@ -501,9 +502,17 @@ func (k *checker) call(call *ast.Call, inCond bool) *api.Func {
 	}
 	rf := k.funcs[call.Name]
 	if rf == nil {
-		if mod, ok := k.known[call.Name]; ok {
-			k.errf(call.At, diag.CodeUnknownFunction, fmt.Sprintf(`add loadmodule "%s.so"`, mod), "unknown function %s(): it belongs to module %s, which is not loaded", call.Name, mod)
-		} else {
+		why, lhint, inHistory := legacy.FuncHint(call.Name, k.c.have)
+		switch mod, ok := k.known[call.Name]; {
+		case ok:
+			hint := fmt.Sprintf(`add loadmodule "%s.so"`, mod)
+			if inHistory && strings.HasPrefix(why, "moved ") {
+				hint = why + "; " + hint
+			}
+			k.errf(call.At, diag.CodeUnknownFunction, hint, "unknown function %s(): it belongs to module %s, which is not loaded", call.Name, mod)
+		case inHistory:
+			k.errf(call.At, diag.CodeUnknownFunction, lhint, "unknown function %s(): %s", call.Name, why)
+		default:
 			k.errf(call.At, diag.CodeUnknownFunction, diag.DidYouMean(call.Name, k.fnames), "unknown function %s()", call.Name)
 		}
 		for _, a := range call.Args {
@@ -520,7 +529,7 @@ func (k *checker) call(call *ast.Call, inCond bool) *api.Func {
 	if call.NoParens {
 		k.c.legacy(call.At, fmt.Sprintf("function %s called without parentheses", call.Name), call.Name+"()")
 	}
-	if !k.c.opts.Check && fn.Call == nil {
+	if fn.Call == nil {
 		k.errf(call.At, diag.CodeNotImplemented, "remove the call or use a supported alternative", "function %s of module %s is not implemented yet", call.Name, rf.mod.Name)
 	}
 	k.cur.uses = append(k.cur.uses, use{at: call.At, name: call.Name, routes: fn.Routes})
@@ -743,7 +752,7 @@ func (k *checker) arg(call *ast.Call, i int, spec *api.Arg, e ast.Expr, out *Arg
 			if spec.Type == api.ArgInt {
 				what = strconv.FormatInt(fa.Int, 10)
 			}
-			k.errf(at, diag.CodeFixup, "", "%s(): argument %d %q: %v", call.Name, i+1, what, err)
+			k.errf(at, diag.CodeFixup, api.ErrorHint(err), "%s(): argument %d %q: %v", call.Name, i+1, what, err)
 			return
 		}
 		if fa.Fixed != nil {

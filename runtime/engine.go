@@ -64,11 +64,18 @@ type Engine struct {
 	// messages being processed so that Shutdown can wait for them.
 	stopping atomic.Bool
 	inflight atomic.Int64
+
+	// slowAfter is execmsgthreshold: messages taking longer count as
+	// core:slow_messages (0 = off).
+	slowAfter time.Duration
+	workers   int
+	load      loadAvg
 }
 
 // coreStats are the core:* statistics OpenSIPS keeps.
 type coreStats struct {
-	rcvRequests, rcvReplies, fwdReplies, dropRequests, dropReplies, errRequests, badMsgHdr *api.Stat
+	rcvRequests, rcvReplies, fwdReplies, dropRequests, dropReplies, errRequests, errReplies,
+	badURIs, badMsgHdr, slowMessages *api.Stat
 }
 
 type alias struct {
@@ -118,8 +125,13 @@ func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
 		rcvRequests: g.Counter("rcv_requests"), rcvReplies: g.Counter("rcv_replies"),
 		fwdReplies: g.Counter("fwd_replies"), dropRequests: g.Counter("drop_requests"),
 		dropReplies: g.Counter("drop_replies"), errRequests: g.Counter("err_requests"),
-		badMsgHdr: g.Counter("bad_msg_hdr"),
+		errReplies: g.Counter("err_replies"), badURIs: g.Counter("bad_URIs_rcvd"),
+		badMsgHdr: g.Counter("bad_msg_hdr"), slowMessages: g.Counter("slow_messages"),
 	}
+	if v, ok := s.Globals["execmsgthreshold"]; ok && v.IsInt() && v.I > 0 {
+		e.slowAfter = time.Duration(v.I) * time.Microsecond
+	}
+	e.workers = workers
 	e.serverHdr = "gosips (" + opts.Version + " (" + goruntime.GOARCH + "/" + goruntime.GOOS + "))"
 	if v, ok := s.Globals["server_header"]; ok && v.IsStr() {
 		e.serverHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "Server:"))
@@ -231,6 +243,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			}
 		}
 	}
+	e.registerRuntimeStats()
 	if r := e.prog.Route(ast.RouteStartup, ""); r != nil {
 		t := e.acquire(api.StartupRoute, nil)
 		t.RunRoute(r)
@@ -371,6 +384,9 @@ func (e *Engine) onMessage(m *sip.Msg, rcv *sip.RecvInfo) {
 	// reads the count, so it either waits for this message or we drop it.
 	e.inflight.Add(1)
 	defer e.inflight.Add(-1)
+	if e.slowAfter > 0 {
+		defer e.timeMessage(time.Now(), m)
+	}
 	if m.IsRequest() {
 		if e.stopping.Load() {
 			return
@@ -426,6 +442,7 @@ func (e *Engine) onReply(m *sip.Msg) {
 func (e *Engine) forwardReplyStateless(m *sip.Msg) {
 	v, err := m.TopVia()
 	if err != nil {
+		e.stats.errReplies.Inc()
 		e.log.Debug("dropping reply with a bad Via", "err", err)
 		return
 	}
@@ -444,6 +461,7 @@ func (e *Engine) forwardReplyStateless(m *sip.Msg) {
 		return
 	}
 	if err := e.tr.Send(d, m.Bytes()); err != nil {
+		e.stats.dropReplies.Inc()
 		e.log.Warn("stateless reply forward failed", "err", err)
 		return
 	}
@@ -460,6 +478,13 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 	}
 	e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
 	e.stats.badMsgHdr.Inc()
+	if strings.Contains(perr.Error(), "uri") {
+		e.stats.badURIs.Inc()
+	}
+	if partial != nil && !partial.IsRequest() {
+		e.stats.errReplies.Inc()
+		return
+	}
 	e.stats.errRequests.Inc()
 	if partial == nil || !partial.CanReply() {
 		return

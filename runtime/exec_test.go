@@ -8,6 +8,7 @@ import (
 	"gosips/api"
 	"gosips/lang"
 	"gosips/lang/ast"
+	"gosips/lang/diag"
 	"gosips/pv"
 )
 
@@ -152,8 +153,8 @@ func TestNotImplementedRefusesToRun(t *testing.T) {
 		t.Fatalf("want a not-implemented error, got %v", diags)
 	}
 	_, diags = Compile(f, Options{Registry: reg, Check: true})
-	if diags.HasErrors() {
-		t.Fatalf("check mode must accept it: %v", diags)
+	if errs := diags.Errors(); len(errs) != 1 || errs[0].Code != diag.CodeNotImplemented {
+		t.Fatalf("check mode must report it with code %s: %v", diag.CodeNotImplemented, diags)
 	}
 }
 

@@ -521,6 +521,9 @@ func (r pvRef) getAll(t *Thread) ([]api.Value, error) {
 		}
 		return t.AVPs().All(name), nil
 	}
+	if r.sp.Def != nil && r.sp.Def.GetAll != nil {
+		return r.sp.Def.GetAll(&t.Ctx, r.sp)
+	}
 	v, err := r.sp.Get(&t.Ctx)
 	if err != nil || v.IsNull() {
 		return nil, err

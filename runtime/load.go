@@ -6,6 +6,7 @@ package runtime
 
 import (
 	"fmt"
+	"gosips/runtime/legacy"
 	"log/slog"
 	"path"
 	"regexp"
@@ -23,8 +24,7 @@ type Options struct {
 	// Registry supplies the modules; nil means api.Default().
 	Registry *api.Registry
 	// Check compiles without initialising modules (no files, sockets or
-	// databases are touched). Run mode also reports functions whose
-	// behaviour is not implemented yet.
+	// databases are touched).
 	Check bool
 	Log   *slog.Logger
 	// ConfigDir is the directory of the main config file.
@@ -236,6 +236,9 @@ func (c *compiler) global(g *ast.GlobalParam) {
 	} else if p.Deprecated != "" {
 		c.diags.Warn(g.At, diag.CodeDeprecated, fmt.Sprintf("global parameter %q is deprecated", g.Name), p.Deprecated)
 	}
+	if p.Ignored != "" {
+		c.diags.Warn(g.At, diag.CodeNotImplemented, fmt.Sprintf("global parameter %q is not implemented yet: the value is ignored", g.Name), p.Ignored)
+	}
 	v := g.Value
 	if v == nil {
 		c.diags.Add(g.At, diag.CodeGlobalValue, fmt.Sprintf("%s: missing value", g.Name), "")
@@ -371,11 +374,25 @@ func (c *compiler) loadModule(l *ast.LoadModule) {
 		}
 	}
 	if !ok {
+		if to, renamed := legacy.Renamed(name); renamed {
+			// mysql → db_mysql, uri_db → uri: the history knows the new name.
+			if inf, have := c.reg.Lookup(to); have && !inf.Core {
+				msg, hint := legacy.ModuleHint(name, c.have)
+				c.legacy(l.PathAt, msg, hint)
+				info, ok = inf, true
+			}
+		}
+	}
+	if !ok {
 		if hint, known := retiredModules[name]; known {
 			c.legacy(l.PathAt, fmt.Sprintf("module %q no longer exists in OpenSIPS 3.x", name), hint)
 			return
 		}
-		c.diags.Add(l.PathAt, diag.CodeUnknownModule, fmt.Sprintf("unknown module %q: gosips does not provide it", name), c.moduleHint(name))
+		msg, hint := legacy.ModuleHint(name, c.have)
+		if msg == "" {
+			msg, hint = "gosips does not provide it", c.moduleHint(name)
+		}
+		c.diags.Add(l.PathAt, diag.CodeUnknownModule, fmt.Sprintf("unknown module %q: %s", name, msg), hint)
 		return
 	}
 	if info.Core {
@@ -395,6 +412,12 @@ var retiredModules = map[string]string{
 	"xlog":        "remove the line: xlog() is part of the core since OpenSIPS 1.6",
 	"event_route": "remove the line: event_route is part of the core",
 	"print":       "remove the line: the print module no longer exists",
+}
+
+// have reports whether gosips provides a loadable module.
+func (c *compiler) have(name string) bool {
+	inf, ok := c.reg.Lookup(name)
+	return ok && !inf.Core
 }
 
 func (c *compiler) moduleHint(name string) string {
@@ -462,13 +485,20 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		}
 	}
 	if p == nil {
-		c.diags.Add(mp.ParamAt, diag.CodeModparamUnknown, fmt.Sprintf("module %s has no parameter %q", m.Name, mp.Param), diag.DidYouMean(mp.Param, names))
+		hint := diag.DidYouMean(mp.Param, names)
+		if why, ok := legacy.ParamHint(m.Name, mp.Param); ok {
+			hint = why
+		}
+		c.diags.Add(mp.ParamAt, diag.CodeModparamUnknown, fmt.Sprintf("module %s has no parameter %q", m.Name, mp.Param), hint)
 		return
 	}
 	if p.Legacy != "" {
 		c.legacy(mp.ParamAt, fmt.Sprintf("parameter %q of module %s was removed from OpenSIPS", mp.Param, m.Name), p.Legacy)
 	} else if p.Deprecated != "" {
 		c.diags.Warn(mp.ParamAt, diag.CodeDeprecated, fmt.Sprintf("parameter %q of module %s is deprecated", mp.Param, m.Name), p.Deprecated)
+	}
+	if p.Ignored != "" {
+		c.diags.Warn(mp.ParamAt, diag.CodeNotImplemented, fmt.Sprintf("parameter %q of module %s is not implemented yet: the value is ignored", mp.Param, m.Name), p.Ignored)
 	}
 	if mp.Value == nil {
 		c.diags.Add(mp.At, diag.CodeModparamValue, "modparam: missing value", "")
@@ -491,7 +521,7 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 		}
 	}
 	if err := p.Set(pv); err != nil {
-		c.diags.Add(mp.Value.At, diag.CodeModparamValue, fmt.Sprintf("%s %s: %v", m.Name, mp.Param, err), "")
+		c.diags.Add(mp.Value.At, diag.CodeModparamValue, fmt.Sprintf("%s %s: %v", m.Name, mp.Param, err), api.ErrorHint(err))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"gosips/modules/httpd"
 	"gosips/modules/mi_fifo"
 	"gosips/modules/mi_http"
+	"gosips/modules/prometheus"
 	"gosips/runtime"
 )
 
@@ -45,21 +47,38 @@ func startMI(ctx context.Context, s *runtime.Script, levels *levelControl, stop 
 		}
 	}
 	var stops []func()
+	// httpd serves mi_http and prometheus on one listener.
+	mux := http.NewServeMux()
+	httpUsers := 0
 	if m := s.Module("mi_http"); m != nil {
-		hm, _ := s.Module("httpd").Inst.(*httpd.Module)
 		mh := m.Inst.(*mihttp.Module)
-		ip, port := "127.0.0.1", 8888
-		if hm != nil {
-			port = hm.Port
-			if hm.IP != "" && hm.IP != "*" {
-				ip = hm.IP
-			}
+		h := mi.HTTPHandler(mh.Root, d, mi.WithLogger(log), mi.WithPretty(mh.PrettyPrinting != 0))
+		mux.Handle("/", h) // the MI handler answers paths outside its root
+		log.Info("MI over HTTP", "path", "/"+mh.Root)
+		httpUsers++
+	} else {
+		mux.HandleFunc("/", mi.BadURL)
+	}
+	if m := s.Module("prometheus"); m != nil {
+		pm := m.Inst.(*prometheus.Module)
+		mux.Handle("/"+pm.Root, pm.Handler())
+		log.Info("prometheus metrics", "path", "/"+pm.Root)
+		httpUsers++
+	}
+	var hm *httpd.Module
+	if m := s.Module("httpd"); m != nil {
+		hm, _ = m.Inst.(*httpd.Module)
+	}
+	if hm != nil && httpUsers > 0 {
+		ip, port := "127.0.0.1", hm.Port
+		if hm.IP != "" && hm.IP != "*" {
+			ip = hm.IP
 		}
-		srv := mi.NewHTTPServer(net.JoinHostPort(ip, strconv.Itoa(port)), mh.Root, d, mi.WithLogger(log), mi.WithPretty(mh.PrettyPrinting != 0))
+		srv := mi.NewHTTPServerHandler(net.JoinHostPort(ip, strconv.Itoa(port)), mux, mi.WithLogger(log))
 		if err := srv.Start(ctx); err != nil {
-			return nil, fmt.Errorf("mi_http: %w", err)
+			return nil, fmt.Errorf("httpd: %w", err)
 		}
-		log.Info("MI over HTTP", "url", fmt.Sprintf("http://%s/%s", srv.Addr(), mh.Root))
+		log.Info("httpd listening", "addr", srv.Addr())
 		stops = append(stops, func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()

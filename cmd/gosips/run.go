@@ -28,7 +28,7 @@ func runCommand() *cli.Command {
 		Usage: "run the SIP server with a config file (foreground)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "config `FILE`", Value: "opensips.cfg"},
-			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "extra socket `proto:ip:port` (repeatable)"},
+			&cli.StringSliceFlag{Name: "listen", Aliases: []string{"l"}, Usage: "listen on `proto:ip:port` instead of the script's sockets (repeatable)"},
 			&cli.StringFlag{Name: "pid-file", Aliases: []string{"P"}, Usage: "write the process id to `FILE` (removed at exit)"},
 			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` instead of stderr; SIGHUP reopens it"},
 			&cli.StringFlag{Name: "syslog-socket", Usage: "local syslog `SOCKET` for syslog_enabled", Value: defaultSyslogSocket},
@@ -175,9 +175,10 @@ func runServer(o runOptions) error {
 	path, listen, errw := o.path, o.listen, o.errw
 	f, diags := lang.ParseFile(path, lang.Options{})
 	var s *runtime.Script
+	modLog := newLateHandler(slog.NewTextHandler(errw, nil))
 	if !diags.HasErrors() {
 		var cd diag.List
-		s, cd = runtime.Compile(f, runtime.Options{ConfigDir: filepath.Dir(path), Log: slog.New(slog.NewTextHandler(errw, nil))})
+		s, cd = runtime.Compile(f, runtime.Options{ConfigDir: filepath.Dir(path), Log: slog.New(modLog)})
 		diags = append(diags, cd...)
 	}
 	diags.Sort()
@@ -203,6 +204,7 @@ func runServer(o runOptions) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	modLog.set(log.Handler())
 	setProcs(s)
 	for _, d := range diags {
 		log.Warn(d.Msg, "at", d.Pos.String(), "code", d.Code)
@@ -212,7 +214,7 @@ func runServer(o runOptions) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, Version: version})
+	eng := runtime.NewEngine(s, p, runtime.EngineOptions{Log: log, Listen: listen, OnlyListen: len(listen) > 0, Version: version})
 	// Signals are taken before anything starts so that none of them kills
 	// the process with its default action (SIGHUP, SIGPIPE) while starting.
 	sigs := make(chan os.Signal, 8)

@@ -79,8 +79,8 @@ func testCreate(t *testing.T, c db.Conn) {
 	if err := db.CheckVersion(ctx, c, "location", 1012); err == nil {
 		t.Error("CheckVersion(location, 1012) passed")
 	}
-	if _, err := c.TableVersion(ctx, "acc"); !errors.Is(err, db.ErrNoVersion) {
-		t.Errorf("TableVersion(acc) error = %v, want ErrNoVersion", err)
+	if _, err := c.TableVersion(ctx, "no_such_table"); !errors.Is(err, db.ErrNoVersion) {
+		t.Errorf("TableVersion(no_such_table) error = %v, want ErrNoVersion", err)
 	}
 	// A second run creates nothing and keeps the versions.
 	sts, err := db.CreateTables(ctx, c, "location")

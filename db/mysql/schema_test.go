@@ -11,7 +11,7 @@ import (
 )
 
 // infoTables are the tables gosips creates.
-const infoTables = "'version','location','subscriber','silo','dispatcher','registrant'"
+const infoTables = "'version','location','subscriber','silo','dispatcher','registrant','acc','missed_calls'"
 
 // The testdata/upstream-*.tsv files hold what information_schema shows of
 // a database made by OpenSIPS 3.6's scripts/mysql/*-create.sql (standard,

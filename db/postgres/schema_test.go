@@ -11,11 +11,15 @@ import (
 )
 
 // infoTables are the tables gosips creates.
-const infoTables = "'version','location','subscriber','silo','dispatcher','registrant'"
+const infoTables = "'version','location','subscriber','silo','dispatcher','registrant'," +
+	"'address','domain','grp','re_grp','dbaliases','dr_gateways','dr_rules','dr_carriers','dr_groups','dr_partitions'," +
+	"'dialplan','speed_dial','load_balancer','carrierroute','carrierfailureroute','route_tree','acc','missed_calls'"
 
 // The testdata/upstream-*.tsv files hold what the catalogue shows of a
 // database made by OpenSIPS 3.6's scripts/postgres/*-create.sql (standard,
-// usrloc, auth_db, msilo, dispatcher, registrant), for these queries.
+// usrloc, auth_db, msilo, dispatcher, registrant, permissions, domain, group,
+// alias_db, drouting, dialplan, speeddial, load_balancer, carrierroute), for
+// these queries (the sequence of avpops' usr_preferences added).
 var infoQueries = map[string]string{
 	"upstream-columns.tsv": "SELECT table_name, column_name, data_type, COALESCE(character_maximum_length::text,''), is_nullable, " +
 		"COALESCE(column_default,'<none>') FROM information_schema.columns WHERE table_schema=current_schema() AND table_name IN (" +

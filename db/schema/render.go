@@ -53,6 +53,8 @@ func (c Column) sqliteType() string {
 	switch c.Type {
 	case Int, Long:
 		return "INTEGER"
+	case Short:
+		return sized("SMALLINT", c.Size)
 	case Float:
 		return sized("FLOAT", c.Size)
 	case String:
@@ -78,7 +80,7 @@ func sized(t, size string) string {
 // Unix-time ints, as in OpenSIPS' generated dbtext files.
 func (c Column) TextType() string {
 	switch c.Type {
-	case Int, DateTime:
+	case Int, DateTime, Short:
 		return "int"
 	case Long:
 		return "long"

@@ -23,6 +23,7 @@ const (
 	Text                     // "text": TEXT or TEXT(size)
 	Blob                     // "binary"
 	DateTime                 // "datetime"
+	Short                    // "short": SMALLINT, e.g. address.port
 )
 
 // Column is one column definition.

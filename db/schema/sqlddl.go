@@ -85,6 +85,8 @@ func (c Column) mysqlType() string {
 		s = sized("INT", c.Size)
 	case Long:
 		s = sized("BIGINT", c.Size)
+	case Short:
+		s = sized("SMALLINT", c.Size)
 	case Float:
 		return sized("FLOAT", c.Size)
 	case String:
@@ -116,6 +118,8 @@ func (c Column) postgresType() string {
 			return "BIGSERIAL"
 		}
 		return "BIGINT"
+	case Short:
+		return "SMALLINT"
 	case Float:
 		return "REAL"
 	case String:

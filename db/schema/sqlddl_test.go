@@ -36,6 +36,24 @@ func TestSQLDDLExact(t *testing.T) {
 				"    ctype VARCHAR(255) DEFAULT NULL,\n    body BYTEA DEFAULT NULL\n)",
 			"ALTER SEQUENCE silo_id_seq MAXVALUE 2147483647 CYCLE",
 			"CREATE INDEX silo_account_idx ON silo (username, domain)"}},
+		{"acc", (*Table).MySQLDDL, []string{
+			"CREATE TABLE acc (\n    id INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,\n" +
+				"    method CHAR(16) DEFAULT '' NOT NULL,\n    from_tag CHAR(64) DEFAULT '' NOT NULL,\n" +
+				"    to_tag CHAR(64) DEFAULT '' NOT NULL,\n    callid CHAR(64) DEFAULT '' NOT NULL,\n" +
+				"    sip_code CHAR(3) DEFAULT '' NOT NULL,\n    sip_reason CHAR(32) DEFAULT '' NOT NULL,\n" +
+				"    time DATETIME NOT NULL,\n    duration INT(11) UNSIGNED DEFAULT 0 NOT NULL,\n" +
+				"    ms_duration INT(11) UNSIGNED DEFAULT 0 NOT NULL,\n    setuptime INT(11) UNSIGNED DEFAULT 0 NOT NULL,\n" +
+				"    created DATETIME DEFAULT NULL\n) ENGINE=InnoDB",
+			"CREATE INDEX callid_idx ON acc (callid)"}},
+		{"missed_calls", (*Table).PostgresDDL, []string{
+			"CREATE TABLE missed_calls (\n    id SERIAL PRIMARY KEY NOT NULL,\n" +
+				"    method VARCHAR(16) DEFAULT '' NOT NULL,\n    from_tag VARCHAR(64) DEFAULT '' NOT NULL,\n" +
+				"    to_tag VARCHAR(64) DEFAULT '' NOT NULL,\n    callid VARCHAR(64) DEFAULT '' NOT NULL,\n" +
+				"    sip_code VARCHAR(3) DEFAULT '' NOT NULL,\n    sip_reason VARCHAR(32) DEFAULT '' NOT NULL,\n" +
+				"    time TIMESTAMP WITHOUT TIME ZONE NOT NULL,\n    setuptime INTEGER DEFAULT 0 NOT NULL,\n" +
+				"    created TIMESTAMP WITHOUT TIME ZONE DEFAULT NULL\n)",
+			"ALTER SEQUENCE missed_calls_id_seq MAXVALUE 2147483647 CYCLE",
+			"CREATE INDEX missed_calls_callid_idx ON missed_calls (callid)"}},
 	}
 	for _, tc := range tests {
 		tb, _ := Lookup(tc.table)

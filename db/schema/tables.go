@@ -143,4 +143,74 @@ var tables = []*Table{
 			{Name: "usr_preferences_value_idx", Cols: []string{"value"}},
 		},
 	},
+	{
+		// dialog's table (scripts/*/dialog-create.sql), version 12; dlg_id
+		// is the primary key (h_entry<<32 | h_id), kept as a unique index.
+		Name: "dialog", Version: 12, Module: "dialog",
+		Columns: []Column{
+			{Name: "dlg_id", Type: Long, Size: "10", Unsigned: true},
+			{Name: "callid", Type: String, Size: "255"},
+			{Name: "from_uri", Type: String, Size: "255"},
+			{Name: "from_tag", Type: String, Size: "64"},
+			{Name: "to_uri", Type: String, Size: "255"},
+			{Name: "to_tag", Type: String, Size: "64"},
+			nullStr("mangled_from_uri", "255"),
+			nullStr("mangled_to_uri", "255"),
+			{Name: "caller_cseq", Type: String, Size: "11"},
+			{Name: "callee_cseq", Type: String, Size: "11"},
+			uintCol("caller_ping_cseq", "11"),
+			uintCol("callee_ping_cseq", "11"),
+			{Name: "caller_route_set", Type: Text, Size: "512", Null: true, Default: "NULL"},
+			{Name: "callee_route_set", Type: Text, Size: "512", Null: true, Default: "NULL"},
+			nullStr("caller_contact", "255"),
+			nullStr("callee_contact", "255"),
+			{Name: "caller_sock", Type: String, Size: "64"},
+			{Name: "callee_sock", Type: String, Size: "64"},
+			uintCol("state", "10"),
+			uintCol("start_time", "10"),
+			uintCol("timeout", "10"),
+			{Name: "vars", Type: Blob, Size: "4096", Null: true, Default: "NULL"},
+			{Name: "profiles", Type: Text, Size: "512", Null: true, Default: "NULL"},
+			nullStr("script_flags", "255"),
+			{Name: "module_flags", Type: Int, Size: "10", Unsigned: true, Default: "0"},
+			{Name: "flags", Type: Int, Size: "10", Unsigned: true, Default: "0"},
+			nullStr("rt_on_answer", "64"),
+			nullStr("rt_on_timeout", "64"),
+			nullStr("rt_on_hangup", "64"),
+		},
+		Indexes: []Index{{Name: "dialog_dlg_id_idx", Cols: []string{"dlg_id"}, Unique: true}},
+	},
+	{
+		Name: "acc", Version: 7, Module: "acc",
+		Columns: accColumns(true),
+		Indexes: []Index{{Name: "acc_callid_idx", Cols: []string{"callid"}}},
+	},
+	{
+		Name: "missed_calls", Version: 5, Module: "acc",
+		Columns: accColumns(false),
+		Indexes: []Index{{Name: "missed_calls_callid_idx", Cols: []string{"callid"}}},
+	},
+}
+
+// accColumns are the columns of acc's tables; the missed_calls table has
+// no duration columns.
+func accColumns(durations bool) []Column {
+	cols := []Column{
+		autoID("id", Int),
+		str("method", "16"),
+		str("from_tag", "64"),
+		str("to_tag", "64"),
+		str("callid", "64"),
+		str("sip_code", "3"),
+		str("sip_reason", "32"),
+		{Name: "time", Type: DateTime},
+	}
+	if durations {
+		cols = append(cols,
+			Column{Name: "duration", Type: Int, Size: "11", Unsigned: true, Default: "0"},
+			Column{Name: "ms_duration", Type: Int, Size: "11", Unsigned: true, Default: "0"})
+	}
+	return append(cols,
+		Column{Name: "setuptime", Type: Int, Size: "11", Unsigned: true, Default: "0"},
+		Column{Name: "created", Type: DateTime, Null: true, Default: "NULL"})
 }

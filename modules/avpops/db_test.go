@@ -9,6 +9,7 @@ import (
 	"gosips/db"
 	_ "gosips/db/sqlite"
 	"gosips/modules/core/coretest"
+	"gosips/modules/internal/usrprefs"
 	"gosips/pv"
 )
 
@@ -34,7 +35,7 @@ func fixture(t *testing.T) (*AVPOps, map[string]api.Func, *api.Ctx, *pv.AVPStore
 		t.Fatal(err)
 	}
 	m := New()
-	m.Use(0, conn)
+	m.Prefs.Use(0, conn)
 	fs := map[string]api.Func{}
 	for _, f := range m.Funcs() {
 		fs[f.Name] = f
@@ -94,13 +95,12 @@ func TestDBStoreLoadDelete(t *testing.T) {
 
 func TestDBUseDomainAndScheme(t *testing.T) {
 	m, fs, c, st, conn := fixture(t)
-	m.UseDomain = 1
-	m.schemes = map[string]scheme{}
-	sc, err := parseScheme("vm:uuid_col=uuid;value_col=value;value_type=integer;table=usr_preferences")
+	m.Prefs.UseDomain = 1
+	sc, err := usrprefs.ParseScheme("vm:uuid_col=uuid;value_col=value;value_type=integer;table=usr_preferences")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.schemes["vm"] = sc
+	m.Prefs.AddScheme(sc)
 	ctx := context.Background()
 	for _, r := range [][]string{{"alice", "example.org", "lang", "de"}, {"alice", "other.org", "lang", "fr"}, {"", "", "", "42"}} {
 		cols := []string{"username", "domain", "attribute", "value", "uuid"}
@@ -119,8 +119,8 @@ func TestDBUseDomainAndScheme(t *testing.T) {
 		t.Errorf("scheme load: %+v", st.All("box"))
 	}
 	for _, bad := range []string{"x", "vm:value_col=v;nope=1", "vm:value_col=v;value_type=float", "vm:uuid_col=u"} {
-		if _, err := parseScheme(bad); err == nil {
-			t.Errorf("parseScheme(%q) accepted", bad)
+		if _, err := usrprefs.ParseScheme(bad); err == nil {
+			t.Errorf("ParseScheme(%q) accepted", bad)
 		}
 	}
 }
@@ -138,11 +138,12 @@ func TestDBQuery(t *testing.T) {
 	if r := invoke(fs, "avp_db_query", c, q, []AVPSpec{{Name: "k"}, {Name: "v"}}); r != 1 {
 		t.Fatalf("avp_db_query = %d", r)
 	}
-	if joinVals(st.All("k")) != "b,a" || joinVals(st.All("v")) != "bv,av" {
+	// The first row ends on top, as in OpenSIPS.
+	if joinVals(st.All("k")) != "a,b" || joinVals(st.All("v")) != "av,bv" {
 		t.Errorf("k=%v v=%v", st.All("k"), st.All("v"))
 	}
-	if r := invoke(fs, "avp_db_query", c, "SELECT value FROM usr_preferences WHERE uuid='q' AND attribute='a'"); r != 1 || joinVals(st.All("value")) != "av" {
-		t.Errorf("column-named AVPs: %d %v", r, st.All("value"))
+	if r := invoke(fs, "avp_db_query", c, "SELECT value FROM usr_preferences WHERE uuid='q' AND attribute='a'"); r != 1 || joinVals(st.All("1")) != "av" {
+		t.Errorf("numbered AVPs: %d %v", r, st.All("1"))
 	}
 	if r := invoke(fs, "avp_db_query", c, "SELECT value FROM usr_preferences WHERE uuid='none'"); r != -2 {
 		t.Errorf("empty result = %d, want -2", r)

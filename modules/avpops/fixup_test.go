@@ -89,8 +89,9 @@ func TestDBURL(t *testing.T) {
 		{urls: []string{"1 text:///etc/db"}, loaded: "db_text"},
 		{urls: []string{"text:///etc/db"}, wantErr: `needs loadmodule "db_text.so"`},
 		{urls: []string{"mysql://u:p@h/db"}, loaded: "db_mysql"},
-		{urls: []string{"postgres://h/db"}, loaded: "db_postgres"},
-		{urls: []string{"postgres://h/db"}, wantErr: `needs loadmodule "db_postgres.so"`},
+		{urls: []string{"postgres://u:p@h/db"}, loaded: "db_postgres"},
+		{urls: []string{"mysql://u:p@h/db"}, wantErr: `needs loadmodule "db_mysql.so"`},
+		{urls: []string{"postgres://h/db"}, wantErr: "db_postgres"},
 		{urls: []string{"foo://h/db"}, wantErr: `needs loadmodule "db_foo.so"`},
 		{deflt: "text:///x", wantErr: "db_text"},
 		{},
@@ -116,8 +117,8 @@ func TestDBURL(t *testing.T) {
 	}
 	m := New()
 	p := m.Params()[0]
-	if err := p.Set(api.ParamValue{Str: "2 sqlite:///a"}); err != nil || m.DBURLs[0].ID != 2 {
-		t.Fatalf("id parse: %v %+v", err, m.DBURLs)
+	if err := p.Set(api.ParamValue{Str: "2 sqlite:///a"}); err != nil || m.Prefs.URLs[0].ID != 2 {
+		t.Fatalf("id parse: %v %+v", err, m.Prefs.URLs)
 	}
 	if err := p.Set(api.ParamValue{Str: "2 sqlite:///b"}); err == nil {
 		t.Fatal("duplicate id accepted")

@@ -18,7 +18,7 @@ func (m *AVPOps) Funcs() []api.Func {
 	raw := func(name string, fx func(*api.FixupCtx, *api.FixArg) error) api.Arg {
 		return api.Arg{Name: name, Type: api.ArgStr, NoExpand: true, Fixup: fx}
 	}
-	dbID := api.Arg{Name: "db_id", Type: api.ArgInt, Optional: true, Fixup: m.dbIDFixup}
+	dbID := api.Arg{Name: "db_id", Type: api.ArgInt, Optional: true, Fixup: m.Prefs.DBIDFixup}
 	return m.bind([]api.Func{
 		{Name: "avp_print", Routes: routes, Returns: "1", Legacy: "avp_print() (core since 3.5)"},
 		{Name: "avp_db_load", Routes: routes, Returns: "1 loaded, -1 none or error",
@@ -213,19 +213,6 @@ func substFixup(fc *api.FixupCtx, a *api.FixArg) error {
 		return fmt.Errorf("bad subst expression %q: %w", a.Str, err)
 	}
 	a.Fixed = se
-	return nil
-}
-
-// dbIDFixup checks a db_id names a configured db_url.
-func (m *AVPOps) dbIDFixup(fc *api.FixupCtx, a *api.FixArg) error {
-	for _, u := range m.DBURLs {
-		if int64(u.ID) == a.Int {
-			return nil
-		}
-	}
-	if len(m.DBURLs) > 0 || a.Int != 0 {
-		return fmt.Errorf("no db_url with id %d", a.Int)
-	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package avpops
 
 import (
 	"fmt"
+	"gosips/internal/fnmatch"
 	"regexp"
 	"strconv"
 	"strings"
@@ -126,42 +127,6 @@ func compareInt(a, b int64) int {
 		return 1
 	}
 	return 0
-}
-
-// globToRegexp turns an fnmatch(3) pattern (no FNM_PATHNAME) into an
-// anchored regexp.
-func globToRegexp(g string) string {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(g); i++ {
-		switch ch := g[i]; ch {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '\\':
-			if i+1 < len(g) {
-				i++
-				b.WriteString(regexp.QuoteMeta(g[i : i+1]))
-			}
-		case '[':
-			j := strings.IndexByte(g[i+1:], ']')
-			if j < 0 {
-				b.WriteString(`\[`)
-				continue
-			}
-			class := g[i+1 : i+1+j]
-			if strings.HasPrefix(class, "!") {
-				class = "^" + class[1:]
-			}
-			b.WriteString("[" + strings.ReplaceAll(class, `\`, `\\`) + "]")
-			i += j + 1
-		default:
-			b.WriteString(regexp.QuoteMeta(string(ch)))
-		}
-	}
-	b.WriteString("$")
-	return b.String()
 }
 
 // target splits the flags of "$avp(src)[/$avp(dst)][/flags]" into the
@@ -370,7 +335,7 @@ func (m *AVPOps) pattern(op, text string, fold bool) (*regexp.Regexp, error) {
 	}
 	pat := text
 	if op == "fm" {
-		pat = globToRegexp(pat)
+		pat = fnmatch.ToRegexp(pat)
 	}
 	if fold {
 		pat = "(?i)" + pat

@@ -3,6 +3,7 @@ package cfgutils
 import (
 	"context"
 	"fmt"
+	"gosips/internal/timerec"
 	"hash/fnv"
 	"math/rand/v2"
 	"runtime"
@@ -321,7 +322,7 @@ func shuffleAVPs(x *api.Ctx, args []any) api.Ret {
 // checkTimeRec is check_time_rec(rec[, timestamp]).
 func checkTimeRec(x *api.Ctx, args []any) api.Ret {
 	rec, _ := args[0].(string)
-	tr, err := ParseTimeRec(rec)
+	tr, err := timerec.Parse(rec)
 	if err != nil {
 		x.Log.Error("check_time_rec: bad time recurrence", "rec", rec, "err", err)
 		return -2

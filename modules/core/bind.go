@@ -3,7 +3,7 @@ package core
 import "gosips/api"
 
 // calls maps every core function name (legacy names included) to its
-// implementation.
+// implementation; a function missing here is not implemented (nil Call).
 func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
 	fwd := co.forwardFn("")
 	return map[string]func(*api.Ctx, []any) api.Ret{
@@ -16,17 +16,13 @@ func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"remove_msg_branch": removeMsgBranch, "move_msg_branch": moveMsgBranch, "swap_msg_branches": swapMsgBranches,
 		"pv_printf": pvPrintf, "revert_uri": revertURI,
 		"setdsturi": setdsturi, "resetdsturi": resetdsturi, "isdsturiset": isdsturiset,
-		"force_rport": forceRport, "add_local_rport": addLocalRport, "force_tcp_alias": noop,
+		"force_rport": forceRport, "add_local_rport": addLocalRport,
 		"set_advertised_address": setAdvertisedAddress, "set_advertised_port": setAdvertisedPort,
 		"force_send_socket":  forceSendSocket,
 		"serialize_branches": serializeBranches, "next_branches": nextBranches,
-		"use_blacklist": noop, "unuse_blacklist": noop, "check_blacklist_rule": checkBlacklistRule,
-		"add_blacklist_rule": noop, "del_blacklist_rule": noop,
-		"cache_store": cacheOp, "cache_remove": cacheOp, "cache_fetch": cacheOp, "cache_counter_fetch": cacheOp,
-		"cache_add": cacheOp, "cache_sub": cacheOp, "cache_raw_query": cacheOp,
-		"raise_event": raiseEvent, "subscribe_event": subscribeEvent,
-		"construct_uri": constructURI, "get_timestamp": getTimestamp, "script_trace": noop,
-		"is_myself": isMyself, "sr_check_status": srCheckStatus, "avp_print": avpPrint,
+		"raise_event":   raiseEvent,
+		"construct_uri": constructURI, "get_timestamp": getTimestamp,
+		"is_myself": isMyself, "avp_print": avpPrint,
 		"set_via_handling": setViaHandling,
 		"xlog":             co.xlog, "xdbg": co.xdbg, "log": co.logMsg,
 
@@ -43,7 +39,7 @@ func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"len_gt":      lenGt,
 		"forward_udp": co.forwardFn("udp"), "forward_tcp": co.forwardFn("tcp"), "forward_tls": co.forwardFn("tls"),
 		"send_tcp": sendLegacy, "add_rport": forceRport, "force_local_rport": addLocalRport,
-		"add_tcp_alias": noop, "error": noop, "setdebug": setdebug,
+		"error": noop, "setdebug": setdebug,
 	}
 }
 

@@ -24,14 +24,6 @@ func callFn(t testing.TB, co *Core, name string, c *api.Ctx, args ...any) api.Re
 	return 0
 }
 
-func TestEveryFunctionImplemented(t *testing.T) {
-	for _, f := range New().Funcs() {
-		if f.Call == nil {
-			t.Errorf("%s has no Call", f.Name)
-		}
-	}
-}
-
 func TestFlags(t *testing.T) {
 	co := New()
 	c := coretest.NewCtx(coretest.New(), coretest.Msg(t, coretest.Invite))

@@ -51,13 +51,6 @@ func avpPrint(c *api.Ctx, _ []any) api.Ret {
 	return api.RetTrue
 }
 
-// cacheOp stands for the cache_* functions: they need a cachedb module,
-// which gosips does not have.
-func cacheOp(c *api.Ctx, _ []any) api.Ret {
-	c.Log.Error("cache operation failed", "err", errNoCacheDB)
-	return api.RetFalse
-}
-
 // raiseEvent is raise_event(name[, attrs, vals]): without event
 // subscribers it is only logged.
 func raiseEvent(c *api.Ctx, args []any) api.Ret {
@@ -65,20 +58,6 @@ func raiseEvent(c *api.Ctx, args []any) api.Ret {
 	return api.RetTrue
 }
 
-// subscribeEvent needs the event interface transports, which are not
-// available.
-func subscribeEvent(c *api.Ctx, args []any) api.Ret {
-	c.Log.Error("subscribe_event: no event transport is available", "event", StrArg(args[0]))
-	return api.RetFalse
-}
-
-// srCheckStatus: no status-report groups exist, so nothing is "ok".
-func srCheckStatus(c *api.Ctx, args []any) api.Ret { return api.RetFalse }
-
-// noop returns 1: functions whose effect gosips does not model
-// (script_trace, force_tcp_alias, blacklist selection, error()).
+// noop returns 1: error(), an OpenSER-era function that never did
+// anything.
 func noop(c *api.Ctx, _ []any) api.Ret { return api.RetTrue }
-
-// checkBlacklistRule: no destination blacklists are kept, so no rule
-// matches.
-func checkBlacklistRule(c *api.Ctx, _ []any) api.Ret { return api.RetFalse }

@@ -21,6 +21,9 @@ func init() {
 // parameters after the config's "name = value" lines were applied.
 type Core struct {
 	Config Config
+
+	// Statistics updated by core functions (forward()).
+	fwdRequests, dropRequests *api.Stat
 }
 
 // New returns a core instance with OpenSIPS 3.6 defaults.

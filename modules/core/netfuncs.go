@@ -1,7 +1,6 @@
 package core
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -175,9 +174,11 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 	m.SetVia("")
 	m.SetSendSocket(nil)
 	if err != nil {
+		co.dropRequests.Inc()
 		c.Log.Error("forward: send failed", "dest", dst.String(), "err", err)
 		return api.RetFalse
 	}
+	co.fwdRequests.Inc()
 	return api.RetTrue
 }
 
@@ -290,5 +291,3 @@ func lenGt(c *api.Ctx, args []any) api.Ret {
 	}
 	return api.RetFalse
 }
-
-var errNoCacheDB = fmt.Errorf("no cachedb module is available")

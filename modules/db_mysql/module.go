@@ -56,29 +56,29 @@ func (m *Module) Params() []api.Param {
 		})
 	}
 	return []api.Param{
-		api.FuncParam("timeout_interval", api.ParamInt, false, func(v api.ParamValue) error {
+		api.IgnoredParam(api.FuncParam("timeout_interval", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int <= 0 {
 				return fmt.Errorf("timeout_interval must be a positive number of seconds, got %d", v.Int)
 			}
 			m.TimeoutInterval = int(v.Int)
 			return nil
-		}),
-		nonNeg("exec_query_threshold", &m.ExecQueryThreshold),
-		nonNeg("max_db_retries", &m.MaxDBRetries),
-		api.FuncParam("max_db_queries", api.ParamInt, false, func(v api.ParamValue) error {
+		}), ignoredWhy),
+		api.IgnoredParam(nonNeg("exec_query_threshold", &m.ExecQueryThreshold), ignoredWhy),
+		api.IgnoredParam(nonNeg("max_db_retries", &m.MaxDBRetries), ignoredWhy),
+		api.IgnoredParam(api.FuncParam("max_db_queries", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 1 {
 				return fmt.Errorf("max_db_queries must be at least 1, got %d", v.Int)
 			}
 			m.MaxDBQueries = int(v.Int)
 			return nil
-		}),
-		api.FuncParam("ps_max_col_size", api.ParamInt, false, func(v api.ParamValue) error {
+		}), ignoredWhy),
+		api.IgnoredParam(api.FuncParam("ps_max_col_size", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 256 {
 				return fmt.Errorf("ps_max_col_size must be at least 256, got %d", v.Int)
 			}
 			m.PSMaxColSize = int(v.Int)
 			return nil
-		}),
+		}), ignoredWhy),
 		api.FuncParam("use_tls", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int != 0 {
 				return fmt.Errorf("use_tls is not supported yet (it needs tls_mgm); use a loopback or private server")
@@ -88,6 +88,10 @@ func (m *Module) Params() []api.Param {
 		}),
 	}
 }
+
+// ignoredWhy is why the driver parameters are stored but unused: the
+// database layer opens connections without the driver module's settings.
+const ignoredWhy = "the database layer does not pass driver settings to its connections yet; the built-in timeout and retry policy apply"
 
 // Funcs: db_mysql exports no script functions.
 func (m *Module) Funcs() []api.Func { return nil }

@@ -41,27 +41,27 @@ func (m *Module) CallTimeout() time.Duration { return time.Duration(m.Timeout) *
 // where OpenSIPS warns and falls back to the default.
 func (m *Module) Params() []api.Param {
 	return []api.Param{
-		api.FuncParam("exec_query_threshold", api.ParamInt, false, func(v api.ParamValue) error {
+		api.IgnoredParam(api.FuncParam("exec_query_threshold", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 0 {
 				return fmt.Errorf("exec_query_threshold must not be negative, got %d", v.Int)
 			}
 			m.ExecQueryThreshold = int(v.Int)
 			return nil
-		}),
-		api.FuncParam("max_db_queries", api.ParamInt, false, func(v api.ParamValue) error {
+		}), ignoredWhy),
+		api.IgnoredParam(api.FuncParam("max_db_queries", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 1 {
 				return fmt.Errorf("max_db_queries must be at least 1, got %d", v.Int)
 			}
 			m.MaxDBQueries = int(v.Int)
 			return nil
-		}),
-		api.FuncParam("timeout", api.ParamInt, false, func(v api.ParamValue) error {
+		}), ignoredWhy),
+		api.IgnoredParam(api.FuncParam("timeout", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 0 {
 				return fmt.Errorf("timeout must not be negative, got %d", v.Int)
 			}
 			m.Timeout = int(v.Int)
 			return nil
-		}),
+		}), ignoredWhy),
 		api.FuncParam("use_tls", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int != 0 {
 				return fmt.Errorf("use_tls is not supported yet (it needs tls_mgm); use a loopback or private server")
@@ -71,6 +71,10 @@ func (m *Module) Params() []api.Param {
 		}),
 	}
 }
+
+// ignoredWhy is why the driver parameters are stored but unused: the
+// database layer opens connections without the driver module's settings.
+const ignoredWhy = "the database layer does not pass driver settings to its connections yet; the built-in timeout and retry policy apply"
 
 // Funcs: db_postgres exports no script functions.
 func (m *Module) Funcs() []api.Func { return nil }

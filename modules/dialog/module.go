@@ -75,13 +75,13 @@ type Module struct {
 	cbMu      sync.RWMutex
 	globalCbs []cbEntry
 
-	dbc      db.Conn
-	dbMu     sync.Mutex // serialises writes of one dialog's row
-	root     context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	check    bool
-	stopping atomic.Bool
+	dbc       db.Conn
+	dbMu      sync.Mutex // serialises writes of one dialog's row
+	root      context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	configDir string
+	stopping  atomic.Bool
 }
 
 type coreRef struct{ c api.Core }
@@ -192,6 +192,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		m.log = ic.Log
 	}
+	m.configDir = ic.ConfigDir
 	if m.HashSize <= 0 {
 		return fmt.Errorf("hash_size must be positive, got %d", m.HashSize)
 	}

@@ -2,7 +2,6 @@ package dispatcher
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -65,21 +64,7 @@ type (
 	}
 )
 
-func miStr(p api.MIParams, name string) (string, bool) {
-	switch v := p[name].(type) {
-	case string:
-		return v, true
-	case json.Number:
-		return v.String(), true
-	case int:
-		return strconv.Itoa(v), true
-	case int64:
-		return strconv.FormatInt(v, 10), true
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), true
-	}
-	return "", false
-}
+func miStr(p api.MIParams, name string) (string, bool) { return p.Str(name) }
 
 func miInt(p api.MIParams, name string) (int, bool) {
 	s, ok := miStr(p, name)

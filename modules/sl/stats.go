@@ -1,6 +1,10 @@
 package sl
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"gosips/api"
+)
 
 // counters are sl's statistics, updated atomically.
 type counters struct {
@@ -44,3 +48,23 @@ func (s *SL) count(code int) {
 		st.sentErr.Add(1)
 	}
 }
+
+// Init registers sl's statistics (sl:1xx_replies … sl:received_ACKs) when
+// enable_stats is on, as OpenSIPS does.
+func (s *SL) Init(ic *api.InitCtx) error {
+	if s.EnableStats == 0 || ic.Stats == nil {
+		return nil
+	}
+	g := ic.Stats.Group("sl")
+	st := &s.stats
+	for i := range st.byClass {
+		c := &st.byClass[i]
+		g.Func(string(rune('1'+i))+"xx_replies", c.Load)
+	}
+	g.Func("sent_replies", st.sent.Load)
+	g.Func("sent_err_replies", st.sentErr.Load)
+	g.Func("received_ACKs", st.receivedACKs.Load)
+	return nil
+}
+
+var _ api.Initer = (*SL)(nil)

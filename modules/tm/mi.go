@@ -2,7 +2,6 @@ package tm
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -46,21 +45,7 @@ func (t *TM) MICommands() []api.MICommand {
 	}
 }
 
-func miStr(p api.MIParams, name string) (string, bool) {
-	switch v := p[name].(type) {
-	case string:
-		return v, true
-	case json.Number:
-		return v.String(), true
-	case int:
-		return strconv.Itoa(v), true
-	case int64:
-		return strconv.FormatInt(v, 10), true
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), true
-	}
-	return "", false
-}
+func miStr(p api.MIParams, name string) (string, bool) { return p.Str(name) }
 
 // miHash is t_hash: the current and accumulated transactions per shard of
 // the table, as OpenSIPS lists its hash entries.

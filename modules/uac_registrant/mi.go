@@ -2,8 +2,6 @@ package uacregistrant
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
 	"time"
 
 	"gosips/api"
@@ -88,19 +86,7 @@ func containsColon(s string) bool {
 	return false
 }
 
-func miStr(p api.MIParams, name string) (string, bool) {
-	switch v := p[name].(type) {
-	case string:
-		return v, true
-	case json.Number:
-		return v.String(), true
-	case int:
-		return strconv.Itoa(v), true
-	case int64:
-		return strconv.FormatInt(v, 10), true
-	}
-	return "", false
-}
+func miStr(p api.MIParams, name string) (string, bool) { return p.Str(name) }
 
 // miKey reads the aor, contact and registrar parameters.
 func miKey(p api.MIParams) (*[3]string, error) {

@@ -30,7 +30,7 @@ func coerce(t *schema.Table, col string, v db.Value) db.Value {
 		return v
 	}
 	switch c.Type {
-	case schema.Int, schema.Long:
+	case schema.Int, schema.Long, schema.Short:
 		switch v.Type {
 		case db.Time:
 			return db.IntValue(v.I)

@@ -1,6 +1,7 @@
 -- Equivalent of the OpenSIPS 3.6 SQLite schema scripts for the tables
 -- gosips uses (standard, usrloc, auth_db, msilo, dispatcher,
--- uac_registrant, avpops), with the version rows those scripts insert and a few
+-- uac_registrant, avpops, permissions, domain, group, alias_db,
+-- drouting, dialplan, speeddial, load_balancer, carrierroute, acc, dialog), with the version rows those scripts insert and a few
 -- rows as OpenSIPS writes them. Column lists, types, defaults and keys
 -- must stay identical to upstream.
 
@@ -107,6 +108,275 @@ create table usr_preferences (
 create index usr_preferences_ua_idx on usr_preferences (uuid, attribute);
 create index usr_preferences_uda_idx on usr_preferences (username, domain, attribute);
 create index usr_preferences_value_idx on usr_preferences (value);
+
+insert into version (table_name, table_version) values ('address','5');
+create table address (
+  id integer primary key autoincrement not null,
+  grp smallint(5) default 0 not null,
+  ip char(50) not null,
+  mask smallint default 32 not null,
+  port smallint(5) default 0 not null,
+  proto char(4) default 'any' not null,
+  pattern char(64) default null,
+  context_info char(32) default null
+);
+
+insert into version (table_name, table_version) values ('domain','4');
+create table domain (
+  id integer primary key autoincrement not null,
+  domain char(64) default '' not null,
+  attrs char(255) default null,
+  accept_subdomain integer default 0 not null,
+  last_modified datetime default '1900-01-01 00:00:01' not null,
+  constraint domain_domain_idx unique (domain)
+);
+
+insert into version (table_name, table_version) values ('grp','3');
+create table grp (
+  id integer primary key autoincrement not null,
+  username char(64) default '' not null,
+  domain char(64) default '' not null,
+  grp char(64) default '' not null,
+  last_modified datetime default '1900-01-01 00:00:01' not null,
+  constraint grp_account_group_idx unique (username, domain, grp)
+);
+
+insert into version (table_name, table_version) values ('re_grp','2');
+create table re_grp (
+  id integer primary key autoincrement not null,
+  reg_exp char(128) default '' not null,
+  group_id integer default 0 not null
+);
+
+create index re_grp_group_idx on re_grp (group_id);
+
+insert into version (table_name, table_version) values ('dbaliases','2');
+create table dbaliases (
+  id integer primary key autoincrement not null,
+  alias_username char(64) default '' not null,
+  alias_domain char(64) default '' not null,
+  username char(64) default '' not null,
+  domain char(64) default '' not null,
+  constraint dbaliases_alias_idx unique (alias_username, alias_domain)
+);
+
+create index dbaliases_target_idx on dbaliases (username, domain);
+
+insert into version (table_name, table_version) values ('dr_gateways','6');
+create table dr_gateways (
+  id integer primary key autoincrement not null,
+  gwid char(64) not null,
+  type integer default 0 not null,
+  address char(128) not null,
+  strip integer default 0 not null,
+  pri_prefix char(16) default null,
+  attrs char(255) default null,
+  probe_mode integer default 0 not null,
+  state integer default 0 not null,
+  socket char(128) default null,
+  description char(128) default null,
+  constraint dr_gateways_dr_gw_idx unique (gwid)
+);
+
+insert into version (table_name, table_version) values ('dr_rules','4');
+create table dr_rules (
+  ruleid integer primary key autoincrement not null,
+  groupid char(255) not null,
+  prefix char(64) not null,
+  timerec char(255) default null,
+  priority integer default 0 not null,
+  routeid char(255) default null,
+  gwlist char(255),
+  sort_alg char(1) default 'N' not null,
+  sort_profile integer default null,
+  attrs char(255) default null,
+  description char(128) default null
+);
+
+insert into version (table_name, table_version) values ('dr_carriers','3');
+create table dr_carriers (
+  id integer primary key autoincrement not null,
+  carrierid char(64) not null,
+  gwlist char(255) not null,
+  flags integer default 0 not null,
+  sort_alg char(1) default 'N' not null,
+  state integer default 0 not null,
+  attrs char(255) default null,
+  description char(128) default null,
+  constraint dr_carriers_dr_carrier_idx unique (carrierid)
+);
+
+insert into version (table_name, table_version) values ('dr_groups','2');
+create table dr_groups (
+  id integer primary key autoincrement not null,
+  username char(64) not null,
+  domain char(128) default null,
+  groupid integer default 0 not null,
+  description char(128) default null
+);
+
+insert into version (table_name, table_version) values ('dr_partitions','1');
+create table dr_partitions (
+  id integer primary key autoincrement not null,
+  partition_name char(255) not null,
+  db_url char(255) not null,
+  drd_table char(255),
+  drr_table char(255),
+  drg_table char(255),
+  drc_table char(255),
+  ruri_avp char(255),
+  gw_id_avp char(255),
+  gw_priprefix_avp char(255),
+  gw_sock_avp char(255),
+  rule_id_avp char(255),
+  rule_prefix_avp char(255),
+  carrier_id_avp char(255)
+);
+
+insert into version (table_name, table_version) values ('dialplan','5');
+create table dialplan (
+  id integer primary key autoincrement not null,
+  dpid integer not null,
+  pr integer default 0 not null,
+  match_op integer not null,
+  match_exp char(64) not null,
+  match_flags integer default 0 not null,
+  subst_exp char(64) default null,
+  repl_exp char(32) default null,
+  timerec char(255) default null,
+  disabled integer default 0 not null,
+  attrs char(255) default null
+);
+
+insert into version (table_name, table_version) values ('speed_dial','3');
+create table speed_dial (
+  id integer primary key autoincrement not null,
+  username char(64) default '' not null,
+  domain char(64) default '' not null,
+  sd_username char(64) default '' not null,
+  sd_domain char(64) default '' not null,
+  new_uri char(255) default '' not null,
+  fname char(64) default '' not null,
+  lname char(64) default '' not null,
+  description char(64) default '' not null,
+  constraint speed_dial_speed_dial_idx unique (username, domain, sd_domain, sd_username)
+);
+
+insert into version (table_name, table_version) values ('load_balancer','3');
+create table load_balancer (
+  id integer primary key autoincrement not null,
+  group_id integer default 0 not null,
+  dst_uri char(128) not null,
+  resources char(255) not null,
+  probe_mode integer default 0 not null,
+  attrs char(255) default null,
+  description char(128) default null
+);
+
+create index load_balancer_dsturi_idx on load_balancer (dst_uri);
+
+insert into version (table_name, table_version) values ('carrierroute','3');
+create table carrierroute (
+  id integer primary key autoincrement not null,
+  carrier integer default 0 not null,
+  domain char(64) default '' not null,
+  scan_prefix char(64) default '' not null,
+  flags integer default 0 not null,
+  mask integer default 0 not null,
+  prob float default 0 not null,
+  strip integer default 0 not null,
+  rewrite_host char(255) default '' not null,
+  rewrite_prefix char(64) default '' not null,
+  rewrite_suffix char(64) default '' not null,
+  description char(255) default null
+);
+
+insert into version (table_name, table_version) values ('carrierfailureroute','2');
+create table carrierfailureroute (
+  id integer primary key autoincrement not null,
+  carrier integer default 0 not null,
+  domain char(64) default '' not null,
+  scan_prefix char(64) default '' not null,
+  host_name char(255) default '' not null,
+  reply_code char(3) default '' not null,
+  flags integer default 0 not null,
+  mask integer default 0 not null,
+  next_domain char(64) default '' not null,
+  description char(255) default null
+);
+
+insert into version (table_name, table_version) values ('route_tree','2');
+create table route_tree (
+  id integer primary key autoincrement not null,
+  carrier char(64) default null
+);
+
+INSERT INTO version (table_name, table_version) values ('acc','7');
+CREATE TABLE acc (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    method CHAR(16) DEFAULT '' NOT NULL,
+    from_tag CHAR(64) DEFAULT '' NOT NULL,
+    to_tag CHAR(64) DEFAULT '' NOT NULL,
+    callid CHAR(64) DEFAULT '' NOT NULL,
+    sip_code CHAR(3) DEFAULT '' NOT NULL,
+    sip_reason CHAR(32) DEFAULT '' NOT NULL,
+    time DATETIME NOT NULL,
+    duration INTEGER DEFAULT 0 NOT NULL,
+    ms_duration INTEGER DEFAULT 0 NOT NULL,
+    setuptime INTEGER DEFAULT 0 NOT NULL,
+    created DATETIME DEFAULT NULL
+);
+
+CREATE INDEX acc_callid_idx  ON acc (callid);
+
+INSERT INTO version (table_name, table_version) values ('missed_calls','5');
+CREATE TABLE missed_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    method CHAR(16) DEFAULT '' NOT NULL,
+    from_tag CHAR(64) DEFAULT '' NOT NULL,
+    to_tag CHAR(64) DEFAULT '' NOT NULL,
+    callid CHAR(64) DEFAULT '' NOT NULL,
+    sip_code CHAR(3) DEFAULT '' NOT NULL,
+    sip_reason CHAR(32) DEFAULT '' NOT NULL,
+    time DATETIME NOT NULL,
+    setuptime INTEGER DEFAULT 0 NOT NULL,
+    created DATETIME DEFAULT NULL
+);
+
+CREATE INDEX missed_calls_callid_idx  ON missed_calls (callid);
+
+INSERT INTO version (table_name, table_version) values ('dialog','12');
+CREATE TABLE dialog (
+    dlg_id BIGINT(10) PRIMARY KEY NOT NULL,
+    callid CHAR(255) NOT NULL,
+    from_uri CHAR(255) NOT NULL,
+    from_tag CHAR(64) NOT NULL,
+    to_uri CHAR(255) NOT NULL,
+    to_tag CHAR(64) NOT NULL,
+    mangled_from_uri CHAR(255) DEFAULT NULL,
+    mangled_to_uri CHAR(255) DEFAULT NULL,
+    caller_cseq CHAR(11) NOT NULL,
+    callee_cseq CHAR(11) NOT NULL,
+    caller_ping_cseq INTEGER NOT NULL,
+    callee_ping_cseq INTEGER NOT NULL,
+    caller_route_set TEXT(512),
+    callee_route_set TEXT(512),
+    caller_contact CHAR(255),
+    callee_contact CHAR(255),
+    caller_sock CHAR(64) NOT NULL,
+    callee_sock CHAR(64) NOT NULL,
+    state INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    timeout INTEGER NOT NULL,
+    vars BLOB(4096) DEFAULT NULL,
+    profiles TEXT(512) DEFAULT NULL,
+    script_flags CHAR(255) DEFAULT NULL,
+    module_flags INTEGER DEFAULT 0 NOT NULL,
+    flags INTEGER DEFAULT 0 NOT NULL,
+    rt_on_answer CHAR(64) DEFAULT NULL,
+    rt_on_timeout CHAR(64) DEFAULT NULL,
+    rt_on_hangup CHAR(64) DEFAULT NULL
+);
 
 -- Rows: a contact whose last_modified is the text default, one written by
 -- db_sqlite (which binds datetimes as Unix seconds), a subscriber and a

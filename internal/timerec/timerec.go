@@ -1,4 +1,6 @@
-package cfgutils
+// Package timerec parses and matches the iCalendar-style time recurrences
+// of OpenSIPS (check_time_rec(), drouting and dialplan timerec columns).
+package timerec
 
 import (
 	"fmt"
@@ -7,11 +9,11 @@ import (
 	"time"
 )
 
-// TimeRec is a check_time_rec() recurrence, the iCalendar subset OpenSIPS
+// Rec is a time recurrence, the iCalendar subset OpenSIPS
 // accepts: "[tz|]dtstart|dtend|duration|freq|until|interval|byday|
 // bymonthday|byyearday|byweekno|bymonth" (empty fields allowed, trailing
 // ones omitted). byyearday and byweekno are accepted but not checked.
-type TimeRec struct {
+type Rec struct {
 	Loc        *time.Location
 	Start      time.Time
 	Dur        time.Duration // 0: open-ended
@@ -26,10 +28,10 @@ type TimeRec struct {
 var weekdays = map[string]time.Weekday{"SU": time.Sunday, "MO": time.Monday, "TU": time.Tuesday,
 	"WE": time.Wednesday, "TH": time.Thursday, "FR": time.Friday, "SA": time.Saturday}
 
-// ParseTimeRec parses a recurrence string.
-func ParseTimeRec(s string) (*TimeRec, error) {
+// Parse parses a recurrence string.
+func Parse(s string) (*Rec, error) {
 	f := strings.Split(s, "|")
-	tr := &TimeRec{Loc: time.Local, Interval: 1}
+	tr := &Rec{Loc: time.Local, Interval: 1}
 	if len(f) > 0 && f[0] != "" && (f[0][0] < '0' || f[0][0] > '9') {
 		loc, err := time.LoadLocation(f[0])
 		if err != nil {
@@ -154,7 +156,7 @@ func parseICalDuration(s string) (time.Duration, error) {
 }
 
 // Match reports whether t falls in an occurrence.
-func (tr *TimeRec) Match(t time.Time) bool {
+func (tr *Rec) Match(t time.Time) bool {
 	t = t.In(tr.Loc)
 	if t.Before(tr.Start) || (!tr.Until.IsZero() && t.After(tr.Until)) {
 		return false
@@ -182,7 +184,7 @@ func (tr *TimeRec) Match(t time.Time) bool {
 }
 
 // occurs reports whether an occurrence starts at s.
-func (tr *TimeRec) occurs(s time.Time) bool {
+func (tr *Rec) occurs(s time.Time) bool {
 	if len(tr.ByMonth) > 0 && !containsInt(tr.ByMonth, int(s.Month())) {
 		return false
 	}

@@ -1,0 +1,407 @@
+package e2e
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gosips/internal/bencode"
+	"gosips/internal/testenv"
+)
+
+// rtpeDaemon is an rtpengine started in userspace mode on loopback.
+type rtpeDaemon struct {
+	NG, UDP          int // ng and rtpproxy-protocol control ports
+	PortMin, PortMax int
+	seq              int
+	cmd              *exec.Cmd
+	logs             *syncBuffer
+	done             chan struct{}
+}
+
+// mediaBase hands out private RTP port ranges, distinct per process.
+var mediaBase = 30000 + (os.Getpid()%100)*200
+
+// startRtpengine runs /usr/bin/rtpengine until the test ends (or kill).
+func startRtpengine(t *testing.T) *rtpeDaemon {
+	t.Helper()
+	bin := testenv.Tool(t, "rtpengine", "rtpengine-daemon")
+	d := &rtpeDaemon{NG: freePort(t), UDP: freePort(t), PortMin: mediaBase, PortMax: mediaBase + 99,
+		logs: &syncBuffer{}, done: make(chan struct{})}
+	mediaBase += 100
+	d.cmd = exec.Command(bin, "--table=-1", "--foreground", "--log-stderr", "--log-level=6",
+		"--config-file=none", "--interface=127.0.0.1",
+		fmt.Sprintf("--listen-ng=127.0.0.1:%d", d.NG), fmt.Sprintf("--listen-udp=127.0.0.1:%d", d.UDP),
+		fmt.Sprintf("--port-min=%d", d.PortMin), fmt.Sprintf("--port-max=%d", d.PortMax),
+		"--delete-delay=0", "--num-threads=2")
+	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		d.kill()
+		if t.Failed() {
+			t.Logf("rtpengine %d logs:\n%s", d.NG, d.logs.String())
+		}
+	})
+	if !eventually(5*time.Second, func() bool {
+		r, err := d.ng(map[string]any{"command": "ping"})
+		return err == nil && r["result"] == "pong"
+	}) {
+		t.Fatalf("rtpengine did not answer ping:\n%s", d.logs.String())
+	}
+	return d
+}
+
+func (d *rtpeDaemon) kill() {
+	select {
+	case <-d.done:
+		return
+	default:
+	}
+	d.cmd.Process.Kill()
+	<-d.done
+}
+
+// ng sends one ng command and returns the answer.
+func (d *rtpeDaemon) ng(cmd map[string]any) (map[string]any, error) {
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", d.NG))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	d.seq++
+	b, err := bencode.Encode([]byte(fmt.Sprintf("t%d-%d ", os.Getpid(), d.seq)), cmd)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Write(b); err != nil {
+		return nil, err
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 65536)
+	n, err := c.Read(buf)
+	if err != nil {
+		return nil, err
+	}
+	_, body, _ := strings.Cut(string(buf[:n]), " ")
+	v, err := bencode.Decode([]byte(body))
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// calls lists the Call-IDs the daemon holds.
+func (d *rtpeDaemon) calls(t *testing.T) []string {
+	t.Helper()
+	r, err := d.ng(map[string]any{"command": "list"})
+	if err != nil {
+		t.Fatalf("rtpengine list: %v", err)
+	}
+	var out []string
+	l, _ := r["calls"].([]any)
+	for _, c := range l {
+		s, _ := c.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// mediaPeer is an RTP endpoint.
+type mediaPeer struct {
+	conn *net.UDPConn
+}
+
+func newMediaPeer(t *testing.T) *mediaPeer {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &mediaPeer{conn: c}
+}
+
+func (p *mediaPeer) port() int { return p.conn.LocalAddr().(*net.UDPAddr).Port }
+
+// rtp builds a PCMU packet.
+func rtp(seq uint16, ssrc uint32) []byte {
+	b := make([]byte, 12+160)
+	b[0] = 0x80
+	binary.BigEndian.PutUint16(b[2:], seq)
+	binary.BigEndian.PutUint32(b[4:], uint32(seq)*160)
+	binary.BigEndian.PutUint32(b[8:], ssrc)
+	for i := 12; i < len(b); i++ {
+		b[i] = 0xff
+	}
+	return b
+}
+
+func sdpOffer(port int, sessID string) string {
+	return "v=0\r\no=- " + sessID + " 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+		fmt.Sprintf("m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", port)
+}
+
+// sdpAddr returns the c= address and m= port of an SDP body.
+func sdpAddr(msg string) (string, int) {
+	_, body, _ := strings.Cut(msg, "\r\n\r\n")
+	ip, port := "", 0
+	for _, l := range strings.Split(body, "\r\n") {
+		if strings.HasPrefix(l, "c=IN IP4 ") {
+			ip = strings.TrimPrefix(l, "c=IN IP4 ")
+		}
+		if strings.HasPrefix(l, "m=audio ") {
+			port, _ = strconv.Atoi(strings.Fields(l)[1])
+		}
+	}
+	return ip, port
+}
+
+// relayCfg is a proxy relaying media with rtpengine or rtpproxy; OFFER
+// and ANSWER are the functions, SOCKS the module's socket parameter,
+// DELETE the teardown call.
+const relayCfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+loadmodule "MODULE.so"
+
+modparam("httpd", "port", HTTPPORT)
+SOCKS
+
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			if (is_method("BYE"))
+				DELETE;
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans())
+			t_relay();
+		exit;
+	}
+	if (is_method("INVITE")) {
+		record_route();
+		if (!OFFER) {
+			sl_send_reply(500, "No media relay");
+			exit;
+		}
+		t_on_reply("media");
+	}
+	$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+
+onreply_route[media] {
+	if (has_body("application/sdp"))
+		ANSWER;
+}
+`
+
+// relayCall runs one call caller → gosips → uas with media, checks the
+// SDP rewriting and the RTP flow, and hangs up. It returns the relay port
+// offered to the UAS.
+func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) {
+	t.Helper()
+	a, b := newMediaPeer(t), newMediaPeer(t)
+	offer := sdpOffer(a.port(), "1001")
+	caller.Send(srvPort, fmt.Sprintf(`INVITE sip:uas@127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-%s-1
+From: <sip:caller@127.0.0.1>;tag=ct1
+To: <sip:uas@127.0.0.1>
+Call-ID: %s
+CSeq: 1 INVITE
+Contact: <sip:caller@127.0.0.1:LPORT>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: %d
+
+%s`, callID, callID, len(offer), offer))
+	inv := uas.Recv(8 * time.Second)
+	if !strings.HasPrefix(inv, "INVITE ") {
+		t.Fatalf("UAS got %q, want the INVITE", inv)
+	}
+	ip, relayToB := sdpAddr(inv)
+	if ip != "127.0.0.1" || relayToB == a.port() || relayToB == 0 {
+		t.Fatalf("offer not rewritten: c=%s m=%d (caller media %d)\n%s", ip, relayToB, a.port(), inv)
+	}
+	check(relayToB)
+	answer := sdpOffer(b.port(), "2002")
+	var rr strings.Builder
+	for _, v := range headers(inv, "Record-Route") {
+		rr.WriteString("Record-Route: " + v + "\r\n")
+	}
+	ok := fmt.Sprintf("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=ut1\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n%s"+
+		"Contact: <sip:uas@127.0.0.1:%d>\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+		strings.Join(headers(inv, "Via"), "\r\nVia: "), header(inv, "From"), header(inv, "To"), callID, rr.String(),
+		uas.Port(), len(answer), answer)
+	uas.SendRaw(srvPort, []byte(ok))
+	r := caller.RecvFinal(5 * time.Second)
+	if statusCode(r) != "200" {
+		t.Fatalf("caller got %q, want 200", r)
+	}
+	_, relayToA := sdpAddr(r)
+	if relayToA == b.port() || relayToA == 0 {
+		t.Fatalf("answer not rewritten: m=%d (uas media %d)\n%s", relayToA, b.port(), r)
+	}
+	route := header(r, "Record-Route")
+	caller.Send(srvPort, fmt.Sprintf(`ACK sip:uas@127.0.0.1:%d SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-%s-2
+Route: %s
+From: <sip:caller@127.0.0.1>;tag=ct1
+To: <sip:uas@127.0.0.1>;tag=ut1
+Call-ID: %s
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+`, uas.Port(), callID, route, callID))
+	if ack := uas.Recv(3 * time.Second); !strings.HasPrefix(ack, "ACK ") {
+		t.Fatalf("UAS got %q, want the ACK", ack)
+	}
+
+	// RTP: A -> relay -> B, and B echoes back through the relay to A.
+	relayA := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: relayToA}
+	buf := make([]byte, 2048)
+	var fromRelay *net.UDPAddr
+	got := 0
+	for seq := uint16(1); seq <= 20 && got < 3; seq++ {
+		a.conn.WriteToUDP(rtp(seq, 0x1234), relayA)
+		b.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, from, err := b.conn.ReadFromUDP(buf)
+		if err != nil {
+			continue
+		}
+		if n != 172 {
+			t.Fatalf("B got %d bytes, want 172", n)
+		}
+		fromRelay = from
+		got++
+		b.conn.WriteToUDP(buf[:n], from) // echo
+	}
+	if got < 3 {
+		t.Fatalf("RTP from the caller did not reach the callee through the relay (got %d)", got)
+	}
+	if fromRelay.Port != relayToB {
+		t.Errorf("callee got RTP from port %d, want the relay port %d it was offered", fromRelay.Port, relayToB)
+	}
+	a.conn.SetReadDeadline(time.Now().Add(time.Second))
+	if n, from, err := a.conn.ReadFromUDP(buf); err != nil || n != 172 || from.Port != relayToA {
+		t.Fatalf("echo did not come back to the caller through the relay: %v %v", from, err)
+	}
+
+	caller.Send(srvPort, fmt.Sprintf(`BYE sip:uas@127.0.0.1:%d SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-%s-3
+Route: %s
+From: <sip:caller@127.0.0.1>;tag=ct1
+To: <sip:uas@127.0.0.1>;tag=ut1
+Call-ID: %s
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+`, uas.Port(), callID, route, callID))
+	bye := uas.Recv(5 * time.Second)
+	if !strings.HasPrefix(bye, "BYE ") {
+		t.Fatalf("UAS got %q, want the BYE", bye)
+	}
+	byeOK := fmt.Sprintf("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+		strings.Join(headers(bye, "Via"), "\r\nVia: "), header(bye, "From"), header(bye, "To"), callID)
+	uas.SendRaw(srvPort, []byte(byeOK))
+	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "200" {
+		t.Fatalf("BYE: caller got %q", r)
+	}
+}
+
+// callIDFor returns a Call-ID whose byte sum selects node idx of n equal
+// weight nodes (the OpenSIPS balancing hash).
+func callIDFor(prefix string, idx, n int) string {
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("%s-%d@test", prefix, i)
+		sum := 0
+		for _, c := range []byte(id) {
+			sum += int(c)
+		}
+		if (sum&0xff)%n == idx {
+			return id
+		}
+	}
+}
+
+func startRelayServer(t *testing.T, module, socks, offer, answer, del string) (*server, *udpClient, *udpClient, int) {
+	t.Helper()
+	uas := newUDPClient(t)
+	httpPort := freePort(t)
+	cfg := strings.NewReplacer("MODULE", module, "SOCKS", socks, "OFFER", offer, "ANSWER", answer,
+		"DELETE", del, "UASPORT", strconv.Itoa(uas.Port()), "HTTPPORT", strconv.Itoa(httpPort)).Replace(relayCfg)
+	srv := startServer(t, cfg)
+	return srv, newUDPClient(t), uas, httpPort
+}
+
+func TestRtpengineOfferAnswerFailover(t *testing.T) {
+	e1, e2 := startRtpengine(t), startRtpengine(t)
+	socks := fmt.Sprintf(`modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d udp:127.0.0.1:%d")
+modparam("rtpengine", "rtpengine_tout", 1)
+modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
+	srv, caller, uas, httpPort := startRelayServer(t, "rtpengine", socks,
+		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()", "rtpengine_delete()")
+
+	inRange := func(d *rtpeDaemon) func(int) {
+		return func(p int) {
+			if p < d.PortMin || p > d.PortMax {
+				t.Errorf("relay port %d outside rtpengine %d's range %d-%d", p, d.NG, d.PortMin, d.PortMax)
+			}
+		}
+	}
+	id1 := callIDFor("rtpe-a", 0, 2)
+	relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	if calls := e1.calls(t); len(calls) != 0 {
+		t.Errorf("rtpengine 1 still holds %v after the BYE", calls)
+	}
+
+	// The first rtpengine dies: a call that hashes to it moves to the second.
+	e1.kill()
+	id2 := callIDFor("rtpe-b", 0, 2)
+	relayCall(t, srv.Port, caller, uas, id2, func(p int) {
+		inRange(e2)(p)
+		if calls := e2.calls(t); len(calls) != 1 || calls[0] != id2 {
+			t.Errorf("rtpengine 2 holds %v, want [%s]", calls, id2)
+		}
+	})
+	if calls := e2.calls(t); len(calls) != 0 {
+		t.Errorf("rtpengine 2 still holds %v after the BYE", calls)
+	}
+
+	raw, err := miCall(t, httpPort, "rtpengine_show", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	want1 := fmt.Sprintf(`"url":"udp:127.0.0.1:%d","index":0,"disabled":1`, e1.NG)
+	want2 := fmt.Sprintf(`"url":"udp:127.0.0.1:%d","index":1,"disabled":0`, e2.NG)
+	if !strings.Contains(s, want1) || !strings.Contains(s, want2) {
+		t.Errorf("rtpengine_show = %s", s)
+	}
+	if _, err := miCall(t, httpPort, "rtpengine_enable", map[string]any{"url": "udp:127.0.0.1:1", "enable": 1}); err == nil ||
+		!strings.Contains(err.Error(), "RTP engine not found") {
+		t.Errorf("rtpengine_enable of an unknown url: %v", err)
+	}
+}
