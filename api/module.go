@@ -263,6 +263,8 @@ type Regex = regexp.Regexp
 type MICommand struct {
 	Name    string
 	Aliases []string
+	// Help is the one-line description the "help" command prints.
+	Help string
 	// Recipes lists the accepted parameter-name sets; a call must match one.
 	// An empty recipe means "no parameters".
 	Recipes   [][]string

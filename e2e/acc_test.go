@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gosips/db"
+	"gosips/internal/dbserver"
 	"gosips/internal/testenv"
 )
 
@@ -162,4 +164,124 @@ func receivedReply(t *testing.T, log, code, method string) string {
 	}
 	t.Fatalf("no %s reply to %s in:\n%s", code, method, log)
 	return ""
+}
+
+const accCDRCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+loadmodule "DBMOD.so"
+loadmodule "acc.so"
+modparam("acc", "db_url", "DBURL")
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans()) {
+			t_relay();
+			exit;
+		}
+		send_reply(404, "Not here");
+		exit;
+	}
+	if (is_method("INVITE")) {
+		record_route();
+		create_dialog();
+		do_accounting("db", "cdr|missed|failed");
+	}
+	if ($rU == "carol")
+		$du = "sip:127.0.0.1:BUSYPORT";
+	else
+		$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// testAccCDR: with create_dialog() and do_accounting("db",
+// "cdr|missed|failed"), an answered call that lasts ~2 s gives one acc row
+// (written when the BYE is answered) whose duration matches, and a 486
+// gives a missed_calls row (and, with "failed", an acc row for the 486).
+func testAccCDR(t *testing.T, dbmod, url string) {
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
+	busyPort, busyWait := startSippUAS(t, "uas_busy.xml")
+	cfg := strings.NewReplacer("DBMOD", dbmod, "DBURL", url, "BUSYPORT", strconv.Itoa(busyPort),
+		"UASPORT", strconv.Itoa(uasPort)).Replace(accCDRCfg)
+	srv := startServer(t, cfg)
+
+	start := time.Now()
+	call := runSipp(t, "acc_uac_call.xml", srv.Port, "-s", "bob", "-set", "caller", "alice", "-d", "2000")
+	if call.Exit != 0 {
+		t.Fatalf("call: exit %d\n%s\n%s", call.Exit, call.Output, call.Messages)
+	}
+	if r := uasWait(); r.Exit != 0 {
+		t.Fatalf("callee: exit %d\n%s", r.Exit, r.Output)
+	}
+	inv := sentInvite(t, call.Messages)
+	ok := receivedReply(t, call.Messages, "200", "INVITE")
+	callID := header(inv, "Call-ID")
+
+	cols := []string{"method", "from_tag", "to_tag", "callid", "sip_code", "sip_reason", "time", "duration", "ms_duration", "setuptime", "created"}
+	var rows []db.Row
+	eventually(5*time.Second, func() bool { rows = queryRows(t, url, "acc", cols...); return len(rows) >= 1 })
+	if len(rows) != 1 {
+		t.Fatalf("acc rows after the call: %d, want 1: %v", len(rows), rows)
+	}
+	r := rows[0]
+	want := []string{"INVITE", tagOf(header(inv, "From")), tagOf(header(ok, "To")), callID, "200", "OK"}
+	for i, w := range want {
+		if r[i].Str() != w {
+			t.Errorf("acc.%s = %q, want %q", cols[i], r[i].Str(), w)
+		}
+	}
+	ms := r[8].I
+	t.Logf("CDR: duration %d s, ms_duration %d, setuptime %d", r[7].I, ms, r[9].I)
+	if ms < 1500 || ms > 3000 {
+		t.Errorf("ms_duration %d, want about 2000 (the caller pauses 2 s)", ms)
+	}
+	if sec := r[7].I; sec < 1 || sec > 3 || sec != (ms+999)/1000 {
+		t.Errorf("duration %d s does not match ms_duration %d", sec, ms)
+	}
+	created, answered := r[10].Time(), r[6].Time()
+	if created.Before(start.Add(-2*time.Second)) || answered.Before(created) || r[9].I != answered.Unix()-created.Unix() {
+		t.Errorf("created %v, time %v, setuptime %d are not consistent", created, answered, r[9].I)
+	}
+
+	busy := runSipp(t, "uac_invite_expect.xml", srv.Port, "-s", "carol")
+	if busy.Exit != 0 || !strings.Contains(busy.Messages, "SIP/2.0 486") {
+		t.Fatalf("busy call: exit %d\n%s\n%s", busy.Exit, busy.Output, busy.Messages)
+	}
+	busyWait()
+	binv := sentInvite(t, busy.Messages)
+	mcols := []string{"method", "callid", "sip_code", "sip_reason", "setuptime", "created"}
+	var missed []db.Row
+	eventually(5*time.Second, func() bool { missed = queryRows(t, url, "missed_calls", mcols...); return len(missed) >= 1 })
+	if len(missed) != 1 {
+		t.Fatalf("missed_calls rows: %d, want 1: %v", len(missed), missed)
+	}
+	m := missed[0]
+	if m[0].Str() != "INVITE" || m[1].Str() != header(binv, "Call-ID") || m[2].Str() != "486" || m[3].Str() != "Busy Here" || m[5].Null {
+		t.Errorf("missed_calls row = %v", m)
+	}
+	eventually(3*time.Second, func() bool { return len(queryRows(t, url, "acc", "callid")) == 2 })
+	if got := queryRows(t, url, "acc", "callid", "sip_code"); len(got) != 2 || got[1][1].Str() != "486" {
+		t.Errorf("acc rows after the busy call: %v (want the 486 accounted as failed)", got)
+	}
+}
+
+func TestAccCDRSQLite(t *testing.T) {
+	gosipsBin(t) // built before the db create timeout starts
+	testAccCDR(t, "db_sqlite", sqliteDB(t, "acc", "missed_calls"))
+}
+
+func TestAccCDRMySQL(t *testing.T) {
+	gosipsBin(t)
+	testAccCDR(t, "db_mysql", scaleDB(t, dbserver.Find(t, dbserver.MySQL)))
 }

@@ -272,3 +272,68 @@ modparam("dialog", "db_url", "` + url + `")`
 		t.Errorf("dialog rows left: %v %v", rows, err)
 	}
 }
+
+func TestDialogProfile100Concurrent(t *testing.T) {
+	uas, waitUAS := startSippUAS(t, "uas_call.xml", "-m", "100")
+	env := startDialogProxy(t, uas, "", "")
+	waitUAC := startSippUAC(t, "dlg_uac_long.xml", env.srv.Port, "-s", "bob", "-m", "100", "-l", "100", "-r", "100")
+	size := func(params map[string]any) int {
+		res, err := env.mi(t, "profile_get_size", params)
+		if err != nil {
+			t.Fatalf("profile_get_size: %v", err)
+		}
+		var out struct{ Profile struct{ Count int } }
+		if err := json.Unmarshal(res, &out); err != nil {
+			t.Fatalf("profile_get_size answer %s: %v", res, err)
+		}
+		return out.Profile.Count
+	}
+	peak := 0
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) && peak < 100 {
+		peak = max(peak, size(map[string]any{"profile": "calls"}))
+		time.Sleep(20 * time.Millisecond)
+	}
+	if peak != 100 {
+		t.Errorf("profile calls peaked at %d, want 100", peak)
+	}
+	if n := size(map[string]any{"profile": "caller", "value": "caller"}); n != 100 {
+		t.Errorf("profile caller/caller = %d, want 100", n)
+	}
+	if got := env.stat(t, "active_dialogs"); got != 100 {
+		t.Errorf("active_dialogs = %d during the calls, want 100", got)
+	}
+	if u := waitUAC(); u.Exit != 0 {
+		t.Fatalf("callers failed (exit %d):\n%s", u.Exit, u.Output)
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callees failed (exit %d):\n%s", u.Exit, u.Output)
+	}
+	if n := size(map[string]any{"profile": "calls"}); n != 0 {
+		t.Errorf("profile calls = %d after the calls, want 0", n)
+	}
+	if got := env.stat(t, "processed_dialogs"); got != 100 {
+		t.Errorf("processed_dialogs = %d, want 100", got)
+	}
+	if got := env.stat(t, "active_dialogs"); got != 0 {
+		t.Errorf("active_dialogs = %d after the calls, want 0", got)
+	}
+}
+
+func TestDialogUACReplaceFromStoredInDialog(t *testing.T) {
+	needSipp(t)
+	uas, wait := startSippUAS(t, "dlg_uac_restore_uas.xml")
+	cfg := strings.ReplaceAll(uacCfg, "UAS", fmt.Sprint(uas))
+	cfg = strings.Replace(cfg, `loadmodule "uac.so"`, `loadmodule "dialog.so"
+loadmodule "uac.so"`, 1)
+	cfg = strings.Replace(cfg, `		uac_replace_from(`, `		create_dialog();
+		uac_replace_from(`, 1)
+	srv := startServer(t, cfg)
+	res := runSipp(t, "uac_restore_call.xml", srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\nlogs:\n%s", res.Exit, res.Output, srv.Logs())
+	}
+	if u := wait(); u.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s\nlogs:\n%s", u.Exit, u.Output, srv.Logs())
+	}
+}

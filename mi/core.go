@@ -216,6 +216,18 @@ type Core struct {
 	Log      LogLevels       // "log_level" needs Get and Set
 	Stop     func()          // "kill"
 	Stats    *api.Stats      // get/list/reset_statistics
+	// Owner names the module exporting a command, for "help".
+	Owner func(cmd string) string
+	// TCPConns lists the stream connections (list_tcp_conns).
+	TCPConns func() []TCPConn
+	// MemDump logs a memory summary (mem_pkg_dump, mem_shm_dump).
+	MemDump func(kind string, level int)
+	// Reload re-reads the script and swaps its routes (reload_routes).
+	Reload func(ctx context.Context) error
+	// Status is the status-report registry (sr_*).
+	Status *StatusReports
+	// Blacklists lists the dst_blacklist definitions (list_blacklists).
+	Blacklists func() []Blacklist
 }
 
 // CoreCommands lists the core commands for c: version, uptime, which, ps,
@@ -245,6 +257,22 @@ func CoreCommands(d *Dispatcher, c Core) []api.MICommand {
 	}
 	if c.Stats != nil {
 		cmds = append(cmds, StatsCommands(c.Stats)...)
+	}
+	cmds = append(cmds, Help(d, c.Owner))
+	if c.TCPConns != nil {
+		cmds = append(cmds, ListTCPConns(c.TCPConns))
+	}
+	if c.MemDump != nil {
+		cmds = append(cmds, MemDump(c.MemDump)...)
+	}
+	if c.Reload != nil {
+		cmds = append(cmds, ReloadRoutes(c.Reload))
+	}
+	if c.Status != nil {
+		cmds = append(cmds, c.Status.Commands()...)
+	}
+	if c.Blacklists != nil {
+		cmds = append(cmds, ListBlacklists(c.Blacklists))
 	}
 	return cmds
 }

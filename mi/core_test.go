@@ -106,7 +106,7 @@ func TestCoreCommandsSet(t *testing.T) {
 	if err := d.Register(CoreCommands(d, Core{Version: "1.0", Start: time.Now()})...); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(d.Names(), ","); got != "version,uptime,which,ps,pwd,arg" {
+	if got := strings.Join(d.Names(), ","); got != "version,uptime,which,ps,pwd,arg,help" {
 		t.Errorf("without callbacks: %s", got)
 	}
 	d, _ = NewDispatcher(nil)
@@ -115,7 +115,7 @@ func TestCoreCommandsSet(t *testing.T) {
 	if err := d.Register(CoreCommands(d, full)...); err != nil {
 		t.Fatal(err)
 	}
-	want := "version,uptime,which,ps,pwd,arg,log_level,kill,get_statistics,list_statistics,reset_statistics,reset_all_statistics"
+	want := "version,uptime,which,ps,pwd,arg,log_level,kill,get_statistics,list_statistics,reset_statistics,reset_all_statistics,help"
 	if got := strings.Join(d.Names(), ","); got != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}

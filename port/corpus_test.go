@@ -30,6 +30,8 @@ var inScope = map[string]bool{
 type manifestRow struct {
 	era     string
 	modules []string
+	// broken is set for files that are not scripts, or broken upstream.
+	broken bool
 }
 
 func readManifest(t *testing.T, dir string) map[string]manifestRow {
@@ -45,7 +47,9 @@ func readManifest(t *testing.T, dir string) map[string]manifestRow {
 		if len(cols) < 6 || cols[0] == "file" {
 			continue
 		}
-		rows[cols[0]] = manifestRow{era: cols[1], modules: strings.Split(cols[5], ",")}
+		issues := cols[7]
+		broken := cols[6] != "script" || (issues != "-" && !strings.Contains(issues, "no route block"))
+		rows[cols[0]] = manifestRow{era: cols[1], modules: strings.Split(cols[5], ","), broken: broken}
 	}
 	return rows
 }

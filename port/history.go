@@ -143,8 +143,10 @@ func (w *walker) legacyCall(c *ast.Call, args []ast.Expr) bool {
 	if !ok {
 		return false
 	}
-	// gosips may still declare the old name, as a legacy form.
-	if lg, reg := ps.p.registered(c.Name); reg && lg == "" {
+	// gosips may still declare the old name, as a legacy form; a modern
+	// name is rewritten only when its now mandatory arguments are missing
+	// (db_does_uri_exist() of the 1.6–2.4 uri module).
+	if lg, reg := ps.p.registered(c.Name); reg && lg == "" && (r.Args == nil || len(args) >= len(r.Args)) {
 		return false
 	}
 	if r.New == "" {
@@ -438,4 +440,38 @@ func (ps *pass) setsParam(mod, param string) bool {
 		}
 	}
 	return false
+}
+
+// paramFate moves or drops a modparam the module no longer has, when the
+// release map knows where it went (H8).
+// It reports whether the modparam was handled.
+func (ps *pass) paramFate(mp *ast.ModParam, old, modern string) bool {
+	if _, ok := ps.p.opts.Registry.Lookup(modern); !ok {
+		return false // a module gosips lacks: its parameters stay as written
+	}
+	name := mp.Param
+	r, ok := legacy.ParamFate(old, name)
+	if !ok && modern != old {
+		r, ok = legacy.ParamFate(modern, name)
+	}
+	if !ok {
+		return false
+	}
+	if r.NewParam == "" {
+		ps.es.deleteItem(mp.At.Offset, mp.End.Offset)
+		ps.note(mp.At, "H8", "removed modparam %s %s, dropped in %s: %s", old, name, r.Since, r.Note)
+		return true
+	}
+	if r.NewModule != mp.Module {
+		ps.replaceString(mp.ModAt.Offset, r.NewModule)
+	}
+	if r.NewParam != name {
+		ps.replaceString(mp.ParamAt.Offset, r.NewParam)
+	}
+	msg := "modparam %s %s is %s %s since %s"
+	if r.Note != "" {
+		msg += ": " + r.Note
+	}
+	ps.note(mp.At, "H8", msg, old, name, r.NewModule, r.NewParam, r.Since)
+	return true
 }

@@ -65,6 +65,11 @@ func (ps *pass) modparam(mp *ast.ModParam, set map[[2]string]bool) {
 		ps.flagModparam(mp, ff, set)
 		return
 	}
+	if old := strings.ToLower(mod); !strings.Contains(old, "|") && ps.param(ps.modernName(old), mp.Param) == nil {
+		if ps.paramFate(mp, old, ps.modernName(old)) {
+			return
+		}
+	}
 	if !strings.Contains(mod, "|") {
 		if m := ps.modernName(mod); m != mod {
 			ps.replaceString(mp.ModAt.Offset, m)

@@ -36,8 +36,10 @@ type EngineOptions struct {
 // runs the request and reply routes, and offers the modules the runtime
 // services of api.Core.
 type Engine struct {
-	script  *Script
-	prog    *Program
+	script *Script
+	// prog is the running program; reload_routes swaps it, and a message
+	// keeps the program it started with.
+	prog    atomic.Pointer[Program]
 	log     *slog.Logger
 	tr      *sip.Transport
 	res     sip.Resolver
@@ -89,7 +91,8 @@ func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{script: s, prog: p, log: log, opts: opts, started: time.Now()}
+	e := &Engine{script: s, log: log, opts: opts, started: time.Now()}
+	e.prog.Store(p)
 	workers := 8
 	if v, ok := s.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
 		workers = int(v.I)
@@ -160,14 +163,14 @@ func parseAlias(a string) alias {
 }
 
 func (e *Engine) newThread() *Thread {
-	t := &Thread{prog: e.prog}
+	t := &Thread{prog: e.prog.Load()}
 	t.Ctx.Vars = pv.NewVarStore()
 	t.Ctx.RURIQ = -1
 	return t
 }
 
 // Program returns the running program.
-func (e *Engine) Program() *Program { return e.prog }
+func (e *Engine) Program() *Program { return e.prog.Load() }
 
 // Transport returns the SIP transport (nil before Start).
 func (e *Engine) Transport() *sip.Transport { return e.tr }
@@ -244,14 +247,14 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	e.registerRuntimeStats()
-	if r := e.prog.Route(ast.RouteStartup, ""); r != nil {
+	if r := e.Program().Route(ast.RouteStartup, ""); r != nil {
 		t := e.acquire(api.StartupRoute, nil)
 		t.RunRoute(r)
 		e.release(t)
 	}
 	for _, r := range e.script.Routes.All() {
 		if r.Kind == ast.RouteTimer {
-			e.startTimer(e.prog.Route(ast.RouteTimer, r.Name), r.Interval)
+			e.startTimer(r.Name, r.Interval)
 		}
 	}
 	return nil
@@ -281,8 +284,10 @@ func parseListenFlag(s string) (SocketDef, error) {
 	return SocketDef{Proto: proto, Host: strings.Trim(host, "[]"), Port: port}, nil
 }
 
-func (e *Engine) startTimer(r *Route, every int64) {
-	if r == nil || every <= 0 {
+// startTimer runs timer_route[name] every interval, from the program
+// running at each tick (reload_routes may replace its body).
+func (e *Engine) startTimer(name string, every int64) {
+	if every <= 0 {
 		return
 	}
 	e.wg.Add(1)
@@ -296,11 +301,23 @@ func (e *Engine) startTimer(r *Route, every int64) {
 				return
 			case <-tk.C:
 				t := e.acquire(api.TimerRoute, nil)
-				t.RunRoute(r)
+				if r := t.prog.Route(ast.RouteTimer, name); r != nil {
+					t.RunRoute(r)
+				}
 				e.release(t)
 			}
 		}
 	}()
+}
+
+// Reload swaps the running routes for those of s (compiled with
+// Options.Reuse = the running script) atomically: messages in progress
+// finish with the routes they started with, transactions keep their state
+// and later routes (failure_route, onreply_route) come from the new
+// program by name.
+func (e *Engine) Reload(s *Script, p *Program) {
+	e.prog.Store(p)
+	e.log.Log(context.Background(), slog.Level(2), "routes reloaded", "routes", len(s.Routes.All()))
 }
 
 // drainTimeout bounds how long Shutdown waits for messages in progress.
@@ -352,7 +369,7 @@ func (e *Engine) acquire(rt api.RouteType, m *sip.Msg) *Thread {
 	}
 	t.reset()
 	t.msgID = e.msgSeq.Add(1)
-	t.prog = e.prog
+	t.prog = e.prog.Load()
 	t.Ctx.RouteType = rt
 	t.Ctx.Core = e
 	t.Ctx.Context = e.ctx
@@ -408,7 +425,7 @@ func (e *Engine) onRequest(m *sip.Msg) {
 			return
 		}
 	}
-	if r := e.prog.Route(ast.RouteRequest, ""); r != nil {
+	if r := t.prog.Route(ast.RouteRequest, ""); r != nil {
 		t.RunRoute(r)
 		if t.drop {
 			e.stats.dropRequests.Inc()
@@ -422,7 +439,7 @@ func (e *Engine) onReply(m *sip.Msg) {
 	defer e.recoverPanic(m)
 	t.Ctx.Reply = m
 	e.stats.rcvReplies.Inc()
-	if r := e.prog.Route(ast.RouteOnReply, ""); r != nil {
+	if r := t.prog.Route(ast.RouteOnReply, ""); r != nil {
 		t.RunRoute(r)
 		if t.drop {
 			e.stats.dropReplies.Inc()
@@ -489,7 +506,7 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 	if partial == nil || !partial.CanReply() {
 		return
 	}
-	if r := e.prog.Route(ast.RouteError, ""); r != nil {
+	if r := e.Program().Route(ast.RouteError, ""); r != nil {
 		t := e.acquire(api.ErrorRoute, partial)
 		t.Ctx.Req = partial
 		t.Ctx.Err = &api.ErrInfo{Class: 1, Level: 1, Info: perr.Error(), RCode: 400, RReply: "Bad Request"}
@@ -599,12 +616,12 @@ func (e *Engine) IsMyself(host string, port int) bool {
 
 // RunRoute implements api.Core.
 func (e *Engine) RunRoute(c *api.Ctx, kind api.RouteType, name string) (api.Ret, bool) {
-	r := e.prog.Route(routeKindOf(kind), name)
-	if r == nil {
-		return 0, false
-	}
 	t, ok := c.Priv.(*Thread)
 	if !ok {
+		return 0, false
+	}
+	r := t.prog.Route(routeKindOf(kind), name)
+	if r == nil {
 		return 0, false
 	}
 	saved := t.Ctx.RouteType
@@ -645,13 +662,13 @@ func Dropped(c *api.Ctx) bool {
 
 // MsgFlagBit gives pv the bit of a message flag name.
 func (e *Engine) MsgFlagBit(name string) (int, bool) {
-	b, ok := e.script.MsgFlags.names[name]
+	b, ok := e.Program().script.MsgFlags.names[name]
 	return b, ok
 }
 
 // BranchFlagBit gives pv the bit of a branch flag name.
 func (e *Engine) BranchFlagBit(name string) (int, bool) {
-	b, ok := e.script.BrFlags.names[name]
+	b, ok := e.Program().script.BrFlags.names[name]
 	return b, ok
 }
 
@@ -665,10 +682,10 @@ func (e *Engine) FindSocket(proto sip.Proto, host string, port int) *sip.Socket 
 }
 
 // MsgFlagName implements api.Core.
-func (e *Engine) MsgFlagName(bit int) string { return e.script.MsgFlags.Name(bit) }
+func (e *Engine) MsgFlagName(bit int) string { return e.Program().script.MsgFlags.Name(bit) }
 
 // BranchFlagName implements api.Core.
-func (e *Engine) BranchFlagName(bit int) string { return e.script.BrFlags.Name(bit) }
+func (e *Engine) BranchFlagName(bit int) string { return e.Program().script.BrFlags.Name(bit) }
 
 // Module implements api.Core.
 func (e *Engine) Module(name string) api.Module {

@@ -29,6 +29,11 @@ type Options struct {
 	Log   *slog.Logger
 	// ConfigDir is the directory of the main config file.
 	ConfigDir string
+	// Reuse compiles the routes of a new version of a script against the
+	// running script's module instances (reload_routes): loadmodule must
+	// name the same modules, global parameters and modparams are not
+	// applied again (they need a restart), modules are not initialised.
+	Reuse *Script
 }
 
 // Module is a loaded module instance.
@@ -90,7 +95,7 @@ func Compile(f *ast.File, opts Options) (*Script, diag.List) {
 	c.items()
 	c.checkDeps()
 	c.validate()
-	if !opts.Check && !c.diags.HasErrors() {
+	if !opts.Check && opts.Reuse == nil && !c.diags.HasErrors() {
 		c.initModules()
 	}
 	c.resolveRoutes()
@@ -131,6 +136,13 @@ func newCompiler(f *ast.File, opts Options) *compiler {
 		Stats:      api.NewStats(),
 	}
 	c := &compiler{opts: opts, reg: reg, file: f, script: s, log: log}
+	if r := opts.Reuse; r != nil {
+		// Live modules keep their statistics and flag bits; new flag
+		// names get the next free bits in copies of the sets.
+		s.Stats = r.Stats
+		s.MsgFlags, s.BrFlags = r.MsgFlags.clone(), r.BrFlags.clone()
+		s.Globals, s.Sockets, s.Aliases = r.Globals, r.Sockets, r.Aliases
+	}
 	c.loadCore()
 	return c
 }
@@ -145,7 +157,18 @@ func (c *compiler) loadCore() {
 }
 
 func (c *compiler) addModule(info *api.ModuleInfo, at diag.Pos) *Module {
-	m := &Module{Name: info.Name, Info: info, Inst: info.New(), At: at, funcs: map[string]*api.Func{}}
+	m := &Module{Name: info.Name, Info: info, At: at, funcs: map[string]*api.Func{}}
+	if r := c.opts.Reuse; r != nil {
+		old := r.byName[info.Name]
+		if old == nil {
+			c.diags.Add(at, diag.CodeUnknownModule, fmt.Sprintf("module %s is not loaded by the running server: loading modules needs a restart", info.Name), "")
+			m.Inst = info.New()
+		} else {
+			m.Inst, m.initDone = old.Inst, true
+		}
+	} else {
+		m.Inst = info.New()
+	}
 	for _, fn := range m.Inst.Funcs() {
 		fn := fn
 		m.funcs[fn.Name] = &fn
@@ -183,11 +206,15 @@ func (c *compiler) items() {
 	for _, it := range c.file.Items {
 		switch it := it.(type) {
 		case *ast.GlobalParam:
-			c.global(it)
+			if c.opts.Reuse == nil {
+				c.global(it)
+			}
 		case *ast.LoadModule:
 			c.loadModule(it)
 		case *ast.ModParam:
-			c.modparam(it)
+			if c.opts.Reuse == nil {
+				c.modparam(it)
+			}
 		case *ast.Route:
 			c.script.Routes.add(c, it)
 		}

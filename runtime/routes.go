@@ -122,6 +122,15 @@ type FlagSet struct {
 
 func newFlagSet(kind string) *FlagSet { return &FlagSet{kind: kind, names: map[string]int{}} }
 
+// clone copies the set (reload_routes allocates new names in the copy).
+func (f *FlagSet) clone() *FlagSet {
+	n := &FlagSet{kind: f.kind, names: make(map[string]int, len(f.names)), order: append([]string(nil), f.order...)}
+	for k, v := range f.names {
+		n.names[k] = v
+	}
+	return n
+}
+
 // Get returns the bit of a flag name, allocating it on first use.
 func (f *FlagSet) Get(name string) (int, error) {
 	if name == "" {

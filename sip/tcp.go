@@ -280,3 +280,24 @@ func scanContentLength(hdr []byte) (int, error) {
 	}
 	return 0, &ParseError{len(hdr), fmt.Errorf("%w: no content-length on a stream", ErrMissingHdr)}
 }
+
+// ConnInfo describes one stream connection (MI list_tcp_conns).
+type ConnInfo struct {
+	ID            uint64
+	Proto         Proto
+	Remote, Local netip.AddrPort
+}
+
+// Conns lists the open stream connections.
+func (t *Transport) Conns() []ConnInfo {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]ConnInfo, 0, len(t.connByID))
+	for _, c := range t.connByID {
+		out = append(out, ConnInfo{ID: c.id, Proto: ProtoTCP, Remote: c.remote, Local: c.local})
+	}
+	return out
+}
+
+// ConnLifetime is how long an idle stream connection stays open.
+func (t *Transport) ConnLifetime() time.Duration { return t.cfg.TCPLifetime }

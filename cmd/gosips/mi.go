@@ -27,6 +27,8 @@ func miCommand() *cli.Command {
 		Name:      "mi",
 		Usage:     "run a management command on a running server",
 		ArgsUsage: "CMD [ARG ... | name=value ...]",
+		// "help" is the server's MI command, not this tool's help.
+		HideHelpCommand: true,
 		Description: "Sends CMD as a JSON-RPC request over mi_http (--url, the default) or mi_fifo\n" +
 			"(--fifo) and prints the result as JSON. Arguments are positional unless all\n" +
 			"are name=value; values are sent as strings, as opensips-cli does.",

@@ -7,11 +7,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gosips/api"
 	"gosips/mi"
+	"gosips/modules/core"
 	"gosips/modules/httpd"
 	"gosips/modules/mi_fifo"
 	"gosips/modules/mi_http"
@@ -23,26 +26,53 @@ import (
 // starts the transports whose modules the script loads: mi_http over the
 // httpd server (loopback unless httpd's "ip" says otherwise) and mi_fifo.
 // The returned function stops them.
-func startMI(ctx context.Context, s *runtime.Script, levels *levelControl, stop func(), log *slog.Logger) (func(), error) {
+// miEnv is what the core MI commands need from the running server.
+type miEnv struct {
+	script *runtime.Script
+	eng    *runtime.Engine
+	levels *levelControl
+	stop   func()
+	log    *slog.Logger
+	status *mi.StatusReports
+	reload func(context.Context) error
+}
+
+func startMI(ctx context.Context, env miEnv) (func(), error) {
+	s, log := env.script, env.log
 	d, err := mi.NewDispatcher(log)
 	if err != nil {
 		return nil, err
 	}
+	owners := map[string]string{}
 	core := mi.Core{
-		Version: version,
-		Start:   time.Now(),
-		Args:    os.Args,
-		Log:     mi.LogLevels{Get: levels.get, Set: levels.set},
-		Stop:    stop,
-		Stats:   s.Stats,
+		Version:    version,
+		Start:      time.Now(),
+		Args:       os.Args,
+		Log:        mi.LogLevels{Get: env.levels.get, Set: env.levels.set},
+		Stop:       env.stop,
+		Stats:      s.Stats,
+		Owner:      func(cmd string) string { return owners[cmd] },
+		TCPConns:   tcpConns(env.eng),
+		MemDump:    memDump(s, log),
+		Reload:     env.reload,
+		Status:     env.status,
+		Blacklists: blacklists(s),
 	}
-	if err := d.Register(mi.CoreCommands(d, core)...); err != nil {
+	coreCmds := mi.CoreCommands(d, core)
+	if err := d.Register(coreCmds...); err != nil {
 		return nil, err
+	}
+	for _, c := range coreCmds {
+		owners[c.Name] = "core"
 	}
 	for _, m := range s.Modules {
 		if ex, ok := m.Inst.(api.MIExporter); ok {
-			if err := d.Register(ex.MICommands()...); err != nil {
+			cmds := ex.MICommands()
+			if err := d.Register(cmds...); err != nil {
 				return nil, fmt.Errorf("module %s MI commands: %w", m.Name, err)
+			}
+			for _, c := range cmds {
+				owners[c.Name] = m.Name
 			}
 		}
 	}
@@ -102,4 +132,73 @@ func startMI(ctx context.Context, s *runtime.Script, levels *levelControl, stop 
 			stops[i]()
 		}
 	}, nil
+}
+
+// tcpConns lists the engine's stream connections for list_tcp_conns.
+func tcpConns(eng *runtime.Engine) func() []mi.TCPConn {
+	return func() []mi.TCPConn {
+		tr := eng.Transport()
+		if tr == nil {
+			return nil
+		}
+		life := time.Now().Add(tr.ConnLifetime())
+		var out []mi.TCPConn
+		for _, c := range tr.Conns() {
+			out = append(out, mi.TCPConn{ID: c.ID, Type: strings.ToLower(c.Proto.String()), Remote: c.Remote.String(),
+				Local: c.Local.String(), Lifetime: life})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		return out
+	}
+}
+
+// memDump logs the memory statistics as OpenSIPS' mem_*_dump commands log
+// the allocator status; level 0 means the memdump global (default DBG).
+func memDump(s *runtime.Script, log *slog.Logger) func(kind string, level int) {
+	return func(kind string, level int) {
+		if level == 0 {
+			level = int(globalInt(s, "memdump", 4))
+		}
+		group := "shmem"
+		if kind == "pkg" {
+			group = "pkmem"
+		}
+		var attrs []any
+		if g, ok := s.Stats.LookupGroup(group); ok {
+			for _, st := range g.Stats() {
+				attrs = append(attrs, st.Name(), st.Value())
+			}
+		}
+		log.Log(context.Background(), slogLevel(int64(level)), "Memory status ("+kind+"):", attrs...)
+	}
+}
+
+// blacklists turns the dst_blacklist definitions into list_blacklists
+// entries; script lists are read-only.
+func blacklists(s *runtime.Script) func() []mi.Blacklist {
+	var defs []core.Blacklist
+	if m := s.Module("core"); m != nil {
+		if c, ok := m.Inst.(*core.Core); ok {
+			defs = c.Config.Blacklists()
+		}
+	}
+	return func() []mi.Blacklist {
+		out := []mi.Blacklist{}
+		for _, b := range defs {
+			e := mi.Blacklist{Name: b.Name, Owner: "script", Flags: []string{"read-only"}}
+			if b.Default {
+				e.Flags = append(e.Flags, "default")
+			}
+			for _, r := range b.Rules {
+				fl := 0
+				if r.Negated {
+					fl = 1
+				}
+				e.Rules = append(e.Rules, mi.BlacklistRule{Flags: fl, IP: r.Net.Addr().String(), Mask: r.Mask(),
+					Proto: r.Proto, Port: r.Port, Match: r.Match})
+			}
+			out = append(out, e)
+		}
+		return out
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"gosips/lang"
 	"gosips/lang/diag"
+	"gosips/mi"
 	"gosips/runtime"
 )
 
@@ -229,7 +230,18 @@ func runServer(o runOptions) error {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	stopMI, err := startMI(ctx, s, levels, stop, log)
+	status := mi.NewStatusReports()
+	rl := &routeReloader{path: path, running: s, eng: eng, log: log}
+	stopMI, err := startMI(ctx, miEnv{script: s, eng: eng, levels: levels, stop: stop, log: log, status: status,
+		reload: func(ctx context.Context) error {
+			err := rl.reload(ctx)
+			if err != nil {
+				status.Report("core", "main", "reload_routes refused: "+err.Error())
+			} else {
+				status.Report("core", "main", "routes reloaded")
+			}
+			return err
+		}})
 	if err != nil {
 		eng.Shutdown()
 		return &exitError{code: 1, msg: err.Error()}
@@ -242,9 +254,11 @@ func runServer(o runOptions) error {
 		}
 		defer os.Remove(o.pidFile)
 	}
+	status.Set("core", "main", mi.StateRunning, "running")
 	log.Log(ctx, levelNotice, "gosips started", "version", version, "config", path)
 	why := waitForStop(ctx, sigs, log)
 	log.Log(context.Background(), levelNotice, "shutting down", "reason", why)
+	status.Set("core", "main", mi.StateTerminating, "shutting down")
 	// Stop in OpenSIPS' order: no more management commands, no more
 	// requests, finish those in progress, then flush and close modules.
 	stopMI()

@@ -16,6 +16,7 @@ import (
 	_ "gosips/modules/dialog"
 	_ "gosips/modules/dispatcher"
 	_ "gosips/modules/domain"
+	_ "gosips/modules/drouting"
 	_ "gosips/modules/exec"
 	_ "gosips/modules/group"
 	_ "gosips/modules/httpd"

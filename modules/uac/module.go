@@ -36,6 +36,9 @@ type Module struct {
 
 	// Legacy holds values of 1.x params moved to uac_auth, by name.
 	Legacy map[string]api.ParamValue
+
+	// dlg is the dialog module, when loaded.
+	dlg api.DialogAPI
 }
 
 // New returns a uac instance with OpenSIPS' defaults.

@@ -143,6 +143,9 @@ func (m *Module) replace(c *api.Ctx, display *string, uri string, to bool) api.R
 	if uri == "" || m.RestoreMode == RestoreNone {
 		return api.RetTrue
 	}
+	if m.storeInDialog(c, to, na.URI, newURI) {
+		return api.RetTrue
+	}
 	param := m.RRFromStoreParam
 	if to {
 		param = m.RRToStoreParam

@@ -205,6 +205,12 @@ func ParamHint(module, param string) (msg string, ok bool) {
 	if last.Current() {
 		return "", false
 	}
+	if r, ok := ParamFate(module, param); ok {
+		if r.NewParam != "" {
+			return fmt.Sprintf("moved to modparam(%q, %q, ...) in %s", r.NewModule, r.NewParam, r.Since), true
+		}
+		return fmt.Sprintf("removed in %s: %s", r.Since, r.Note), true
+	}
 	for _, ff := range FlagFeatures {
 		if ff.Module == module && ff.Param == param {
 			return fmt.Sprintf("removed after %s: call %s() where the flag is set", release(last.Last), ff.Call), true

@@ -125,8 +125,6 @@ var FuncRules = map[string]FuncRule{
 	"allow_source_address": {Modules: []string{"permissions"}, New: "check_source_address", NewModule: "permissions", Since: "1.6", Args: []string{`%1`}},
 	"allow_address":        {Modules: []string{"permissions"}, New: "check_address", NewModule: "permissions", Since: "1.6", Args: []string{"%1", "%2", "%3", `"any"`}, Review: "check_address() also takes the protocol: \"any\" keeps the old behaviour"},
 	"cr_rewrite_uri":       {Modules: []string{"carrierroute"}, Since: "1.4", Replacement: "cr_route(carrier, domain, prefix_matching, rewrite_user, hash_source)"},
-	"options_reply":        {Modules: []string{"options"}, New: "", Replacement: `if (is_method("OPTIONS") && $rU == NULL) { sl_send_reply(200, "OK"); exit; }`},
-	"subscribe":            {Modules: []string{"pa"}, New: "handle_subscribe", NewModule: "presence", Since: "1.2", Review: "the old presence agent stored what the new presence server stores differently"},
 }
 
 // FlagFeature is a legacy module parameter naming a message flag whose
@@ -157,4 +155,67 @@ var FlagFeatures = []FlagFeature{
 	{Module: "dialog", Param: "dlg_flag", Until: "1.6", Call: "create_dialog"},
 	{Module: "registrar", Param: "nat_flag", Until: "1.1", Branch: true, Call: "setbflag", Review: "the contact saved with this flag set is NAT pinged: it is now the usrloc nat_bflag branch flag"},
 	{Module: "registrar", Param: "sip_natping_flag", Until: "1.1", Branch: true, Call: "setbflag", Review: "SIP pinging of the contact is now the nathelper sipping_bflag branch flag"},
+}
+
+// ParamRule is a module parameter that moved to another module or was
+// dropped without a replacement parameter.
+type ParamRule struct {
+	// NewModule and NewParam name where it went; both "" when dropped.
+	NewModule, NewParam string
+	Since               string
+	// Note says what to check, or why dropping it is safe.
+	Note string
+}
+
+// ParamRules are keyed by old module and parameter; moves the history
+// shows by itself (nathelper rtpproxy_sock → rtpproxy) need no row.
+var ParamRules = map[[2]string]ParamRule{
+	{"mi_xmlrpc", "port"}:          {NewModule: "httpd", NewParam: "port", Since: "2.1", Note: "the management interface is served by httpd + mi_http (JSON-RPC)"},
+	{"mi_xmlrpc", "reply_option"}:  {Since: "2.1", Note: "mi_http answers JSON-RPC"},
+	{"mi_xmlrpc", "buffer_size"}:   {Since: "2.1", Note: "httpd sizes its buffers itself (buf_size)"},
+	{"mi_xmlrpc", "log_file"}:      {Since: "2.1", Note: "errors go to the main log"},
+	{"mi_http", "mi_http_root"}:    {NewModule: "mi_http", NewParam: "root", Since: "3.0"},
+	{"mi_http", "mi_http_method"}:  {Since: "3.0", Note: "mi_http takes JSON-RPC over POST"},
+	{"tm", "noisy_ctimer"}:         {Since: "1.4", Note: "the cancel timer of INVITE transactions always ends them with a 408"},
+	{"db_mysql", "ping_interval"}:  {Since: "1.8", Note: "connections are checked and reopened on use (max_db_retries)"},
+	{"db_mysql", "auto_reconnect"}: {Since: "1.5", Note: "connections are reopened on failure (max_db_retries)"},
+	{"rtpproxy", "rtpproxy_tout"}:  {NewModule: "rtpproxy", NewParam: "rtpproxy_timeout", Since: "3.3"},
+}
+
+// ParamFate returns where a module parameter that the latest release no
+// longer has went: a rule, or a move shown by the history (the parameter
+// disappears from one module as another that is still exported gains it).
+func ParamFate(module, param string) (ParamRule, bool) {
+	if r, ok := ParamRules[[2]string{module, param}]; ok {
+		return r, true
+	}
+	rows := ParamRows(module, param)
+	if len(rows) == 0 {
+		return ParamRule{}, false
+	}
+	last := -1
+	for _, e := range rows {
+		if e.Current() {
+			return ParamRule{}, false
+		}
+		last = max(last, e.Last)
+	}
+	_, modLast, _ := ModuleSpan(module)
+	for m, exps := range loadHistory().modules {
+		if m == module {
+			continue
+		}
+		for _, e := range exps {
+			if e.Func || e.Name != param || !e.Current() || e.First != last+1 {
+				continue
+			}
+			// A parameter leaving a live module, or a module born as the
+			// old one died (not a new module that happens to share a
+			// common name such as db_url).
+			if modLast == Latest {
+				return ParamRule{NewModule: m, NewParam: param, Since: Releases[e.First]}, true
+			}
+		}
+	}
+	return ParamRule{}, false
 }

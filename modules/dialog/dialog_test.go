@@ -1,0 +1,116 @@
+package dialog
+
+import (
+	"strings"
+	"testing"
+
+	"gosips/api"
+)
+
+func TestDIDRoundTrip(t *testing.T) {
+	for _, c := range []struct{ e, i uint32 }{{0, 1}, {469, 1}, {4095, 0xdeadbeef}} {
+		d := &dlg{hEntry: c.e, hID: c.i}
+		e, i, ok := parseDID(d.DID())
+		if !ok || e != c.e || i != c.i {
+			t.Errorf("%d/%d -> %q -> %d/%d %v", c.e, c.i, d.DID(), e, i, ok)
+		}
+	}
+	// OpenSIPS writes the digits least significant first.
+	if got := (&dlg{hEntry: 0x1d5, hID: 0x12}).DID(); got != "5d1.21" {
+		t.Errorf("DID = %q, want 5d1.21", got)
+	}
+	for _, bad := range []string{"", "12", "x.1", "1.", "123456789.1"} {
+		if _, _, ok := parseDID(bad); ok {
+			t.Errorf("parseDID(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPairsRoundTrip(t *testing.T) {
+	var b strings.Builder
+	in := []struct {
+		name string
+		v    api.Value
+	}{{"a", api.StrValue("x|y#z\\w")}, {"n#1", api.IntValue(-42)}, {"empty", api.StrValue("")}}
+	for _, p := range in {
+		writePair(&b, p.name, p.v)
+	}
+	if want := `a#1#x\|y\#z\\w|n\#1#2#-42|empty#1#|`; b.String() != want {
+		t.Errorf("pairs = %q, want %q", b.String(), want)
+	}
+	var out []string
+	readPairs(b.String(), func(name string, v api.Value) {
+		kind := "s:"
+		if v.IsInt() {
+			kind = "i:"
+		}
+		out = append(out, name+"="+kind+valueString(v))
+	})
+	if got := strings.Join(out, ","); got != `a=s:x|y#z\w,n#1=i:-42,empty=s:` {
+		t.Errorf("read back %q", got)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	m := New()
+	m.profs.add("caller", true)
+	m.profs.add("calls", false)
+	d1 := &dlg{m: m, state: api.DlgStateConfirmed}
+	d2 := &dlg{m: m, state: api.DlgStateConfirmed}
+	for _, d := range []*dlg{d1, d2} {
+		if err := m.SetProfile(d, "calls", "ignored"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = m.SetProfile(d1, "caller", "alice")
+	_ = m.SetProfile(d2, "caller", "bob")
+	_ = m.SetProfile(d2, "caller", "alice")
+	size := func(p, v string) int { n, _ := m.ProfileSize(p, v); return n }
+	if size("calls", "") != 2 || size("caller", "") != 3 || size("caller", "alice") != 2 || size("caller", "bob") != 1 {
+		t.Errorf("sizes calls=%d caller=%d alice=%d bob=%d", size("calls", ""), size("caller", ""), size("caller", "alice"), size("caller", "bob"))
+	}
+	if !m.InProfile(d2, "caller", "bob") || m.InProfile(d1, "caller", "bob") || !m.InProfile(d1, "caller", "") {
+		t.Error("InProfile")
+	}
+	if err := m.UnsetProfile(d2, "caller", "alice"); err != nil || size("caller", "alice") != 1 {
+		t.Errorf("unset one value: %v %d", err, size("caller", "alice"))
+	}
+	if err := m.UnsetProfile(d2, "caller", ""); err != nil || size("caller", "bob") != 0 {
+		t.Errorf("unset all values: %v %d", err, size("caller", "bob"))
+	}
+	if err := m.setProfile(d1, "caller", "carol", true); err != nil || size("caller", "alice") != 0 || size("caller", "carol") != 1 {
+		t.Errorf("clear_values: %v", err)
+	}
+	d1.mu.Lock()
+	d1.dropProfiles()
+	d1.mu.Unlock()
+	if size("calls", "") != 1 || size("caller", "") != 0 {
+		t.Errorf("after drop calls=%d caller=%d", size("calls", ""), size("caller", ""))
+	}
+	if _, err := m.ProfileSize("nope", ""); err == nil {
+		t.Error("unknown profile accepted")
+	}
+}
+
+func TestTableLookup(t *testing.T) {
+	m := New()
+	d := &dlg{m: m, callID: "c1", state: api.DlgStateConfirmed, hasCallee: true}
+	d.legs[0].tag, d.legs[1].tag = "ft", "tt"
+	m.tab.insert(d)
+	if x, dir := m.tab.byCallID("c1", "ft", "tt"); x != d || dir != api.DlgDirDownstream {
+		t.Errorf("downstream: %v %v", x, dir)
+	}
+	if x, dir := m.tab.byCallID("c1", "tt", "ft"); x != d || dir != api.DlgDirUpstream {
+		t.Errorf("upstream: %v %v", x, dir)
+	}
+	if x, _ := m.tab.byCallID("c1", "zz", "tt"); x != nil {
+		t.Error("wrong tag matched")
+	}
+	if m.ByDID(d.DID()) != d {
+		t.Error("ByDID")
+	}
+	m.tab.remove(d)
+	if m.ByDID(d.DID()) != nil {
+		t.Error("removed dialog still found")
+	}
+}
