@@ -157,16 +157,6 @@ func (m *Module) authRouteCheck(c *api.Ctx, params string) {
 	}
 }
 
-// Init registers the Route callback of uac_auth's CSeq handling.
-func (m *Module) Init(ic *api.InitCtx) error {
-	if rr, ok := ic.Module("rr").(api.RRAPI); ok {
-		rr.OnRoute(m.authRouteCheck)
-	}
-	return nil
-}
-
-var _ api.Initer = (*Module)(nil)
-
 func (m *Module) callIncCSeq(c *api.Ctx, args []any) api.Ret {
 	n, _ := args[0].(int64)
 	if c.Msg == nil || !c.Msg.IsRequest() {
