@@ -151,7 +151,7 @@ Content-Length: 0
 	if got := cseqOf(inv2); got != "2 INVITE" {
 		t.Errorf("retried INVITE CSeq %q, want 2 INVITE", got)
 	}
-	if !strings.Contains(srv.Logs(), "challenged by "+uacRealm+" for INVITE CSeq 1") {
+	if !eventually(2*time.Second, func() bool { return strings.Contains(srv.Logs(), "challenged by "+uacRealm+" for INVITE CSeq 1") }) {
 		t.Errorf("failure_route did not read the reply and request contexts:\n%s", srv.Logs())
 	}
 	uas.Send(srv.Port, sipReply(inv2, "200 OK", "uas", fmt.Sprintf("Contact: <sip:callee@127.0.0.1:%d>", uas.Port())))
