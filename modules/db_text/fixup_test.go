@@ -7,6 +7,7 @@ import (
 	"gosips/api"
 )
 
+<<<<<<< HEAD
 func TestDBModule(t *testing.T) {
 	tests := []struct{ url, want, wantErr string }{
 		{url: "text:///etc/opensips/dbtext", want: "db_text"},
@@ -53,6 +54,8 @@ func TestCheckDBURL(t *testing.T) {
 	}
 }
 
+=======
+>>>>>>> main
 func TestParams(t *testing.T) {
 	tests := []struct {
 		name    string
