@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/internal/digest"
 	"gosips/db"
 	_ "gosips/db/all"
+	"gosips/internal/digest"
 	"gosips/modules/auth"
 	"gosips/pv"
 	"gosips/sip"
