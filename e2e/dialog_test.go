@@ -337,3 +337,21 @@ loadmodule "uac.so"`, 1)
 		t.Fatalf("callee failed (exit %d):\n%s\nlogs:\n%s", u.Exit, u.Output, srv.Logs())
 	}
 }
+
+func TestDialogByeFromCallee(t *testing.T) {
+	uas, waitUAS := startSippUAS(t, "dlg_uas_bye.xml")
+	env := startDialogProxy(t, uas, "", "")
+	res := runSipp(t, "dlg_uac_wait_bye.xml", env.srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\n%s", res.Exit, res.Output, env.srv.Logs())
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
+	}
+	if logs := env.srv.Logs(); !strings.Contains(logs, "in-dialog BYE dir=upstream status=5") {
+		t.Errorf("callee's BYE not matched upstream:\n%s", logs)
+	}
+	if got := env.stat(t, "active_dialogs"); got != 0 {
+		t.Errorf("active_dialogs = %d, want 0", got)
+	}
+}

@@ -28,9 +28,10 @@ func sqliteDB(t *testing.T, tables ...string) string {
 	if len(tables) > 0 {
 		args = append(args, "--tables", strings.Join(tables, ","))
 	}
+	bin := gosipsBin(t) // built before the clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, gosipsBin(t), args...).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput(); err != nil {
 		t.Fatalf("gosips db create: %v\n%s", err, out)
 	}
 	return url

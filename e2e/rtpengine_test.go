@@ -405,3 +405,44 @@ modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 		t.Errorf("rtpengine_enable of an unknown url: %v", err)
 	}
 }
+
+func TestRtpproxyOfferAnswerFailover(t *testing.T) {
+	e1, e2 := startRtpengine(t), startRtpengine(t)
+	socks := fmt.Sprintf(`modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d udp:127.0.0.1:%d")
+modparam("rtpproxy", "rtpproxy_timeout", "0.5")
+modparam("rtpproxy", "rtpproxy_retr", 2)`, e1.UDP, e2.UDP)
+	srv, caller, uas, httpPort := startRelayServer(t, "rtpproxy", socks, "rtpproxy_offer()", "rtpproxy_answer()", "rtpproxy_unforce()")
+
+	inRange := func(d *rtpeDaemon) func(int) {
+		return func(p int) {
+			if p < d.PortMin || p > d.PortMax {
+				t.Errorf("relay port %d outside rtpengine %d's range %d-%d", p, d.UDP, d.PortMin, d.PortMax)
+			}
+		}
+	}
+	id1 := callIDFor("rtpp-a", 0, 2)
+	relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	if calls := e1.calls(t); len(calls) != 0 {
+		t.Errorf("relay 1 still holds %v after the BYE", calls)
+	}
+
+	e1.kill()
+	id2 := callIDFor("rtpp-b", 0, 2)
+	relayCall(t, srv.Port, caller, uas, id2, func(p int) {
+		inRange(e2)(p)
+		if calls := e2.calls(t); len(calls) != 1 || calls[0] != id2 {
+			t.Errorf("relay 2 holds %v, want [%s]", calls, id2)
+		}
+	})
+	if calls := e2.calls(t); len(calls) != 0 {
+		t.Errorf("relay 2 still holds %v after the BYE", calls)
+	}
+	raw, err := miCall(t, httpPort, "rtpproxy_show", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want1 := fmt.Sprintf(`"url":"udp:127.0.0.1:%d","index":0,"disabled":1`, e1.UDP)
+	if !strings.Contains(string(raw), want1) {
+		t.Errorf("rtpproxy_show = %s", raw)
+	}
+}

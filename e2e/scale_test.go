@@ -113,9 +113,10 @@ func scaleDB(t *testing.T, srv *dbserver.Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bin := gosipsBin(t) // built before the clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, gosipsBin(t), "db", "create", "--url", url).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, bin, "db", "create", "--url", url).CombinedOutput(); err != nil {
 		t.Fatalf("gosips db create: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { scaleDrop(t, srv, name) })

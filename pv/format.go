@@ -139,3 +139,23 @@ func (f *Format) Eval(c *api.Ctx) (string, error) {
 	}
 	return b.String(), first
 }
+
+// EvalQuoted prints the format with every variable's text passed through
+// quote (literal text is kept): used to build JSON or other structured
+// text from user data without letting the data change the structure.
+func (f *Format) EvalQuoted(c *api.Ctx, quote func(string) string) (string, error) {
+	var b strings.Builder
+	var first error
+	for _, p := range f.Parts {
+		if p.Spec == nil {
+			b.WriteString(p.Lit)
+			continue
+		}
+		v, err := p.Spec.Get(c)
+		if err != nil && first == nil {
+			first = err
+		}
+		b.WriteString(quote(Print(v)))
+	}
+	return b.String(), first
+}

@@ -34,6 +34,7 @@ import (
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
 	_ "gosips/modules/rtpengine"
+	_ "gosips/modules/rtpproxy"
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipmsgops"
 	_ "gosips/modules/sl"

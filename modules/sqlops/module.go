@@ -55,6 +55,9 @@ func (m *SQLOps) Funcs() []api.Func {
 		return api.Arg{Name: name, Type: api.ArgStr, NoExpand: true, Optional: opt, Fixup: fx}
 	}
 	str := func(name string, opt bool) api.Arg { return api.Arg{Name: name, Type: api.ArgStr, Optional: opt} }
+	js := func(name string, opt bool) api.Arg {
+		return api.Arg{Name: name, Type: api.ArgStr, NoExpand: true, Optional: opt, Fixup: jsonFixup}
+	}
 	const queryRet = "1 rows returned, -2 empty result, -1 error"
 	return []api.Func{
 		{Name: "sql_avp_load", Routes: api.AllRoutes, Returns: "1 loaded, -1 none or error",
@@ -110,28 +113,28 @@ func (m *SQLOps) Funcs() []api.Func {
 				return m.toVars(c, "sql_query_one", res, err, a[1])
 			}},
 		{Name: "sql_select", Routes: api.AllRoutes, Returns: queryRet,
-			Args: []api.Arg{str("columns", true), str("table", false), str("filter", true), str("order", true),
+			Args: []api.Arg{js("columns", true), str("table", false), js("filter", true), str("order", true),
 				raw("res_col_avps", avpListFixup, true), dbID},
 			Call: func(c *api.Ctx, a []any) api.Ret {
 				res, err := m.selectRows(c, a, 0)
 				return m.toAVPs(c, "sql_select", res, err, a[4])
 			}},
 		{Name: "sql_select_one", Routes: api.AllRoutes, Returns: queryRet,
-			Args: []api.Arg{str("columns", true), str("table", true), str("filter", false), str("order", true),
+			Args: []api.Arg{js("columns", true), str("table", true), js("filter", false), str("order", true),
 				raw("res_col_vars", varListFixup, false), dbID},
 			Call: func(c *api.Ctx, a []any) api.Ret {
 				res, err := m.selectRows(c, a, 1)
 				return m.toVars(c, "sql_select_one", res, err, a[4])
 			}},
 		{Name: "sql_update", Routes: api.AllRoutes, Returns: "1 ok, -1 error",
-			Args: []api.Arg{str("columns", false), str("table", false), str("filter", true), dbID},
+			Args: []api.Arg{js("columns", false), str("table", false), js("filter", true), dbID},
 			Call: func(c *api.Ctx, a []any) api.Ret {
 				return m.write(c, "sql_update", a[3], func(conn db.Conn) error {
-					cols, vals, err := parseColumnValues(a[0].(string))
+					cols, vals, err := parseColumnValues(c, a[0])
 					if err != nil {
 						return err
 					}
-					where, err := parseFilter(a[2])
+					where, err := parseFilter(c, a[2])
 					if err != nil {
 						return err
 					}
@@ -140,10 +143,10 @@ func (m *SQLOps) Funcs() []api.Func {
 				})
 			}},
 		{Name: "sql_insert", Routes: api.AllRoutes, Returns: "1 ok, -1 error",
-			Args: []api.Arg{str("table", false), str("columns", false), dbID},
+			Args: []api.Arg{str("table", false), js("columns", false), dbID},
 			Call: func(c *api.Ctx, a []any) api.Ret {
 				return m.write(c, "sql_insert", a[2], func(conn db.Conn) error {
-					cols, vals, err := parseColumnValues(a[1].(string))
+					cols, vals, err := parseColumnValues(c, a[1])
 					if err != nil {
 						return err
 					}
@@ -152,10 +155,10 @@ func (m *SQLOps) Funcs() []api.Func {
 				})
 			}},
 		{Name: "sql_delete", Routes: api.AllRoutes, Returns: "1 ok, -1 error",
-			Args: []api.Arg{str("table", false), str("filter", true), dbID},
+			Args: []api.Arg{str("table", false), js("filter", true), dbID},
 			Call: func(c *api.Ctx, a []any) api.Ret {
 				return m.write(c, "sql_delete", a[2], func(conn db.Conn) error {
-					where, err := parseFilter(a[1])
+					where, err := parseFilter(c, a[1])
 					if err != nil {
 						return err
 					}
@@ -164,10 +167,10 @@ func (m *SQLOps) Funcs() []api.Func {
 				})
 			}},
 		{Name: "sql_replace", Routes: api.AllRoutes, Returns: "1 ok, -1 error",
-			Args: []api.Arg{str("table", false), str("columns", false), dbID},
+			Args: []api.Arg{str("table", false), js("columns", false), dbID},
 			Call: func(c *api.Ctx, a []any) api.Ret {
 				return m.write(c, "sql_replace", a[2], func(conn db.Conn) error {
-					cols, vals, err := parseColumnValues(a[1].(string))
+					cols, vals, err := parseColumnValues(c, a[1])
 					if err != nil {
 						return err
 					}
@@ -200,7 +203,11 @@ func (m *SQLOps) selectRows(c *api.Ctx, a []any, limit int) (*db.Result, error) 
 		return nil, err
 	}
 	var cols []string
-	if s, _ := a[0].(string); s != "" {
+	s, err := jsonText(c, a[0])
+	if err != nil {
+		return nil, err
+	}
+	if s != "" {
 		if err := json.Unmarshal([]byte(s), &cols); err != nil {
 			return nil, fmt.Errorf("columns %q: expected a JSON array of names: %w", s, err)
 		}
@@ -209,7 +216,7 @@ func (m *SQLOps) selectRows(c *api.Ctx, a []any, limit int) (*db.Result, error) 
 	if table == "" {
 		return nil, errors.New("no table given")
 	}
-	where, err := parseFilter(a[2])
+	where, err := parseFilter(c, a[2])
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +309,11 @@ func (m *SQLOps) convert(res *db.Result) {
 
 // parseColumnValues reads [{"col": value}, ...] into columns and bound
 // values (string, integer or null).
-func parseColumnValues(s string) ([]string, []db.Value, error) {
+func parseColumnValues(c *api.Ctx, arg any) ([]string, []db.Value, error) {
+	s, err := jsonText(c, arg)
+	if err != nil {
+		return nil, nil, err
+	}
 	var items []map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &items); err != nil {
 		return nil, nil, fmt.Errorf("columns %q: expected a JSON array of {\"column\": value}: %w", s, err)
@@ -315,6 +326,11 @@ func parseColumnValues(s string) ([]string, []db.Value, error) {
 			if err != nil {
 				return nil, nil, fmt.Errorf("column %s: %w", col, err)
 			}
+			for _, x := range cols {
+				if x == col {
+					return nil, nil, fmt.Errorf("column %s given twice", col)
+				}
+			}
 			cols, vals = append(cols, col), append(vals, v)
 		}
 	}
@@ -326,8 +342,11 @@ func parseColumnValues(s string) ([]string, []db.Value, error) {
 
 // parseFilter reads [{"col": value} | {"col": {"op": value}}, ...] into
 // where conditions; values are bound, never spliced into SQL.
-func parseFilter(arg any) ([]db.Cond, error) {
-	s, _ := arg.(string)
+func parseFilter(c *api.Ctx, arg any) ([]db.Cond, error) {
+	s, err := jsonText(c, arg)
+	if err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
