@@ -14,6 +14,7 @@ import (
 	_ "gosips/modules/db_sqlite"
 	_ "gosips/modules/db_text"
 	_ "gosips/modules/dialog"
+	_ "gosips/modules/dialplan"
 	_ "gosips/modules/dispatcher"
 	_ "gosips/modules/domain"
 	_ "gosips/modules/drouting"

@@ -152,10 +152,20 @@ func (m *Module) hideRequest(c *api.Ctx, d api.Dialog, st *state, toCallee bool)
 	if toCallee {
 		user = st.calleeUser
 	}
-	build := func(out *sip.Socket) string {
-		return "Contact: " + m.contact(d, st, cs[0], user, out) + "\r\n"
-	}
-	msg.InsertRawFor(build(nil), build)
+	msg.InsertRawFor(&contactText{m: m, d: d, st: st, orig: cs[0], user: user})
+}
+
+// contactText is our Contact header for the socket a request leaves from.
+type contactText struct {
+	m    *Module
+	d    api.Dialog
+	st   *state
+	orig sip.Contact
+	user string
+}
+
+func (t *contactText) Text(out *sip.Socket) string {
+	return "Contact: " + t.m.contact(t.d, t.st, t.orig, t.user, out) + "\r\n"
 }
 
 // contact builds the Contact advertised in place of orig: our address
