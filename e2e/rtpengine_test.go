@@ -189,8 +189,9 @@ SOCKS
 route {
 	if (has_totag()) {
 		if (loose_route()) {
-			if (is_method("BYE"))
+			if (is_method("BYE")) {
 				DELETE;
+			}
 			t_relay();
 			exit;
 		}
@@ -219,7 +220,7 @@ onreply_route[media] {
 // relayCall runs one call caller → gosips → uas with media, checks the
 // SDP rewriting and the RTP flow, and hangs up. It returns the relay port
 // offered to the UAS.
-func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) {
+func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) (bye string) {
 	t.Helper()
 	a, b := newMediaPeer(t), newMediaPeer(t)
 	offer := sdpOffer(a.port(), "1001")
@@ -319,7 +320,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 `, uas.Port(), callID, route, callID))
-	bye := uas.Recv(5 * time.Second)
+	bye = uas.Recv(5 * time.Second)
 	if !strings.HasPrefix(bye, "BYE ") {
 		t.Fatalf("UAS got %q, want the BYE", bye)
 	}
@@ -329,6 +330,7 @@ Content-Length: 0
 	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "200" {
 		t.Fatalf("BYE: caller got %q", r)
 	}
+	return bye
 }
 
 // callIDFor returns a Call-ID whose byte sum selects node idx of n equal
@@ -362,7 +364,8 @@ func TestRtpengineOfferAnswerFailover(t *testing.T) {
 modparam("rtpengine", "rtpengine_tout", 1)
 modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 	srv, caller, uas, httpPort := startRelayServer(t, "rtpengine", socks,
-		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()", "rtpengine_delete()")
+		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()",
+		`append_hf("X-RTP-Stat: $rtpstat\r\n"); rtpengine_delete()`)
 
 	inRange := func(d *rtpeDaemon) func(int) {
 		return func(p int) {
@@ -372,7 +375,12 @@ modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 		}
 	}
 	id1 := callIDFor("rtpe-a", 0, 2)
-	relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	bye := relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	// $rtpstat (read before the delete, so from a query): 3 packets each
+	// way, 172 bytes each.
+	if st := header(bye, "X-RTP-Stat"); !strings.HasPrefix(st, "RTP: 1032 bytes, 6 packets, 0 errors; RTCP: ") {
+		t.Errorf("X-RTP-Stat: %q", st)
+	}
 	if calls := e1.calls(t); len(calls) != 0 {
 		t.Errorf("rtpengine 1 still holds %v after the BYE", calls)
 	}

@@ -39,6 +39,7 @@ import (
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipmsgops"
 	_ "gosips/modules/sl"
+	_ "gosips/modules/speeddial"
 	_ "gosips/modules/sqlops"
 	_ "gosips/modules/statistics"
 	_ "gosips/modules/textops"

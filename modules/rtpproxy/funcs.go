@@ -608,4 +608,3 @@ func (m *Module) stats(c *api.Ctx, args []any) api.Ret {
 	}
 	return api.RetTrue
 }
-
