@@ -3,42 +3,29 @@ package api
 import (
 	"fmt"
 	"strings"
+
+	"gosips/db"
 )
 
-// dbModules maps db_url schemes to the OpenSIPS module serving them.
-var dbModules = map[string]string{
-	"sqlite":     "db_sqlite",
-	"text":       "db_text",
-	"mysql":      "db_mysql",
-	"postgres":   "db_postgres",
-	"postgresql": "db_postgres",
-	"unixodbc":   "db_unixodbc",
-	"oracle":     "db_oracle",
-	"berkeley":   "db_berkeley",
-	"flatstore":  "db_flatstore",
-	"virtual":    "db_virtual",
-}
-
-// supported lists the DB modules gosips has.
-var supported = map[string]bool{"db_sqlite": true, "db_text": true, "db_mysql": true, "db_postgres": true}
-
-// DBModule returns the module that serves a db_url, from its scheme.
+// DBModule returns the module that serves a db_url: db_<scheme>, with
+// OpenSIPS' "postgresql" alias for db_postgres.
 func DBModule(url string) (string, error) {
 	scheme, _, ok := strings.Cut(url, "://")
 	if !ok || scheme == "" {
-		return "", fmt.Errorf("db_url %q has no scheme (expected e.g. \"sqlite:///path/db.sqlite\" or \"text:///dir\")", url)
+		return "", fmt.Errorf("db_url %q has no scheme (expected e.g. \"sqlite:///path/db.sqlite\" or \"mysql://user:pass@host/db\")", db.MaskURL(url))
 	}
-	if mod, ok := dbModules[strings.ToLower(scheme)]; ok {
-		return mod, nil
+	scheme = strings.ToLower(scheme)
+	if scheme == "postgresql" {
+		scheme = "postgres"
 	}
-	return "db_" + strings.ToLower(scheme), nil
+	return "db_" + scheme, nil
 }
 
-// CheckDBURL is the Validate step shared by the modules with a db_url
-// parameter: it resolves an empty url to the db_default_url global and
-// checks that the module for its scheme exists in gosips and is loaded.
-// With required unset, an empty url is accepted. It returns the effective
-// url.
+// CheckDBURL is the Validate step of a module with a db_url parameter:
+// an empty url falls back to the db_default_url global (accepted empty
+// unless required), and the module serving its scheme must be loaded.
+// Which schemes exist is what the loaded db_* modules say, not a list
+// kept here. It returns the effective url; errors mask the password.
 func CheckDBURL(vc *ValidateCtx, param, url string, required bool) (string, error) {
 	if url == "" && vc.Global != nil {
 		if v, ok := vc.Global("db_default_url"); ok && v.IsStr() {
@@ -55,11 +42,21 @@ func CheckDBURL(vc *ValidateCtx, param, url string, required bool) (string, erro
 	if err != nil {
 		return url, fmt.Errorf("%s: %w", param, err)
 	}
-	if !supported[mod] {
-		return url, fmt.Errorf("%s %q needs module %s, which gosips does not have (use a sqlite:// or text:// url)", param, url, mod)
+	if vc.Loaded == nil || vc.Loaded(mod) {
+		return url, nil
 	}
-	if vc.Loaded != nil && !vc.Loaded(mod) {
-		return url, fmt.Errorf("%s %q needs loadmodule \"%s.so\"", param, url, mod)
+	msg := fmt.Sprintf("%s %q needs loadmodule \"%s.so\"", param, db.MaskURL(url), mod)
+	if reg := Default(); reg != nil {
+		var have []string
+		for _, n := range reg.Names() {
+			if strings.HasPrefix(n, "db_") {
+				have = append(have, n)
+			}
+		}
+		// Only a build that has db modules can tell one is missing.
+		if _, known := reg.Lookup(mod); !known && len(have) > 0 {
+			msg += ", a module gosips does not have (it has " + strings.Join(have, ", ") + ")"
+		}
 	}
-	return url, nil
+	return url, fmt.Errorf("%s", msg)
 }

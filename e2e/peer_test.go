@@ -110,10 +110,10 @@ func (p *tcpPeer) RecvFinal(timeout time.Duration) string {
 	return ""
 }
 
-// replyTo builds a reply to req copying Via, From, To (with totag when
+// sipReply builds a reply to req copying Via, From, To (with totag when
 // given), Call-ID, CSeq and Record-Route; extra lines are added as they
 // are.
-func replyTo(req, code, totag string, extra ...string) string {
+func sipReply(req, code, totag string, extra ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "SIP/2.0 %s\r\n", code)
 	sc := bufio.NewScanner(strings.NewReader(req))

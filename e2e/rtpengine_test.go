@@ -189,8 +189,9 @@ SOCKS
 route {
 	if (has_totag()) {
 		if (loose_route()) {
-			if (is_method("BYE"))
+			if (is_method("BYE")) {
 				DELETE;
+			}
 			t_relay();
 			exit;
 		}
@@ -219,7 +220,7 @@ onreply_route[media] {
 // relayCall runs one call caller → gosips → uas with media, checks the
 // SDP rewriting and the RTP flow, and hangs up. It returns the relay port
 // offered to the UAS.
-func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) {
+func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) (bye string) {
 	t.Helper()
 	a, b := newMediaPeer(t), newMediaPeer(t)
 	offer := sdpOffer(a.port(), "1001")
@@ -319,7 +320,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 `, uas.Port(), callID, route, callID))
-	bye := uas.Recv(5 * time.Second)
+	bye = uas.Recv(5 * time.Second)
 	if !strings.HasPrefix(bye, "BYE ") {
 		t.Fatalf("UAS got %q, want the BYE", bye)
 	}
@@ -329,6 +330,7 @@ Content-Length: 0
 	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "200" {
 		t.Fatalf("BYE: caller got %q", r)
 	}
+	return bye
 }
 
 // callIDFor returns a Call-ID whose byte sum selects node idx of n equal
@@ -362,7 +364,8 @@ func TestRtpengineOfferAnswerFailover(t *testing.T) {
 modparam("rtpengine", "rtpengine_tout", 1)
 modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 	srv, caller, uas, httpPort := startRelayServer(t, "rtpengine", socks,
-		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()", "rtpengine_delete()")
+		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()",
+		`append_hf("X-RTP-Stat: $rtpstat\r\n"); rtpengine_delete()`)
 
 	inRange := func(d *rtpeDaemon) func(int) {
 		return func(p int) {
@@ -372,7 +375,12 @@ modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 		}
 	}
 	id1 := callIDFor("rtpe-a", 0, 2)
-	relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	bye := relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	// $rtpstat (read before the delete, so from a query): 3 packets each
+	// way, 172 bytes each.
+	if st := header(bye, "X-RTP-Stat"); !strings.HasPrefix(st, "RTP: 1032 bytes, 6 packets, 0 errors; RTCP: ") {
+		t.Errorf("X-RTP-Stat: %q", st)
+	}
 	if calls := e1.calls(t); len(calls) != 0 {
 		t.Errorf("rtpengine 1 still holds %v after the BYE", calls)
 	}
@@ -403,5 +411,46 @@ modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 	if _, err := miCall(t, httpPort, "rtpengine_enable", map[string]any{"url": "udp:127.0.0.1:1", "enable": 1}); err == nil ||
 		!strings.Contains(err.Error(), "RTP engine not found") {
 		t.Errorf("rtpengine_enable of an unknown url: %v", err)
+	}
+}
+
+func TestRtpproxyOfferAnswerFailover(t *testing.T) {
+	e1, e2 := startRtpengine(t), startRtpengine(t)
+	socks := fmt.Sprintf(`modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d udp:127.0.0.1:%d")
+modparam("rtpproxy", "rtpproxy_timeout", "0.5")
+modparam("rtpproxy", "rtpproxy_retr", 2)`, e1.UDP, e2.UDP)
+	srv, caller, uas, httpPort := startRelayServer(t, "rtpproxy", socks, "rtpproxy_offer()", "rtpproxy_answer()", "rtpproxy_unforce()")
+
+	inRange := func(d *rtpeDaemon) func(int) {
+		return func(p int) {
+			if p < d.PortMin || p > d.PortMax {
+				t.Errorf("relay port %d outside rtpengine %d's range %d-%d", p, d.UDP, d.PortMin, d.PortMax)
+			}
+		}
+	}
+	id1 := callIDFor("rtpp-a", 0, 2)
+	relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	if calls := e1.calls(t); len(calls) != 0 {
+		t.Errorf("relay 1 still holds %v after the BYE", calls)
+	}
+
+	e1.kill()
+	id2 := callIDFor("rtpp-b", 0, 2)
+	relayCall(t, srv.Port, caller, uas, id2, func(p int) {
+		inRange(e2)(p)
+		if calls := e2.calls(t); len(calls) != 1 || calls[0] != id2 {
+			t.Errorf("relay 2 holds %v, want [%s]", calls, id2)
+		}
+	})
+	if calls := e2.calls(t); len(calls) != 0 {
+		t.Errorf("relay 2 still holds %v after the BYE", calls)
+	}
+	raw, err := miCall(t, httpPort, "rtpproxy_show", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want1 := fmt.Sprintf(`"url":"udp:127.0.0.1:%d","index":0,"disabled":1`, e1.UDP)
+	if !strings.Contains(string(raw), want1) {
+		t.Errorf("rtpproxy_show = %s", raw)
 	}
 }

@@ -122,7 +122,7 @@ Content-Length: 0
 			t.Errorf("want a double Record-Route (tcp side on top, r2=on), got %q", rr)
 		}
 		calleeCt := fmt.Sprintf("Contact: <sip:callee@127.0.0.1:%d;transport=tcp>", callee.Port())
-		callee.Send(replyTo(inv, "200 OK", "e"+callID, calleeCt))
+		callee.Send(sipReply(inv, "200 OK", "e"+callID, calleeCt))
 		ok := caller.RecvFinal(3 * time.Second)
 		if statusCode(ok) != "200" {
 			t.Fatalf("caller did not get the 200: %q\n%s", ok, srv.Logs())
@@ -140,7 +140,7 @@ Content-Length: 0
 			if !strings.HasPrefix(bye, "BYE ") {
 				t.Fatalf("callee did not get the BYE: %q\n%s", bye, srv.Logs())
 			}
-			callee.Send(replyTo(bye, "200 OK", ""))
+			callee.Send(sipReply(bye, "200 OK", ""))
 			if r := caller.RecvFinal(3 * time.Second); statusCode(r) != "200" {
 				t.Fatalf("caller did not get the BYE's 200: %q\n%s", r, srv.Logs())
 			}
@@ -154,7 +154,7 @@ Content-Length: 0
 		if !strings.HasPrefix(bye, "BYE ") {
 			t.Fatalf("caller did not get the BYE: %q\n%s", bye, srv.Logs())
 		}
-		caller.Send(srv.Port, replyTo(bye, "200 OK", ""))
+		caller.Send(srv.Port, sipReply(bye, "200 OK", ""))
 		if r := callee.RecvFinal(3 * time.Second); statusCode(r) != "200" {
 			t.Fatalf("callee did not get the BYE's 200: %q\n%s", r, srv.Logs())
 		}
@@ -248,7 +248,7 @@ Content-Length: 0
 			if tc.rrCount == 2 && (!strings.Contains(rr[1], "10.10.0.1") || !strings.Contains(rr[0], "r2=on")) {
 				t.Errorf("Record-Route %q: want the inbound socket second, both with r2=on", rr)
 			}
-			callee.SendTo(from, replyTo(inv, "200 OK", "cal", "Contact: <sip:callee@10.11.0.2:5062>"))
+			callee.SendTo(from, sipReply(inv, "200 OK", "cal", "Contact: <sip:callee@10.11.0.2:5062>"))
 			if r := caller.RecvFinal(3 * time.Second); statusCode(r) != "200" {
 				t.Fatalf("caller got %q", r)
 			}

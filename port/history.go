@@ -68,6 +68,10 @@ func (p *porter) studyHistory(f *ast.File) {
 				if key == "" {
 					continue
 				}
+				if ff.Kind == "db" && !hasDBURL(f, "acc") {
+					// Without a db_url the old acc wrote no database records.
+					continue
+				}
 				h.feats[key] = append(h.feats[key], ff)
 				if ff.Kind != "" && !kinds[ff.Kind] {
 					kinds[ff.Kind] = true
@@ -473,5 +477,47 @@ func (ps *pass) paramFate(mp *ast.ModParam, old, modern string) bool {
 		msg += ": " + r.Note
 	}
 	ps.note(mp.At, "H8", msg, old, name, r.NewModule, r.NewParam, r.Since)
+	return true
+}
+
+// hasDBURL reports whether the script gives a module a non-empty db_url.
+func hasDBURL(f *ast.File, mod string) bool {
+	for _, it := range f.Items {
+		if mp, ok := it.(*ast.ModParam); ok && mp.Param == "db_url" && mp.Value != nil && mp.Value.Str != "" {
+			for _, m := range strings.Split(strings.ToLower(mp.Module), "|") {
+				if m == mod {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// extraParams are the acc parameters replaced by extra_fields: they need
+// the new syntax and $acc_extra() assignments, written by hand.
+var extraParams = map[string]string{"log_extra": "log", "db_extra": "db", "aaa_extra": "aaa", "radius_extra": "aaa", "diameter_extra": "aaa", "evi_extra": "evi"}
+
+// removedParam drops a modparam that OpenSIPS removed without a
+// replacement parameter (H8); it reports whether it did.
+func (ps *pass) removedParam(mp *ast.ModParam, mod string) bool {
+	rows := legacy.ParamRows(mod, mp.Param)
+	if len(rows) == 0 {
+		return false
+	}
+	last := -1
+	for _, e := range rows {
+		if e.Current() {
+			return false
+		}
+		last = max(last, e.Last)
+	}
+	ps.es.deleteItem(mp.At.Offset, mp.End.Offset)
+	if kind, ok := extraParams[mp.Param]; ok && mod == "acc" {
+		ps.manual(mp.At, "H8", `removed acc %s (gone after %s): write modparam("acc", "extra_fields", "%s: tag->name; ...") and set $acc_extra(tag) from %s before do_accounting()`,
+			mp.Param, legacy.Releases[last], kind, mp.Value.Raw)
+		return true
+	}
+	ps.note(mp.At, "H8", "removed modparam %s %s: OpenSIPS dropped it after %s", mod, mp.Param, legacy.Releases[last])
 	return true
 }

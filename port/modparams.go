@@ -138,6 +138,9 @@ func (ps *pass) modparam(mp *ast.ModParam, set map[[2]string]bool) {
 		ps.legacyParam(mp, mod, p.Legacy)
 		return
 	}
+	if name == mp.Param && ps.removedParam(mp, mod) {
+		return
+	}
 	// P1, P2: the value's type must match the declaration.
 	switch {
 	case v.Kind == ast.ValString && p.Type == api.ParamInt:

@@ -381,6 +381,9 @@ func (e *Engine) acquire(rt api.RouteType, m *sip.Msg) *Thread {
 
 func (e *Engine) release(t *Thread) {
 	t.Ctx.Msg, t.Ctx.Req, t.Ctx.Reply, t.Ctx.Tx, t.Ctx.AVPs = nil, nil, nil, nil, nil
+	if t.alt.Msg != nil {
+		t.alt = api.Ctx{}
+	}
 	select {
 	case e.threads <- t:
 	default:

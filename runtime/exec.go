@@ -10,6 +10,7 @@ import (
 	"gosips/lang/ast"
 	"gosips/lang/diag"
 	"gosips/pv"
+	"gosips/sip"
 )
 
 // ctl is how a statement leaves: normally, or by break, return or exit.
@@ -39,6 +40,8 @@ type Thread struct {
 	msgID  uint64
 	// retVals are the extra values of the last return(code, v...).
 	retVals []api.Value
+	// alt is the context $(<request>pv) / $(<reply>pv) evaluate in.
+	alt api.Ctx
 }
 
 // Dropped reports whether the script executed drop.
@@ -509,6 +512,36 @@ func (s *assertStmt) exec(t *Thread) ctl {
 		t.logErr(s.at, "assertion failed: %s", s.msg)
 	}
 	return ctlNext
+}
+
+// PVContext gives pv the context of $(<request>pv) and $(<reply>pv): the
+// transaction's request, or the reply being processed (onreply_route) or
+// that made the branch fail (failure_route). There is no reply for a
+// branch that timed out, as OpenSIPS' faked reply has none.
+func (t *Thread) PVContext(name string) (*api.Ctx, error) {
+	c := &t.Ctx
+	var m *sip.Msg
+	switch name {
+	case "request":
+		m = c.Req
+		if m == nil && c.Msg != nil && c.Msg.IsRequest() {
+			m = c.Msg
+		}
+	case "reply":
+		m = c.Reply
+		if m == nil && c.Msg != nil && !c.Msg.IsRequest() {
+			m = c.Msg
+		}
+	}
+	if m == nil {
+		return nil, fmt.Errorf("no %s in this route", name)
+	}
+	if m == c.Msg {
+		return c, nil
+	}
+	t.alt = *c
+	t.alt.Msg = m
+	return &t.alt, nil
 }
 
 // RetCode gives pv the last return code ($rc).

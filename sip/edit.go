@@ -15,7 +15,15 @@ type edit struct {
 	rank       int8 // order among edits at the same offset
 	// dyn, when set, gives the text once the outgoing socket is known
 	// (nil when it is not); text is then only a size hint.
-	dyn func(out *Socket) string
+	dyn SocketText
+}
+
+// SocketText is header text that depends on the socket a request leaves
+// from (see Msg.InsertRawFor).
+type SocketText interface {
+	// Text returns the text for a message sent from out; out is nil when
+	// the socket is not known.
+	Text(out *Socket) string
 }
 
 const (
@@ -84,14 +92,25 @@ func (m *Msg) InsertRaw(text string) { m.ensure(); m.addEdit(m.hdrStart, m.hdrSt
 
 // InsertRawFor adds header text before the first header that depends on
 // the socket the message leaves from, as OpenSIPS' conditional lumps do
-// for Record-Route: text(out) is called when the message is serialised
+// for Record-Route: t.Text(out) is called when the message is serialised
 // for sending from out (AppendBranch with BranchEdits.Out, or after
 // SetSendSocket), and with nil when no socket is known (ApplyChanges).
-// hint is the expected text, used for sizing.
-func (m *Msg) InsertRawFor(hint string, text func(out *Socket) string) {
+func (m *Msg) InsertRawFor(t SocketText) {
 	m.ensure()
-	m.addEdit(m.hdrStart, m.hdrStart, hint)
-	m.edits[len(m.edits)-1].dyn = text
+	m.addEdit(m.hdrStart, m.hdrStart, t.Text(nil))
+	m.edits[len(m.edits)-1].dyn = t
+}
+
+// SocketTexts returns the pending InsertRawFor texts, in call order (a
+// copy of the message made by Clone shares them).
+func (m *Msg) SocketTexts() []SocketText {
+	var out []SocketText
+	for _, e := range m.edits {
+		if e.dyn != nil {
+			out = append(out, e.dyn)
+		}
+	}
+	return out
 }
 
 // SetSendSocket tells Bytes which socket the message leaves from (see

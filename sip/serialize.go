@@ -68,7 +68,7 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 	}
 	for _, e := range m.edits {
 		if e.dyn != nil {
-			e.text = e.dyn(out)
+			e.text = e.dyn.Text(out)
 		}
 		if e.start >= m.bodyStart {
 			st, en := min(e.start, m.bodyEnd), max(min(e.end, m.bodyEnd), min(e.start, m.bodyEnd))

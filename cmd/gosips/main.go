@@ -34,6 +34,7 @@ func newApp() *cli.App {
 			checkCommand(),
 			dbCommand(),
 			miCommand(),
+			userCommand(),
 			portCommand(),
 			versionCommand(),
 		},

@@ -33,6 +33,9 @@ var rules = []rule{
 	{"mi", []string{"runtime", "modules", "pv", "db", "cmd"}},
 	{"runtime", []string{"modules", "mi", "cmd", "db/"}},
 	{"modules", []string{"runtime", "mi", "cmd", "lang/ast"}},
+	{"internal/sdp", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
+	{"internal/bencode", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
+	{"internal/mediarelay", []string{"pv", "runtime", "modules", "db/", "mi", "cmd", "lang"}},
 }
 
 // owners: a third-party import path prefix → the only layers that may import it.

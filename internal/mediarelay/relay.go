@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"gosips/api"
+	"gosips/db"
 )
 
 // Node is one relay instance of a set.
@@ -530,4 +531,34 @@ func (e *Sets) KeepState(old *Sets) {
 		}
 	}
 	e.number()
+}
+
+// LoadSets reads the nodes from a database table of (socket, set id)
+// rows, as OpenSIPS' rtpengine and rtpproxy db_url modes do.
+func LoadSets(ctx context.Context, conn db.Conn, table, sockCol, setCol string, defSet int) (*Sets, error) {
+	res, err := conn.Query(ctx, table, []string{sockCol, setCol}, nil, "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("loading nodes from %s: %w", table, err)
+	}
+	s := &Sets{}
+	for _, row := range res.Rows {
+		if len(row) < 2 || row[0].Null {
+			return nil, fmt.Errorf("NULL value in the %s column of %s", sockCol, table)
+		}
+		if err := s.AddSocks(row[0].Str(), int(row[1].Int64()), defSet); err != nil {
+			return nil, fmt.Errorf("node %q: %w", row[0].Str(), err)
+		}
+	}
+	return s, nil
+}
+
+// OpenDB connects to a db_url for LoadSets.
+func OpenDB(dbURL, baseDir string, log *slog.Logger) (db.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := db.Open(ctx, dbURL, db.WithBaseDir(baseDir), db.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("db_url: %w", err)
+	}
+	return conn, nil
 }

@@ -1,6 +1,12 @@
 package mediarelay
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"gosips/db"
+)
 
 func TestSocksAndSelection(t *testing.T) {
 	e := &Sets{}
@@ -38,3 +44,34 @@ func TestSocksAndSelection(t *testing.T) {
 	}
 }
 
+
+type fakeConn struct {
+	db.Conn
+	rows []db.Row
+}
+
+func (f *fakeConn) Query(_ context.Context, table string, cols []string, _ []db.Cond, _ string, _ int) (*db.Result, error) {
+	if table != "rtpengine" || len(cols) != 2 || cols[0] != "socket" || cols[1] != "set_id" {
+		return nil, fmt.Errorf("unexpected query %s %v", table, cols)
+	}
+	return &db.Result{Rows: f.rows}, nil
+}
+
+func TestLoadSets(t *testing.T) {
+	c := &fakeConn{rows: []db.Row{
+		{db.StringValue("udp:127.0.0.1:2222 udp:127.0.0.1:2223=2"), db.IntValue(0)},
+		{db.StringValue("udp:127.0.0.1:2224"), db.IntValue(3)},
+	}}
+	s, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := s.Show()
+	if len(show) != 2 || len(show[0].Nodes) != 2 || show[0].Nodes[1].Weight != 2 || show[1].Set != 3 || show[1].Nodes[0].Index != 2 {
+		t.Errorf("sets %+v", show)
+	}
+	c.rows = append(c.rows, db.Row{db.NullValue(db.String), db.IntValue(1)})
+	if _, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 0); err == nil {
+		t.Error("NULL socket accepted")
+	}
+}

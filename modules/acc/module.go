@@ -12,7 +12,6 @@ import (
 
 	"gosips/api"
 	"gosips/db"
-	dbtext "gosips/modules/db_text"
 )
 
 func init() {
@@ -180,7 +179,7 @@ func (m *Acc) Validate(vc *api.ValidateCtx) error {
 		return &api.HintError{Err: fmt.Errorf("aaa_url: gosips has no AAA (RADIUS/Diameter) module"),
 			Hint: "remove aaa_url and account to syslog or a database"}
 	}
-	url, err := dbtext.CheckDBURL(vc, "db_url", m.DBURL, false)
+	url, err := api.CheckDBURL(vc, "db_url", m.DBURL, false)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func TestValidateDBURL(t *testing.T) {
 		{url: "text:///etc/opensips/db", wantErr: `needs loadmodule "db_text.so"`},
 		{url: "postgres://u@h/db", loaded: "db_postgres"},
 		{url: "postgres://u@h/db", wantErr: `needs loadmodule "db_postgres.so"`},
-		{url: "oracle://u@h/db", wantErr: "db_oracle, which gosips does not have"},
+		{url: "oracle://u@h/db", wantErr: `needs loadmodule "db_oracle.so"`},
 		{url: "", wantErr: "db_url is not set"},
 		{url: "/var/db", wantErr: "has no scheme"},
 	}

@@ -12,7 +12,6 @@ import (
 	"gosips/api"
 	"gosips/db"
 	"gosips/modules/auth"
-	dbtext "gosips/modules/db_text"
 )
 
 func init() {
@@ -153,7 +152,7 @@ func isAVP(s string) bool {
 
 // Validate checks the database module for db_url.
 func (m *Module) Validate(vc *api.ValidateCtx) error {
-	_, err := dbtext.CheckDBURL(vc, "db_url", m.DBURL, true)
+	_, err := api.CheckDBURL(vc, "db_url", m.DBURL, true)
 	return err
 }
 

@@ -92,7 +92,7 @@ func TestDBURL(t *testing.T) {
 		{urls: []string{"postgres://u:p@h/db"}, loaded: "db_postgres"},
 		{urls: []string{"mysql://u:p@h/db"}, wantErr: `needs loadmodule "db_mysql.so"`},
 		{urls: []string{"postgres://h/db"}, wantErr: "db_postgres"},
-		{urls: []string{"foo://h/db"}, wantErr: `needs module db_foo, which gosips does not have`},
+		{urls: []string{"foo://h/db"}, wantErr: `needs loadmodule "db_foo.so"`},
 		{deflt: "text:///x", wantErr: "db_text"},
 		{},
 	}

@@ -7,52 +7,6 @@ import (
 	"gosips/api"
 )
 
-func TestDBModule(t *testing.T) {
-	tests := []struct{ url, want, wantErr string }{
-		{url: "text:///etc/opensips/dbtext", want: "db_text"},
-		{url: "text://dbtext", want: "db_text"},
-		{url: "sqlite:///var/lib/opensips.db", want: "db_sqlite"},
-		{url: "mysql://opensips:opensipsrw@localhost/opensips", want: "db_mysql"},
-		{url: "postgres://u@h/db", want: "db_postgres"},
-		{url: "redis://h", want: "db_redis"},
-		{url: "/var/db", wantErr: "has no scheme"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.url, func(t *testing.T) {
-			got, err := DBModule(tt.url)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("got %q (err %v), want %q", got, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestCheckDBURL(t *testing.T) {
-	vc := &api.ValidateCtx{
-		Loaded: func(n string) bool { return n == "db_text" },
-		Global: func(n string) (api.Value, bool) { return api.StrValue("text:///default"), n == "db_default_url" },
-	}
-	if url, err := CheckDBURL(vc, "db_url", "", true); err != nil || url != "text:///default" {
-		t.Errorf("default url: %q %v", url, err)
-	}
-	if _, err := CheckDBURL(vc, "db_url", "sqlite:///x", true); err == nil || !strings.Contains(err.Error(), `loadmodule "db_sqlite.so"`) {
-		t.Errorf("sqlite not loaded: err = %v", err)
-	}
-	none := &api.ValidateCtx{}
-	if url, err := CheckDBURL(none, "db_url", "", false); err != nil || url != "" {
-		t.Errorf("optional empty: %q %v", url, err)
-	}
-	if _, err := CheckDBURL(none, "db_url", "", true); err == nil {
-		t.Error("required empty url accepted")
-	}
-}
-
 func TestParams(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -20,9 +20,9 @@ func (m *Module) PVs() []pv.Def {
 		}
 	}
 	return []pv.Def{
-		{Name: "DLG_count", Module: "dialog", Doc: "number of dialogs in memory",
+		{Name: "DLG_count", Module: "dialog", Doc: "number of active (confirmed) dialogs",
 			Get: func(*api.Ctx, *pv.Spec) (api.Value, error) {
-				return api.IntValue(m.stats.active.Value() + m.stats.early.Value()), nil
+				return api.IntValue(m.stats.active.Value()), nil
 			}},
 		{Name: "DLG_status", Module: "dialog", Doc: "state of the current dialog (1-5)",
 			Get: get(func(d *dlg, _ api.DialogDir) api.Value { return api.IntValue(int64(d.State())) })},

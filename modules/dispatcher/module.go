@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"gosips/api"
-	dbtext "gosips/modules/db_text"
 )
 
 func init() {
@@ -184,7 +183,7 @@ func nonNegative(name string, dst *int) api.Param {
 // their databases and the optional dependencies.
 func (m *Module) Validate(vc *api.ValidateCtx) error {
 	_, hasList := m.Legacy["list_file"]
-	url, err := dbtext.CheckDBURL(vc, "db_url", m.Default.DBURL, false)
+	url, err := api.CheckDBURL(vc, "db_url", m.Default.DBURL, false)
 	if err != nil {
 		return err
 	}
@@ -193,7 +192,7 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	}
 	for _, p := range m.Partitions {
 		p.inherit(&m.Default, url)
-		if _, err := dbtext.CheckDBURL(vc, fmt.Sprintf("partition %q db_url", p.Name), p.DBURL, true); err != nil {
+		if _, err := api.CheckDBURL(vc, fmt.Sprintf("partition %q db_url", p.Name), p.DBURL, true); err != nil {
 			return err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"gosips/api"
-	dbtext "gosips/modules/db_text"
 )
 
 func init() {
@@ -101,7 +100,7 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if m.SendTime > 0 && m.SndTimeAVP == "" && vc.Warn != nil {
 		vc.Warn("send_time is set but snd_time_avp is not: no reminders will be scheduled", "")
 	}
-	_, err := dbtext.CheckDBURL(vc, "db_url", m.DBURL, true)
+	_, err := api.CheckDBURL(vc, "db_url", m.DBURL, true)
 	return err
 }
 

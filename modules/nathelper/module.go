@@ -49,6 +49,7 @@ type Module struct {
 	ClusterShtag      string
 
 	log       *slog.Logger
+	numFlags  []string
 	rcvAVP    *pv.Spec
 	skipOldC  bool
 	skipOldO  bool
@@ -86,9 +87,9 @@ func (m *Module) Params() []api.Param {
 		api.StrParam("sipping_ignore_rpl_codes", &m.IgnoreReplyCodes),
 		api.StrParam("sipping_from", &m.SIPPingFrom),
 		api.StrParam("sipping_method", &m.SIPPingMethod),
-		api.StrParam("sipping_bflag", &m.SIPPingBFlag),
+		m.flagParam("sipping_bflag", &m.SIPPingBFlag),
 		api.StrParam("sipping_latency_flag", &m.SIPPingLatency),
-		api.StrParam("remove_on_timeout_bflag", &m.RemoveOnTimeout),
+		m.flagParam("remove_on_timeout_bflag", &m.RemoveOnTimeout),
 		api.IntParam("natping_tcp", &m.NATPingTCP),
 		api.FuncParam("natping_partitions", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 1 || v.Int > 8 {
@@ -114,11 +115,34 @@ func (m *Module) Params() []api.Param {
 	}
 }
 
+// flagParam takes a branch flag name; 1.x/2.x configs gave the flag
+// number, kept as the flag named by that number (with a warning).
+func (m *Module) flagParam(name string, dst *string) api.Param {
+	return api.FuncParam(name, api.ParamStr|api.ParamInt, false, func(v api.ParamValue) error {
+		if v.IsInt {
+			if v.Int < 0 || v.Int > 63 {
+				return fmt.Errorf("%s %d out of range", name, v.Int)
+			}
+			*dst = strconv.FormatInt(v.Int, 10)
+			m.numFlags = append(m.numFlags, name)
+			return nil
+		}
+		*dst = v.Str
+		return nil
+	})
+}
+
 // Validate rejects settings gosips cannot honour and checks the pinging
 // requirements OpenSIPS checks at start-up.
 func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if m.NATPingInterval > 0 && vc.Loaded != nil && !vc.Loaded("usrloc") {
 		return fmt.Errorf("natping_interval needs loadmodule \"usrloc.so\"")
+	}
+	for _, name := range m.numFlags {
+		if vc.Warn != nil {
+			vc.Warn(fmt.Sprintf("%s given as a flag number", name),
+				fmt.Sprintf(`name the flag: modparam("nathelper", %q, "NAME") and setbflag("NAME")`, name))
+		}
 	}
 	if m.ClusterID != 0 {
 		return fmt.Errorf("cluster_id: gosips has no clusterer module")

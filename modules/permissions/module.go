@@ -7,10 +7,9 @@ package permissions
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"gosips/api"
-	"gosips/lang/diag"
+	"gosips/internal/partdef"
 )
 
 func init() {
@@ -94,37 +93,20 @@ var partitionKeys = []string{"db_url", "table_name"}
 
 // setPartition parses "name: db_url = URL; table_name = T".
 func (m *Module) setPartition(v api.ParamValue) error {
-	name, rest, ok := strings.Cut(v.Str, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" || strings.ContainsAny(name, " \t=;") {
-		return fmt.Errorf("partition %q: expected \"name: db_url = URL; table_name = TABLE\"", v.Str)
+	name, kv, err := partdef.Parse(v.Str, partitionKeys)
+	if err != nil {
+		return err
 	}
 	p := m.partition(name)
 	if p == nil {
 		p = &Partition{Name: name}
 		m.Partitions = append(m.Partitions, p)
 	}
-	for _, pair := range strings.Split(rest, ";") {
-		if strings.TrimSpace(pair) == "" {
-			continue
-		}
-		key, val, ok := strings.Cut(pair, "=")
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		if !ok || val == "" {
-			return fmt.Errorf("partition %q: bad pair %q (expected key = value)", name, strings.TrimSpace(pair))
-		}
-		switch key {
-		case "db_url":
-			p.DBURL = val
-		case "table_name":
-			p.Table = val
-		default:
-			msg := fmt.Sprintf("partition %q: unknown setting %q", name, key)
-			if h := diag.DidYouMean(key, partitionKeys); h != "" {
-				msg += " (" + h + ")"
-			}
-			return fmt.Errorf("%s", msg)
-		}
+	if u, ok := kv["db_url"]; ok {
+		p.DBURL = u
+	}
+	if t, ok := kv["table_name"]; ok {
+		p.Table = t
 	}
 	return nil
 }

@@ -101,7 +101,8 @@ type rrText struct {
 	params  string // grows with add_rr_param() after insertion
 }
 
-func (t *rrText) text(out *sip.Socket) string {
+// Text implements sip.SocketText.
+func (t *rrText) Text(out *sip.Socket) string {
 	t.mu.Lock()
 	params := t.params
 	t.mu.Unlock()
@@ -191,7 +192,7 @@ func (r *RR) recordRoute(c *api.Ctx, args []any) api.Ret {
 		t.in = rcv.Socket
 	}
 	t.guess = outSocket(c, m)
-	m.InsertRawFor(t.text(nil), t.text)
+	m.InsertRawFor(t)
 	st.rr = t
 	st.pending = ""
 	return api.RetTrue
@@ -212,7 +213,7 @@ func (r *RR) recordRoutePreset(c *api.Ctx, args []any) api.Ret {
 	if addr2, _ := args[1].(string); addr2 != "" {
 		t.preset2 = strings.TrimPrefix(addr2, "sip:")
 	}
-	m.InsertRawFor(t.text(nil), t.text)
+	m.InsertRawFor(t)
 	st.rr = t
 	st.pending = ""
 	return api.RetTrue
@@ -227,13 +228,23 @@ func (r *RR) addRRParam(c *api.Ctx, args []any) api.Ret {
 		return api.RetFalse
 	}
 	st := stateOf(c)
-	if st.rr == nil {
+	t := st.rr
+	if t == nil {
+		// A copy of a record-routed request (failure_route): its
+		// Record-Route is still to be written.
+		for _, x := range m.SocketTexts() {
+			if r, ok := x.(*rrText); ok {
+				t = r
+			}
+		}
+	}
+	if t == nil {
 		st.pending += p
 		return api.RetTrue
 	}
-	st.rr.mu.Lock()
-	st.rr.params += p
-	st.rr.mu.Unlock()
+	t.mu.Lock()
+	t.params += p
+	t.mu.Unlock()
 	return api.RetTrue
 }
 

@@ -117,8 +117,9 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if len(m.Socks) > 0 && m.DBURL != "" {
 		return errors.New("rtpengine_sock and db_url are both set: use one source of nodes")
 	}
-	if len(m.Socks) == 0 && m.DBURL == "" {
-		return errors.New("no rtpengine_sock and no db_url: no rtpengine to use")
+	if len(m.Socks) == 0 && m.DBURL == "" && vc.Warn != nil {
+		vc.Warn("no rtpengine_sock and no db_url: every rtpengine_* call will fail",
+			`modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:2223")`)
 	}
 	return nil
 }
@@ -158,12 +159,12 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		return err
 	}
 	if m.DBURL != "" {
+		conn, err := mediarelay.OpenDB(m.DBURL, m.configDir, m.log)
+		if err != nil {
+			return err
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		conn, err := db.Open(ctx, m.DBURL, db.WithBaseDir(m.configDir), db.WithLogger(m.log))
-		if err != nil {
-			return fmt.Errorf("db_url: %w", err)
-		}
 		m.conn = conn
 		e, err := m.loadDB(ctx)
 		if err != nil {
@@ -178,20 +179,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 func (m *Module) loadDB(ctx context.Context) (*mediarelay.Sets, error) {
 	m.dbMu.Lock()
 	defer m.dbMu.Unlock()
-	res, err := m.conn.Query(ctx, m.DBTable, []string{m.SocketCol, m.SetCol}, nil, "", 0)
-	if err != nil {
-		return nil, fmt.Errorf("loading rtpengines from %s: %w", m.DBTable, err)
-	}
-	e := &mediarelay.Sets{}
-	for _, row := range res.Rows {
-		if len(row) < 2 || row[0].Null {
-			return nil, fmt.Errorf("NULL value for %s column", m.SocketCol)
-		}
-		if err := e.AddSocks(row[0].Str(), int(row[1].Int64()), 0); err != nil {
-			return nil, fmt.Errorf("rtpengine %q: %w", row[0].Str(), err)
-		}
-	}
-	return e, nil
+	return mediarelay.LoadSets(ctx, m.conn, m.DBTable, m.SocketCol, m.SetCol, 0)
 }
 
 // Start probes every node once (unreachable ones start disabled) and runs

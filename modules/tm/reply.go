@@ -271,12 +271,14 @@ func (t *TM) relayBest(tx *Tx, win int) {
 }
 
 // mergeChallenges adds to the winning 401/407 the WWW-Authenticate and
-// Proxy-Authenticate headers of every other branch answered with 401 or
-// 407 (RFC 3261 §16.7 step 6), so the client can answer all challenges
-// at once; mu held.
+// Proxy-Authenticate headers of every other branch of the same round
+// answered with 401 or 407 (RFC 3261 §16.7 step 6), so the client can
+// answer all challenges at once; mu held. Branches of earlier rounds
+// (before a failure_route relayed again, e.g. after uac_auth()) are not
+// the client's business.
 func (t *TM) mergeChallenges(tx *Tx, win *branch) {
 	var extra []byte
-	for _, b := range tx.branches {
+	for _, b := range tx.branches[min(tx.firstBranch, len(tx.branches)):] {
 		if b == win || b.reply == nil || b.local || (b.lastCode != 401 && b.lastCode != 407) {
 			continue
 		}

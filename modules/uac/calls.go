@@ -1,9 +1,12 @@
 package uac
 
 import (
+	"strconv"
+
 	"gosips/api"
 	"gosips/modules/auth"
 	uacauth "gosips/modules/uac_auth"
+	"gosips/sip"
 )
 
 func (m *Module) callReplace(to bool) func(c *api.Ctx, args []any) api.Ret {
@@ -83,11 +86,75 @@ func (m *Module) callAuth(c *api.Ctx, args []any) api.Ret {
 	name := uacauth.HeaderName(code)
 	c.Msg.RemoveHeader(name)
 	c.Msg.AppendHeader(name, hv)
-	if _, err := incCSeq(c.Msg, 1); err != nil {
-		c.Log.Warn("uac_auth: failure to increment the CSeq header", "err", err)
+	if !shiftCSeq(c) {
+		c.Log.Warn("uac_auth: failure to increment the CSeq header")
 		return api.RetFalse
 	}
+	// An initial request marks its dialog so that the caller's later
+	// requests get the same CSeq shift (the Record-Route parameter
+	// OpenSIPS calls "aci"; without dialog support the shift stays one).
+	if c.Msg.ToTag() == "" && c.Core != nil {
+		if rr, ok := c.Core.Module("rr").(api.RRAPI); ok && !rr.AddRRParam(c, ";"+cseqParam+"=1") {
+			c.Log.Error("uac_auth: cannot add the Record-Route parameter")
+			return api.RetFalse
+		}
+	}
 	return api.RetTrue
+}
+
+// cseqParam is the Record-Route parameter marking a dialog whose
+// downstream CSeq is one above the caller's.
+const cseqParam = "aci"
+
+// shiftCSeq raises the CSeq of the request in c by one and arranges for
+// the replies relayed to the caller to carry its own CSeq back.
+func shiftCSeq(c *api.Ctx) bool {
+	orig, _, err := c.Msg.CSeq()
+	if err != nil {
+		return false
+	}
+	if _, err := incCSeq(c.Msg, 1); err != nil {
+		return false
+	}
+	if c.Core == nil {
+		return true
+	}
+	if h, ok := c.Core.Module("tm").(api.TxHooks); ok {
+		h.HookTx(c, &api.TxHook{ReplyOut: func(e *api.TxEvent) {
+			if !e.Local && e.Reply != nil {
+				setCSeq(e.Reply, orig)
+			}
+		}})
+	}
+	return true
+}
+
+// setCSeq gives a reply the CSeq number n.
+func setCSeq(m *sip.Msg, n uint32) {
+	num, method, err := m.CSeq()
+	if err != nil || num == n {
+		return
+	}
+	if f, ok := m.FieldOf(sip.HdrCSeq, ""); ok {
+		m.SetHeaderValue(f, strconv.FormatUint(uint64(n), 10)+" "+method)
+	}
+}
+
+// authRouteCheck runs when loose_route() used a Route of ours: a
+// downstream request of a dialog whose INVITE uac_auth() answered gets
+// the same CSeq shift (OpenSIPS rr_uac_auth_checker).
+func (m *Module) authRouteCheck(c *api.Ctx, params string) {
+	if _, ok := sip.Param(params, cseqParam); !ok || c.Msg == nil {
+		return
+	}
+	if rr, ok := c.Core.Module("rr").(api.RRAPI); ok {
+		if up, known := rr.Direction(c); known && up {
+			return
+		}
+	}
+	if !shiftCSeq(c) {
+		c.Log.Warn("uac: failure to increment the CSeq header")
+	}
 }
 
 func (m *Module) callIncCSeq(c *api.Ctx, args []any) api.Ret {

@@ -17,10 +17,14 @@ const (
 type cbKey struct{ to bool }
 
 // Init finds the dialog module and, in auto mode, re-arms the restore of
-// the dialogs loaded from its database.
+// the dialogs loaded from its database; with rr, it registers the Route
+// callback of uac_auth's CSeq handling.
 func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Module == nil {
 		return nil
+	}
+	if rr, ok := ic.Module("rr").(api.RRAPI); ok {
+		rr.OnRoute(m.authRouteCheck)
 	}
 	if d, ok := ic.Module("dialog").(api.DialogAPI); ok {
 		m.dlg = d

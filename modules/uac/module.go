@@ -12,7 +12,7 @@ import (
 func init() {
 	api.Register(api.ModuleInfo{
 		Name: "uac",
-		Deps: []api.Dep{{Name: "tm"}, {Name: "dialog", Optional: true}, {Name: "uac_auth", Optional: true}},
+		Deps: []api.Dep{{Name: "tm"}, {Name: "rr", Optional: true}, {Name: "dialog", Optional: true}, {Name: "uac_auth", Optional: true}},
 		New:  func() api.Module { return New() },
 		Doc:  "From/To rewriting and client-side authentication",
 	})

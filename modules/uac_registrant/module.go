@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"gosips/api"
-	dbtext "gosips/modules/db_text"
 )
 
 func init() {
@@ -120,7 +119,7 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 		return fmt.Errorf("timer_interval %d must be at least the bucket count %d (2^hash_size %d)",
 			m.TimerInterval, m.Buckets(), m.HashSize)
 	}
-	if _, err := dbtext.CheckDBURL(vc, "db_url", m.DBURL, true); err != nil {
+	if _, err := api.CheckDBURL(vc, "db_url", m.DBURL, true); err != nil {
 		return err
 	}
 	if m.EnableClustering < 0 {

@@ -121,7 +121,7 @@ func TestValidate(t *testing.T) {
 		{name: "mysql not loaded", set: map[string]api.ParamValue{"db_mode": num(1), "db_url": str("mysql://u:p@h/db")},
 			wantErr: `needs loadmodule "db_mysql.so"`},
 		{name: "oracle", set: map[string]api.ParamValue{"db_mode": num(1), "db_url": str("oracle://u:p@h/db")},
-			wantErr: "needs module db_oracle, which gosips does not have"},
+			wantErr: `needs loadmodule "db_oracle.so"`},
 		{name: "db module not loaded", set: map[string]api.ParamValue{"db_mode": num(3), "db_url": str("text:///d")},
 			wantErr: `needs loadmodule "db_text.so"`},
 		{name: "write mode alone", set: map[string]api.ParamValue{"restart_persistency": str("load-from-sql")},

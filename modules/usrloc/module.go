@@ -14,7 +14,6 @@ import (
 	"gosips/api"
 	"gosips/db"
 	"gosips/lang/diag"
-	dbtext "gosips/modules/db_text"
 )
 
 func init() {
@@ -328,7 +327,7 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	}
 	md := m.Mode()
 	if md.UsesSQL() {
-		if _, err := dbtext.CheckDBURL(vc, "db_url", m.DBURL, true); err != nil {
+		if _, err := api.CheckDBURL(vc, "db_url", m.DBURL, true); err != nil {
 			return fmt.Errorf("working mode %s: %w", m.modeName(), err)
 		}
 	}
