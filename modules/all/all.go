@@ -23,6 +23,7 @@ import (
 	_ "gosips/modules/group"
 	_ "gosips/modules/httpd"
 	_ "gosips/modules/json"
+	_ "gosips/modules/load_balancer"
 	_ "gosips/modules/mathops"
 	_ "gosips/modules/maxfwd"
 	_ "gosips/modules/mi_fifo"
