@@ -170,14 +170,14 @@ func TestRedirectCarriesDestSet(t *testing.T) {
 	c := coretest.NewCtx(fc, msg)
 	msg.SetRURI("sip:parallel@siphub.net:9")
 	c.Branches = append(c.Branches, api.Branch{URI: "sip:redirect@siphub.net:9", Q: 500})
-	if rc := call(t, s, "sl_send_reply", c, core.ReplyCode(300), "Redirect"); rc != 1 {
+	if rc := call(t, s, "sl_send_reply", c, api.ReplyCode(300), "Redirect"); rc != 1 {
 		t.Fatalf("rc = %d", rc)
 	}
 	want := "Contact: <sip:parallel@siphub.net:9>, <sip:redirect@siphub.net:9>;q=0.5\r\n"
 	if got := fc.Last(); !strings.Contains(got, want) {
 		t.Errorf("300 lacks %q:\n%s", want, got)
 	}
-	call(t, s, "sl_send_reply", c, core.ReplyCode(404), "Not Here")
+	call(t, s, "sl_send_reply", c, api.ReplyCode(404), "Not Here")
 	if got := fc.Last(); strings.Contains(got, "Contact:") {
 		t.Errorf("404 carries a Contact:\n%s", got)
 	}
