@@ -45,6 +45,7 @@ import (
 	_ "gosips/modules/statistics"
 	_ "gosips/modules/textops"
 	_ "gosips/modules/tm"
+	_ "gosips/modules/topology_hiding"
 	_ "gosips/modules/uac"
 	_ "gosips/modules/uac_auth"
 	_ "gosips/modules/uac_registrant"
