@@ -81,8 +81,34 @@ func (m *Module) ByCallID(callID, fromTag string) api.Dialog {
 	return nil
 }
 
-// createFlags parses create_dialog()'s flags.
+// createFlagNames are the 4.x names of create_dialog()'s flags
+// ("bye-on-timeout,options-ping-caller"), accepted beside the 3.x letters.
+var createFlagNames = map[string]rune{
+	"bye-on-timeout": 'B', "options-ping-caller": 'P', "options-ping-callee": 'p',
+	"reinvite-ping-caller": 'R', "reinvite-ping-callee": 'r', "end-on-race-condition": 'E',
+}
+
+// createFlags parses create_dialog()'s flags: 3.x letters ("BPp") or a
+// comma-separated list of 4.x names.
 func createFlags(s string) (uint32, error) {
+	if strings.ContainsAny(s, ",-") {
+		var letters []rune
+		for _, name := range strings.Split(s, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			ch, ok := createFlagNames[name]
+			if !ok {
+				if name == "auto-prack" {
+					return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", name)
+				}
+				return 0, fmt.Errorf("unknown create_dialog flag %q", name)
+			}
+			letters = append(letters, ch)
+		}
+		s = string(letters)
+	}
 	var f uint32
 	for _, ch := range s {
 		switch ch {
@@ -92,15 +118,25 @@ func createFlags(s string) (uint32, error) {
 			f |= flagPingCaller
 		case 'p':
 			f |= flagPingCallee
-		case 'R', 'r', 'E':
-			// Re-INVITE pinging needs the SDPs of both sides and ACKs
-			// for the pings' 2xx; race-condition ending needs CANCEL
-			// tracking: neither exists yet.
-			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips (use P/p for OPTIONS pinging)", ch)
+		case 'R':
+			f |= flagReinvPingCaller
+		case 'r':
+			f |= flagReinvPingCallee
+		case 'E':
+			// Ending on a race condition needs CANCEL tracking, which
+			// does not exist yet.
+			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", ch)
 		case ' ', ',':
 		default:
 			return 0, fmt.Errorf("unknown create_dialog flag %q (expected B, P, p, R, r, E)", ch)
 		}
+	}
+	// Re-INVITE pinging wins over OPTIONS pinging of the same side.
+	if f&flagReinvPingCaller != 0 {
+		f &^= flagPingCaller
+	}
+	if f&flagReinvPingCallee != 0 {
+		f &^= flagPingCallee
 	}
 	return f, nil
 }
