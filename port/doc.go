@@ -26,7 +26,8 @@
 // the porting guide (docs: legacy.md). H1–H8 are the rules driven by the
 // release map of runtime/legacy (see history.go): renamed (H1) and split
 // (H2) modules, replaced functions and their new mandatory arguments (H3),
-// moved functions (H4), old built-in db_url defaults (H5), flag-driven
+// moved functions (M7: any move the history shows), old built-in db_url
+// defaults (H5), flag-driven
 // features turned into calls (H6), modules gosips will never provide (H7)
 // and moved or dropped parameters (H8).
 package port
