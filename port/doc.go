@@ -27,7 +27,6 @@
 // release map of runtime/legacy (see history.go): renamed (H1) and split
 // (H2) modules, replaced functions and their new mandatory arguments (H3),
 // moved functions (M7: any move the history shows), old built-in db_url
-// defaults (H5), flag-driven
-// features turned into calls (H6), modules gosips will never provide (H7)
-// and moved or dropped parameters (H8).
+// defaults (H5), flag-driven features turned into calls (H6), modules
+// gosips will never provide (H7) and moved or dropped parameters (H8).
 package port
