@@ -385,3 +385,18 @@ func logLevel() string {
 	}
 	return "3"
 }
+
+func TestDialogReinvitePing(t *testing.T) {
+	uas, waitUAS := startSippUAS(t, "dlg_uas_reinvite_ping.xml")
+	env := startDialogProxy(t, uas, "r", `modparam("dialog", "reinvite_ping_interval", 3)`)
+	res := runSipp(t, "dlg_uac_long.xml", env.srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\n%s", res.Exit, res.Output, env.srv.Logs())
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
+	}
+	if strings.Contains(res.Messages, "CSeq: 3 BYE") {
+		t.Errorf("the raised CSeq leaked to the caller in the 200 to its BYE:\n%s", res.Messages)
+	}
+}

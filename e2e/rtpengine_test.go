@@ -454,3 +454,18 @@ modparam("rtpproxy", "rtpproxy_retr", 2)`, e1.UDP, e2.UDP)
 		t.Errorf("rtpproxy_show = %s", raw)
 	}
 }
+
+func TestRtpengineManage(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
+	srv, caller, uas, _ := startRelayServer(t, "rtpengine", socks, "rtpengine_manage()", "rtpengine_manage()", "rtpengine_manage()")
+	id := "manage-1@test"
+	relayCall(t, srv.Port, caller, uas, id, func(p int) {
+		if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
+			t.Errorf("rtpengine holds %v, want [%s]", calls, id)
+		}
+	})
+	if calls := e.calls(t); len(calls) != 0 {
+		t.Errorf("rtpengine still holds %v after the BYE", calls)
+	}
+}

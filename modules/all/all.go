@@ -7,6 +7,7 @@ import (
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"
 	_ "gosips/modules/avpops"
+	_ "gosips/modules/cachedb_local"
 	_ "gosips/modules/cfgutils"
 	_ "gosips/modules/core"
 	_ "gosips/modules/db_mysql"

@@ -92,15 +92,25 @@ func createFlags(s string) (uint32, error) {
 			f |= flagPingCaller
 		case 'p':
 			f |= flagPingCallee
-		case 'R', 'r', 'E':
-			// Re-INVITE pinging needs the SDPs of both sides and ACKs
-			// for the pings' 2xx; race-condition ending needs CANCEL
-			// tracking: neither exists yet.
-			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips (use P/p for OPTIONS pinging)", ch)
+		case 'R':
+			f |= flagReinvPingCaller
+		case 'r':
+			f |= flagReinvPingCallee
+		case 'E':
+			// Ending on a race condition needs CANCEL tracking, which
+			// does not exist yet.
+			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", ch)
 		case ' ', ',':
 		default:
 			return 0, fmt.Errorf("unknown create_dialog flag %q (expected B, P, p, R, r, E)", ch)
 		}
+	}
+	// Re-INVITE pinging wins over OPTIONS pinging of the same side.
+	if f&flagReinvPingCaller != 0 {
+		f &^= flagPingCaller
+	}
+	if f&flagReinvPingCallee != 0 {
+		f &^= flagPingCallee
 	}
 	return f, nil
 }

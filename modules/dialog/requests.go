@@ -253,8 +253,9 @@ func (m *Module) Start(ctx context.Context) error {
 			return fmt.Errorf("dialog: %w", err)
 		}
 	}
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go m.pingLoop(m.root)
+	go m.reinvitePingLoop(m.root)
 	return nil
 }
 

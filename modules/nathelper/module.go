@@ -83,12 +83,14 @@ func (m *Module) Params() []api.Param {
 		api.IntParam("ping_nated_only", &m.PingNATedOnly),
 		api.StrParam("nortpproxy_str", &m.NoRTPProxyStr),
 		api.StrParam("received_avp", &m.ReceivedAVP),
-		api.StrParam("force_socket", &m.ForceSocket),
+		api.IgnoredParam(api.StrParam("force_socket", &m.ForceSocket),
+			"pings of contacts without a socket leave from the socket picked by protocol and address family"),
 		api.StrParam("sipping_ignore_rpl_codes", &m.IgnoreReplyCodes),
 		api.StrParam("sipping_from", &m.SIPPingFrom),
 		api.StrParam("sipping_method", &m.SIPPingMethod),
 		m.flagParam("sipping_bflag", &m.SIPPingBFlag),
-		api.StrParam("sipping_latency_flag", &m.SIPPingLatency),
+		api.IgnoredParam(api.StrParam("sipping_latency_flag", &m.SIPPingLatency),
+			"no ping latency is measured and no E_UL_LATENCY_UPDATE event raised"),
 		m.flagParam("remove_on_timeout_bflag", &m.RemoveOnTimeout),
 		api.IntParam("natping_tcp", &m.NATPingTCP),
 		api.FuncParam("natping_partitions", api.ParamInt, false, func(v api.ParamValue) error {
@@ -165,9 +167,6 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		m.log = ic.Log
-	}
-	if m.ForceSocket != "" {
-		m.log.Warn("force_socket is not used: pings of contacts without a socket leave from the socket picked by protocol and address family")
 	}
 	m.skipOldC = strings.ContainsRune(m.OldIPSkip, 'c')
 	m.skipOldO = strings.ContainsRune(m.OldIPSkip, 'o')
