@@ -8,6 +8,7 @@ import (
 	_ "gosips/modules/auth_db"
 	_ "gosips/modules/avpops"
 	_ "gosips/modules/cachedb_local"
+	_ "gosips/modules/carrierroute"
 	_ "gosips/modules/cfgutils"
 	_ "gosips/modules/core"
 	_ "gosips/modules/db_mysql"

@@ -81,8 +81,34 @@ func (m *Module) ByCallID(callID, fromTag string) api.Dialog {
 	return nil
 }
 
-// createFlags parses create_dialog()'s flags.
+// createFlagNames are the 4.x names of create_dialog()'s flags
+// ("bye-on-timeout,options-ping-caller"), accepted beside the 3.x letters.
+var createFlagNames = map[string]rune{
+	"bye-on-timeout": 'B', "options-ping-caller": 'P', "options-ping-callee": 'p',
+	"reinvite-ping-caller": 'R', "reinvite-ping-callee": 'r', "end-on-race-condition": 'E',
+}
+
+// createFlags parses create_dialog()'s flags: 3.x letters ("BPp") or a
+// comma-separated list of 4.x names.
 func createFlags(s string) (uint32, error) {
+	if strings.ContainsAny(s, ",-") {
+		var letters []rune
+		for _, name := range strings.Split(s, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			ch, ok := createFlagNames[name]
+			if !ok {
+				if name == "auto-prack" {
+					return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", name)
+				}
+				return 0, fmt.Errorf("unknown create_dialog flag %q", name)
+			}
+			letters = append(letters, ch)
+		}
+		s = string(letters)
+	}
 	var f uint32
 	for _, ch := range s {
 		switch ch {
