@@ -32,6 +32,7 @@ import (
 	_ "gosips/modules/msilo"
 	_ "gosips/modules/nathelper"
 	_ "gosips/modules/permissions"
+	_ "gosips/modules/pike"
 	_ "gosips/modules/prometheus"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
