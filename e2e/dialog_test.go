@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // and MI over HTTP. UAS is the callee port, HTTP the MI port, DLGPARAMS
 // extra modparam lines and FLAGS the create_dialog flags.
 const dialogCfg = `
-log_level=3
+log_level=LOGLEVEL
 socket=udp:127.0.0.1:PORT
 loadmodule "proto_udp.so"
 loadmodule "tm.so"
@@ -74,7 +75,7 @@ func startDialogProxy(t *testing.T, uas int, flags, params string) *dlgEnv {
 		timeout = `$DLG_timeout = 2; dlg_on_timeout("dlg_timeout");`
 	}
 	hp := freePort(t)
-	cfg := strings.NewReplacer("UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp), "TIMEOUT", timeout,
+	cfg := strings.NewReplacer("LOGLEVEL", logLevel(), "UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp), "TIMEOUT", timeout,
 		"FLAGS", flags, "DLGPARAMS", params).Replace(dialogCfg)
 	return &dlgEnv{srv: startServer(t, cfg), httpPort: hp}
 }
@@ -225,7 +226,7 @@ modparam("dialog", "db_url", "` + url + `")`
 	// Restart on the same port and database.
 	env.srv.stop(t)
 	hp := freePort(t)
-	cfg := strings.NewReplacer("UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp), "TIMEOUT", "",
+	cfg := strings.NewReplacer("LOGLEVEL", logLevel(), "UAS", fmt.Sprint(uas), "HTTP", fmt.Sprint(hp), "TIMEOUT", "",
 		"FLAGS", "", "DLGPARAMS", params).Replace(dialogCfg)
 	env2 := &dlgEnv{srv: startServerOn(t, cfg, env.srv.Port), httpPort: hp}
 	ds := env2.dialogs(t)
@@ -353,5 +354,49 @@ func TestDialogByeFromCallee(t *testing.T) {
 	}
 	if got := env.stat(t, "active_dialogs"); got != 0 {
 		t.Errorf("active_dialogs = %d, want 0", got)
+	}
+}
+
+func TestDialogPingEndsDeadCallee(t *testing.T) {
+	uas, waitUAS := startSippUAS(t, "dlg_uas_ping481.xml")
+	env := startDialogProxy(t, uas, "p", `modparam("dialog", "options_ping_interval", 1)`)
+	defer func() {
+		if t.Failed() {
+			t.Logf("callee:\n%s", waitUAS().Output)
+		}
+	}()
+	res := runSipp(t, "dlg_uac_wait_bye.xml", env.srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("caller did not get the BYE (exit %d):\n%s\n%s", res.Exit, res.Output, env.srv.Logs())
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
+	}
+	if got := env.stat(t, "active_dialogs"); got != 0 {
+		t.Errorf("active_dialogs = %d, want 0", got)
+	}
+}
+
+// logLevel is the log_level of the dialog configs (GOSIPS_E2E_LOG_LEVEL
+// raises it when debugging).
+func logLevel() string {
+	if l := os.Getenv("GOSIPS_E2E_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "3"
+}
+
+func TestDialogReinvitePing(t *testing.T) {
+	uas, waitUAS := startSippUAS(t, "dlg_uas_reinvite_ping.xml")
+	env := startDialogProxy(t, uas, "r", `modparam("dialog", "reinvite_ping_interval", 3)`)
+	res := runSipp(t, "dlg_uac_long.xml", env.srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("caller failed (exit %d):\n%s\n%s", res.Exit, res.Output, env.srv.Logs())
+	}
+	if u := waitUAS(); u.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
+	}
+	if strings.Contains(res.Messages, "CSeq: 3 BYE") {
+		t.Errorf("the raised CSeq leaked to the caller in the 200 to its BYE:\n%s", res.Messages)
 	}
 }

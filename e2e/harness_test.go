@@ -140,6 +140,14 @@ func startServerArgs(t *testing.T, cfg string, port int, args ...string) *server
 	}
 	go func() { s.cmd.Wait(); close(s.done) }()
 	t.Cleanup(func() { s.stop(t) })
+	s.waitStarted(t, func() bool { return s.started(dir) })
+	return s
+}
+
+// waitStarted waits until the server logs that it started, or ready
+// (when given) says so.
+func (s *server) waitStarted(t *testing.T, ready func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -147,13 +155,12 @@ func startServerArgs(t *testing.T, cfg string, port int, args ...string) *server
 			t.Fatalf("gosips exited early:\n%s", s.Logs())
 		default:
 		}
-		if strings.Contains(s.Logs(), "gosips started") || s.started(dir) {
-			return s
+		if strings.Contains(s.Logs(), "gosips started") || ready != nil && ready() {
+			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("gosips did not start:\n%s", s.Logs())
-	return nil
 }
 
 // started reports whether a log file in dir (run --log-file) says the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,4 +203,55 @@ func TestMIOperations(t *testing.T) {
 		t.Errorf("sr_list_reports: %s", raw)
 	}
 	_ = context.Background
+}
+
+// TestMIHTTPCrossSite checks on a running server that a browser-style
+// request cannot run an MI command: text/plain (a no-cors POST) and a
+// foreign Origin or Host are refused and the server keeps running.
+func TestMIHTTPCrossSite(t *testing.T) {
+	httpPort := freePort(t)
+	uas := newUDPClient(t)
+	cfg := strings.NewReplacer("HTTPPORT", strconv.Itoa(httpPort), "UASPORT", strconv.Itoa(uas.Port()), "CODE", "200").Replace(miOpsCfg)
+	srv := startServer(t, cfg)
+	url := fmt.Sprintf("http://127.0.0.1:%d/mi", httpPort)
+	post := func(ctype, host, origin string) int {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(`{"jsonrpc":"2.0","method":"kill","id":1}`))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		ctype, host, origin string
+		want                int
+	}{
+		{"text/plain", "", "", 415},
+		{"", "", "", 415},
+		{"application/json", fmt.Sprintf("rebind.attacker.example:%d", httpPort), "", 403},
+		{"application/json", "", "https://attacker.example", 403},
+	} {
+		if got := post(tc.ctype, tc.host, tc.origin); got != tc.want {
+			t.Errorf("%+v: status %d, want %d", tc, got, tc.want)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-srv.done:
+		t.Fatal("a refused kill stopped the server")
+	default:
+	}
+	if raw, err := miCall(t, httpPort, "version", nil); err != nil {
+		t.Errorf("a proper MI call fails: %s %v", raw, err)
+	}
 }

@@ -167,7 +167,13 @@ func TestNATRegisterReceivedPingRemove(t *testing.T) {
 			srv := startServer(t, strings.ReplaceAll(natCfg, "FIX", tc.fix))
 			srvAddr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: srv.Port}
 			ua := newNATClient(t)
-			natRegister(t, ua, srvAddr, "alice")
+			reg := natRegister(t, ua, srvAddr, "alice")
+			if tc.name == "fix_nated_register" {
+				want := fmt.Sprintf(`received="sip:127.0.0.2:%d"`, ua.port())
+				if ct := header(reg, "Contact"); !strings.Contains(ct, want) {
+					t.Errorf("200 OK Contact %q lacks %s", ct, want)
+				}
+			}
 
 			// A call to alice reaches 127.0.0.2, where she registered from.
 			caller := newUDPClient(t)

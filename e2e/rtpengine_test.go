@@ -189,8 +189,9 @@ SOCKS
 route {
 	if (has_totag()) {
 		if (loose_route()) {
-			if (is_method("BYE"))
+			if (is_method("BYE")) {
 				DELETE;
+			}
 			t_relay();
 			exit;
 		}
@@ -219,7 +220,7 @@ onreply_route[media] {
 // relayCall runs one call caller → gosips → uas with media, checks the
 // SDP rewriting and the RTP flow, and hangs up. It returns the relay port
 // offered to the UAS.
-func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) {
+func relayCall(t *testing.T, srvPort int, caller, uas *udpClient, callID string, check func(port int)) (bye string) {
 	t.Helper()
 	a, b := newMediaPeer(t), newMediaPeer(t)
 	offer := sdpOffer(a.port(), "1001")
@@ -319,7 +320,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 `, uas.Port(), callID, route, callID))
-	bye := uas.Recv(5 * time.Second)
+	bye = uas.Recv(5 * time.Second)
 	if !strings.HasPrefix(bye, "BYE ") {
 		t.Fatalf("UAS got %q, want the BYE", bye)
 	}
@@ -329,6 +330,7 @@ Content-Length: 0
 	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "200" {
 		t.Fatalf("BYE: caller got %q", r)
 	}
+	return bye
 }
 
 // callIDFor returns a Call-ID whose byte sum selects node idx of n equal
@@ -362,7 +364,8 @@ func TestRtpengineOfferAnswerFailover(t *testing.T) {
 modparam("rtpengine", "rtpengine_tout", 1)
 modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 	srv, caller, uas, httpPort := startRelayServer(t, "rtpengine", socks,
-		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()", "rtpengine_delete()")
+		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()",
+		`append_hf("X-RTP-Stat: $rtpstat\r\n"); rtpengine_delete()`)
 
 	inRange := func(d *rtpeDaemon) func(int) {
 		return func(p int) {
@@ -372,7 +375,12 @@ modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 		}
 	}
 	id1 := callIDFor("rtpe-a", 0, 2)
-	relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	bye := relayCall(t, srv.Port, caller, uas, id1, inRange(e1))
+	// $rtpstat (read before the delete, so from a query): 3 packets each
+	// way, 172 bytes each.
+	if st := header(bye, "X-RTP-Stat"); !strings.HasPrefix(st, "RTP: 1032 bytes, 6 packets, 0 errors; RTCP: ") {
+		t.Errorf("X-RTP-Stat: %q", st)
+	}
 	if calls := e1.calls(t); len(calls) != 0 {
 		t.Errorf("rtpengine 1 still holds %v after the BYE", calls)
 	}
@@ -444,5 +452,89 @@ modparam("rtpproxy", "rtpproxy_retr", 2)`, e1.UDP, e2.UDP)
 	want1 := fmt.Sprintf(`"url":"udp:127.0.0.1:%d","index":0,"disabled":1`, e1.UDP)
 	if !strings.Contains(string(raw), want1) {
 		t.Errorf("rtpproxy_show = %s", raw)
+	}
+}
+
+func TestRtpengineManage(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
+	srv, caller, uas, _ := startRelayServer(t, "rtpengine", socks, "rtpengine_manage()", "rtpengine_manage()", "rtpengine_manage()")
+	id := "manage-1@test"
+	relayCall(t, srv.Port, caller, uas, id, func(p int) {
+		if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
+			t.Errorf("rtpengine holds %v, want [%s]", calls, id)
+		}
+	})
+	if calls := e.calls(t); len(calls) != 0 {
+		t.Errorf("rtpengine still holds %v after the BYE", calls)
+	}
+}
+
+// TestRelayNodesFromDatabase loads rtpengine and rtpproxy nodes from the
+// OpenSIPS tables (created with OpenSIPS' own SQL) and reloads them by MI.
+func TestRelayNodesFromDatabase(t *testing.T) {
+	sqlite := testenv.Tool(t, "sqlite3", "sqlite3")
+	dir := t.TempDir()
+	dbPath := dir + "/opensips.db"
+	sql := "CREATE TABLE version (table_name CHAR(32) NOT NULL, table_version INTEGER DEFAULT 0 NOT NULL);\n"
+	// OpenSIPS 3.6 scripts/sqlite/rtpengine-create.sql and rtpproxy-create.sql.
+	sql += "INSERT INTO version VALUES ('rtpengine','1');\n" +
+		"CREATE TABLE rtpengine (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, socket TEXT NOT NULL, set_id INTEGER NOT NULL);\n" +
+		"INSERT INTO version VALUES ('rtpproxy_sockets','0');\n" +
+		"CREATE TABLE rtpproxy_sockets (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, rtpproxy_sock TEXT NOT NULL, set_id INTEGER NOT NULL);\n"
+	sql += "INSERT INTO rtpengine (socket, set_id) VALUES ('udp:127.0.0.1:1', 0);\n" +
+		"INSERT INTO rtpproxy_sockets (rtpproxy_sock, set_id) VALUES ('udp:127.0.0.1:2 udp:127.0.0.1:3=4', 2);\n"
+	sqlExec := func(s string) {
+		cmd := exec.Command(sqlite, dbPath)
+		cmd.Stdin = strings.NewReader(s)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sqlite3: %v\n%s", err, out)
+		}
+	}
+	sqlExec(sql)
+	httpPort := freePort(t)
+	cfg := fmt.Sprintf(`
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+loadmodule "proto_udp.so"
+loadmodule "db_sqlite.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+loadmodule "rtpengine.so"
+loadmodule "rtpproxy.so"
+modparam("httpd", "port", %d)
+modparam("rtpengine", "db_url", "sqlite://%s")
+modparam("rtpengine", "rtpengine_tout", 1)
+modparam("rtpengine", "rtpengine_retr", 1)
+modparam("rtpproxy", "db_url", "sqlite://%s")
+modparam("rtpproxy", "rtpproxy_timeout", "0.2")
+modparam("rtpproxy", "rtpproxy_retr", 1)
+route { exit; }
+`, httpPort, dbPath, dbPath)
+	startServer(t, cfg)
+	show := func(cmd string) string {
+		raw, err := miCall(t, httpPort, cmd, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		return string(raw)
+	}
+	if s := show("rtpengine_show"); !strings.Contains(s, `{"Set":0,"Nodes":[{"url":"udp:127.0.0.1:1","index":0,"disabled":1,"weight":1`) {
+		t.Errorf("rtpengine_show = %s", s)
+	}
+	if s := show("rtpproxy_show"); !strings.Contains(s, `"url":"udp:127.0.0.1:3","index":1,"disabled":1,"weight":4`) ||
+		!strings.Contains(s, `"Set":2`) {
+		t.Errorf("rtpproxy_show = %s", s)
+	}
+	sqlExec("INSERT INTO rtpengine (socket, set_id) VALUES ('udp:127.0.0.1:4=3', 1);\n")
+	if r := show("rtpengine_reload"); r != `"OK"` {
+		t.Errorf("rtpengine_reload = %s", r)
+	}
+	if s := show("rtpengine_show"); !strings.Contains(s, `{"Set":1,"Nodes":[{"url":"udp:127.0.0.1:4","index":1,"disabled":0,"weight":3`) {
+		t.Errorf("rtpengine_show after reload = %s", s)
+	}
+	if r := show("rtpproxy_reload"); r != `"OK"` {
+		t.Errorf("rtpproxy_reload = %s", r)
 	}
 }

@@ -118,12 +118,22 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		htmlPage(w, http.StatusNotAcceptable, pageBadMethod)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !strings.EqualFold(mt, "application/json") {
-			http.Error(w, "unsupported Content-Type (want application/json)", http.StatusUnsupportedMediaType)
-			return
-		}
+	// A web page can make a browser POST here (DNS rebinding, a no-cors
+	// form): such requests carry a foreign Host or Origin, or a
+	// Content-Type other than application/json (which a page can only
+	// send after a CORS preflight this server never answers).
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !strings.EqualFold(mt, "application/json") {
+		http.Error(w, "unsupported Content-Type (want application/json)", http.StatusUnsupportedMediaType)
+		return
+	}
+	if !hostAllowed(r) {
+		http.Error(w, "Host is not the address this server is bound to", http.StatusForbidden)
+		return
+	}
+	if !sameOrigin(r) {
+		http.Error(w, "cross-site request refused", http.StatusForbidden)
+		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -147,6 +157,47 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write(resp); err != nil {
 		h.o.log.Debug("mi http reply not sent", "remote", r.RemoteAddr, "err", err)
 	}
+}
+
+// hostAllowed reports whether the Host header names the address the
+// connection came in on (IP and port), or a loopback name when that
+// address is a loopback one.
+func hostAllowed(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return true // not served from a listener (handler tests)
+	}
+	lhost, lport, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return false
+	}
+	lip := net.ParseIP(lhost)
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, port = r.Host, "80"
+	}
+	if port != lport || lip == nil {
+		return false
+	}
+	host = strings.Trim(host, "[]")
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.Equal(lip) || (ip.IsLoopback() && lip.IsLoopback())
+	}
+	return strings.EqualFold(host, "localhost") && lip.IsLoopback()
+}
+
+// sameOrigin refuses requests a browser marks as coming from another
+// site: an Origin that is not this server, or Sec-Fetch-Site saying
+// cross-site or same-site.
+func sameOrigin(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, "http://"+r.Host) && !strings.EqualFold(o, "https://"+r.Host) {
+		return false
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
 }
 
 func htmlPage(w http.ResponseWriter, code int, page string) {

@@ -128,3 +128,51 @@ func TestHTTPStartErrors(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestHTTPCrossSite: a browser page must not be able to run MI commands
+// (a no-cors form POST, DNS rebinding): no or another Content-Type is
+// 415, a Host that is not the bound address or a foreign Origin 403.
+func TestHTTPCrossSite(t *testing.T) {
+	base := startHTTP(t)
+	hostport := strings.TrimPrefix(base, "http://")
+	_, port, _ := strings.Cut(hostport, ":")
+	const body = `{"jsonrpc":"2.0","method":"ul_dump","id":1}`
+	tests := []struct {
+		name string
+		hdr  map[string]string
+		host string
+		want int
+	}{
+		{"plain call", map[string]string{"Content-Type": "application/json"}, "", 200},
+		{"no content type", nil, "", 415},
+		{"form post", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "", 415},
+		{"text/plain (no-cors)", map[string]string{"Content-Type": "text/plain"}, "", 415},
+		{"rebound host name", map[string]string{"Content-Type": "application/json"}, "attacker.example:" + port, 403},
+		{"host without port", map[string]string{"Content-Type": "application/json"}, "127.0.0.1", 403},
+		{"localhost", map[string]string{"Content-Type": "application/json"}, "localhost:" + port, 200},
+		{"cross-site origin", map[string]string{"Content-Type": "application/json", "Origin": "http://attacker.example"}, "", 403},
+		{"null origin", map[string]string{"Content-Type": "application/json", "Origin": "null"}, "", 403},
+		{"same origin", map[string]string{"Content-Type": "application/json", "Origin": base}, "", 200},
+		{"sec-fetch cross-site", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, "", 403},
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", base+"/mi", strings.NewReader(body))
+			for k, v := range tt.hdr {
+				req.Header.Set(k, v)
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}

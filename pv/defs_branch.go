@@ -20,7 +20,7 @@ func branchField(br *api.Branch, field string) api.Value {
 		if br.Q < 0 {
 			return api.Null
 		}
-		return api.StrValue(qStr(br.Q))
+		return api.StrValue(api.QString(br.Q))
 	case "flags":
 		return IntStr(int64(br.Flags))
 	case "socket":

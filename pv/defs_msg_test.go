@@ -299,8 +299,8 @@ func TestRURIQAndDset(t *testing.T) {
 
 func TestQStr(t *testing.T) {
 	for q, want := range map[int]string{0: "0", 1000: "1", 500: "0.5", 25: "0.025", 999: "0.999", 100: "0.1"} {
-		if got := qStr(q); got != want {
-			t.Errorf("qStr(%d) = %q, want %q", q, got, want)
+		if got := api.QString(q); got != want {
+			t.Errorf("api.QString(%d) = %q, want %q", q, got, want)
 		}
 	}
 }

@@ -252,46 +252,11 @@ func getDset(c *api.Ctx, _ *Spec) (api.Value, error) {
 	if m == nil {
 		return api.Null, nil
 	}
-	var b strings.Builder
-	add := func(uri string, q int) {
-		if b.Len() == 0 {
-			b.WriteString("Contact: ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteByte('<')
-		b.WriteString(uri)
-		b.WriteByte('>')
-		if q >= 0 {
-			b.WriteString(";q=")
-			b.WriteString(qStr(q))
-		}
-	}
-	if m.RURIChanged() {
-		add(m.RURI(), c.RURIQ)
-	}
-	for _, br := range c.Branches {
-		add(br.URI, br.Q)
-	}
-	if b.Len() == 0 {
+	ds := c.DestSet(m)
+	if ds == "" {
 		return api.Null, nil
 	}
-	return api.StrValue(b.String()), nil
-}
-
-// qStr formats a q-value held ×1000 ("1", "0.5", "0.025").
-func qStr(q int) string {
-	if q >= 1000 {
-		return "1"
-	}
-	if q <= 0 {
-		return "0"
-	}
-	d := []byte{'0', '.', byte('0' + q/100), byte('0' + q/10%10), byte('0' + q%10)}
-	for d[len(d)-1] == '0' {
-		d = d[:len(d)-1]
-	}
-	return string(d)
+	return api.StrValue(ds), nil
 }
 
 func uriDefs() []Def {

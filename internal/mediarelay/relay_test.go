@@ -75,3 +75,15 @@ func TestLoadSets(t *testing.T) {
 		t.Error("NULL socket accepted")
 	}
 }
+
+func BenchmarkSelect(b *testing.B) {
+	e := &Sets{}
+	e.AddSocks("udp:127.0.0.1:1 udp:127.0.0.1:2=2 udp:127.0.0.1:3=3", -1, 0)
+	s := e.ByID(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if Select(s, "a84b4c76e66710@pc33.atlanta.com", nil) == nil {
+			b.Fatal("no node")
+		}
+	}
+}

@@ -164,7 +164,7 @@ func TestPVAuthorize(t *testing.T) {
 		{name: "unknown user", user: "mallory", pass: "secret", want: UserUnknown},
 		{name: "stale nonce", pass: "secret", want: StaleNonce,
 			setup: func(e *authEnv, n string) string { e.now = e.now.Add(31 * time.Second); return n }},
-		{name: "forged nonce", pass: "secret", want: StaleNonce,
+		{name: "forged nonce", pass: "secret", want: InvalidPassword,
 			setup: func(e *authEnv, n string) string { return strings.Repeat("A", 43) + "=" }},
 		{name: "no credentials", want: NoCredentials},
 	}

@@ -123,45 +123,96 @@ func (m *Module) PreAuth(c *api.Ctx, realm string, proxy bool) (*Credentials, st
 	if cred == nil {
 		return nil, realm, NoCredentials
 	}
-	if !cred.complete() {
+	// RFC 2617 §3.2.2: nc counts from 00000001; §3.2.2.5: the digest-uri
+	// must be the Request-URI, else a response computed for another
+	// request could be replayed on this one.
+	if !cred.complete() || (cred.QopStr != "" && !validNC(cred.NC)) || !uriMatches(cred.URI, msg.OrigRURI()) {
 		m.reply(c, 400, "Bad Request", "")
 		return nil, realm, Error
 	}
-	isStale := !m.nonceOK(cred)
-	m.mark(c, field, cred, isStale)
-	if isStale {
+	switch m.checkNonce(cred) {
+	case nonceStale:
+		m.mark(c, field, cred, true)
 		return cred, realm, StaleNonce
+	case nonceInvalid:
+		// Not issued by us, or answered with another qop or algorithm
+		// than offered: the credentials are wrong, not out of date, so
+		// no stale=true (which would make the client retry silently).
+		m.mark(c, field, cred, false)
+		return cred, realm, InvalidPassword
 	}
+	m.mark(c, field, cred, false)
 	return cred, realm, DoAuthorization
 }
 
-// nonceOK checks that the nonce is ours, matches the algorithm and qop it
-// was issued for, is not stale and has not been used yet.
-func (m *Module) nonceOK(cred *Credentials) bool {
+// nonceVerdict is what checkNonce found.
+type nonceVerdict int
+
+const (
+	nonceGood    nonceVerdict = iota
+	nonceStale                // ours, but expired or already used
+	nonceInvalid              // not ours (forged, damaged) or answered with another qop/algorithm
+)
+
+// checkNonce checks that the nonce is ours, is answered with the
+// algorithm and qop it was issued for, is not expired and has not been
+// used yet. Unlike OpenSIPS (and RFC 8760's reading), a response without
+// qop to a challenge that offered qop is refused (RFC 2617 §3.2.2: the
+// client must use it).
+func (m *Module) checkNonce(cred *Credentials) nonceVerdict {
 	p, err := m.noncer.open(cred.Nonce)
 	if err != nil {
-		return false
+		return nonceInvalid
 	}
 	if Algorithm(p.alg) != cred.algorithm() {
-		return false
+		return nonceInvalid
 	}
 	qop := qopCode(cred.Qop)
-	if cred.Qop == QopNone && p.qop != 0 {
-		qop = qopCode(QopAuth) // RFC 8760: no qop means auth
-	}
 	if p.qop != qop {
 		both := p.qop == qopCode(QopAuthAuthInt) || p.qop == qopCode(QopAuthIntAuth)
-		if !both || (cred.Qop != QopAuth && cred.Qop != QopAuthInt && cred.Qop != QopNone) {
-			return false
+		if !both || (cred.Qop != QopAuth && cred.Qop != QopAuthInt) {
+			return nonceInvalid
 		}
 	}
 	if stale(p, m.clock(), m.lifetime()) {
-		return false
+		return nonceStale
 	}
 	if m.DisableNonceCheck == 0 {
-		return m.pool.use(int(p.index))
+		if !m.pool.use(int(p.index)) {
+			return nonceStale
+		}
+		return nonceGood
 	}
-	return p.index == 0
+	if p.index != 0 {
+		return nonceStale
+	}
+	return nonceGood
+}
+
+// validNC reports whether a nonce-count is 8 hex digits and not zero.
+func validNC(nc string) bool {
+	if len(nc) != 8 {
+		return false
+	}
+	n, err := strconv.ParseUint(nc, 16, 32)
+	return err == nil && n != 0
+}
+
+// uriMatches compares the credentials' digest-uri with the Request-URI as
+// received: the same text, or the same SIP URI (scheme, user, password,
+// host, port and parameters; scheme and host case-insensitively).
+func uriMatches(digestURI, ruri string) bool {
+	if digestURI == ruri {
+		return true
+	}
+	a, err1 := sip.ParseURI(digestURI)
+	b, err2 := sip.ParseURI(ruri)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && a.User == b.User && a.Password == b.Password &&
+		strings.EqualFold(a.Host, b.Host) && a.Port == b.Port && strings.EqualFold(a.Params, b.Params) &&
+		a.Headers == b.Headers
 }
 
 // qopCode maps a Qop to OpenSIPS' qop_type_t numbering (kept in nonces).

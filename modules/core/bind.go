@@ -24,7 +24,10 @@ func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"construct_uri": constructURI, "get_timestamp": getTimestamp,
 		"is_myself": isMyself, "avp_print": avpPrint,
 		"set_via_handling": setViaHandling,
-		"xlog":             co.xlog, "xdbg": co.xdbg, "log": co.logMsg,
+		"cache_store":      cacheStore, "cache_remove": cacheRemove, "cache_fetch": cacheFetch,
+		"cache_counter_fetch": cacheCounterFetch, "cache_add": cacheAdd, "cache_sub": cacheSub,
+		"cache_raw_query": cacheRawQuery,
+		"xlog":            co.xlog, "xdbg": co.xdbg, "log": co.logMsg,
 
 		// Legacy names.
 		"append_branch": appendBranchOld, "remove_branch": removeMsgBranch,

@@ -3,7 +3,6 @@ package dialog
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +102,7 @@ func (m *Module) row(d *dlg) ([]string, []db.Value) {
 		c.state, c.startTime, c.timeout, c.vars, c.profiles, c.sflags, c.mflags, c.flags,
 		"rt_on_answer", "rt_on_timeout", "rt_on_hangup"}
 	vals := []db.Value{db.BigIntValue(int64(d.ID())), str(d.callID), str(d.fromURI), str(cl.tag),
-		str(d.toURI), str(ce.tag), str(cl.cseq), str(ce.cseq), db.IntValue(0), db.IntValue(0),
+		str(d.toURI), str(ce.tag), str(cl.cseq), str(ce.cseq), db.IntValue(int64(cl.injected)), db.IntValue(int64(ce.injected)),
 		nullable(strings.Join(cl.routeSet, ",")), nullable(strings.Join(ce.routeSet, ",")),
 		nullable(cl.contact), nullable(ce.contact), str(sockString(cl)), str(sockString(ce)),
 		db.IntValue(int64(d.state)), db.IntValue(d.start.Unix()), db.IntValue(timeout),
@@ -287,6 +286,7 @@ func (m *Module) dbLoad(ctx context.Context) error {
 		cl, ce := &d.legs[api.DlgCaller], &d.legs[api.DlgCallee]
 		cl.tag, ce.tag = get(r, c.fromTag).Str(), get(r, c.toTag).Str()
 		cl.cseq, ce.cseq = get(r, c.fromCseq).Str(), get(r, c.toCseq).Str()
+		cl.injected, ce.injected = uint32(get(r, "caller_ping_cseq").Int64()), uint32(get(r, "callee_ping_cseq").Int64())
 		cl.contact, ce.contact = get(r, c.fromContact).Str(), get(r, c.toContact).Str()
 		cl.routeSet, ce.routeSet = splitRoutes(get(r, c.fromRoute).Str()), splitRoutes(get(r, c.toRoute).Str())
 		cl.socket, ce.socket = m.findSocket(get(r, c.fromSock).Str()), m.findSocket(get(r, c.toSock).Str())
@@ -351,5 +351,3 @@ func (m *Module) findSocket(s string) *sip.Socket {
 	}
 	return f.FindSocket(sock.Proto, sock.IP, sock.Port)
 }
-
-var _ = strconv.Itoa

@@ -36,7 +36,12 @@ type leg struct {
 	contact  string
 	routeSet []string // Route URIs (with <>) to reach this side, nearest first
 	socket   *sip.Socket
-	lastInv  string // CSeq of the last INVITE from this side (re-INVITE pinging)
+	// injected counts the requests the proxy sent to this side in the
+	// other side's name (pings, dlg_send_sequential): the other side's
+	// later requests get their CSeq raised by it so that this side still
+	// sees it grow, and the replies get it back.
+	injected uint32
+	sdp      string // the last SDP this side sent (re-INVITE pinging)
 }
 
 // profLink is the membership of a dialog in a profile.

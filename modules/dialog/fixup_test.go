@@ -69,7 +69,11 @@ func TestFixups(t *testing.T) {
 	}{
 		{"create_dialog", 0, "B", uint32(flagByeOnTimeout), ""},
 		{"create_dialog", 0, "BPp", uint32(flagByeOnTimeout | flagPingCaller | flagPingCallee), ""},
-		{"create_dialog", 0, "PR", nil, "not implemented"},
+		{"create_dialog", 0, "PR", uint32(flagReinvPingCaller), ""},
+		{"create_dialog", 0, "E", nil, "not implemented"},
+		{"create_dialog", 0, "bye-on-timeout, Options-Ping-Callee", uint32(flagByeOnTimeout | flagPingCallee), ""},
+		{"create_dialog", 0, "bye-on-timeout,auto-prack", nil, "not implemented"},
+		{"create_dialog", 0, "bye-on-timeot", nil, "unknown create_dialog flag"},
 		{"create_dialog", 0, "X", nil, "unknown create_dialog flag"},
 		{"match_dialog", 0, "did_only", matchDIDOnly, ""},
 		{"match_dialog", 0, "DID_NONE", matchDIDNone, ""},

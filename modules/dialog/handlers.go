@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gosips/api"
@@ -80,8 +81,34 @@ func (m *Module) ByCallID(callID, fromTag string) api.Dialog {
 	return nil
 }
 
-// createFlags parses create_dialog()'s flags.
+// createFlagNames are the 4.x names of create_dialog()'s flags
+// ("bye-on-timeout,options-ping-caller"), accepted beside the 3.x letters.
+var createFlagNames = map[string]rune{
+	"bye-on-timeout": 'B', "options-ping-caller": 'P', "options-ping-callee": 'p',
+	"reinvite-ping-caller": 'R', "reinvite-ping-callee": 'r', "end-on-race-condition": 'E',
+}
+
+// createFlags parses create_dialog()'s flags: 3.x letters ("BPp") or a
+// comma-separated list of 4.x names.
 func createFlags(s string) (uint32, error) {
+	if strings.ContainsAny(s, ",-") {
+		var letters []rune
+		for _, name := range strings.Split(s, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			ch, ok := createFlagNames[name]
+			if !ok {
+				if name == "auto-prack" {
+					return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", name)
+				}
+				return 0, fmt.Errorf("unknown create_dialog flag %q", name)
+			}
+			letters = append(letters, ch)
+		}
+		s = string(letters)
+	}
 	var f uint32
 	for _, ch := range s {
 		switch ch {
@@ -91,15 +118,25 @@ func createFlags(s string) (uint32, error) {
 			f |= flagPingCaller
 		case 'p':
 			f |= flagPingCallee
-		case 'R', 'r', 'E':
-			// Re-INVITE pinging needs the SDPs of both sides and ACKs
-			// for the pings' 2xx; race-condition ending needs CANCEL
-			// tracking: neither exists yet.
-			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips (use P/p for OPTIONS pinging)", ch)
+		case 'R':
+			f |= flagReinvPingCaller
+		case 'r':
+			f |= flagReinvPingCallee
+		case 'E':
+			// Ending on a race condition needs CANCEL tracking, which
+			// does not exist yet.
+			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", ch)
 		case ' ', ',':
 		default:
 			return 0, fmt.Errorf("unknown create_dialog flag %q (expected B, P, p, R, r, E)", ch)
 		}
+	}
+	// Re-INVITE pinging wins over OPTIONS pinging of the same side.
+	if f&flagReinvPingCaller != 0 {
+		f &^= flagPingCaller
+	}
+	if f&flagReinvPingCallee != 0 {
+		f &^= flagPingCallee
 	}
 	return f, nil
 }
@@ -148,7 +185,7 @@ func (m *Module) create(c *api.Ctx, flags uint32) (*dlg, error) {
 	cl := &d.legs[api.DlgCaller]
 	cl.tag = from.Tag
 	cl.cseq = strconv.FormatUint(uint64(cseq), 10)
-	cl.lastInv = cl.cseq
+	cl.sdp = sdpOf(req)
 	cl.contact = firstContact(req)
 	cl.routeSet = routeSetOf(c, req, false)
 	if r := req.Recv(); r != nil {
@@ -290,6 +327,9 @@ func (d *dlg) setCallee(c *api.Ctx, rpl *sip.Msg) {
 		l.contact = ct
 	}
 	l.routeSet = routeSetOf(c, rpl, true)
+	if sdp := sdpOf(rpl); sdp != "" {
+		l.sdp = sdp
+	}
 	if r := rpl.Recv(); r != nil && r.Socket != nil {
 		l.socket = r.Socket
 	} else if l.socket == nil {
@@ -431,7 +471,14 @@ func (m *Module) sequential(c *api.Ctx, d *dlg, dir api.DialogDir) {
 		d.dirty = true
 	}
 	state := d.state
+	shift := d.legs[1-src].injected
+	if dir == api.DlgDirNone {
+		shift = 0
+	}
 	d.mu.Unlock()
+	if shift > 0 && n > 0 {
+		m.shiftCSeq(c, n, shift, meth != sip.MethodAck)
+	}
 	switch meth {
 	case sip.MethodBye:
 		reason := "Downstream BYE"
@@ -520,4 +567,38 @@ func (m *Module) terminate(d *dlg, c *api.Ctx, reason string, dir api.DialogDir)
 	m.dbRemove(d)
 	m.destroy(d)
 	return true
+}
+
+// sdpOf returns the SDP body of m, if any.
+func sdpOf(m *sip.Msg) string {
+	if ct := m.ContentType(); ct == "" || !strings.Contains(strings.ToLower(ct), "application/sdp") {
+		return ""
+	}
+	return m.Body()
+}
+
+// shiftCSeq raises the CSeq of a sequential request by the number of
+// requests the proxy injected towards its destination, and lowers it
+// back in the replies relayed for it.
+func (m *Module) shiftCSeq(c *api.Ctx, n, shift uint32, replies bool) {
+	setCSeq(c.Msg, n+shift)
+	if !replies {
+		return
+	}
+	m.tm.HookTx(c, &api.TxHook{ReplyOut: func(e *api.TxEvent) {
+		if e.Reply != nil && !e.Local {
+			setCSeq(e.Reply, n)
+		}
+	}})
+}
+
+// setCSeq rewrites the number of m's CSeq header.
+func setCSeq(m *sip.Msg, n uint32) {
+	_, meth, err := m.CSeq()
+	if err != nil {
+		return
+	}
+	if f, ok := m.FieldOf(sip.HdrCSeq, ""); ok {
+		m.SetHeaderValue(f, strconv.FormatUint(uint64(n), 10)+" "+meth)
+	}
 }

@@ -154,6 +154,12 @@ func (m *Module) Params() []api.Param {
 		ip("race_condition_timeout", &m.RaceConditionTimeout, "5"),
 	}
 	ps = append(ps, m.cols.params()...)
+	// 1.x created dialogs for the INVITEs carrying this flag; 1.6 replaced
+	// it with create_dialog(), which the script must call instead.
+	ps = append(ps, api.Param{Name: "dlg_flag", Type: api.ParamInt | api.ParamStr,
+		Set: func(api.ParamValue) error {
+			return fmt.Errorf(`dlg_flag was removed in OpenSIPS 1.6: call create_dialog() for the INVITEs that set the flag`)
+		}})
 	// Distributed (cachedb) profiles and clustering are not implemented:
 	// their parameters are refused rather than ignored.
 	for _, n := range []string{"cachedb_url", "profile_value_prefix", "profile_no_value_prefix",

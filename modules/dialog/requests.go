@@ -15,8 +15,8 @@ import (
 )
 
 // requestTo builds a request of the proxy towards one side of d, as sent
-// by the other side (BYE, OPTIONS ping); mu held. The sender's CSeq is
-// advanced.
+// by the other side (BYE, OPTIONS ping); mu held. Its CSeq follows the
+// other side's and the requests injected so far.
 func (d *dlg) requestTo(method string, to api.DialogLegID, extra string) *api.UACRequest {
 	from := 1 - to
 	tl, fl := &d.legs[to], &d.legs[from]
@@ -25,8 +25,9 @@ func (d *dlg) requestTo(method string, to api.DialogLegID, extra string) *api.UA
 		fromURI, toURI = d.toURI, d.fromURI
 	}
 	n, _ := strconv.ParseUint(fl.cseq, 10, 32)
-	n++
-	fl.cseq = strconv.FormatUint(n, 10)
+	tl.injected++
+	n += uint64(tl.injected)
+	d.dirty = true
 	ruri := tl.contact
 	if ruri == "" {
 		ruri = toURI
@@ -206,7 +207,8 @@ func (m *Module) ping(d *dlg) {
 		return
 	}
 	d.mu.Lock()
-	if d.state != api.DlgStateConfirmed && d.state != api.DlgStateConfirmedNA {
+	// Not before the ACK: a ping must not overtake it.
+	if d.state != api.DlgStateConfirmed {
 		d.mu.Unlock()
 		return
 	}
@@ -251,8 +253,9 @@ func (m *Module) Start(ctx context.Context) error {
 			return fmt.Errorf("dialog: %w", err)
 		}
 	}
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go m.pingLoop(m.root)
+	go m.reinvitePingLoop(m.root)
 	return nil
 }
 

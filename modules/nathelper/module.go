@@ -49,6 +49,7 @@ type Module struct {
 	ClusterShtag      string
 
 	log       *slog.Logger
+	numFlags  []string
 	rcvAVP    *pv.Spec
 	skipOldC  bool
 	skipOldO  bool
@@ -82,13 +83,15 @@ func (m *Module) Params() []api.Param {
 		api.IntParam("ping_nated_only", &m.PingNATedOnly),
 		api.StrParam("nortpproxy_str", &m.NoRTPProxyStr),
 		api.StrParam("received_avp", &m.ReceivedAVP),
-		api.StrParam("force_socket", &m.ForceSocket),
+		api.IgnoredParam(api.StrParam("force_socket", &m.ForceSocket),
+			"pings of contacts without a socket leave from the socket picked by protocol and address family"),
 		api.StrParam("sipping_ignore_rpl_codes", &m.IgnoreReplyCodes),
 		api.StrParam("sipping_from", &m.SIPPingFrom),
 		api.StrParam("sipping_method", &m.SIPPingMethod),
-		api.StrParam("sipping_bflag", &m.SIPPingBFlag),
-		api.StrParam("sipping_latency_flag", &m.SIPPingLatency),
-		api.StrParam("remove_on_timeout_bflag", &m.RemoveOnTimeout),
+		m.flagParam("sipping_bflag", &m.SIPPingBFlag),
+		api.IgnoredParam(api.StrParam("sipping_latency_flag", &m.SIPPingLatency),
+			"no ping latency is measured and no E_UL_LATENCY_UPDATE event raised"),
+		m.flagParam("remove_on_timeout_bflag", &m.RemoveOnTimeout),
 		api.IntParam("natping_tcp", &m.NATPingTCP),
 		api.FuncParam("natping_partitions", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 1 || v.Int > 8 {
@@ -114,11 +117,34 @@ func (m *Module) Params() []api.Param {
 	}
 }
 
+// flagParam takes a branch flag name; 1.x/2.x configs gave the flag
+// number, kept as the flag named by that number (with a warning).
+func (m *Module) flagParam(name string, dst *string) api.Param {
+	return api.FuncParam(name, api.ParamStr|api.ParamInt, false, func(v api.ParamValue) error {
+		if v.IsInt {
+			if v.Int < 0 || v.Int > 63 {
+				return fmt.Errorf("%s %d out of range", name, v.Int)
+			}
+			*dst = strconv.FormatInt(v.Int, 10)
+			m.numFlags = append(m.numFlags, name)
+			return nil
+		}
+		*dst = v.Str
+		return nil
+	})
+}
+
 // Validate rejects settings gosips cannot honour and checks the pinging
 // requirements OpenSIPS checks at start-up.
 func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if m.NATPingInterval > 0 && vc.Loaded != nil && !vc.Loaded("usrloc") {
 		return fmt.Errorf("natping_interval needs loadmodule \"usrloc.so\"")
+	}
+	for _, name := range m.numFlags {
+		if vc.Warn != nil {
+			vc.Warn(fmt.Sprintf("%s given as a flag number", name),
+				fmt.Sprintf(`name the flag: modparam("nathelper", %q, "NAME") and setbflag("NAME")`, name))
+		}
 	}
 	if m.ClusterID != 0 {
 		return fmt.Errorf("cluster_id: gosips has no clusterer module")
@@ -141,9 +167,6 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		m.log = ic.Log
-	}
-	if m.ForceSocket != "" {
-		m.log.Warn("force_socket is not used: pings of contacts without a socket leave from the socket picked by protocol and address family")
 	}
 	m.skipOldC = strings.ContainsRune(m.OldIPSkip, 'c')
 	m.skipOldO = strings.ContainsRune(m.OldIPSkip, 'o')

@@ -117,8 +117,9 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if len(m.Socks) > 0 && m.DBURL != "" {
 		return errors.New("rtpengine_sock and db_url are both set: use one source of nodes")
 	}
-	if len(m.Socks) == 0 && m.DBURL == "" {
-		return errors.New("no rtpengine_sock and no db_url: no rtpengine to use")
+	if len(m.Socks) == 0 && m.DBURL == "" && vc.Warn != nil {
+		vc.Warn("no rtpengine_sock and no db_url: every rtpengine_* call will fail",
+			`modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:2223")`)
 	}
 	return nil
 }

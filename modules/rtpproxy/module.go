@@ -90,11 +90,14 @@ func (m *Module) Params() []api.Param {
 		api.StrParam("rtpp_socket_col", &m.SockCol),
 		api.StrParam("set_id_col", &m.SetCol),
 		api.StrParam("rtpp_notify_socket", &m.NotifySocket),
-		api.IntParam("generated_sdp_port_min", &m.PortMin),
-		api.IntParam("generated_sdp_port_max", &m.PortMax),
-		api.StrParam("generated_sdp_media_ip", &m.MediaIP),
+		api.IgnoredParam(api.IntParam("generated_sdp_port_min", &m.PortMin), engageOnly),
+		api.IgnoredParam(api.IntParam("generated_sdp_port_max", &m.PortMax), engageOnly),
+		api.IgnoredParam(api.StrParam("generated_sdp_media_ip", &m.MediaIP), engageOnly),
 	}
 }
+
+// engageOnly explains the parameters only rtpproxy_engage() uses.
+const engageOnly = "only used by rtpproxy_engage(), which gosips does not implement"
 
 func (m *Module) disableTout() time.Duration { return time.Duration(m.DisableTout) * time.Second }
 

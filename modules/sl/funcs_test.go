@@ -161,3 +161,25 @@ func BenchmarkSendReply(b *testing.B) {
 type discard struct{ *coretest.Core }
 
 func (discard) SendReply(_ *sip.Msg, _ []byte) error { return nil }
+
+// A redirect carries the destination set as its Contact, as OpenSIPS'
+// sl_send_reply does; other replies do not.
+func TestRedirectCarriesDestSet(t *testing.T) {
+	s := New()
+	fc := coretest.New()
+	msg := coretest.Msg(t, coretest.Invite)
+	c := coretest.NewCtx(fc, msg)
+	msg.SetRURI("sip:parallel@siphub.net:9")
+	c.Branches = append(c.Branches, api.Branch{URI: "sip:redirect@siphub.net:9", Q: 500})
+	if rc := call(t, s, "sl_send_reply", c, core.ReplyCode(300), "Redirect"); rc != 1 {
+		t.Fatalf("rc = %d", rc)
+	}
+	want := "Contact: <sip:parallel@siphub.net:9>, <sip:redirect@siphub.net:9>;q=0.5\r\n"
+	if got := fc.Last(); !strings.Contains(got, want) {
+		t.Errorf("300 lacks %q:\n%s", want, got)
+	}
+	call(t, s, "sl_send_reply", c, core.ReplyCode(404), "Not Here")
+	if got := fc.Last(); strings.Contains(got, "Contact:") {
+		t.Errorf("404 carries a Contact:\n%s", got)
+	}
+}

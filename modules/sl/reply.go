@@ -111,6 +111,12 @@ func (s *SL) Reply(c *api.Ctx, code int, reason, extra, body string) error {
 	if c.ReplyHeaders != "" {
 		hdrs = c.ReplyHeaders + extra
 	}
+	// A redirect carries the destination set (OpenSIPS sl_send_reply).
+	if code >= 300 && code < 400 {
+		if ds := c.DestSet(req); ds != "" {
+			hdrs += ds + "\r\n"
+		}
+	}
 	if body == "" {
 		body = c.ReplyBody
 	}

@@ -34,8 +34,8 @@ func New() *SQLOps { return &SQLOps{Prefs: usrprefs.New()} }
 
 // Params lists sqlops' parameters.
 func (m *SQLOps) Params() []api.Param {
-	psMax := api.FuncParam("ps_id_max_buf_len", api.ParamInt, false, func(api.ParamValue) error { return nil })
-	psMax.Deprecated = "gosips caches prepared statements per statement text; the parameter has no effect"
+	psMax := api.IgnoredParam(api.FuncParam("ps_id_max_buf_len", api.ParamInt, false, func(api.ParamValue) error { return nil }),
+		"prepared statements are cached per statement text, with no id buffer to size")
 	return append(m.Prefs.Params("usr_table"), api.IntParam("bigint_to_str", &m.BigintToStr), psMax)
 }
 

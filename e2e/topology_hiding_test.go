@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const thCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+loadmodule "topology_hiding.so"
+route {
+	if (has_totag()) {
+		if (topology_hiding_match()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans()) {
+			t_relay();
+			exit;
+		}
+		send_reply(404, "Not here");
+		exit;
+	}
+	if (is_method("INVITE")) {
+		create_dialog();
+		topology_hiding();
+	}
+	$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// TestTopologyHiding: the caller sits behind a pretend proxy (a second
+// Via and a Record-Route in its INVITE), the callee behind another
+// (Record-Route in its replies). Neither side sees the other's Vias,
+// Record-Routes or Contact, and the BYE of either side reaches the other.
+func TestTopologyHiding(t *testing.T) {
+	for _, tc := range []struct {
+		name, uac, uas string
+	}{
+		{"caller hangs up", "th_uac_bye.xml", "th_uas_wait.xml"},
+		{"callee hangs up", "th_uac_wait.xml", "th_uas_bye.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
+			srv := startServer(t, strings.ReplaceAll(thCfg, "UASPORT", strconv.Itoa(uasPort)))
+			caller := runSipp(t, tc.uac, srv.Port, "-s", "bob", "-d", "300")
+			callee := uasWait()
+			if caller.Exit != 0 || callee.Exit != 0 {
+				t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s",
+					caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages)
+			}
+			proxy := "127.0.0.1:" + strconv.Itoa(srv.Port)
+			// What the callee received: only our Via, no Record-Route,
+			// our Contact; nothing of the caller's addresses.
+			for _, method := range []string{"INVITE", "ACK", "BYE"} {
+				for _, m := range received(callee.Messages, method) {
+					checkHidden(t, "callee got "+method, m, proxy, "downstream=yes", "10.99.0.", "upstream=yes", "alice-private", "127.0.0.1:"+strconv.Itoa(callerPort(caller.Messages)))
+				}
+			}
+			// What the caller received from the callee's side.
+			for _, m := range received(caller.Messages, "SIP/2.0 200") {
+				if !strings.HasSuffix(header(m, "CSeq"), "INVITE") {
+					continue
+				}
+				if len(headers(m, "Record-Route")) != 0 {
+					t.Errorf("the caller sees the callee's Record-Route:\n%s", m)
+				}
+				if ct := header(m, "Contact"); strings.Contains(ct, "bob-private") || !strings.Contains(ct, proxy) {
+					t.Errorf("the caller sees Contact %q, want ours", ct)
+				}
+				if n := len(headers(m, "Via")); n != 2 {
+					t.Errorf("the 200 OK has %d Vias, want the caller's 2 restored:\n%s", n, m)
+				}
+			}
+			if bye := received(caller.Messages, "BYE"); len(bye) > 0 {
+				checkHidden(t, "caller got BYE", bye[0], proxy, "upstream=yes", "downstream=yes", "bob-private", "127.0.0.1:"+strconv.Itoa(uasPort))
+			}
+			if len(received(callee.Messages, "INVITE")) != 1 {
+				t.Errorf("the callee got no INVITE")
+			}
+		})
+	}
+}
+
+// checkHidden asserts that a request relayed by the proxy carries only
+// the proxy's Via, no Record-Route, Route headers only of the receiver's
+// own path (marked by own), a Contact of the proxy, and none of the
+// hidden strings outside those Route headers.
+func checkHidden(t *testing.T, what, m, proxy, own string, hidden ...string) {
+	t.Helper()
+	if v := headers(m, "Via"); len(v) != 1 || !strings.Contains(v[0], proxy) {
+		t.Errorf("%s: Vias %q, want only ours", what, v)
+	}
+	if rr := headers(m, "Record-Route"); len(rr) != 0 {
+		t.Errorf("%s: Record-Route %q", what, rr)
+	}
+	for _, r := range headers(m, "Route") {
+		if !strings.Contains(r, own) {
+			t.Errorf("%s: Route %q is not of the receiver's path", what, r)
+		}
+		m = strings.ReplaceAll(m, r, "")
+	}
+	if ct := header(m, "Contact"); ct != "" && !strings.Contains(ct, proxy) {
+		t.Errorf("%s: Contact %q is not ours", what, ct)
+	}
+	for _, h := range hidden {
+		if strings.Contains(m, h) {
+			t.Errorf("%s: the message shows %q:\n%s", what, h, m)
+		}
+	}
+}
+
+// callerPort returns the port the caller sent its INVITE from.
+func callerPort(log string) int {
+	for _, part := range strings.Split(log, "-----------------------------------------------") {
+		_, msg, ok := strings.Cut(part, "message sent")
+		if !ok {
+			continue
+		}
+		for _, l := range strings.Split(msg, "\n") {
+			l = strings.TrimSpace(l)
+			if strings.HasPrefix(l, "Via: SIP/2.0/UDP 127.0.0.1:") {
+				p, _, _ := strings.Cut(strings.TrimPrefix(l, "Via: SIP/2.0/UDP 127.0.0.1:"), ";")
+				n, _ := strconv.Atoi(p)
+				return n
+			}
+		}
+	}
+	return -1
+}
