@@ -469,3 +469,72 @@ func TestRtpengineManage(t *testing.T) {
 		t.Errorf("rtpengine still holds %v after the BYE", calls)
 	}
 }
+
+// TestRelayNodesFromDatabase loads rtpengine and rtpproxy nodes from the
+// OpenSIPS tables (created with OpenSIPS' own SQL) and reloads them by MI.
+func TestRelayNodesFromDatabase(t *testing.T) {
+	sqlite := testenv.Tool(t, "sqlite3", "sqlite3")
+	dir := t.TempDir()
+	dbPath := dir + "/opensips.db"
+	sql := "CREATE TABLE version (table_name CHAR(32) NOT NULL, table_version INTEGER DEFAULT 0 NOT NULL);\n"
+	// OpenSIPS 3.6 scripts/sqlite/rtpengine-create.sql and rtpproxy-create.sql.
+	sql += "INSERT INTO version VALUES ('rtpengine','1');\n" +
+		"CREATE TABLE rtpengine (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, socket TEXT NOT NULL, set_id INTEGER NOT NULL);\n" +
+		"INSERT INTO version VALUES ('rtpproxy_sockets','0');\n" +
+		"CREATE TABLE rtpproxy_sockets (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, rtpproxy_sock TEXT NOT NULL, set_id INTEGER NOT NULL);\n"
+	sql += "INSERT INTO rtpengine (socket, set_id) VALUES ('udp:127.0.0.1:1', 0);\n" +
+		"INSERT INTO rtpproxy_sockets (rtpproxy_sock, set_id) VALUES ('udp:127.0.0.1:2 udp:127.0.0.1:3=4', 2);\n"
+	sqlExec := func(s string) {
+		cmd := exec.Command(sqlite, dbPath)
+		cmd.Stdin = strings.NewReader(s)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sqlite3: %v\n%s", err, out)
+		}
+	}
+	sqlExec(sql)
+	httpPort := freePort(t)
+	cfg := fmt.Sprintf(`
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+loadmodule "proto_udp.so"
+loadmodule "db_sqlite.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+loadmodule "rtpengine.so"
+loadmodule "rtpproxy.so"
+modparam("httpd", "port", %d)
+modparam("rtpengine", "db_url", "sqlite://%s")
+modparam("rtpengine", "rtpengine_tout", 1)
+modparam("rtpengine", "rtpengine_retr", 1)
+modparam("rtpproxy", "db_url", "sqlite://%s")
+modparam("rtpproxy", "rtpproxy_timeout", "0.2")
+modparam("rtpproxy", "rtpproxy_retr", 1)
+route { exit; }
+`, httpPort, dbPath, dbPath)
+	startServer(t, cfg)
+	show := func(cmd string) string {
+		raw, err := miCall(t, httpPort, cmd, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		return string(raw)
+	}
+	if s := show("rtpengine_show"); !strings.Contains(s, `{"Set":0,"Nodes":[{"url":"udp:127.0.0.1:1","index":0,"disabled":1,"weight":1`) {
+		t.Errorf("rtpengine_show = %s", s)
+	}
+	if s := show("rtpproxy_show"); !strings.Contains(s, `"url":"udp:127.0.0.1:3","index":1,"disabled":1,"weight":4`) ||
+		!strings.Contains(s, `"Set":2`) {
+		t.Errorf("rtpproxy_show = %s", s)
+	}
+	sqlExec("INSERT INTO rtpengine (socket, set_id) VALUES ('udp:127.0.0.1:4=3', 1);\n")
+	if r := show("rtpengine_reload"); r != `"OK"` {
+		t.Errorf("rtpengine_reload = %s", r)
+	}
+	if s := show("rtpengine_show"); !strings.Contains(s, `{"Set":1,"Nodes":[{"url":"udp:127.0.0.1:4","index":1,"disabled":0,"weight":3`) {
+		t.Errorf("rtpengine_show after reload = %s", s)
+	}
+	if r := show("rtpproxy_reload"); r != `"OK"` {
+		t.Errorf("rtpproxy_reload = %s", r)
+	}
+}

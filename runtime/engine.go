@@ -425,6 +425,9 @@ func (e *Engine) onRequest(m *sip.Msg) {
 			return
 		}
 	}
+	// A filter may have run a route of its own (pike's check_route) that
+	// dropped: that drop was its answer, not the request route's.
+	t.drop = false
 	if r := t.prog.Route(ast.RouteRequest, ""); r != nil {
 		t.RunRoute(r)
 		if t.drop {

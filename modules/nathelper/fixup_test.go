@@ -1,6 +1,7 @@
 package nathelper
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"testing"
@@ -69,5 +70,25 @@ func TestValidate(t *testing.T) {
 	m.NATPingInterval, m.SIPPingBFlag = 10, "SIPPING"
 	if err := m.Validate(&api.ValidateCtx{Loaded: func(string) bool { return true }}); err == nil || !strings.Contains(err.Error(), "sipping_from") {
 		t.Errorf("sipping without from: %v", err)
+	}
+}
+
+func TestMIEnablePing(t *testing.T) {
+	m := New()
+	h := m.MICommands()[0].Handler
+	if _, err := h(context.Background(), api.MIParams{}); err == nil || !strings.Contains(err.Error(), "NATping disabled") {
+		t.Errorf("without natping_interval: %v", err)
+	}
+	m.NATPingInterval = 10
+	m.pingState.Store(1)
+	if r, err := h(context.Background(), api.MIParams{"status": "0"}); err != nil || r != "OK" {
+		t.Fatalf("disable: %v %v", r, err)
+	}
+	r, err := h(context.Background(), api.MIParams{})
+	if err != nil || r.(map[string]any)["Status"] != int32(0) {
+		t.Errorf("status after disable: %v %v", r, err)
+	}
+	if _, err := h(context.Background(), api.MIParams{"status": "x"}); err == nil {
+		t.Error("bad status accepted")
 	}
 }

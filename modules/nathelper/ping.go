@@ -153,7 +153,7 @@ func (p *pinger) build(ct api.LocContact, sock *sip.Socket, proto sip.Proto) (st
 	callID := fmt.Sprintf("%s-%x-%x@%s", p.prefix, seq, time.Now().Unix(), host)
 	var b strings.Builder
 	b.WriteString(m.SIPPingMethod + " " + ct.URI + " SIP/2.0\r\n")
-	b.WriteString("Via: SIP/2.0/" + proto.ViaName() + " " + hp + ";branch=0\r\n")
+	b.WriteString("Via: SIP/2.0/" + proto.ViaName() + " " + hp + ";branch=z9hG4bK" + p.prefix + "." + strconv.FormatUint(seq, 16) + "\r\n")
 	if ct.Path != "" {
 		b.WriteString("Route: " + ct.Path + "\r\n")
 	}

@@ -11,6 +11,7 @@ import (
 	"gosips/api"
 	"gosips/internal/mediarelay"
 	"gosips/internal/sdp"
+	"gosips/pv"
 )
 
 // Funcs lists the script functions (OpenSIPS 3.6 rtpproxy.c), plus the
@@ -49,7 +50,7 @@ func (m *Module) Funcs() []api.Func {
 			Args:    []api.Arg{need("up_var"), need("down_var"), need("sent_var"), need("fail_var"), setID, out("sock_var")},
 			Returns: "1 ok, -1 error, -8 no such session", Call: m.stats},
 		{Name: "rtpproxy_all_stats", Routes: rofbl, Args: []api.Arg{need("stats_avp"), setID, out("sock_var")},
-			Returns: "not implemented"},
+			Returns: "1 ok, -1 error, -2 bad answer", Call: m.allStats},
 		{Name: "force_rtp_proxy", Routes: rofbl, Args: []api.Arg{str("flags"), str("ip_address")},
 			Legacy:  `rtpproxy_offer() on requests, rtpproxy_answer() on replies`,
 			Returns: "1 SDP rewritten, -1 error",
@@ -605,6 +606,65 @@ func (m *Module) stats(c *api.Ctx, args []any) api.Ret {
 				c.Log.Error("rtpproxy: cannot store statistic", "err", err)
 			}
 		}
+	}
+	return api.RetTrue
+}
+
+// allStatNames are the statistics rtpproxy_all_stats() stores, in AVP
+// index order; they are asked five at a time.
+var allStatNames = []string{"ttl", "npkts_ina", "npkts_ino", "nrelayed", "ndropped",
+	"rtpa_nsent", "rtpa_nrcvd", "rtpa_ndups", "rtpa_nlost", "rtpa_perrs"}
+
+func (m *Module) allStats(c *api.Ctx, args []any) api.Ret {
+	ref, _ := args[0].(api.PVRef)
+	if ref == nil {
+		return api.RetFalse
+	}
+	spec, err := pv.Parse(ref.Name())
+	h, ok := c.Priv.(pv.AVPHolder)
+	if err != nil || spec.Name != "avp" || spec.Inner == "" || !ok {
+		c.Log.Error("rtpproxy_all_stats: the first argument must be an AVP", "var", ref.Name())
+		return api.RetFalse
+	}
+	t, err := msgTags(c)
+	if err != nil {
+		c.Log.Error("rtpproxy: " + err.Error())
+		return api.RetFalse
+	}
+	a, b := t.from, t.to
+	if !c.Msg.IsRequest() {
+		a, b = t.to, t.from
+	}
+	s := m.set(args[1])
+	if n := pick(c, s, t.callID, args[2], nil); n != nil && !hasCap(n, capStatsExtra) {
+		c.Log.Error("rtpproxy: RTPProxy does not support all statistics query", "node", n.URL)
+		return api.RetFalse
+	}
+	var vals []int64
+	for i := 0; i < len(allStatNames); i += 5 {
+		cmd := "Q " + t.callID + " " + a + ";1 " + b + ";1 " + strings.Join(allStatNames[i:min(i+5, len(allStatNames))], " ")
+		reply, _, err := m.command(c, s, t.callID, cmd, args[2], false)
+		if err != nil || errorCode(reply) != 0 {
+			c.Log.Error("rtpproxy: statistics query failed", "reply", reply, "err", err)
+			return -2
+		}
+		for _, f := range strings.Fields(reply) {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				c.Log.Error("rtpproxy: invalid statistic value", "value", f)
+				return -2
+			}
+			vals = append(vals, n)
+		}
+	}
+	if len(vals) != len(allStatNames) {
+		c.Log.Error("rtpproxy: unexpected number of statistics", "got", len(vals), "want", len(allStatNames))
+		return -2
+	}
+	st := h.AVPs()
+	st.DelAll(spec.Inner)
+	for _, v := range vals {
+		st.Append(spec.Inner, api.IntValue(v))
 	}
 	return api.RetTrue
 }

@@ -12,6 +12,7 @@ import (
 
 	"gosips/api"
 	"gosips/internal/mediarelay"
+	"gosips/pv"
 	"gosips/sip"
 	"gosips/sip/siptest"
 )
@@ -157,7 +158,7 @@ func TestExports(t *testing.T) {
 	var names []string
 	for _, f := range New().Funcs() {
 		names = append(names, f.Name)
-		if (f.Call == nil) != (f.Name == "rtpproxy_engage" || f.Name == "rtpproxy_all_stats") {
+		if (f.Call == nil) != (f.Name == "rtpproxy_engage") {
 			t.Errorf("%s: Call set = %v", f.Name, f.Call != nil)
 		}
 	}
@@ -187,5 +188,37 @@ func TestParams(t *testing.T) {
 	}
 	if err := m.Validate(&api.ValidateCtx{}); err == nil || !strings.Contains(err.Error(), "unix") {
 		t.Errorf("unix socket: %v", err)
+	}
+}
+
+type avpHolder struct{ st *pv.AVPStore }
+
+func (h avpHolder) AVPs() *pv.AVPStore { return h.st }
+
+type avpRef struct{ name string }
+
+func (r avpRef) Get(*api.Ctx) (api.Value, error) { return api.Null, nil }
+func (r avpRef) Set(*api.Ctx, api.Value) error   { return nil }
+func (r avpRef) Name() string                    { return "$avp(" + r.name + ")" }
+
+func TestAllStats(t *testing.T) {
+	f := newFake(t, "1 2 3 4 5")
+	m := moduleFor(t, f)
+	m.sets.Load().ByID(0).Nodes[0].SetCaps(caps{capStatsExtra: true})
+	msg := siptest.Parse(strings.Replace(invite, "BODY", "", 1), sip.ProtoUDP, "192.0.2.1:5060")
+	st := pv.NewAVPStore()
+	st.Push("st", api.IntValue(99))
+	var logs bytes.Buffer
+	c := &api.Ctx{Msg: msg, Context: context.Background(), Priv: avpHolder{st}, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	if ret := m.allStats(c, []any{avpRef{"st"}, nil, nil}); ret != api.RetTrue {
+		t.Fatalf("ret %d: %s", ret, logs.String())
+	}
+	got := st.All("st")
+	if len(got) != 10 || got[0].I != 1 || got[4].I != 5 || got[5].I != 1 {
+		t.Errorf("stats %v", got)
+	}
+	cmds := f.commands()
+	if len(cmds) != 2 || cmds[0] != "Q cid-7 ftag;1 ;1 ttl npkts_ina npkts_ino nrelayed ndropped" {
+		t.Errorf("commands %q", cmds)
 	}
 }
