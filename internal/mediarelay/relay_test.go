@@ -44,7 +44,6 @@ func TestSocksAndSelection(t *testing.T) {
 	}
 }
 
-
 type fakeConn struct {
 	db.Conn
 	rows []db.Row

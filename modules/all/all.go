@@ -51,6 +51,7 @@ import (
 	_ "gosips/modules/topology_hiding"
 	_ "gosips/modules/uac"
 	_ "gosips/modules/uac_auth"
+	_ "gosips/modules/uac_redirect"
 	_ "gosips/modules/uac_registrant"
 	_ "gosips/modules/usrloc"
 	_ "gosips/modules/uuid"
