@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gosips/db"
+	"gosips/internal/dbserver"
 	"gosips/mi"
 )
 
@@ -36,7 +37,10 @@ DLGPARAMS
 route {
 	if (has_totag()) {
 		if (loose_route()) {
-			if (is_method("BYE")) xlog("in-dialog $rm dir=$DLG_dir status=$DLG_status did=$DLG_did\n");
+			if (is_method("BYE")) {
+				validate_dialog();
+				xlog("in-dialog $rm dir=$DLG_dir status=$DLG_status did=$DLG_did validate=$rc\n");
+			}
 			t_relay();
 			exit;
 		}
@@ -114,7 +118,7 @@ func TestDialogCompletedCall(t *testing.T) {
 	if !strings.Contains(logs, "status=1 calls=1") {
 		t.Errorf("dialog not created as unconfirmed with profile size 1:\n%s", logs)
 	}
-	if !strings.Contains(logs, "in-dialog BYE dir=downstream status=5") {
+	if !strings.Contains(logs, "in-dialog BYE dir=downstream status=5") || !strings.Contains(logs, "validate=1") {
 		t.Errorf("BYE not matched to the confirmed dialog:\n%s", logs)
 	}
 	if !strings.Contains(res.Messages, ";did=") {
@@ -215,7 +219,19 @@ func TestDialogSurvivesRestartDBMode1(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, bin, "db", "create", "--url", url, "--tables", "dialog").CombinedOutput(); err != nil {
 		t.Fatalf("gosips db create: %v\n%s", err, out)
 	}
-	params := `loadmodule "db_sqlite.so"
+	testDialogRestart(t, "db_sqlite", url)
+}
+
+func TestDialogSurvivesRestartMySQL(t *testing.T) {
+	testDialogRestart(t, "db_mysql", scaleDB(t, dbserver.Find(t, dbserver.MySQL)))
+}
+
+// testDialogRestart keeps a confirmed call across a restart with db_mode 1
+// and ends it with dlg_end_dlg: both sipp peers get their BYE.
+func testDialogRestart(t *testing.T, dbmod, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	params := `loadmodule "` + dbmod + `.so"
 modparam("dialog", "db_mode", 1)
 modparam("dialog", "db_url", "` + url + `")`
 	uas, waitUAS := startSippUAS(t, "uas_call.xml")
@@ -349,7 +365,7 @@ func TestDialogByeFromCallee(t *testing.T) {
 	if u := waitUAS(); u.Exit != 0 {
 		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
 	}
-	if logs := env.srv.Logs(); !strings.Contains(logs, "in-dialog BYE dir=upstream status=5") {
+	if logs := env.srv.Logs(); !strings.Contains(logs, "in-dialog BYE dir=upstream status=5") || !strings.Contains(logs, "validate=1") {
 		t.Errorf("callee's BYE not matched upstream:\n%s", logs)
 	}
 	if got := env.stat(t, "active_dialogs"); got != 0 {

@@ -57,7 +57,7 @@ func startRegLoad(t *testing.T, port, rate int) *regLoad {
 func startRegLoadKey(t *testing.T, port, rate int, key string) *regLoad {
 	t.Helper()
 	sipp := needSipp(t)
-	scen, _ := filepath.Abs(filepath.Join("testdata", "s7_register_load.xml"))
+	scen, _ := filepath.Abs(filepath.Join("testdata", "register_load.xml"))
 	l := &regLoad{dir: t.TempDir(), done: make(chan struct{})}
 	l.cmd = exec.Command(sipp, "-sf", scen, fmt.Sprintf("127.0.0.1:%d", port), "-i", "127.0.0.1", "-p", "0",
 		"-key", "run", key, "-r", fmt.Sprint(rate), "-l", "200", "-m", "50000", "-timeout", "40s",
@@ -155,11 +155,12 @@ func lost(acked []string, rows map[string]bool) []string {
 	return out
 }
 
-// TestCleanStopKeepsRegistrations stops gosips with SIGTERM (then SIGINT)
+// TestCleanStopKeepsRegistrations stops gosips with SIGTERM (then SIGINT,
+// then SIGQUIT)
 // in the middle of a REGISTER load on a write-back usrloc whose timer never
 // fires: every registration that got a 200 OK must be in the table.
 func TestCleanStopKeepsRegistrations(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			url := sqliteDB(t, "location")
 			srv := startWriteBack(t, url, 600)

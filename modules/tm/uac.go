@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/sip"
 )
 
@@ -29,7 +28,7 @@ type target struct {
 }
 
 // proxyURI turns an outbound proxy into a URI the resolver takes.
-func proxyURI(d *core.Dest) string {
+func proxyURI(d *api.Dest) string {
 	s := "sip:" + d.Host
 	if d.Port != 0 {
 		s += ":" + strconv.Itoa(d.Port)
@@ -342,6 +341,7 @@ func (t *TM) sendCancel(tx *Tx, b *branch) {
 	if !b.dest.Proto.Reliable() {
 		b.cancelRetrInt = tx.tm.t1()
 		b.cancelRetrAt = now.Add(b.cancelRetrInt)
+		b.cancelEnd = now.Add(64 * tx.tm.t1())
 	}
 	// Give the branch 64*T1 to answer the CANCEL with its final reply.
 	if limit := now.Add(64 * tx.tm.t1()); b.frAt.IsZero() || limit.Before(b.frAt) {
