@@ -159,18 +159,7 @@ func (r *Ratelimit) Init(ic *api.InitCtx) error {
 
 // Start runs the interval timer.
 func (r *Ratelimit) Start(ctx context.Context) error {
-	go func() {
-		t := time.NewTicker(time.Duration(r.TimerInterval) * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				r.tick()
-			}
-		}
-	}()
+	api.Every(ctx, time.Duration(r.TimerInterval)*time.Second, r.tick)
 	return nil
 }
 
