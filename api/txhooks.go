@@ -29,6 +29,11 @@ type TxHook struct {
 	// parsed from the bytes sent). 100 Trying is not reported.
 	// (TMCB_RESPONSE_FWDED and TMCB_RESPONSE_OUT.)
 	ReplyOut func(e *TxEvent)
+	// Failure runs when every branch of a round ended with a negative
+	// final reply, before the failure route (TMCB_ON_FAILURE): Reply is
+	// the winning reply (nil when generated here, as on a timeout), Code
+	// its code and Branch its index.
+	Failure func(e *TxEvent)
 	// Deleted runs once when the transaction is removed
 	// (TMCB_TRANS_DELETED).
 	Deleted func(e *TxEvent)

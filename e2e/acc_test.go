@@ -285,3 +285,75 @@ func TestAccCDRMySQL(t *testing.T) {
 	gosipsBin(t)
 	testAccCDR(t, "db_mysql", scaleDB(t, dbserver.Find(t, dbserver.MySQL)))
 }
+
+const accForkCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "acc.so"
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans()) {
+			t_relay();
+			exit;
+		}
+		send_reply(404, "Not here");
+		exit;
+	}
+	record_route();
+	if (is_method("INVITE")) {
+		do_accounting("log", "missed");
+		t_on_failure("next");
+	}
+	$du = "sip:127.0.0.1:BUSYPORT";
+	t_relay();
+}
+failure_route[next] {
+	$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// TestAccMissedSerialFork: with the "missed" flag, the first failed
+// branch of a serial fork is reported as a missed call before the
+// failure route forks again, and the answer of the next branch as an
+// answered transaction.
+func TestAccMissedSerialFork(t *testing.T) {
+	busyPort, busyWait := startSippUAS(t, "uas_busy.xml")
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
+	srv := startServer(t, strings.NewReplacer("BUSYPORT", strconv.Itoa(busyPort), "UASPORT", strconv.Itoa(uasPort)).Replace(accForkCfg))
+	call := runSipp(t, "uac_call.xml", srv.Port, "-s", "bob")
+	if call.Exit != 0 {
+		t.Fatalf("call: exit %d\n%s\n%s", call.Exit, call.Output, call.Messages)
+	}
+	busyWait()
+	uasWait()
+	var missed, answered []string
+	eventually(3*time.Second, func() bool {
+		missed, answered = nil, nil
+		for _, l := range strings.Split(srv.Logs(), "\n") {
+			if strings.Contains(l, "ACC: call missed: ") {
+				missed = append(missed, l)
+			}
+			if strings.Contains(l, "ACC: transaction answered: ") {
+				answered = append(answered, l)
+			}
+		}
+		return len(missed) >= 1 && len(answered) >= 1
+	})
+	if len(missed) != 1 || !strings.Contains(missed[0], ";code=486;reason=Busy Here") {
+		t.Errorf("missed lines %q, want one for the 486", missed)
+	}
+	if len(answered) != 1 || !strings.Contains(answered[0], ";method=INVITE;") || !strings.Contains(answered[0], ";code=200;reason=OK") {
+		t.Errorf("answered lines %q, want the INVITE's 200", answered)
+	}
+}

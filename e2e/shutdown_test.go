@@ -155,11 +155,12 @@ func lost(acked []string, rows map[string]bool) []string {
 	return out
 }
 
-// TestCleanStopKeepsRegistrations stops gosips with SIGTERM (then SIGINT)
+// TestCleanStopKeepsRegistrations stops gosips with SIGTERM (then SIGINT,
+// then SIGQUIT)
 // in the middle of a REGISTER load on a write-back usrloc whose timer never
 // fires: every registration that got a 200 OK must be in the table.
 func TestCleanStopKeepsRegistrations(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			url := sqliteDB(t, "location")
 			srv := startWriteBack(t, url, 600)

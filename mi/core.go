@@ -24,6 +24,7 @@ const ctimeLayout = "Mon Jan _2 15:04:05 2006"
 func Version(server, revision string) api.MICommand {
 	return api.MICommand{
 		Name: "version", Aliases: []string{"core:version"},
+		Help:    "the version of the running server",
 		Recipes: [][]string{{}, {"revision"}},
 		Handler: func(_ context.Context, p api.MIParams) (any, error) {
 			o := Object{{"Server", server}}
@@ -43,6 +44,7 @@ func Uptime(start time.Time, now func() time.Time) api.MICommand {
 	}
 	return api.MICommand{
 		Name: "uptime", Aliases: []string{"core:uptime"},
+		Help:    "when the server started and how long it has run",
 		Recipes: [][]string{{}},
 		Handler: func(context.Context, api.MIParams) (any, error) {
 			t := now()
@@ -60,6 +62,7 @@ func Uptime(start time.Time, now func() time.Time) api.MICommand {
 func Which(d *Dispatcher) api.MICommand {
 	return api.MICommand{
 		Name: "which", Aliases: []string{"core:which"},
+		Help:    "the MI commands, or the parameter sets of one",
 		Recipes: [][]string{{}, {"command"}},
 		Handler: func(_ context.Context, p api.MIParams) (any, error) {
 			if _, ok := p["command"]; !ok {
@@ -95,6 +98,7 @@ type proc struct {
 func PS(procs func() []string) api.MICommand {
 	return api.MICommand{
 		Name: "ps", Aliases: []string{"core:ps"},
+		Help:    "the worker pools of the process",
 		Recipes: [][]string{{}},
 		Handler: func(context.Context, api.MIParams) (any, error) {
 			pid := os.Getpid()
@@ -131,6 +135,7 @@ type levelProc struct {
 func LogLevel(l LogLevels) api.MICommand {
 	return api.MICommand{
 		Name: "log_level", Aliases: []string{"core:log_level"},
+		Help:    "reads or changes the log level",
 		Recipes: [][]string{{}, {"level"}, {"level", "pid"}},
 		Handler: func(_ context.Context, p api.MIParams) (any, error) {
 			if _, ok := p["level"]; !ok {
@@ -170,6 +175,7 @@ func LogLevel(l LogLevels) api.MICommand {
 func PWD() api.MICommand {
 	return api.MICommand{
 		Name: "pwd", Aliases: []string{"core:pwd"},
+		Help:    "the working directory",
 		Recipes: [][]string{{}},
 		Handler: func(context.Context, api.MIParams) (any, error) {
 			wd, err := os.Getwd()
@@ -186,6 +192,7 @@ func Arg(args []string) api.MICommand {
 	args = append([]string{}, args...)
 	return api.MICommand{
 		Name: "arg", Aliases: []string{"core:arg"},
+		Help:    "the command line the server was started with",
 		Recipes: [][]string{{}},
 		Handler: func(context.Context, api.MIParams) (any, error) {
 			return args, nil
@@ -197,6 +204,7 @@ func Arg(args []string) api.MICommand {
 func Kill(stop func()) api.MICommand {
 	return api.MICommand{
 		Name: "kill", Aliases: []string{"core:kill"},
+		Help:    "stops the server cleanly",
 		Recipes: [][]string{{}},
 		Handler: func(context.Context, api.MIParams) (any, error) {
 			stop()

@@ -17,6 +17,7 @@ func StatsCommands(s *api.Stats) []api.MICommand {
 	return []api.MICommand{
 		{
 			Name: "get_statistics", Aliases: []string{"statistics:get"},
+			Help:    "values of statistics (names, group: or all)",
 			Recipes: [][]string{{"statistics"}},
 			Handler: func(_ context.Context, p api.MIParams) (any, error) {
 				return selectStats(s, p, true, func(o *Object, st *api.Stat, _ bool) {
@@ -26,6 +27,7 @@ func StatsCommands(s *api.Stats) []api.MICommand {
 		},
 		{
 			Name: "list_statistics", Aliases: []string{"statistics:list"},
+			Help:    "statistics names and whether they are counters",
 			Recipes: [][]string{{}, {"statistics"}},
 			Handler: func(_ context.Context, p api.MIParams) (any, error) {
 				// OpenSIPS lists a statistic asked for by name under its
@@ -49,6 +51,7 @@ func StatsCommands(s *api.Stats) []api.MICommand {
 		},
 		{
 			Name: "reset_statistics", Aliases: []string{"statistics:reset"},
+			Help:    "zeroes counters",
 			Recipes: [][]string{{"statistics"}},
 			Handler: func(_ context.Context, p api.MIParams) (any, error) {
 				names, err := Strings(p, "statistics")
@@ -70,6 +73,7 @@ func StatsCommands(s *api.Stats) []api.MICommand {
 		},
 		{
 			Name: "reset_all_statistics", Aliases: []string{"statistics:reset_all"},
+			Help:    "zeroes every counter",
 			Recipes: [][]string{{}},
 			Handler: func(context.Context, api.MIParams) (any, error) {
 				for _, st := range s.All() {

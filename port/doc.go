@@ -23,5 +23,10 @@
 //     reported as manual work.
 //
 // The rule identifiers in notes and tests (G1, M6, X15, ...) are those of
-// the porting guide (docs: legacy.md).
+// the porting guide (docs: legacy.md). H1–H8 are the rules driven by the
+// release map of runtime/legacy (see history.go): renamed (H1) and split
+// (H2) modules, replaced functions and their new mandatory arguments (H3),
+// moved functions (M7: any move the history shows), old built-in db_url
+// defaults (H5), flag-driven features turned into calls (H6), modules
+// gosips will never provide (H7) and moved or dropped parameters (H8).
 package port

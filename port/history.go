@@ -16,7 +16,7 @@ import (
 //	H1 module renamed (mysql → db_mysql, siptrace → tracer)
 //	H2 module removed and split (uri, uri_db): line dropped, modparams moved
 //	H3 function renamed or replaced, with its now mandatory arguments
-//	H4 function moved to another module: loadmodule added (see M7)
+//	(M7) function moved to another module: loadmodule added
 //	H5 db_url left to the old built-in default: written explicitly
 //	H6 flag-driven feature (acc, dialog, NAT pinging) → a call where the flag is set
 //	H7 module gosips will not provide: reported once, with its replacement

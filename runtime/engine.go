@@ -509,10 +509,14 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 	if partial == nil || !partial.CanReply() {
 		return
 	}
+	code, reason := 400, "Bad Request"
+	if errors.Is(perr, sip.ErrBadVersion) {
+		code, reason = 505, "Version Not Supported"
+	}
 	if r := e.Program().Route(ast.RouteError, ""); r != nil {
 		t := e.acquire(api.ErrorRoute, partial)
 		t.Ctx.Req = partial
-		t.Ctx.Err = &api.ErrInfo{Class: 1, Level: 1, Info: perr.Error(), RCode: 400, RReply: "Bad Request"}
+		t.Ctx.Err = &api.ErrInfo{Class: 1, Level: 1, Info: perr.Error(), RCode: code, RReply: reason}
 		func() {
 			defer e.recoverPanic(partial)
 			t.RunRoute(r)
@@ -520,7 +524,7 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 		e.release(t)
 		return
 	}
-	b := sip.AppendReply(nil, partial, &sip.ReplySpec{Code: 400, Reason: "Bad Request", ToTag: localTag(partial), Server: e.serverHdr})
+	b := sip.AppendReply(nil, partial, &sip.ReplySpec{Code: code, Reason: reason, ToTag: localTag(partial), Server: e.serverHdr})
 	if err := e.tr.SendReply(partial, b); err != nil {
 		e.log.Debug("cannot send 400", "err", err)
 	}

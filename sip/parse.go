@@ -56,18 +56,14 @@ func Parse(b []byte) (*Msg, error) {
 func ParseString(s string) (*Msg, error) { return Parse([]byte(s)) }
 
 // CanReply reports whether enough of a (possibly malformed) request was
-// parsed to answer it statelessly: request line, Via, From, To, Call-ID and
-// CSeq.
+// parsed to answer it statelessly: a request (not an ACK) with a Via. The
+// reply copies whatever From, To, Call-ID and CSeq there are; it goes to
+// the source address when the top Via does not parse (see ReplyDest).
 func (m *Msg) CanReply() bool {
-	if m == nil || !m.isReq || m.methodID == MethodAck {
+	if m == nil || !m.isReq || m.methodID == MethodAck || m.method == "" {
 		return false
 	}
-	for _, t := range [...]Hdr{HdrVia, HdrFrom, HdrTo, HdrCallID, HdrCSeq} {
-		if m.find(t, "") < 0 {
-			return false
-		}
-	}
-	return true
+	return m.find(HdrVia, "") >= 0
 }
 
 func (m *Msg) parse(b []byte, datagram bool) error {
@@ -108,8 +104,13 @@ func (m *Msg) parseText(b []byte, datagram bool) error {
 	if lineEnd < 0 {
 		return &ParseError{i, ErrNoEnd}
 	}
-	if err := m.parseFirstLine(s, i, lineEnd); err != nil {
-		return err
+	// A request line that is wrong past the method (spaces in the URI, a
+	// bad version) still lets the headers be read, so that the request can
+	// be answered (400, or 505 for the version); the error is returned
+	// once they are.
+	lineErr := m.parseFirstLine(s, i, lineEnd)
+	if lineErr != nil && (!m.isReq || m.method == "") {
+		return lineErr
 	}
 	m.hdrStart = next
 	pos := next
@@ -128,9 +129,15 @@ func (m *Msg) parseText(b []byte, datagram bool) error {
 		}
 		end, err := m.parseHeader(s, pos)
 		if err != nil {
+			if lineErr != nil {
+				return lineErr
+			}
 			return err
 		}
 		pos = end
+	}
+	if lineErr != nil {
+		return lineErr
 	}
 	m.bodyStart = pos
 	m.bodyEnd = len(s)
@@ -217,14 +224,18 @@ func (m *Msg) parseFirstLine(s string, start, end int) error {
 		return nil
 	}
 	rest := line[sp1+1:]
-	sp2 := lastIndexByte(rest, ' ')
-	if sp2 <= 0 {
-		return &ParseError{start + sp1 + 1, ErrFirstLine}
+	if !isToken(line[:sp1]) {
+		return &ParseError{start, fmt.Errorf("%w: bad method", ErrFirstLine)}
+	}
+	if strings.HasPrefix(line, "SIP/") {
+		return &ParseError{start, ErrBadStatus}
 	}
 	m.isReq = true
 	m.method = line[:sp1]
-	if !isToken(m.method) {
-		return &ParseError{start, fmt.Errorf("%w: bad method", ErrFirstLine)}
+	m.methodID = exactMethod(m.method)
+	sp2 := lastIndexByte(rest, ' ')
+	if sp2 <= 0 {
+		return &ParseError{start + sp1 + 1, ErrFirstLine}
 	}
 	// Methods are case-sensitive (RFC 3261 §7.1): "invite" is an
 	// extension method.

@@ -239,7 +239,11 @@ func (tc *tcpConn) dispatch(raw []byte) {
 	m := &Msg{}
 	m.rcvVal = tc.recvInfo()
 	m.rcv = &m.rcvVal
-	if err := m.parse(raw, false); err != nil {
+	err := m.parse(raw, false)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
 		var partial *Msg
 		if m.isReq || m.status != 0 {
 			partial = m

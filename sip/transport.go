@@ -430,10 +430,15 @@ func (t *Transport) Send(d Dest, b []byte) error {
 // received, rport, sent-by.
 func ReplyDest(req *Msg) (Dest, error) {
 	v, err := req.TopVia()
+	rcv := req.Recv()
 	if err != nil {
+		// A request whose Via does not parse is answered (400) where it
+		// came from.
+		if req.IsRequest() && rcv != nil && rcv.Src.IsValid() {
+			return Dest{Proto: rcv.Proto, Socket: rcv.Socket, ConnID: rcv.ConnID(), Addr: rcv.Src}, nil
+		}
 		return Dest{}, err
 	}
-	rcv := req.Recv()
 	if !req.IsRequest() {
 		rcv = nil // where the reply came from is not where it goes
 	}

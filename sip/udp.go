@@ -36,7 +36,11 @@ func (t *Transport) handleDatagram(l *listener, b []byte, src netip.AddrPort) {
 	m.rcv = &m.rcvVal
 	raw := make([]byte, len(b))
 	copy(raw, b)
-	if err := m.parse(raw, true); err != nil {
+	err := m.parse(raw, true)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
 		var partial *Msg
 		if m.isReq || m.status != 0 {
 			partial = m

@@ -65,6 +65,7 @@ func (m *Acc) accLogRequest(c *api.Ctx, args []any) api.Ret {
 	}
 	code, reason := commentRecord(args[0].(string))
 	r := newRecord(req, req.ToTag(), code, reason, time.Now())
+	r.swapIf(upstream(c))
 	m.logRequest(textRequest, r, m.fetch(c, false))
 	return api.RetTrue
 }
@@ -81,6 +82,7 @@ func (m *Acc) accDBRequest(c *api.Ctx, args []any) api.Ret {
 	}
 	code, reason := commentRecord(args[0].(string))
 	r := newRecord(req, req.ToTag(), code, reason, time.Now())
+	r.swapIf(upstream(c))
 	if err := m.write(m.requestRow(table, r, m.fetch(c, false), table == m.TableMissed)); err != nil {
 		return api.RetFalse
 	}
@@ -136,6 +138,11 @@ func (m *Acc) doAccounting(c *api.Ctx, args []any) api.Ret {
 		x.dlg = d
 		x.mu.Unlock()
 		d.SetAttr(dlgKey{}, x)
+	}
+	if m.rr != nil {
+		if up, ok := m.rr.Direction(c); ok && up {
+			c.SetSlot(upstreamKey{}, true)
+		}
 	}
 	if hook && !m.hooks.HookTx(c, m.txHook(x)) {
 		m.log.Error("cannot register additional callbacks")
@@ -221,4 +228,13 @@ func codeText(code int) string {
 		return ""
 	}
 	return strconv.Itoa(code)
+}
+
+// upstreamKey marks, in a request's slots, a sequential request that
+// detect_direction found flowing from the callee to the caller.
+type upstreamKey struct{}
+
+func upstream(c *api.Ctx) bool {
+	up, _ := c.Slot(upstreamKey{}).(bool)
+	return up
 }

@@ -54,6 +54,7 @@ type Acc struct {
 	conn    db.Conn
 	hooks   api.TxHooks
 	dlg     api.DialogAPI
+	rr      api.RRAPI
 	cdrOK   bool // the dialog module is loaded
 	pending sync.WaitGroup
 }
@@ -202,6 +203,13 @@ func (m *Acc) Init(ic *api.InitCtx) error {
 	}
 	if d, ok := ic.Module("dialog").(api.DialogAPI); ok {
 		m.dlg = d
+	}
+	if m.DetectDirection != 0 {
+		r, ok := ic.Module("rr").(api.RRAPI)
+		if !ok {
+			return fmt.Errorf("acc: detect_direction needs the rr module's API")
+		}
+		m.rr = r
 	}
 	if m.dburl == "" {
 		return nil

@@ -46,6 +46,14 @@ func newRecord(req *sip.Msg, toTag string, code, reason string, ts time.Time) *r
 		code: code, reason: reason, ts: ts}
 }
 
+// swapIf swaps the From and To tags of an upstream request, so that the
+// report keeps the direction of the call (detect_direction).
+func (r *record) swapIf(up bool) {
+	if up {
+		r.fromTag, r.toTag = r.toTag, r.fromTag
+	}
+}
+
 // commentRecord splits an acc_*_request() comment ("404 Not Found") into
 // the code and reason of the report; without a leading code the code is
 // empty and the whole comment is the reason.

@@ -96,3 +96,15 @@ func TestRows(t *testing.T) {
 		t.Errorf("cdr vals = %+v", v)
 	}
 }
+
+func TestSwapUpstream(t *testing.T) {
+	r := *testRec
+	r.swapIf(true)
+	if r.fromTag != "tt" || r.toTag != "ft" {
+		t.Errorf("upstream swap: from %q to %q", r.fromTag, r.toTag)
+	}
+	r.swapIf(false)
+	if r.fromTag != "tt" {
+		t.Error("swapIf(false) changed the record")
+	}
+}

@@ -21,6 +21,16 @@ func (m *Acc) txHook(x *accCtx) *api.TxHook {
 	}
 	return &api.TxHook{
 		ReplyOut: func(e *api.TxEvent) { m.onReply(x, e, stamp) },
+		// A failed round is a missed call at once (before the failure
+		// route, which may fork again); the flag is then cleared.
+		Failure: func(e *api.TxEvent) {
+			x.mu.Lock()
+			missed := anyOn(x.flags, fMissed)
+			x.mu.Unlock()
+			if missed && e.Req != nil {
+				m.onMissed(x, e, stamp())
+			}
+		},
 	}
 }
 
@@ -28,10 +38,16 @@ func (m *Acc) txHook(x *accCtx) *api.TxHook {
 // reason, or for a local reply the request's To tag and the standard
 // reason phrase.
 func replyRecord(e *api.TxEvent, ts time.Time) *record {
+	var r *record
 	if e.Local || e.Reply == nil {
-		return newRecord(e.Req, e.Req.ToTag(), codeText(e.Code), errorText(e.Code), ts)
+		r = newRecord(e.Req, e.Req.ToTag(), codeText(e.Code), errorText(e.Code), ts)
+	} else {
+		r = newRecord(e.Req, e.Reply.ToTag(), codeText(e.Code), e.Reply.Reason(), ts)
 	}
-	return newRecord(e.Req, e.Reply.ToTag(), codeText(e.Code), e.Reply.Reason(), ts)
+	if e.Ctx != nil {
+		r.swapIf(upstream(e.Ctx))
+	}
+	return r
 }
 
 // onReply reports a reply sent upstream, as OpenSIPS' acc_onreply: a

@@ -114,3 +114,17 @@ func TestTableLookup(t *testing.T) {
 		t.Error("removed dialog still found")
 	}
 }
+
+func TestUnansweredDialogFailsOnGuard(t *testing.T) {
+	m, _ := newBenchModule(t)
+	req := invite(1)
+	c := &api.Ctx{RouteType: api.RequestRoute, Msg: req, Req: req}
+	d, err := m.create(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.expire(d)
+	if d.State() != api.DlgStateDeleted || m.stats.failed.Value() != 1 || m.ByDID(d.DID()) != nil {
+		t.Errorf("state %d failed %d", d.State(), m.stats.failed.Value())
+	}
+}

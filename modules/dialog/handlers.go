@@ -143,6 +143,10 @@ func createFlags(s string) (uint32, error) {
 
 var errNotInitial = errors.New("create_dialog: not an initial INVITE")
 
+// setupGuard bounds the life of a dialog that is never answered nor
+// failed by its INVITE transaction.
+const setupGuard = 10 * time.Minute
+
 // Create implements api.DialogAPI.
 func (m *Module) Create(c *api.Ctx, flags string) (api.Dialog, error) {
 	f, err := createFlags(flags)
@@ -192,6 +196,12 @@ func (m *Module) create(c *api.Ctx, flags uint32) (*dlg, error) {
 		cl.socket = r.Socket
 	}
 	m.tab.insert(d)
+	// A dialog whose INVITE never becomes a transaction (the script
+	// replied statelessly or dropped it) gets no reply: it is failed
+	// once no INVITE transaction could still be running.
+	d.mu.Lock()
+	m.timers.schedule(d, now.Add(setupGuard))
+	d.mu.Unlock()
 	if m.MatchMode != matchDIDNone && m.rr != nil {
 		m.rr.AddRRParam(c, ";"+m.RRParam_+"="+d.rrDID())
 	}

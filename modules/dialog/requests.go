@@ -113,6 +113,11 @@ func (m *Module) expire(d *dlg) {
 		return
 	}
 	d.mu.Lock()
+	if d.state == api.DlgStateUnconfirmed || d.state == api.DlgStateEarly {
+		d.mu.Unlock()
+		m.fail(d, nil, nil)
+		return
+	}
 	if d.state != api.DlgStateConfirmed && d.state != api.DlgStateConfirmedNA {
 		d.mu.Unlock()
 		return

@@ -21,6 +21,10 @@ func current(m *sip.Msg) (val int, present, ok bool) {
 	if !present {
 		return 0, false, false
 	}
+	// Leading zeros are allowed: "0068" is 68 (RFC 4475 wsinv).
+	for len(v) > 1 && v[0] == '0' {
+		v = v[1:]
+	}
 	if v == "" || len(v) > 3 {
 		return 0, true, false
 	}

@@ -238,12 +238,34 @@ func (s *saveCtx) checkContacts(cts []sip.Contact, star bool) rerr {
 		return rFine
 	}
 	for _, ct := range cts {
+		if !contactURIOK(&ct) {
+			return rParseCont
+		}
 		rcv, _ := ct.Param("received")
 		if len(ct.URI) > s.m.MaxContactLen || len(rcv) > receivedMaxSize {
 			return rContactLen
 		}
 	}
 	return rFine
+}
+
+// contactURIOK checks a Contact URI (RFC 3261 §10.3 step 2, RFC 4475
+// regbadct/regescrt): a sip/sips URI must parse, carry no headers (they
+// mean nothing in a binding) and, written without <>, contain no '?'.
+func contactURIOK(ct *sip.Contact) bool {
+	u := ct.URI
+	if !ct.Angle && strings.IndexByte(u, '?') >= 0 {
+		return false
+	}
+	scheme, _, ok := strings.Cut(u, ":")
+	if !ok || scheme == "" || strings.ContainsAny(u, " \t<>") {
+		return false
+	}
+	if strings.EqualFold(scheme, "sip") || strings.EqualFold(scheme, "sips") {
+		pu, err := sip.ParseURI(u)
+		return err == nil && pu.Headers == ""
+	}
+	return true
 }
 
 // expires computes a binding's absolute expiry (calc_contact_expires):

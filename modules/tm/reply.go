@@ -215,6 +215,7 @@ func (t *TM) completeRound(tx *Tx) {
 		return
 	}
 	tx.winIdx, tx.winCode = win, tx.branches[win].lastCode
+	t.hookFailure(tx, tx.branches[win])
 	if name := tx.onFailure; name != "" {
 		tx.onFailure = ""
 		before := len(tx.branches)
