@@ -36,7 +36,10 @@ DLGPARAMS
 route {
 	if (has_totag()) {
 		if (loose_route()) {
-			if (is_method("BYE")) xlog("in-dialog $rm dir=$DLG_dir status=$DLG_status did=$DLG_did\n");
+			if (is_method("BYE")) {
+				validate_dialog();
+				xlog("in-dialog $rm dir=$DLG_dir status=$DLG_status did=$DLG_did validate=$rc\n");
+			}
 			t_relay();
 			exit;
 		}
@@ -114,7 +117,7 @@ func TestDialogCompletedCall(t *testing.T) {
 	if !strings.Contains(logs, "status=1 calls=1") {
 		t.Errorf("dialog not created as unconfirmed with profile size 1:\n%s", logs)
 	}
-	if !strings.Contains(logs, "in-dialog BYE dir=downstream status=5") {
+	if !strings.Contains(logs, "in-dialog BYE dir=downstream status=5") || !strings.Contains(logs, "validate=1") {
 		t.Errorf("BYE not matched to the confirmed dialog:\n%s", logs)
 	}
 	if !strings.Contains(res.Messages, ";did=") {
@@ -349,7 +352,7 @@ func TestDialogByeFromCallee(t *testing.T) {
 	if u := waitUAS(); u.Exit != 0 {
 		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
 	}
-	if logs := env.srv.Logs(); !strings.Contains(logs, "in-dialog BYE dir=upstream status=5") {
+	if logs := env.srv.Logs(); !strings.Contains(logs, "in-dialog BYE dir=upstream status=5") || !strings.Contains(logs, "validate=1") {
 		t.Errorf("callee's BYE not matched upstream:\n%s", logs)
 	}
 	if got := env.stat(t, "active_dialogs"); got != 0 {

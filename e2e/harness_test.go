@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -387,5 +386,3 @@ func headers(msg, name string) []string {
 	}
 	return out
 }
-
-var _ = io.Discard

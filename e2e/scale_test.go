@@ -402,10 +402,10 @@ func TestScaleLoad(t *testing.T) {
 	}
 }
 
-// scaleSippLoad runs s7_register_load.xml closed loop (100 in flight) against
+// scaleSippLoad runs register_load.xml closed loop (100 in flight) against
 // port for secs seconds and returns the successful and failed calls.
 func scaleSippLoad(t *testing.T, port int, run string, secs int) [2]int {
-	scen, _ := filepath.Abs(filepath.Join("testdata", "s7_register_load.xml"))
+	scen, _ := filepath.Abs(filepath.Join("testdata", "register_load.xml"))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+20)*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sipp", "-sf", scen, fmt.Sprintf("127.0.0.1:%d", port), "-i", "127.0.0.1",

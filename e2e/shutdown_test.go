@@ -57,7 +57,7 @@ func startRegLoad(t *testing.T, port, rate int) *regLoad {
 func startRegLoadKey(t *testing.T, port, rate int, key string) *regLoad {
 	t.Helper()
 	sipp := needSipp(t)
-	scen, _ := filepath.Abs(filepath.Join("testdata", "s7_register_load.xml"))
+	scen, _ := filepath.Abs(filepath.Join("testdata", "register_load.xml"))
 	l := &regLoad{dir: t.TempDir(), done: make(chan struct{})}
 	l.cmd = exec.Command(sipp, "-sf", scen, fmt.Sprintf("127.0.0.1:%d", port), "-i", "127.0.0.1", "-p", "0",
 		"-key", "run", key, "-r", fmt.Sprint(rate), "-l", "200", "-m", "50000", "-timeout", "40s",

@@ -33,6 +33,8 @@ var rules = []rule{
 	{"mi", []string{"runtime", "modules", "pv", "db", "cmd"}},
 	{"runtime", []string{"modules", "mi", "cmd", "db/"}},
 	{"modules", []string{"runtime", "mi", "cmd", "lang/ast"}},
+	// Helpers shared by modules sit below them.
+	{"internal/digest", []string{"runtime", "modules", "mi", "cmd", "db"}},
 	{"internal/sdp", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/bencode", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/mediarelay", []string{"pv", "runtime", "modules", "db/", "mi", "cmd", "lang"}},

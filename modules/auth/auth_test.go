@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gosips/api"
+	"gosips/internal/digest"
 	"gosips/pv"
 	"gosips/sip"
 )
@@ -75,8 +76,8 @@ func (e *authEnv) challengeNonce(qop, algs any) (replied, string) {
 
 func hexOf(sum []byte) string { return hex.EncodeToString(sum) }
 
-// digest computes a UA's response as RFC 2617 / RFC 8760 define it.
-func digest(alg, user, realm, pass, method, uri, nonce, qop, nc, cnonce string) string {
+// uaDigest computes a UA's response as RFC 2617 / RFC 8760 define it.
+func uaDigest(alg, user, realm, pass, method, uri, nonce, qop, nc, cnonce string) string {
 	h := func(s string) string {
 		if alg == "SHA-256" {
 			x := sha256.Sum256([]byte(s))
@@ -95,7 +96,7 @@ func digest(alg, user, realm, pass, method, uri, nonce, qop, nc, cnonce string) 
 
 func credsHdr(alg, user, pass, nonce, qop string) string {
 	const realm, uri, nc, cnonce = "example.com", "sip:example.com", "00000001", "abcdef"
-	resp := digest(alg, user, realm, pass, "REGISTER", uri, nonce, qop, nc, cnonce)
+	resp := uaDigest(alg, user, realm, pass, "REGISTER", uri, nonce, qop, nc, cnonce)
 	h := fmt.Sprintf(`Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s"`,
 		user, realm, nonce, uri, resp)
 	if alg != "" {
@@ -178,7 +179,7 @@ func TestPVAuthorize(t *testing.T) {
 			}
 			var algs any
 			if tt.alg != "" {
-				a, _ := ParseAlgorithms(tt.alg)
+				a, _ := digest.ParseAlgorithms(tt.alg)
 				algs = a
 			}
 			_, nonce := e.challengeNonce(tt.qop, algs)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gosips/api"
+	"gosips/internal/digest"
 	"gosips/sip"
 )
 
@@ -103,14 +104,14 @@ func (m *Module) PreAuth(c *api.Ctx, realm string, proxy bool) (*Credentials, st
 	var perr error
 	msg.EachHeader(t, name, func(h sip.HeaderField) bool {
 		cr, err := ParseCredentials(h.Value)
-		if err == errNotDigest {
+		if err == digest.ErrNotDigest {
 			return true
 		}
 		if err != nil {
 			perr = err
 			return false
 		}
-		if len(cr.Realm) == len(realm) && strings.EqualFold(cr.Realm, realm) && cr.Alg != algOther {
+		if len(cr.Realm) == len(realm) && strings.EqualFold(cr.Realm, realm) && cr.Alg != digest.AlgOther {
 			cred, field = cr, h
 			return false
 		}
@@ -126,7 +127,7 @@ func (m *Module) PreAuth(c *api.Ctx, realm string, proxy bool) (*Credentials, st
 	// RFC 2617 §3.2.2: nc counts from 00000001; §3.2.2.5: the digest-uri
 	// must be the Request-URI, else a response computed for another
 	// request could be replayed on this one.
-	if !cred.complete() || (cred.QopStr != "" && !validNC(cred.NC)) || !uriMatches(cred.URI, msg.OrigRURI()) {
+	if !cred.Complete() || (cred.QopStr != "" && !validNC(cred.NC)) || !uriMatches(cred.URI, msg.OrigRURI()) {
 		m.reply(c, 400, "Bad Request", "")
 		return nil, realm, Error
 	}
@@ -164,7 +165,7 @@ func (m *Module) checkNonce(cred *Credentials) nonceVerdict {
 	if err != nil {
 		return nonceInvalid
 	}
-	if Algorithm(p.alg) != cred.algorithm() {
+	if Algorithm(p.alg) != cred.Algorithm() {
 		return nonceInvalid
 	}
 	qop := qopCode(cred.Qop)
@@ -260,7 +261,7 @@ func (m *Module) reply(c *api.Ctx, code int, reason, extra string) {
 func VerifyPassword(cred *Credentials, realm, secret string, plain bool, method, body string) (match, ok bool) {
 	ha1 := secret
 	if plain {
-		ha1 = HA1(cred.algorithm(), cred.Username, realm, secret)
+		ha1 = HA1(cred.Algorithm(), cred.Username, realm, secret)
 	}
 	key, ok := cred.SessionHA1(ha1)
 	if !ok {

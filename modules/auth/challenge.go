@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gosips/api"
+	"gosips/internal/digest"
 )
 
 // challenge sends a 401 or 407 with one authenticate header per
@@ -18,7 +19,7 @@ func (m *Module) challenge(c *api.Ctx, args []any, proxy bool) api.Ret {
 	case Qop:
 		qop = q
 	case string:
-		p, err := ParseQop(q)
+		p, err := digest.ParseQop(q)
 		if err != nil {
 			m.log.Error("bad qop", "qop", q, "err", err)
 			return api.RetFalse
@@ -30,7 +31,7 @@ func (m *Module) challenge(c *api.Ctx, args []any, proxy bool) api.Ret {
 	case Algorithms:
 		algs = a
 	case string:
-		p, err := ParseAlgorithms(a)
+		p, err := digest.ParseAlgorithms(a)
 		if err != nil {
 			m.log.Error("bad algorithms", "algorithms", a, "err", err)
 			return api.RetFalse

@@ -1,119 +1,35 @@
 package auth
 
-import (
-	"fmt"
-	"strings"
+import "gosips/internal/digest"
 
-	"gosips/lang/diag"
+// The digest pieces live in internal/digest, shared with uac_auth and
+// uac; these names keep the auth API (used by auth_db) unchanged.
+type (
+	Qop         = digest.Qop
+	Algorithm   = digest.Algorithm
+	Algorithms  = digest.Algorithms
+	Credentials = digest.Credentials
 )
 
-// Qop is the fixed form of the challenge functions' qop argument.
-type Qop uint8
-
-// Qop values; the two-value forms keep the order written.
 const (
-	QopNone Qop = iota
-	QopAuth
-	QopAuthInt
-	QopAuthAuthInt // "auth,auth-int"
-	QopAuthIntAuth // "auth-int,auth"
+	QopNone        = digest.QopNone
+	QopAuth        = digest.QopAuth
+	QopAuthInt     = digest.QopAuthInt
+	QopAuthAuthInt = digest.QopAuthAuthInt
+	QopAuthIntAuth = digest.QopAuthIntAuth
+
+	MD5            = digest.MD5
+	MD5Sess        = digest.MD5Sess
+	SHA256         = digest.SHA256
+	SHA256Sess     = digest.SHA256Sess
+	SHA512_256     = digest.SHA512_256
+	SHA512_256Sess = digest.SHA512_256Sess
 )
 
-func (q Qop) String() string {
-	return [...]string{"", "auth", "auth-int", "auth,auth-int", "auth-int,auth"}[q]
-}
+// ParseCredentials parses a Digest Authorization header body.
+func ParseCredentials(v string) (*Credentials, error) { return digest.ParseCredentials(v) }
 
-// ParseQop parses "auth", "auth-int" or both, comma-separated.
-func ParseQop(s string) (Qop, error) {
-	q := QopNone
-	for _, tok := range strings.Split(s, ",") {
-		switch tok = strings.TrimSpace(tok); tok {
-		case "auth":
-			if q == QopAuthInt {
-				q = QopAuthIntAuth
-			} else {
-				q = QopAuth
-			}
-		case "auth-int":
-			if q == QopAuth {
-				q = QopAuthAuthInt
-			} else {
-				q = QopAuthInt
-			}
-		case "":
-		default:
-			msg := fmt.Sprintf("bad qop %q (\"auth\", \"auth-int\" or \"auth,auth-int\")", tok)
-			if h := diag.DidYouMean(tok, []string{"auth", "auth-int"}); h != "" {
-				msg += " (" + h + ")"
-			}
-			return QopNone, fmt.Errorf("%s", msg)
-		}
-	}
-	return q, nil
-}
-
-// Algorithm is a digest algorithm.
-type Algorithm uint8
-
-// Digest algorithms (RFC 8760 names).
-const (
-	MD5 Algorithm = iota + 1
-	MD5Sess
-	SHA256
-	SHA256Sess
-	SHA512_256
-	SHA512_256Sess
-)
-
-var algNames = [...]string{MD5: "MD5", MD5Sess: "MD5-sess", SHA256: "SHA-256",
-	SHA256Sess: "SHA-256-sess", SHA512_256: "SHA-512-256", SHA512_256Sess: "SHA-512-256-sess"}
-
-func (a Algorithm) String() string { return algNames[a] }
-
-// Algorithms is a set of digest algorithms (bit 1<<Algorithm).
-type Algorithms uint16
-
-// Has reports whether a is in the set.
-func (s Algorithms) Has(a Algorithm) bool { return s&(1<<a) != 0 }
-
-// List returns the members in canonical order.
-func (s Algorithms) List() []Algorithm {
-	var out []Algorithm
-	for a := MD5; a <= SHA512_256Sess; a++ {
-		if s.Has(a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// ParseAlgorithms parses a comma-separated algorithm list such as
-// "MD5,SHA-256" (names are case-insensitive). The AKA variants are
-// rejected: gosips has no auth_aka.
-func ParseAlgorithms(s string) (Algorithms, error) {
-	var set Algorithms
-	names := algNames[1:]
-	for _, tok := range strings.Split(s, ",") {
-		tok = strings.TrimSpace(tok)
-		found := false
-		for a := MD5; a <= SHA512_256Sess; a++ {
-			if strings.EqualFold(tok, algNames[a]) {
-				set |= 1 << a
-				found = true
-				break
-			}
-		}
-		if found {
-			continue
-		}
-		if strings.HasPrefix(strings.ToUpper(tok), "AKAV") {
-			return 0, fmt.Errorf("algorithm %q needs auth_aka, which gosips does not have", tok)
-		}
-		msg := fmt.Sprintf("unsupported algorithm %q", tok)
-		if h := diag.DidYouMean(tok, names); h != "" {
-			return 0, fmt.Errorf("%s (%s)", msg, h)
-		}
-		return 0, fmt.Errorf("%s (one of: %s)", msg, strings.Join(names, ", "))
-	}
-	return set, nil
+// HA1 is the digest HA1 of a user's password.
+func HA1(a Algorithm, user, realm, password string) string {
+	return digest.HA1(a, user, realm, password)
 }

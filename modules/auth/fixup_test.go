@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/internal/digest"
 )
 
 func TestQopFixup(t *testing.T) {
@@ -65,7 +66,7 @@ func TestAlgorithmsFixup(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			a := &api.FixArg{Const: true, Str: tt.in}
-			err := AlgorithmsFixup(&api.FixupCtx{}, a)
+			err := digest.AlgorithmsFixup(&api.FixupCtx{}, a)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

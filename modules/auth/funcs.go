@@ -2,6 +2,7 @@ package auth
 
 import (
 	"gosips/api"
+	"gosips/internal/digest"
 )
 
 // Funcs declares the auth script functions.
@@ -9,7 +10,7 @@ func (m *Module) Funcs() []api.Func {
 	challenge := []api.Arg{
 		{Name: "realm", Type: api.ArgStr},
 		{Name: "qop", Type: api.ArgStr, Optional: true, Fixup: QopFixup},
-		{Name: "algorithms", Type: api.ArgStr, Optional: true, Fixup: AlgorithmsFixup},
+		{Name: "algorithms", Type: api.ArgStr, Optional: true, Fixup: digest.AlgorithmsFixup},
 	}
 	return []api.Func{
 		{Name: "www_challenge", Routes: api.RequestRoute, Args: challenge,
@@ -56,20 +57,10 @@ func QopFixup(fc *api.FixupCtx, a *api.FixArg) error {
 		a.Fixed = QopAuth
 		return nil
 	}
-	q, err := ParseQop(a.Str)
+	q, err := digest.ParseQop(a.Str)
 	if err != nil {
 		return err
 	}
 	a.Fixed = q
-	return nil
-}
-
-// AlgorithmsFixup parses an algorithm list into Algorithms (shared with uac).
-func AlgorithmsFixup(_ *api.FixupCtx, a *api.FixArg) error {
-	set, err := ParseAlgorithms(a.Str)
-	if err != nil {
-		return err
-	}
-	a.Fixed = set
 	return nil
 }

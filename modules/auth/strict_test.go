@@ -49,7 +49,7 @@ func TestDigestStrictness(t *testing.T) {
 			if tt.nonce != nil {
 				nonce = tt.nonce(e, nonce)
 			}
-			resp := digest("", "alice", realm, "secret", "REGISTER", tt.c.uri, nonce, tt.c.qop, tt.c.nc, "abcdef")
+			resp := uaDigest("", "alice", realm, "secret", "REGISTER", tt.c.uri, nonce, tt.c.qop, tt.c.nc, "abcdef")
 			h := fmt.Sprintf(`Authorization: Digest username="alice", realm="%s", nonce="%s", uri="%s", response="%s"`,
 				realm, nonce, tt.c.uri, resp)
 			if tt.c.qop != "" {

@@ -14,6 +14,7 @@ import (
 	"gosips/api"
 	"gosips/db"
 	_ "gosips/db/all"
+	"gosips/internal/digest"
 	"gosips/modules/auth"
 	"gosips/pv"
 	"gosips/sip"
@@ -117,7 +118,7 @@ func mustAlgs(s string) auth.Algorithms {
 	if s == "" {
 		return 0
 	}
-	a, err := auth.ParseAlgorithms(s)
+	a, err := digest.ParseAlgorithms(s)
 	if err != nil {
 		panic(err)
 	}

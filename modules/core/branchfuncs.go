@@ -51,13 +51,13 @@ func appendBranchOld(c *api.Ctx, args []any) api.Ret {
 		c.DstURI, c.Path, c.RURIQ, c.BFlags, c.ForceSocket = "", "", int(QUnspecified), 0, nil
 		return rc
 	}
-	cur.URI, cur.Q = StrArg(args[0]), q
+	cur.URI, cur.Q = api.StrArg(args[0]), q
 	return addBranch(c, cur)
 }
 
 // appendMsgBranch is append_msg_branch(uri[, q[, "inherite"]]).
 func appendMsgBranch(c *api.Ctx, args []any) api.Ret {
-	b := api.Branch{URI: StrArg(args[0]), Q: qArg(args[1])}
+	b := api.Branch{URI: api.StrArg(args[0]), Q: qArg(args[1])}
 	inherit := false
 	switch f := args[2].(type) {
 	case NamedFlags:
@@ -76,7 +76,7 @@ func appendMsgBranch(c *api.Ctx, args []any) api.Ret {
 }
 
 func removeMsgBranch(c *api.Ctx, args []any) api.Ret {
-	i, _ := IntArg(args[0])
+	i, _ := api.IntArg(args[0])
 	if i < 0 || int(i) >= len(c.Branches) {
 		return api.RetFalse
 	}
@@ -110,7 +110,7 @@ func idxArg(a any) int {
 	if a == nil {
 		return -1
 	}
-	n, _ := IntArg(a)
+	n, _ := api.IntArg(a)
 	return int(n)
 }
 
@@ -175,7 +175,7 @@ func serializeBranches(c *api.Ctx, args []any) api.Ret {
 		return api.RetFalse
 	}
 	st := h.AVPs()
-	if clear, _ := IntArg(args[0]); clear != 0 {
+	if clear, _ := api.IntArg(args[0]); clear != 0 {
 		st.DelAll(serialAVP)
 	} else if st.Count(serialAVP) > 0 {
 		return api.RetTrue
@@ -184,7 +184,7 @@ func serializeBranches(c *api.Ctx, args []any) api.Ret {
 	if len(all) == 1 {
 		return api.RetTrue
 	}
-	keep, _ := IntArg(args[1])
+	keep, _ := api.IntArg(args[1])
 	if keep == 0 {
 		sort.SliceStable(all, func(i, j int) bool { return all[i].Q > all[j].Q })
 	}

@@ -45,19 +45,6 @@ func flagFixup(alloc func(string) (int, error), kind string, a *api.FixArg) erro
 	return nil
 }
 
-// ReplyCode is the fixed form of a reply-code argument.
-type ReplyCode int
-
-// ReplyCodeFixup checks a literal SIP reply code is within 100..699
-// (sl_send_reply, send_reply, t_reply...).
-func ReplyCodeFixup(fc *api.FixupCtx, a *api.FixArg) error {
-	if a.Int < 100 || a.Int > 699 {
-		return fmt.Errorf("reply code %d out of range (allowed 100-699)", a.Int)
-	}
-	a.Fixed = ReplyCode(a.Int)
-	return nil
-}
-
 // Q is a q-value in thousandths (0..1000); QUnspecified when not given.
 type Q int
 
@@ -123,7 +110,7 @@ type NamedFlags uint32
 // NamedFlagsFixup returns a fixup parsing a CSV of the given flag names.
 func NamedFlagsFixup(names []string) func(*api.FixupCtx, *api.FixArg) error {
 	return func(fc *api.FixupCtx, a *api.FixArg) error {
-		bits, err := ParseNamedFlags(a.Str, names)
+		bits, err := api.ParseNamedFlags(a.Str, names)
 		if err != nil {
 			return err
 		}
@@ -134,7 +121,7 @@ func NamedFlagsFixup(names []string) func(*api.FixupCtx, *api.FixArg) error {
 
 // destFixup parses a "[proto:]host[:port]" literal.
 func destFixup(fc *api.FixupCtx, a *api.FixArg) error {
-	d, err := ParseDest(a.Str)
+	d, err := api.ParseDest(a.Str)
 	if err != nil {
 		return err
 	}
@@ -154,11 +141,11 @@ func forwardFixup(fc *api.FixupCtx, a *api.FixArg) error {
 }
 
 // legacyHostFixup takes a destination, or the OpenSER "uri:host" keyword
-// meaning the R-URI's host (fixed to a Dest with no host).
+// meaning the R-URI's host (fixed to a api.Dest with no host).
 func legacyHostFixup(fc *api.FixupCtx, a *api.FixArg) error {
 	if strings.EqualFold(strings.TrimSpace(a.Str), "uri:host") {
 		legacyNote(fc, "uri:host as destination", "forward() (it uses $du or the R-URI)")
-		a.Fixed = Dest{}
+		a.Fixed = api.Dest{}
 		return nil
 	}
 	return destFixup(fc, a)
@@ -324,7 +311,7 @@ func lenGtFixup(fc *api.FixupCtx, a *api.FixArg) error {
 		a.Fixed = int64(-1)
 		return nil
 	}
-	n, ok := ParseLegacyInt(s)
+	n, ok := api.ParseLegacyInt(s)
 	if !ok {
 		return fmt.Errorf("len_gt: expected a length or max_len, got %q", a.Str)
 	}

@@ -4,7 +4,7 @@ import "gosips/api"
 
 // flagBit returns the mask of a fixed flag argument.
 func flagBit(a any) (uint32, bool) {
-	n, ok := IntArg(a)
+	n, ok := api.IntArg(a)
 	if !ok || n < 0 || n > 31 {
 		return 0, false
 	}
@@ -37,7 +37,7 @@ func isflagset(c *api.Ctx, args []any) api.Ret {
 // branchFlags returns the flags of branch idx (0 = the R-URI branch,
 // n = the n-th extra branch), nil when out of range.
 func branchFlags(c *api.Ctx, idxArg any) *uint32 {
-	idx, _ := IntArg(idxArg)
+	idx, _ := api.IntArg(idxArg)
 	switch {
 	case idx == 0:
 		return &c.BFlags

@@ -189,7 +189,7 @@ func TestForward(t *testing.T) {
 		t.Errorf("forwarded:\n%s\nmessage now:\n%s", out, m.Bytes())
 	}
 	// An explicit destination wins over the R-URI.
-	if rc := callFn(t, co, "forward", c, Dest{Proto: "udp", Host: "192.0.2.30", Port: 5090}); rc != 1 || fc.Sent()[1].Dest.Addr.String() != "192.0.2.30:5090" {
+	if rc := callFn(t, co, "forward", c, api.Dest{Proto: "udp", Host: "192.0.2.30", Port: 5090}); rc != 1 || fc.Sent()[1].Dest.Addr.String() != "192.0.2.30:5090" {
 		t.Errorf("rc = %d, sent %+v", rc, fc.Sent())
 	}
 }
@@ -206,10 +206,10 @@ func TestForceRportAndSocket(t *testing.T) {
 	if err != nil || d.Addr != coretest.Src {
 		t.Errorf("reply destination %v %v, want %v", d, err, coretest.Src)
 	}
-	if callFn(t, co, "force_send_socket", c, Dest{Proto: "udp", Host: "10.0.0.1", Port: 5060}) != 1 || c.ForceSocket != fc.Sockets[0] {
+	if callFn(t, co, "force_send_socket", c, api.Dest{Proto: "udp", Host: "10.0.0.1", Port: 5060}) != 1 || c.ForceSocket != fc.Sockets[0] {
 		t.Error("force_send_socket on our socket")
 	}
-	if callFn(t, co, "force_send_socket", c, Dest{Proto: "tcp", Host: "10.0.0.1", Port: 5060}) != -1 {
+	if callFn(t, co, "force_send_socket", c, api.Dest{Proto: "tcp", Host: "10.0.0.1", Port: 5060}) != -1 {
 		t.Error("force_send_socket on a missing socket")
 	}
 	for host, want := range map[string]api.Ret{"10.0.0.1": 1, "sip:10.0.0.1:5060": 1, "192.0.2.1": -1} {

@@ -77,7 +77,7 @@ func levelArg(a any, def int) int {
 func (co *Core) xlog(c *api.Ctx, args []any) api.Ret {
 	l := levelArg(args[0], co.Config.XlogPrintLevel)
 	if l <= co.levels(c, true) {
-		emit(c, l, StrArg(args[1]))
+		emit(c, l, api.StrArg(args[1]))
 	}
 	return api.RetTrue
 }
@@ -85,7 +85,7 @@ func (co *Core) xlog(c *api.Ctx, args []any) api.Ret {
 // xdbg is xdbg(format): xlog at L_DBG.
 func (co *Core) xdbg(c *api.Ctx, args []any) api.Ret {
 	if LogDbg <= co.levels(c, true) {
-		emit(c, LogDbg, StrArg(args[0]))
+		emit(c, LogDbg, api.StrArg(args[0]))
 	}
 	return api.RetTrue
 }
@@ -95,7 +95,7 @@ func (co *Core) xdbg(c *api.Ctx, args []any) api.Ret {
 func (co *Core) logMsg(c *api.Ctx, args []any) api.Ret {
 	l := levelArg(args[0], LogDbg)
 	if l <= co.levels(c, false) {
-		emit(c, l, StrArg(args[1]))
+		emit(c, l, api.StrArg(args[1]))
 	}
 	return api.RetTrue
 }
@@ -107,7 +107,7 @@ func setdebug(c *api.Ctx, args []any) api.Ret {
 	if !ok {
 		return api.RetTrue
 	}
-	if n, given := IntArg(args[0]); given {
+	if n, given := api.IntArg(args[0]); given {
 		ll.SetLogLevel(false, int(n), false)
 	} else {
 		ll.SetLogLevel(false, 0, true)

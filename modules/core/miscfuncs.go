@@ -14,7 +14,7 @@ func pvPrintf(c *api.Ctx, args []any) api.Ret {
 	if !ok {
 		return api.RetFalse
 	}
-	if err := v.Set(c, api.StrValue(StrArg(args[1]))); err != nil {
+	if err := v.Set(c, api.StrValue(api.StrArg(args[1]))); err != nil {
 		c.Log.Error("pv_printf: cannot assign", "var", v.Name(), "err", err)
 		return api.RetFalse
 	}
@@ -54,7 +54,7 @@ func avpPrint(c *api.Ctx, _ []any) api.Ret {
 // raiseEvent is raise_event(name[, attrs, vals]): without event
 // subscribers it is only logged.
 func raiseEvent(c *api.Ctx, args []any) api.Ret {
-	c.Log.Debug("event raised", "event", StrArg(args[0]))
+	c.Log.Debug("event raised", "event", api.StrArg(args[0]))
 	return api.RetTrue
 }
 

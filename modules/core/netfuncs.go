@@ -47,7 +47,7 @@ func setViaHandling(c *api.Ctx, args []any) api.Ret {
 	case NamedFlags:
 		f = uint32(v)
 	case string:
-		f, _ = ParseNamedFlags(v, ViaFlags)
+		f, _ = api.ParseNamedFlags(v, ViaFlags)
 	}
 	if f&1 != 0 {
 		forceRport(c, nil)
@@ -63,20 +63,20 @@ type socketFinder interface {
 	FindSocket(proto sip.Proto, host string, port int) *sip.Socket
 }
 
-// destArg reads a destination argument (fixed Dest or a string).
-func destArg(a any) (Dest, bool) {
+// destArg reads a destination argument (fixed api.Dest or a string).
+func destArg(a any) (api.Dest, bool) {
 	switch v := a.(type) {
-	case Dest:
+	case api.Dest:
 		return v, true
 	case string:
-		d, err := ParseDest(v)
+		d, err := api.ParseDest(v)
 		return d, err == nil
 	}
-	return Dest{}, false
+	return api.Dest{}, false
 }
 
 // findSocket looks a listening socket up by protocol, host and port.
-func findSocket(c *api.Ctx, d Dest) *sip.Socket {
+func findSocket(c *api.Ctx, d api.Dest) *sip.Socket {
 	proto := sip.ParseProto(d.Proto)
 	if proto == sip.ProtoNone {
 		proto = sip.ProtoUDP
@@ -113,7 +113,7 @@ func forceSendSocket(c *api.Ctx, args []any) api.Ret {
 }
 
 // destURI turns a destination into a URI the core can resolve.
-func destURI(d Dest) string {
+func destURI(d api.Dest) string {
 	u := "sip:" + d.Host
 	if d.Port != 0 {
 		u += ":" + strconv.Itoa(d.Port)
@@ -125,7 +125,7 @@ func destURI(d Dest) string {
 }
 
 // resolveDest resolves an explicit destination, or $du / the R-URI.
-func resolveDest(c *api.Ctx, d *Dest) (sip.Dest, error) {
+func resolveDest(c *api.Ctx, d *api.Dest) (sip.Dest, error) {
 	uri := c.DstURI
 	if uri == "" {
 		uri = c.RURI()
@@ -148,7 +148,7 @@ func resolveDest(c *api.Ctx, d *Dest) (sip.Dest, error) {
 // a branch derived from the request, so that retransmissions match.
 // Replies are relayed statelessly by the core once onreply_route ends, so
 // forward() in onreply_route has nothing to add.
-func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
+func (co *Core) forward(c *api.Ctx, d *api.Dest) api.Ret {
 	m := c.Msg
 	if m == nil || c.Core == nil {
 		return api.RetFalse
@@ -167,7 +167,7 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 		return api.RetFalse
 	}
 	dst.Socket = sock
-	host, port := AdvertisedAddr(c, sock)
+	host, port := api.AdvertisedAddr(c, sock)
 	m.SetVia(sip.FormatVia(sock.Proto.ViaName(), host, port, sip.StatelessBranch(m, 0), LocalRport(c)))
 	m.SetSendSocket(sock)
 	err = c.Core.Send(dst, m.Bytes())
@@ -184,7 +184,7 @@ func (co *Core) forward(c *api.Ctx, d *Dest) api.Ret {
 
 func (co *Core) forwardFn(proto string) func(*api.Ctx, []any) api.Ret {
 	return func(c *api.Ctx, args []any) api.Ret {
-		var d *Dest
+		var d *api.Dest
 		if args[0] != nil {
 			x, ok := destArg(args[0])
 			if !ok {
@@ -193,22 +193,22 @@ func (co *Core) forwardFn(proto string) func(*api.Ctx, []any) api.Ret {
 			d = &x
 		}
 		if len(args) > 1 && args[1] != nil {
-			port, ok := IntArg(args[1])
+			port, ok := api.IntArg(args[1])
 			if !ok {
-				if p, err := strconv.Atoi(StrArg(args[1])); err == nil {
+				if p, err := strconv.Atoi(api.StrArg(args[1])); err == nil {
 					port, ok = int64(p), true
 				}
 			}
 			if ok && port != 0 {
 				if d == nil {
-					d = &Dest{}
+					d = &api.Dest{}
 				}
 				d.Port = int(port)
 			}
 		}
 		if proto != "" {
 			if d == nil {
-				d = &Dest{}
+				d = &api.Dest{}
 			}
 			d.Proto = proto
 			if d.Host == "" {
@@ -238,7 +238,7 @@ func send(c *api.Ctx, args []any) api.Ret {
 		return api.RetFalse
 	}
 	b := m.Bytes()
-	if hdrs := StrArg(args[1]); hdrs != "" {
+	if hdrs := api.StrArg(args[1]); hdrs != "" {
 		nl := strings.IndexByte(string(b), '\n') + 1
 		out := make([]byte, 0, len(b)+len(hdrs)+2)
 		out = append(out, b[:nl]...)
@@ -257,8 +257,8 @@ func send(c *api.Ctx, args []any) api.Ret {
 
 // sendLegacy is send_tcp(host[, port]).
 func sendLegacy(c *api.Ctx, args []any) api.Ret {
-	d := "tcp:" + StrArg(args[0])
-	if p := StrArg(args[1]); p != "" {
+	d := "tcp:" + api.StrArg(args[0])
+	if p := api.StrArg(args[1]); p != "" {
 		d += ":" + p
 	}
 	return send(c, []any{d, nil})
@@ -266,8 +266,8 @@ func sendLegacy(c *api.Ctx, args []any) api.Ret {
 
 // isMyself is is_myself(host[, port]); host may also be a SIP URI.
 func isMyself(c *api.Ctx, args []any) api.Ret {
-	host := strings.TrimSpace(StrArg(args[0]))
-	port, _ := IntArg(args[1])
+	host := strings.TrimSpace(api.StrArg(args[0]))
+	port, _ := api.IntArg(args[1])
 	if u, err := sip.ParseURI(host); err == nil && strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = u.Host
 		if port == 0 {
@@ -282,7 +282,7 @@ func isMyself(c *api.Ctx, args []any) api.Ret {
 
 // lenGt is the 1.x len_gt(n): the message is longer than n bytes.
 func lenGt(c *api.Ctx, args []any) api.Ret {
-	n, _ := IntArg(args[0])
+	n, _ := api.IntArg(args[0])
 	if n < 0 {
 		n = sip.MaxMessageSize
 	}

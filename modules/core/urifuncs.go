@@ -27,7 +27,7 @@ func rewrite(c *api.Ctx, what string, fn func(u *sip.URI) bool) api.Ret {
 }
 
 func seturi(c *api.Ctx, args []any) api.Ret {
-	uri := strings.TrimSpace(StrArg(args[0]))
+	uri := strings.TrimSpace(api.StrArg(args[0]))
 	if c.Msg == nil || !c.Msg.IsRequest() || uri == "" {
 		return api.RetFalse
 	}
@@ -40,7 +40,7 @@ func seturi(c *api.Ctx, args []any) api.Ret {
 }
 
 func sethost(c *api.Ctx, args []any) api.Ret {
-	h := StrArg(args[0])
+	h := api.StrArg(args[0])
 	return rewrite(c, "sethost", func(u *sip.URI) bool {
 		if h == "" {
 			return false
@@ -51,7 +51,7 @@ func sethost(c *api.Ctx, args []any) api.Ret {
 }
 
 func sethostport(c *api.Ctx, args []any) api.Ret {
-	hp := StrArg(args[0])
+	hp := api.StrArg(args[0])
 	return rewrite(c, "sethostport", func(u *sip.URI) bool {
 		host, port := hp, ""
 		if i := strings.LastIndexByte(hp, ':'); i > 0 && !strings.HasSuffix(hp, "]") {
@@ -79,12 +79,12 @@ func setPort(u *sip.URI, port string) bool {
 }
 
 func setport(c *api.Ctx, args []any) api.Ret {
-	p := strings.TrimSpace(StrArg(args[0]))
+	p := strings.TrimSpace(api.StrArg(args[0]))
 	return rewrite(c, "setport", func(u *sip.URI) bool { return setPort(u, p) })
 }
 
 func setuser(c *api.Ctx, args []any) api.Ret {
-	user := StrArg(args[0])
+	user := api.StrArg(args[0])
 	return rewrite(c, "setuser", func(u *sip.URI) bool {
 		if u.IsTel() && user == "" {
 			return false
@@ -98,7 +98,7 @@ func setuser(c *api.Ctx, args []any) api.Ret {
 }
 
 func setuserpass(c *api.Ctx, args []any) api.Ret {
-	up := StrArg(args[0])
+	up := api.StrArg(args[0])
 	return rewrite(c, "setuserpass", func(u *sip.URI) bool {
 		user, pass, hasPass := strings.Cut(up, ":")
 		u.User, u.Password, u.HasPassword = user, pass, hasPass
@@ -107,7 +107,7 @@ func setuserpass(c *api.Ctx, args []any) api.Ret {
 }
 
 func prefix(c *api.Ctx, args []any) api.Ret {
-	p := StrArg(args[0])
+	p := api.StrArg(args[0])
 	return rewrite(c, "prefix", func(u *sip.URI) bool {
 		u.User = p + u.User
 		return true
@@ -115,7 +115,7 @@ func prefix(c *api.Ctx, args []any) api.Ret {
 }
 
 func strip(c *api.Ctx, args []any) api.Ret {
-	n, _ := IntArg(args[0])
+	n, _ := api.IntArg(args[0])
 	return rewrite(c, "strip", func(u *sip.URI) bool {
 		if n < 0 || int(n) > len(u.User) {
 			return false
@@ -126,7 +126,7 @@ func strip(c *api.Ctx, args []any) api.Ret {
 }
 
 func stripTail(c *api.Ctx, args []any) api.Ret {
-	n, _ := IntArg(args[0])
+	n, _ := api.IntArg(args[0])
 	return rewrite(c, "strip_tail", func(u *sip.URI) bool {
 		if n < 0 || int(n) > len(u.User) {
 			return false
@@ -144,7 +144,7 @@ func revertURI(c *api.Ctx, _ []any) api.Ret {
 }
 
 func setdsturi(c *api.Ctx, args []any) api.Ret {
-	uri := strings.TrimSpace(StrArg(args[0]))
+	uri := strings.TrimSpace(api.StrArg(args[0]))
 	if _, err := sip.ParseURI(uri); err != nil {
 		c.Log.Error("setdsturi: bad uri", "uri", uri, "err", err)
 		return api.RetFalse
@@ -167,8 +167,8 @@ func isdsturiset(c *api.Ctx, _ []any) api.Ret {
 
 // constructURI is construct_uri(scheme, user, domain, port, params, avp).
 func constructURI(c *api.Ctx, args []any) api.Ret {
-	scheme, user, domain := StrArg(args[0]), StrArg(args[1]), StrArg(args[2])
-	port, extra := StrArg(args[3]), StrArg(args[4])
+	scheme, user, domain := api.StrArg(args[0]), api.StrArg(args[1]), api.StrArg(args[2])
+	port, extra := api.StrArg(args[3]), api.StrArg(args[4])
 	res, _ := args[5].(api.PVRef)
 	if scheme == "" || domain == "" || res == nil {
 		return api.RetFalse

@@ -1,10 +1,12 @@
 package dialog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"gosips/api"
+	"gosips/sip"
 )
 
 func TestDIDRoundTrip(t *testing.T) {
@@ -126,5 +128,47 @@ func TestUnansweredDialogFailsOnGuard(t *testing.T) {
 	m.expire(d)
 	if d.State() != api.DlgStateDeleted || m.stats.failed.Value() != 1 || m.ByDID(d.DID()) != nil {
 		t.Errorf("state %d failed %d", d.State(), m.stats.failed.Value())
+	}
+}
+
+func TestValidateDialog(t *testing.T) {
+	m, st := newBenchModule(t)
+	confirm(m, st, 7, false) // callee contact: none in the 200 → To URI
+	d, _ := m.tab.byCallID("call-7@127.0.0.1", "ft7", "")
+	d.mu.Lock()
+	d.legs[api.DlgCallee].contact = "sip:bob@10.0.0.2"
+	d.legs[api.DlgCaller].cseq = "5"
+	d.mu.Unlock()
+	bye := func(cseq int, ruri, route string) api.Ret {
+		d.mu.Lock()
+		d.legs[api.DlgCaller].cseq = "5"
+		d.mu.Unlock()
+		msg, err := sip.ParseString(fmt.Sprintf("INFO %s SIP/2.0\r\n"+
+			"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-v%d\r\n"+
+			"From: <sip:alice@127.0.0.1>;tag=ft7\r\nTo: <sip:bob@127.0.0.1>;tag=tt7\r\n%s"+
+			"Call-ID: call-7@127.0.0.1\r\nCSeq: %d INFO\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", ruri, cseq, route, cseq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &api.Ctx{RouteType: api.RequestRoute, Msg: msg, Req: msg}
+		if m.matchFn(c, matchDIDFallback) != d {
+			t.Fatal("not matched")
+		}
+		return m.fValidate(c, nil)
+	}
+	if r := bye(6, "sip:bob@10.0.0.2", ""); r != api.RetTrue {
+		t.Errorf("valid request: %d", r)
+	}
+	if r := bye(4, "sip:bob@10.0.0.2", ""); r != -1 {
+		t.Errorf("old CSeq: %d, want -1", r)
+	}
+	if r := bye(6, "sip:mallory@10.0.0.9", ""); r != -2 {
+		t.Errorf("other target: %d, want -2", r)
+	}
+	if r := bye(6, "sip:bob@10.0.0.2", "Route: <sip:10.9.9.9;lr>\r\n"); r != -3 {
+		t.Errorf("other route set: %d, want -3", r)
+	}
+	if r := m.fValidate(&api.Ctx{RouteType: api.RequestRoute}, nil); r != -4 {
+		t.Errorf("no dialog: %d, want -4", r)
 	}
 }

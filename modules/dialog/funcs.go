@@ -173,15 +173,30 @@ func (m *Module) fValidate(c *api.Ctx, _ []any) api.Ret {
 	if dst.contact != "" && !sameURI(req.RURI(), dst.contact) {
 		return -2
 	}
-	rts, err := req.Routes()
+	all, err := req.Routes()
 	if err != nil {
 		return -4
+	}
+	// Our own entries (still in the parsed view after loose_route()
+	// removed them) are not part of the destination's route set.
+	var rts []string
+	for _, r := range all {
+		if u, err := sip.ParseURI(r.URI); err == nil && c.Core != nil {
+			port := u.Port
+			if port == 0 {
+				port = 5060
+			}
+			if c.Core.IsMyself(u.HostNoBrackets(), port) {
+				continue
+			}
+		}
+		rts = append(rts, r.URI)
 	}
 	if len(rts) != len(dst.routeSet) {
 		return -3
 	}
 	for i, r := range rts {
-		if !sameURI(r.URI, strings.Trim(dst.routeSet[i], "<>")) {
+		if !sameURI(r, strings.Trim(dst.routeSet[i], "<>")) {
 			return -3
 		}
 	}

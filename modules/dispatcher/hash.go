@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"gosips/api"
-	"gosips/modules/auth"
+	"gosips/internal/digest"
 	"gosips/sip"
 )
 
@@ -118,7 +118,7 @@ func authUserHash(msg *sip.Msg) (uint32, bool) {
 		if !found {
 			continue
 		}
-		cr, err := auth.ParseCredentials(v)
+		cr, err := digest.ParseCredentials(v)
 		if err != nil || cr.User == "" {
 			continue
 		}

@@ -2,7 +2,6 @@ package maxfwd
 
 import (
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/sip"
 )
 
@@ -46,7 +45,7 @@ func (m *MaxFwd) process(c *api.Ctx, args []any) api.Ret {
 	if msg == nil || !msg.IsRequest() {
 		return retError
 	}
-	max, _ := core.IntArg(args[0])
+	max, _ := api.IntArg(args[0])
 	val, present, ok := current(msg)
 	switch {
 	case !present:
@@ -73,7 +72,7 @@ func (m *MaxFwd) lessThan(c *api.Ctx, args []any) api.Ret {
 	if c.Msg == nil {
 		return -2
 	}
-	max, _ := core.IntArg(args[0])
+	max, _ := api.IntArg(args[0])
 	val, present, ok := current(c.Msg)
 	switch {
 	case !present:

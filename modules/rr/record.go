@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/sip"
 )
 
@@ -145,7 +144,7 @@ func (r *RR) newRRText(c *api.Ctx, m *sip.Msg, params string) *rrText {
 	if r.AppendFromtag != 0 {
 		t.ftag = m.FromTag()
 	}
-	t.advHost, t.advPort = core.AdvertisedAddr(c, nil)
+	t.advHost, t.advPort = api.AdvertisedAddr(c, nil)
 	return t
 }
 

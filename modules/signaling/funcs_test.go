@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/modules/core/coretest"
 	"gosips/modules/sl"
 	"gosips/pv"
@@ -56,7 +55,7 @@ func TestSendReplyPicksReplier(t *testing.T) {
 			if tc.tx {
 				c.Tx = struct{}{}
 			}
-			if rc := s.Funcs()[0].Call(c, []any{core.ReplyCode(486), "Busy Here"}); rc != 1 {
+			if rc := s.Funcs()[0].Call(c, []any{api.ReplyCode(486), "Busy Here"}); rc != 1 {
 				t.Fatalf("rc = %d", rc)
 			}
 			if got := len(tm.codes) == 1; got != tc.wantTM {

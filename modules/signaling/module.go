@@ -4,7 +4,6 @@ package signaling
 
 import (
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 func init() {
@@ -33,7 +32,7 @@ func (s *Signaling) Funcs() []api.Func {
 	return []api.Func{
 		{Name: "send_reply", Routes: api.RequestRoute | api.ErrorRoute | api.FailureRoute, Returns: "1 ok, <0 error",
 			Args: []api.Arg{
-				{Name: "code", Type: api.ArgInt, Fixup: core.ReplyCodeFixup},
+				{Name: "code", Type: api.ArgInt, Fixup: api.ReplyCodeFixup},
 				{Name: "reason", Type: api.ArgStr},
 			}, Call: s.sendReply},
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/sip"
 )
 
@@ -66,12 +65,12 @@ func (s *Signaling) Reply(c *api.Ctx, code int, reason, extra, body string) erro
 
 // sendReply is send_reply(code, reason).
 func (s *Signaling) sendReply(c *api.Ctx, args []any) api.Ret {
-	code, ok := core.IntArg(args[0])
+	code, ok := api.IntArg(args[0])
 	if !ok {
 		c.Log.Error("send_reply: bad reply code", "code", args[0])
 		return api.RetFalse
 	}
-	if err := s.Reply(c, int(code), core.StrArg(args[1]), "", ""); err != nil {
+	if err := s.Reply(c, int(code), api.StrArg(args[1]), "", ""); err != nil {
 		c.Log.Error("send_reply failed", "err", err)
 		return api.RetFalse
 	}

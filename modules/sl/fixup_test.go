@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 func TestSendReplyCode(t *testing.T) {
@@ -20,7 +19,7 @@ func TestSendReplyCode(t *testing.T) {
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%d: %v", tc.code, err)
-		case tc.wantErr == "" && a.Fixed != core.ReplyCode(tc.code):
+		case tc.wantErr == "" && a.Fixed != api.ReplyCode(tc.code):
 			t.Errorf("%d: Fixed = %v", tc.code, a.Fixed)
 		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 			t.Errorf("%d: error = %v, want %q", tc.code, err, tc.wantErr)

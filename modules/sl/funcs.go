@@ -2,17 +2,16 @@ package sl
 
 import (
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 // sendReply is sl_send_reply(code, reason).
 func (s *SL) sendReply(c *api.Ctx, args []any) api.Ret {
-	code, ok := core.IntArg(args[0])
+	code, ok := api.IntArg(args[0])
 	if !ok {
 		c.Log.Error("sl_send_reply: bad reply code", "code", args[0])
 		return api.RetFalse
 	}
-	if err := s.Reply(c, int(code), core.StrArg(args[1]), "", ""); err != nil {
+	if err := s.Reply(c, int(code), api.StrArg(args[1]), "", ""); err != nil {
 		c.Log.Error("sl_send_reply failed", "err", err)
 		return api.RetFalse
 	}

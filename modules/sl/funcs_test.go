@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/modules/core/coretest"
 	"gosips/sip"
 )
@@ -26,7 +25,7 @@ func TestSendReply(t *testing.T) {
 	fc := coretest.New()
 	msg := coretest.Msg(t, coretest.Invite)
 	c := coretest.NewCtx(fc, msg)
-	if rc := call(t, s, "sl_send_reply", c, core.ReplyCode(404), "Not Here"); rc != 1 {
+	if rc := call(t, s, "sl_send_reply", c, api.ReplyCode(404), "Not Here"); rc != 1 {
 		t.Fatalf("rc = %d", rc)
 	}
 	tag := s.ToTag(msg)
@@ -92,7 +91,7 @@ func TestNoReplyToAck(t *testing.T) {
 	fc := coretest.New()
 	ack := strings.NewReplacer("INVITE sip", "ACK sip", "314159 INVITE", "314159 ACK").Replace(coretest.Invite)
 	c := coretest.NewCtx(fc, coretest.Msg(t, ack))
-	if rc := call(t, s, "sl_send_reply", c, core.ReplyCode(200), "OK"); rc != -1 || len(fc.Sent()) != 0 {
+	if rc := call(t, s, "sl_send_reply", c, api.ReplyCode(200), "OK"); rc != -1 || len(fc.Sent()) != 0 {
 		t.Errorf("rc = %d, sent %d", rc, len(fc.Sent()))
 	}
 }
@@ -146,7 +145,7 @@ func BenchmarkSendReply(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := coretest.NewCtx(discard{fc}, msg)
-	args := []any{core.ReplyCode(200), "OK"}
+	args := []any{api.ReplyCode(200), "OK"}
 	f := s.Funcs()[0].Call
 	b.ReportAllocs()
 	for b.Loop() {
@@ -171,14 +170,14 @@ func TestRedirectCarriesDestSet(t *testing.T) {
 	c := coretest.NewCtx(fc, msg)
 	msg.SetRURI("sip:parallel@siphub.net:9")
 	c.Branches = append(c.Branches, api.Branch{URI: "sip:redirect@siphub.net:9", Q: 500})
-	if rc := call(t, s, "sl_send_reply", c, core.ReplyCode(300), "Redirect"); rc != 1 {
+	if rc := call(t, s, "sl_send_reply", c, api.ReplyCode(300), "Redirect"); rc != 1 {
 		t.Fatalf("rc = %d", rc)
 	}
 	want := "Contact: <sip:parallel@siphub.net:9>, <sip:redirect@siphub.net:9>;q=0.5\r\n"
 	if got := fc.Last(); !strings.Contains(got, want) {
 		t.Errorf("300 lacks %q:\n%s", want, got)
 	}
-	call(t, s, "sl_send_reply", c, core.ReplyCode(404), "Not Here")
+	call(t, s, "sl_send_reply", c, api.ReplyCode(404), "Not Here")
 	if got := fc.Last(); strings.Contains(got, "Contact:") {
 		t.Errorf("404 carries a Contact:\n%s", got)
 	}

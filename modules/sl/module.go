@@ -3,7 +3,6 @@ package sl
 
 import (
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 func init() {
@@ -33,7 +32,7 @@ func (s *SL) Funcs() []api.Func {
 	return []api.Func{
 		{Name: "sl_send_reply", Routes: api.RequestRoute | api.ErrorRoute, Returns: "1 ok, <0 error",
 			Args: []api.Arg{
-				{Name: "code", Type: api.ArgInt, Fixup: core.ReplyCodeFixup},
+				{Name: "code", Type: api.ArgInt, Fixup: api.ReplyCodeFixup},
 				{Name: "reason", Type: api.ArgStr},
 			}, Call: s.sendReply},
 		{Name: "sl_reply_error", Routes: api.RequestRoute, Call: s.replyError,

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/sip"
 )
 
@@ -19,7 +18,7 @@ func (t *TM) calls() map[string]func(*api.Ctx, []any) api.Ret {
 			if host == "" {
 				return t.relay(c, RelayOpts{})
 			}
-			d := core.Dest{Proto: proto, Host: host}
+			d := api.Dest{Proto: proto, Host: host}
 			if p, err := strconv.Atoi(strArg(args, 1)); err == nil {
 				d.Port = p
 			}
@@ -83,9 +82,9 @@ func relayOpts(args []any) RelayOpts {
 			}
 			if f, err := parseRelayFlags(s); err == nil {
 				o.Flags |= f
-			} else if n, ok := core.ParseLegacyInt(s); ok {
+			} else if n, ok := api.ParseLegacyInt(s); ok {
 				o.Flags |= RelayFlags(n)
-			} else if d, err := core.ParseDest(s); err == nil {
+			} else if d, err := api.ParseDest(s); err == nil {
 				o.Proxy = &d
 			}
 		}
@@ -130,7 +129,7 @@ func (t *TM) fRetransmit(c *api.Ctx, _ []any) api.Ret {
 func (t *TM) fReply(c *api.Ctx, args []any) api.Ret {
 	var code int
 	switch v := args[0].(type) {
-	case core.ReplyCode:
+	case api.ReplyCode:
 		code = int(v)
 	case int64:
 		code = int(v)

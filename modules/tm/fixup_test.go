@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 type fake struct {
@@ -38,7 +37,7 @@ func arg(t *testing.T, m *TM, fn string, i int) api.Arg {
 }
 
 func TestFixups(t *testing.T) {
-	udp := core.Dest{Proto: "udp", Host: "opensips.org", Port: 5060}
+	udp := api.Dest{Proto: "udp", Host: "opensips.org", Port: 5060}
 	tests := []struct {
 		fn      string
 		arg     int
@@ -54,7 +53,7 @@ func TestFixups(t *testing.T) {
 		{fn: "t_relay", str: "12", want: RelayOpts{Flags: RelayNoDNSFailover | RelayPassReasonHdr}, legacy: `"no-dns-failover,pass-reason-hdr"`},
 		{fn: "t_relay", str: "0x05", want: RelayOpts{Flags: RelayNoDNSFailover}, legacy: `auto_100trying`},
 		{fn: "t_relay", str: "0x20", wantErr: "unknown relay flag bits 0x20"},
-		{fn: "t_replicate", arg: 1, str: "5060", want: RelayOpts{Proxy: &core.Dest{Port: 5060}}, legacy: "port 5060 as second argument"},
+		{fn: "t_replicate", arg: 1, str: "5060", want: RelayOpts{Proxy: &api.Dest{Port: 5060}}, legacy: "port 5060 as second argument"},
 		{fn: "t_replicate", arg: 1, str: "0x02", want: RelayOpts{Flags: RelayNoAuto477}, legacy: "numeric relay flags"},
 		{fn: "t_relay", str: "no-auto477", wantErr: `unknown flag "no-auto477" (did you mean "no-auto-477"?)`},
 		{fn: "t_relay", str: "udp:opensips.org:5060", want: RelayOpts{Proxy: &udp}, legacy: `t_relay(, "udp:opensips.org:5060")`},
@@ -63,7 +62,7 @@ func TestFixups(t *testing.T) {
 		{fn: "t_relay", arg: 1, str: "udp:host:0", wantErr: "outbound proxy: bad port"},
 		{fn: "t_replicate", arg: 1, str: "pass-reason-hdr", want: RelayOpts{Flags: RelayPassReasonHdr}},
 		{fn: "t_replicate", arg: 1, str: "sip:x.org", wantErr: "unknown flag"},
-		{fn: "t_reply", num: 404, want: core.ReplyCode(404)},
+		{fn: "t_reply", num: 404, want: api.ReplyCode(404)},
 		{fn: "t_reply", num: 99, wantErr: "reply code 99 out of range"},
 		{fn: "t_reply_with_body", num: 700, wantErr: "out of range"},
 		{fn: "t_on_failure", str: "missed_call", want: RouteRef{api.FailureRoute, "missed_call"}},
@@ -83,7 +82,7 @@ func TestFixups(t *testing.T) {
 		{fn: "t_inject_branches", arg: 1, str: "cl", want: InjectCancel | InjectLast},
 		{fn: "t_inject_branches", arg: 1, str: "cancel", want: InjectCancel},
 		{fn: "t_inject_branches", arg: 1, str: "z", wantErr: "unknown injection flag"},
-		{fn: "t_reply_by_callid", num: 486, want: core.ReplyCode(486)},
+		{fn: "t_reply_by_callid", num: 486, want: api.ReplyCode(486)},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s/%d/%s/%d", tc.fn, tc.arg, tc.str, tc.num), func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 // Relay flags of t_relay()/t_replicate() (3.4+ names). Their bits equal
@@ -23,7 +22,7 @@ var RelayFlagNames = []string{"no-auto-477", "no-dns-failover", "pass-reason-hdr
 // RelayFlags is a set of relay flags.
 type RelayFlags uint32
 
-func (f RelayFlags) String() string { return core.FormatNamedFlags(uint32(f)>>1, RelayFlagNames) }
+func (f RelayFlags) String() string { return api.FormatNamedFlags(uint32(f)>>1, RelayFlagNames) }
 
 // RelayOpts is the fixed form of both t_relay() arguments (and of
 // t_replicate()'s flags). Old configs put the outbound proxy first
@@ -32,12 +31,12 @@ func (f RelayFlags) String() string { return core.FormatNamedFlags(uint32(f)>>1,
 // port) the flags slot carries a Proxy with only the port set.
 type RelayOpts struct {
 	Flags RelayFlags
-	Proxy *core.Dest
+	Proxy *api.Dest
 }
 
 // parseRelayFlags parses the 3.4+ CSV form.
 func parseRelayFlags(s string) (RelayFlags, error) {
-	bits, err := core.ParseNamedFlags(s, RelayFlagNames)
+	bits, err := api.ParseNamedFlags(s, RelayFlagNames)
 	return RelayFlags(bits << 1), err
 }
 
@@ -77,13 +76,13 @@ func relayFixup(fc *api.FixupCtx, a *api.FixArg, proxyOK bool) error {
 		a.Fixed = RelayOpts{Flags: f}
 		return nil
 	}
-	if n, ok := core.ParseLegacyInt(s); ok && !proxyOK && n > 0x1f && n <= 65535 && !strings.HasPrefix(s, "0x") {
+	if n, ok := api.ParseLegacyInt(s); ok && !proxyOK && n > 0x1f && n <= 65535 && !strings.HasPrefix(s, "0x") {
 		// OpenSER's t_replicate(host, port).
 		legacy(fc, fmt.Sprintf("port %s as second argument", s), `t_replicate("sip:host:port")`)
-		a.Fixed = RelayOpts{Proxy: &core.Dest{Port: int(n)}}
+		a.Fixed = RelayOpts{Proxy: &api.Dest{Port: int(n)}}
 		return nil
 	}
-	if n, ok := core.ParseLegacyInt(s); ok {
+	if n, ok := api.ParseLegacyInt(s); ok {
 		f, err := legacyRelayMask(fc, n, s)
 		if err != nil {
 			return err
@@ -92,7 +91,7 @@ func relayFixup(fc *api.FixupCtx, a *api.FixArg, proxyOK bool) error {
 		return nil
 	}
 	if proxyOK && looksLikeDest(s) {
-		d, derr := core.ParseDest(s)
+		d, derr := api.ParseDest(s)
 		if derr != nil {
 			return derr
 		}
@@ -107,7 +106,7 @@ func relayFixup(fc *api.FixupCtx, a *api.FixArg, proxyOK bool) error {
 // flags there (t_relay("udp:h:p", "0x02") had the proxy first).
 func proxyFixup(fc *api.FixupCtx, a *api.FixArg) error {
 	s := strings.TrimSpace(a.Str)
-	if n, ok := core.ParseLegacyInt(s); ok {
+	if n, ok := api.ParseLegacyInt(s); ok {
 		f, err := legacyRelayMask(fc, n, s)
 		if err != nil {
 			return err
@@ -115,7 +114,7 @@ func proxyFixup(fc *api.FixupCtx, a *api.FixArg) error {
 		a.Fixed = RelayOpts{Flags: f}
 		return nil
 	}
-	d, err := core.ParseDest(s)
+	d, err := api.ParseDest(s)
 	if err != nil {
 		return fmt.Errorf("outbound proxy: %w", err)
 	}

@@ -2,7 +2,6 @@ package tm
 
 import (
 	"gosips/api"
-	"gosips/modules/core"
 )
 
 const (
@@ -16,7 +15,7 @@ const (
 // Funcs lists tm's script functions (OpenSIPS 3.6 tm.c) and the removed
 // names old configs use.
 func (t *TM) Funcs() []api.Func {
-	code := fix(argI("code"), core.ReplyCodeFixup)
+	code := fix(argI("code"), api.ReplyCodeFixup)
 	fs := []api.Func{
 		{Name: "t_newtran", Routes: api.RequestRoute,
 			Returns: "1 created; 0 (stops the script) for a retransmission; <0 error"},

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gosips/api"
-	"gosips/modules/core"
 	"gosips/sip"
 )
 
@@ -29,7 +28,7 @@ type target struct {
 }
 
 // proxyURI turns an outbound proxy into a URI the resolver takes.
-func proxyURI(d *core.Dest) string {
+func proxyURI(d *api.Dest) string {
 	s := "sip:" + d.Host
 	if d.Port != 0 {
 		s += ":" + strconv.Itoa(d.Port)

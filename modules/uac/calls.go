@@ -4,7 +4,7 @@ import (
 	"strconv"
 
 	"gosips/api"
-	"gosips/modules/auth"
+	"gosips/internal/digest"
 	uacauth "gosips/modules/uac_auth"
 	"gosips/sip"
 )
@@ -36,13 +36,13 @@ func (m *Module) callRestore(to bool) func(c *api.Ctx, _ []any) api.Ret {
 // route with credentials from uac_auth, on the request the script will
 // relay again, whose CSeq goes up by one.
 func (m *Module) callAuth(c *api.Ctx, args []any) api.Ret {
-	var algs auth.Algorithms
+	var algs digest.Algorithms
 	switch v := args[0].(type) {
-	case auth.Algorithms:
+	case digest.Algorithms:
 		algs = v
 	case string:
 		if v != "" {
-			a, err := auth.ParseAlgorithms(v)
+			a, err := digest.ParseAlgorithms(v)
 			if err != nil {
 				c.Log.Error("uac_auth: " + err.Error())
 				return api.RetFalse

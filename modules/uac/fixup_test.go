@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/modules/auth"
+	"gosips/internal/digest"
 )
 
 func TestDisplayFixup(t *testing.T) {
@@ -50,7 +50,7 @@ func TestFuncTable(t *testing.T) {
 		}
 		if f.Name == "uac_auth" {
 			a := &api.FixArg{Const: true, Str: "MD5,SHA-256"}
-			if err := f.Args[0].Fixup(&api.FixupCtx{}, a); err != nil || !a.Fixed.(auth.Algorithms).Has(auth.SHA256) {
+			if err := f.Args[0].Fixup(&api.FixupCtx{}, a); err != nil || !a.Fixed.(digest.Algorithms).Has(digest.SHA256) {
 				t.Errorf("uac_auth algorithms: %v %v", a.Fixed, err)
 			}
 		}

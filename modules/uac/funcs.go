@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"gosips/api"
-	"gosips/modules/auth"
+	"gosips/internal/digest"
 )
 
 // Funcs declares the uac script functions.
@@ -25,7 +25,7 @@ func (m *Module) Funcs() []api.Func {
 		{Name: "uac_restore_to", Routes: routes, Call: m.callRestore(true),
 			Returns: "1 To restored; -1 nothing to restore or error"},
 		{Name: "uac_auth", Routes: routes, Call: m.callAuth,
-			Args:    []api.Arg{{Name: "algorithms", Type: api.ArgStr, Optional: true, Fixup: auth.AlgorithmsFixup}},
+			Args:    []api.Arg{{Name: "algorithms", Type: api.ArgStr, Optional: true, Fixup: digest.AlgorithmsFixup}},
 			Returns: "1 Authorization header added (CSeq incremented); -1 no credentials or error"},
 		{Name: "uac_inc_cseq", Routes: routes, Call: m.callIncCSeq,
 			Args:    []api.Arg{{Name: "n", Type: api.ArgInt}},

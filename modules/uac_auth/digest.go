@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"gosips/api"
-	"gosips/modules/auth"
+	"gosips/internal/digest"
 	"gosips/pv"
 	"gosips/sip"
 )
@@ -23,7 +23,7 @@ import (
 type Challenge struct {
 	Realm, Nonce, Opaque string
 	// Alg is the algorithm (MD5 when the challenge names none).
-	Alg auth.Algorithm
+	Alg digest.Algorithm
 	// QopAuth and QopAuthInt tell which qop values were offered.
 	QopAuth, QopAuthInt bool
 	Stale               bool
@@ -82,7 +82,7 @@ func ParseChallenge(v string) (Challenge, error) {
 		case "stale":
 			ch.Stale = strings.EqualFold(val, "true")
 		case "algorithm":
-			algs, err := auth.ParseAlgorithms(val)
+			algs, err := digest.ParseAlgorithms(val)
 			if err != nil || len(algs.List()) != 1 {
 				return ch, fmt.Errorf("unsupported algorithm %q", val)
 			}
@@ -99,7 +99,7 @@ func ParseChallenge(v string) (Challenge, error) {
 		}
 	}
 	if !algSeen {
-		ch.Alg = auth.MD5
+		ch.Alg = digest.MD5
 	}
 	if ch.Nonce == "" {
 		return ch, fmt.Errorf("challenge without nonce")
@@ -110,7 +110,7 @@ func ParseChallenge(v string) (Challenge, error) {
 // PickChallenge finds in a 401 (WWW-Authenticate) or 407
 // (Proxy-Authenticate) reply the first challenge whose algorithm is in
 // algs (0 = any supported algorithm).
-func PickChallenge(reply *sip.Msg, algs auth.Algorithms) (Challenge, error) {
+func PickChallenge(reply *sip.Msg, algs digest.Algorithms) (Challenge, error) {
 	name := "WWW-Authenticate"
 	if reply.StatusCode() == 407 {
 		name = "Proxy-Authenticate"
@@ -162,11 +162,11 @@ func (m *Module) Credential(c *api.Ctx, realm string) (Credential, bool) {
 	return m.Lookup(realm, "")
 }
 
-func hasher(a auth.Algorithm) func() hash.Hash {
+func hasher(a digest.Algorithm) func() hash.Hash {
 	switch a {
-	case auth.SHA256, auth.SHA256Sess:
+	case digest.SHA256, digest.SHA256Sess:
 		return sha256.New
-	case auth.SHA512_256, auth.SHA512_256Sess:
+	case digest.SHA512_256, digest.SHA512_256Sess:
 		return sha512.New512_256
 	}
 	return md5.New
@@ -183,8 +183,8 @@ func hexHash(newH func() hash.Hash, parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func isSess(a auth.Algorithm) bool {
-	return a == auth.MD5Sess || a == auth.SHA256Sess || a == auth.SHA512_256Sess
+func isSess(a digest.Algorithm) bool {
+	return a == digest.MD5Sess || a == digest.SHA256Sess || a == digest.SHA512_256Sess
 }
 
 // Authorization computes the credentials header value answering ch for a

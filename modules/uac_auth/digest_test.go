@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"gosips/api"
-	"gosips/modules/auth"
+	"gosips/internal/digest"
 	"gosips/pv"
 	"gosips/sip"
 	"gosips/sip/siptest"
@@ -59,7 +59,7 @@ func TestAuthorization(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 			// The server side accepts it.
-			cr, err := auth.ParseCredentials(got)
+			cr, err := digest.ParseCredentials(got)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestAuthorization(t *testing.T) {
 					t.Errorf("sha-256 header %s, want response %s", got, want)
 				}
 			}
-			if !cr.Check("INVITE", "", auth.HA1(ch.Alg, "alice", "example.com", "secret")) {
+			if !cr.Check("INVITE", "", digest.HA1(ch.Alg, "alice", "example.com", "secret")) {
 				t.Errorf("auth module rejects %s", got)
 			}
 		})
@@ -94,15 +94,15 @@ Proxy-Authenticate: Digest realm="example.com", nonce="n2", algorithm=MD5
 		t.Fatal(err)
 	}
 	ch, err := PickChallenge(reply, 0)
-	if err != nil || ch.Nonce != "n1" || ch.Alg != auth.SHA256 {
+	if err != nil || ch.Nonce != "n1" || ch.Alg != digest.SHA256 {
 		t.Errorf("any: %+v %v", ch, err)
 	}
-	md5only, _ := auth.ParseAlgorithms("MD5")
+	md5only, _ := digest.ParseAlgorithms("MD5")
 	ch, err = PickChallenge(reply, md5only)
 	if err != nil || ch.Nonce != "n2" {
 		t.Errorf("MD5 only: %+v %v", ch, err)
 	}
-	sess, _ := auth.ParseAlgorithms("MD5-sess")
+	sess, _ := digest.ParseAlgorithms("MD5-sess")
 	if _, err := PickChallenge(reply, sess); err != ErrNoChallenge {
 		t.Errorf("MD5-sess: err %v", err)
 	}

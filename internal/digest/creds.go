@@ -1,4 +1,4 @@
-package auth
+package digest
 
 import (
 	"crypto/md5"
@@ -27,25 +27,25 @@ type Credentials struct {
 	QopStr   string // qop as sent
 	Qop      Qop    // QopNone, QopAuth or QopAuthInt (or QopOther)
 	AlgStr   string
-	// Alg is the algorithm; 0 when none was given (MD5), algOther when
+	// Alg is the algorithm; 0 when none was given (MD5), AlgOther when
 	// unknown.
 	Alg Algorithm
 }
 
-// algOther marks an algorithm gosips does not support.
-const algOther Algorithm = 15
+// AlgOther marks an algorithm gosips does not support.
+const AlgOther Algorithm = 15
 
-// qopOther marks an unknown qop value.
-const qopOther Qop = 15
+// QopOther marks an unknown qop value.
+const QopOther Qop = 15
 
-var errNotDigest = errors.New("not Digest credentials")
+var ErrNotDigest = errors.New("not Digest credentials")
 
 // ParseCredentials parses a credentials header value. It returns
-// errNotDigest for another scheme.
+// ErrNotDigest for another scheme.
 func ParseCredentials(v string) (*Credentials, error) {
 	v = strings.TrimSpace(v)
 	if len(v) < 7 || !strings.EqualFold(v[:6], "Digest") || (v[6] != ' ' && v[6] != '\t') {
-		return nil, errNotDigest
+		return nil, ErrNotDigest
 	}
 	cr := &Credentials{}
 	rest := v[7:]
@@ -117,11 +117,11 @@ func (cr *Credentials) set(name, val string) {
 		case "auth-int":
 			cr.Qop = QopAuthInt
 		default:
-			cr.Qop = qopOther
+			cr.Qop = QopOther
 		}
 	case "algorithm":
 		cr.AlgStr = val
-		cr.Alg = algOther
+		cr.Alg = AlgOther
 		for a := MD5; a <= SHA512_256Sess; a++ {
 			if strings.EqualFold(val, algNames[a]) {
 				cr.Alg = a
@@ -131,7 +131,7 @@ func (cr *Credentials) set(name, val string) {
 }
 
 // complete reports whether the mandatory fields are there (check_dig_cred).
-func (cr *Credentials) complete() bool {
+func (cr *Credentials) Complete() bool {
 	if cr.Username == "" || cr.Realm == "" || cr.Nonce == "" || cr.URI == "" || cr.Response == "" {
 		return false
 	}
@@ -142,7 +142,7 @@ func (cr *Credentials) complete() bool {
 }
 
 // algorithm is the effective algorithm (MD5 when unspecified).
-func (cr *Credentials) algorithm() Algorithm {
+func (cr *Credentials) Algorithm() Algorithm {
 	if cr.Alg == 0 {
 		return MD5
 	}
@@ -191,7 +191,7 @@ func HA1(a Algorithm, user, realm, password string) string {
 // or H(HA1:nonce:cnonce) for the -sess algorithms. ok is false when the
 // stored hash does not have the algorithm's length.
 func (cr *Credentials) SessionHA1(ha1 string) (string, bool) {
-	a := cr.algorithm()
+	a := cr.Algorithm()
 	newH, n := hasher(a)
 	if newH == nil || len(ha1) != n {
 		return "", false
@@ -205,7 +205,7 @@ func (cr *Credentials) SessionHA1(ha1 string) (string, bool) {
 // Check verifies the response against the session key ha1 (from
 // SessionHA1) for the request method and body (auth-int).
 func (cr *Credentials) Check(method, body, ha1 string) bool {
-	newH, n := hasher(cr.algorithm())
+	newH, n := hasher(cr.Algorithm())
 	if newH == nil || len(cr.Response) != n {
 		return false
 	}
