@@ -78,7 +78,7 @@ func TestUnknownNamesPointAtOpenSIPS(t *testing.T) {
 		{`loadmodule "proto_wss.so"`, `"proto_wss" yet`, "did you mean"},
 		{`loadmodule "cachedb_redis.so"`, `"cachedb_redis" yet`, "did you mean"},
 		{`loadmodule "db_berkeley.so"`, `"db_berkeley"`, "did you mean"},
-		{"route { pike_check_req(); }", "it belongs to OpenSIPS module pike", "did you mean"},
+		{"route { jab_send_message(); }", "it belongs to OpenSIPS module jabber", "did you mean"},
 		{"route { rl_check(\"a\", 10); }", "OpenSIPS module ratelimit", "did you mean"},
 	}
 	dir := t.TempDir()

@@ -23,9 +23,12 @@ func (tx *Tx) schedule() {
 		if !b.final {
 			upd(b.retrAt)
 			upd(b.frAt)
-			if !b.cancelDone {
-				upd(b.cancelRetrAt)
-			}
+		}
+		// A CANCEL is a non-INVITE request of its own: it is retransmitted
+		// (timer E) until answered or timer F, also once its branch ended
+		// (fr_inv_timeout cancels a ringing branch and ends it at once).
+		if !b.cancelDone {
+			upd(b.cancelRetrAt)
 		}
 	}
 	upd(tx.srvRetrAt)
@@ -63,6 +66,15 @@ func (tx *Tx) onTimer() {
 	tx.nextAt = time.Time{}
 	for i, n := 0, len(tx.branches); i < n; i++ {
 		b := tx.branches[i]
+		if !b.cancelDone && due(b.cancelRetrAt, now) {
+			if now.After(b.cancelEnd) {
+				b.cancelDone, b.cancelRetrAt = true, time.Time{}
+			} else {
+				_ = tx.core.Send(b.dest, b.cancelBuf)
+				b.cancelRetrInt = min(2*b.cancelRetrInt, t.t2())
+				b.cancelRetrAt = now.Add(b.cancelRetrInt)
+			}
+		}
 		if b.final {
 			continue
 		}
@@ -75,11 +87,6 @@ func (tx *Tx) onTimer() {
 				b.retrInt = min(b.retrInt, t.t2())
 			}
 			b.retrAt = now.Add(b.retrInt)
-		}
-		if !b.cancelDone && due(b.cancelRetrAt, now) {
-			_ = tx.core.Send(b.dest, b.cancelBuf)
-			b.cancelRetrInt = min(2*b.cancelRetrInt, t.t2())
-			b.cancelRetrAt = now.Add(b.cancelRetrInt)
 		}
 		if due(b.frAt, now) {
 			t.branchTimeout(tx, b)
@@ -97,10 +104,27 @@ func (tx *Tx) onTimer() {
 		}
 	}
 	if due(tx.deleteAt, now) {
-		t.deleteTx(tx)
-		return
+		// Keep the transaction while a CANCEL is still retransmitted.
+		if end := tx.cancelsEnd(); end.After(now) {
+			tx.deleteAt = end
+		} else {
+			t.deleteTx(tx)
+			return
+		}
 	}
 	tx.schedule()
+}
+
+// cancelsEnd is the latest timer F of the CANCELs still retransmitted;
+// mu held.
+func (tx *Tx) cancelsEnd() time.Time {
+	var end time.Time
+	for _, b := range tx.branches {
+		if !b.cancelDone && !b.cancelRetrAt.IsZero() && b.cancelEnd.After(end) {
+			end = b.cancelEnd
+		}
+	}
+	return end
 }
 
 func due(at, now time.Time) bool { return !at.IsZero() && !now.Before(at) }

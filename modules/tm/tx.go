@@ -117,6 +117,7 @@ type branch struct {
 	cancelBuf     []byte
 	cancelRetrAt  time.Time
 	cancelRetrInt time.Duration
+	cancelEnd     time.Time // timer F of the CANCEL: 64*T1 after it was sent
 	cancelDone    bool
 }
 

@@ -607,3 +607,29 @@ func TestPVGetters(t *testing.T) {
 }
 
 type pvSetter = func(*api.Ctx, *pv.Spec, api.Value) error
+
+// TestTimeoutCancelRetransmitted: the CANCEL sent when fr_inv_timeout
+// ends a ringing branch follows timer E like any non-INVITE request,
+// although the branch itself is over, and stops once answered.
+func TestTimeoutCancelRetransmitted(t *testing.T) {
+	f, m := newCore(), newTM()
+	m.FrTimeout, m.FrInvTimeout = 10, 15
+	c := f.ctx(invite(t, "z9hG4bK-tocr"))
+	m.fRelay(c, []any{nil, nil})
+	br := find(t, f.take(), "INVITE")
+	f.deliver(t, m, replyTo(t, br.msg, 180, "r"))
+	out := f.waitFor(t, "408", func(out []sent) bool { return count(out, "SIP/2.0 408") > 0 })
+	cancel := find(t, out, "CANCEL")
+	out = f.waitFor(t, "CANCEL retransmissions", func(out []sent) bool { return count(out, "CANCEL") >= 2 })
+	for _, o := range out {
+		if o.msg.IsRequest() && o.msg.Method() == "CANCEL" && string(o.msg.Bytes()) != string(cancel.msg.Bytes()) {
+			t.Errorf("retransmission differs from the CANCEL:\n%s", o.msg.Bytes())
+		}
+	}
+	f.deliver(t, m, replyTo(t, cancel.msg, 200, "r"))
+	f.take()
+	time.Sleep(time.Duration(3*m.T2Timer) * m.unit / 10)
+	if n := count(f.take(), "CANCEL"); n != 0 {
+		t.Errorf("%d CANCEL retransmissions after its 200", n)
+	}
+}

@@ -341,6 +341,7 @@ func (t *TM) sendCancel(tx *Tx, b *branch) {
 	if !b.dest.Proto.Reliable() {
 		b.cancelRetrInt = tx.tm.t1()
 		b.cancelRetrAt = now.Add(b.cancelRetrInt)
+		b.cancelEnd = now.Add(64 * tx.tm.t1())
 	}
 	// Give the branch 64*T1 to answer the CANCEL with its final reply.
 	if limit := now.Add(64 * tx.tm.t1()); b.frAt.IsZero() || limit.Before(b.frAt) {
