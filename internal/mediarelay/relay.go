@@ -524,8 +524,9 @@ func (e *Sets) KeepState(old *Sets) {
 			continue
 		}
 		for i, n := range s.Nodes {
-			if on := lookup(os, n.URL); on != nil {
-				on.Weight = n.Weight
+			// A node whose weight changed starts afresh: weights are read
+			// without locks by Select.
+			if on := lookup(os, n.URL); on != nil && on.Weight == n.Weight {
 				s.Nodes[i] = on
 			}
 		}
