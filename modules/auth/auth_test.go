@@ -266,14 +266,15 @@ func TestNonceRoundTripAndPool(t *testing.T) {
 	}
 	now := time.Unix(1700000000, 0)
 	pool := newIndexPool(30, func() time.Time { return now })
+	pool.max = 4 * InitialNonceIndexes
 	first := pool.reserve()
-	for i := 1; i < MaxNonceIndex; i++ {
+	for i := 1; i < pool.max; i++ {
 		if pool.reserve() < 0 {
 			t.Fatalf("pool exhausted after %d", i)
 		}
 	}
 	if pool.reserve() != -1 {
-		t.Error("pool handed out more than MaxNonceIndex indexes within nonce_expire")
+		t.Error("pool handed out more than its bound within nonce_expire")
 	}
 	if !pool.use(first) || pool.use(first) {
 		t.Error("an index must be accepted exactly once")
@@ -284,5 +285,43 @@ func TestNonceRoundTripAndPool(t *testing.T) {
 	}
 	if pool.reserve() != first {
 		t.Error("expired slots are not reused")
+	}
+}
+
+// TestNoncePoolScalesWithRate: at a challenge rate far above what a
+// fixed 100,000-index pool holds for nonce_expire (here 20,000/s for 60 s
+// with a 30 s window), every challenge gets a fresh index, every index is
+// accepted once and only once, and old ones expire.
+func TestNoncePoolScalesWithRate(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	pool := newIndexPool(30, func() time.Time { return now })
+	const rate, secs = 20000, 60
+	var last []int
+	for s := 0; s < secs; s++ {
+		last = last[:0]
+		for k := 0; k < rate; k++ {
+			i := pool.reserve()
+			if i < 0 {
+				t.Fatalf("no index at second %d after %d challenges", s, s*rate+k)
+			}
+			if !pool.use(i) {
+				t.Fatalf("fresh index %d refused", i)
+			}
+			last = append(last, i)
+		}
+		if s == 0 && pool.use(last[0]) {
+			t.Fatal("a used index was accepted again (replay)")
+		}
+		now = now.Add(time.Second)
+	}
+	if pool.use(last[len(last)-1]) {
+		t.Error("replayed index accepted")
+	}
+	if n := len(pool.issued); n > 2*31*rate || n < 31*rate {
+		t.Errorf("pool holds %d indexes for %d/s over a 30 s window", n, rate)
+	}
+	now = now.Add(31 * time.Second)
+	if pool.use(last[0]) {
+		t.Error("an expired index was accepted")
 	}
 }

@@ -19,8 +19,15 @@ const SecretLen = 32
 // NonceLen is the length of a nonce: 33 bytes in base64.
 const NonceLen = 44
 
-// MaxNonceIndex is the size of the replay-protection index pool.
-const MaxNonceIndex = 100000
+// InitialNonceIndexes is the first size of the replay-protection index
+// pool; it doubles whenever every index of the nonce_expire window is in
+// use, up to MaxNonceIndex.
+const InitialNonceIndexes = 1 << 16
+
+// MaxNonceIndex bounds the pool: about 4.1 bytes per index, 69 MB at the
+// bound, enough for 560,000 challenges/s with the default 30 s
+// nonce_expire. OpenSIPS has a fixed pool of 100,000 indexes.
+const MaxNonceIndex = 1 << 24
 
 // nonceParams is what a nonce carries.
 type nonceParams struct {
@@ -114,49 +121,62 @@ func stale(p nonceParams, now time.Time, lifetime time.Duration) bool {
 }
 
 // indexPool hands out nonce indexes and accepts each once, within the
-// nonces issued during the last nonce_expire seconds (OpenSIPS index.c:
-// a ring of MaxNonceIndex slots; a slot older than the window is free).
+// nonces issued during the last nonce_expire seconds. As OpenSIPS'
+// index.c it is a ring of slots, a slot older than the window being free;
+// unlike it, the ring grows (doubling, appended so that issued indexes
+// keep their slot) instead of refusing challenges when the rate outruns
+// it. Memory stays at the high-water size.
 type indexPool struct {
 	mu       sync.Mutex
 	lifetime int64 // seconds
+	max      int   // bound on the ring (MaxNonceIndex)
 	next     int
-	issued   []int64 // second each index was handed out; 0 = never
+	epoch    int64    // Unix second the offsets in issued count from
+	issued   []uint32 // second each index was handed out, epoch-relative plus 1; 0 = never
 	used     []uint64
 	clock    func() time.Time
 }
 
 func newIndexPool(lifetime int, clock func() time.Time) *indexPool {
-	return &indexPool{lifetime: int64(lifetime), issued: make([]int64, MaxNonceIndex),
-		used: make([]uint64, (MaxNonceIndex+63)/64), clock: clock}
+	return &indexPool{lifetime: int64(lifetime), max: MaxNonceIndex, epoch: clock().Unix() - 1,
+		issued: make([]uint32, InitialNonceIndexes), used: make([]uint64, InitialNonceIndexes/64), clock: clock}
 }
 
-// reserve returns a fresh index, or -1 when all the indexes of the window
-// are in use.
+// live reports whether slot i was handed out within the window; mu held.
+func (p *indexPool) live(i int, now int64) bool {
+	t := p.issued[i]
+	return t != 0 && now-(p.epoch+int64(t)) <= p.lifetime
+}
+
+// reserve returns a fresh index, or -1 when the ring is at its bound and
+// every index is in use within the window.
 func (p *indexPool) reserve() int {
 	now := p.clock().Unix()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	i := p.next
-	if t := p.issued[i]; t != 0 && now-t <= p.lifetime {
-		return -1
+	if p.live(i, now) {
+		n := len(p.issued)
+		if 2*n > p.max {
+			return -1
+		}
+		p.issued = append(p.issued, make([]uint32, n)...)
+		p.used = append(p.used, make([]uint64, n/64)...)
+		i = n
 	}
-	p.issued[i] = now
+	p.issued[i] = uint32(max(now-p.epoch, 1))
 	p.used[i/64] &^= 1 << (i % 64)
-	p.next = (i + 1) % MaxNonceIndex
+	p.next = (i + 1) % len(p.issued)
 	return i
 }
 
 // use accepts an index the first time it is presented while its nonce
 // can still be valid.
 func (p *indexPool) use(i int) bool {
-	if i < 0 || i >= MaxNonceIndex {
-		return false
-	}
 	now := p.clock().Unix()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := p.issued[i]
-	if t == 0 || now-t > p.lifetime {
+	if i < 0 || i >= len(p.issued) || !p.live(i, now) {
 		return false
 	}
 	if p.used[i/64]&(1<<(i%64)) != 0 {
