@@ -357,3 +357,42 @@ func TestAccMissedSerialFork(t *testing.T) {
 		t.Errorf("answered lines %q, want the INVITE's 200", answered)
 	}
 }
+
+// TestAccCDRAfterRestart: with dialog db_mode=1, a call answered before a
+// restart and hung up after it still gives its CDR row.
+func TestAccCDRAfterRestart(t *testing.T) {
+	gosipsBin(t)
+	url := sqliteDB(t, "acc", "missed_calls", "dialog")
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
+	cfg := strings.NewReplacer("DBMOD", "db_sqlite", "DBURL", url, "BUSYPORT", "9",
+		"UASPORT", strconv.Itoa(uasPort)).Replace(accCDRCfg)
+	cfg = strings.Replace(cfg, `loadmodule "acc.so"`, `loadmodule "acc.so"
+modparam("dialog", "db_mode", 1)
+modparam("dialog", "db_url", "`+url+`")`, 1)
+	srv := startServer(t, cfg)
+	port := srv.Port
+	done := make(chan sippResult, 1)
+	go func() {
+		done <- runSipp(t, "acc_uac_call.xml", port, "-s", "bob", "-set", "caller", "alice", "-d", "4000")
+	}()
+	// The call is up well before the caller hangs up after 4 s.
+	if !eventually(3*time.Second, func() bool { return len(queryRows(t, url, "dialog", "dlg_id")) == 1 }) {
+		t.Fatalf("the dialog was not stored\n%s", srv.Logs())
+	}
+	time.Sleep(300 * time.Millisecond)
+	srv.stop(t)
+	startServerOn(t, cfg, port)
+	call := <-done
+	if call.Exit != 0 {
+		t.Fatalf("call: exit %d\n%s\n%s", call.Exit, call.Output, call.Messages)
+	}
+	uasWait()
+	var rows []db.Row
+	eventually(5*time.Second, func() bool { rows = queryRows(t, url, "acc", "callid", "sip_code", "duration", "ms_duration"); return len(rows) >= 1 })
+	if len(rows) != 1 || rows[0][0].Str() != header(sentInvite(t, call.Messages), "Call-ID") || rows[0][1].Str() != "200" {
+		t.Fatalf("acc rows after the restart: %v", rows)
+	}
+	if ms := rows[0][3].I; ms < 3000 || ms > 6000 {
+		t.Errorf("ms_duration %d, want about 4000", ms)
+	}
+}

@@ -203,6 +203,7 @@ func (m *Acc) Init(ic *api.InitCtx) error {
 	}
 	if d, ok := ic.Module("dialog").(api.DialogAPI); ok {
 		m.dlg = d
+		d.OnDialog(api.DlgCbLoaded, m.restoreCDR)
 	}
 	if m.DetectDirection != 0 {
 		r, ok := ic.Module("rr").(api.RRAPI)

@@ -137,6 +137,7 @@ func (m *Acc) startCDR(x *accCtx, r *record) {
 	}
 	x.cdrCore, x.start = r, r.ts
 	d := x.dlg
+	saveCDR(d, x)
 	x.mu.Unlock()
 	d.Register(api.DlgCbTerminated|api.DlgCbExpired, func(ev *api.DialogEventInfo) { m.dialogEnded(x, ev) })
 }
