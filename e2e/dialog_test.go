@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gosips/db"
+	"gosips/internal/dbserver"
 	"gosips/mi"
 )
 
@@ -218,7 +219,19 @@ func TestDialogSurvivesRestartDBMode1(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, bin, "db", "create", "--url", url, "--tables", "dialog").CombinedOutput(); err != nil {
 		t.Fatalf("gosips db create: %v\n%s", err, out)
 	}
-	params := `loadmodule "db_sqlite.so"
+	testDialogRestart(t, "db_sqlite", url)
+}
+
+func TestDialogSurvivesRestartMySQL(t *testing.T) {
+	testDialogRestart(t, "db_mysql", scaleDB(t, dbserver.Find(t, dbserver.MySQL)))
+}
+
+// testDialogRestart keeps a confirmed call across a restart with db_mode 1
+// and ends it with dlg_end_dlg: both sipp peers get their BYE.
+func testDialogRestart(t *testing.T, dbmod, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	params := `loadmodule "` + dbmod + `.so"
 modparam("dialog", "db_mode", 1)
 modparam("dialog", "db_url", "` + url + `")`
 	uas, waitUAS := startSippUAS(t, "uas_call.xml")
