@@ -80,10 +80,10 @@ func TestUnknownNamesPointAtOpenSIPS(t *testing.T) {
 		{`loadmodule "proto_wss.so"`, `"proto_wss" yet`, "did you mean"},
 		{`loadmodule "cachedb_redis.so"`, `"cachedb_redis" yet`, "did you mean"},
 		{`loadmodule "db_berkeley.so"`, `"db_berkeley"`, "did you mean"},
-<<<<<<< HEAD
 		{"route { pike_check_req(); }", "pike", "did you mean"},
 		{"route { rl_check(\"a\", 10); }", "ratelimit", "did you mean"},
 		{"route { b2b_init_request(\"top hiding\"); }", "b2b_logic", "did you mean"},
+		{"route { jab_send_message(); }", "jabber", "did you mean"},
 	}
 	// A function's module is either provided (load it) or named as
 	// OpenSIPS' (modules are added as gosips grows).
@@ -96,10 +96,6 @@ func TestUnknownNamesPointAtOpenSIPS(t *testing.T) {
 		} else {
 			tests[i].want = "it belongs to OpenSIPS module " + tt.want
 		}
-=======
-		{"route { jab_send_message(); }", "it belongs to OpenSIPS module jabber", "did you mean"},
-		{"route { rl_check(\"a\", 10); }", "OpenSIPS module ratelimit", "did you mean"},
->>>>>>> main
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {

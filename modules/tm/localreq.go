@@ -139,6 +139,7 @@ func (t *TM) newLocalTx(core api.Core, m *sip.Msg, r *api.UACRequest) *Tx {
 	t.table.insertLocal(tx)
 	t.stats.uac.Inc()
 	t.stats.inuse.Inc()
+	t.inflight.Add(1)
 	return tx
 }
 

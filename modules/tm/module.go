@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,12 @@ type TM struct {
 	FrTimerAVP            string // legacy fr_timer_avp
 	FrInvTimerAVP         string // legacy fr_inv_timer_avp
 	minorBranchFlagResolv int    // bit of MinorBranchFlag once Init ran, else -1
+	// MaxTransactions caps the transactions in flight: past it a new
+	// INVITE gets a stateless 503 (0: no cap). Not an OpenSIPS parameter.
+	MaxTransactions int
+
+	inflight atomic.Int64 // transactions in the table
+	surge    atomic.Bool  // the cap was hit and the load has not drained yet
 
 	table  *table
 	seq    atomic.Uint64 // transaction counter (ids are seq<<shardBits | shard)
@@ -77,7 +84,7 @@ func New() *TM {
 		FrTimeout: 30, FrInvTimeout: 120, WtTimer: 5, DeleteTimer: 2,
 		T1Timer: 500, T2Timer: 4000, UnixTxTimeout: 2,
 		RestartFrOnEachReply: 1, EnableStats: 1, SynBranch: 1,
-		TimerPartitions: 1, Auto100Trying: 1,
+		TimerPartitions: 1, Auto100Trying: 1, MaxTransactions: DefaultMaxTransactions,
 		ClusterParam: "cid", ClusterAutoCancel: 1,
 		minorBranchFlagResolv: -1,
 		table:                 newTable(),
@@ -103,6 +110,7 @@ func (t *TM) Params() []api.Param {
 		posP("delete_timer", &t.DeleteTimer, "2"),
 		posP("T1_timer", &t.T1Timer, "500"),
 		posP("T2_timer", &t.T2Timer, "4000"),
+		intP("max_transactions", &t.MaxTransactions, strconv.Itoa(DefaultMaxTransactions)),
 		intP("unix_tx_timeout", &t.UnixTxTimeout, "2"),
 		intP("restart_fr_on_each_reply", &t.RestartFrOnEachReply, "1"),
 		api.FuncParam("tw_append", api.ParamStr, true, func(v api.ParamValue) error {

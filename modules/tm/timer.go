@@ -161,6 +161,7 @@ func (t *TM) deleteTx(tx *Tx) {
 	t.acks.remove(tx)
 	t.table.remove(tx)
 	t.stats.inuse.Dec()
+	t.inflight.Add(-1)
 }
 
 // shutdownBudget bounds the time Close spends answering and cancelling

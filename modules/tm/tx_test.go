@@ -2,6 +2,7 @@ package tm
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -631,5 +632,50 @@ func TestTimeoutCancelRetransmitted(t *testing.T) {
 	time.Sleep(time.Duration(3*m.T2Timer) * m.unit / 10)
 	if n := count(f.take(), "CANCEL"); n != 0 {
 		t.Errorf("%d CANCEL retransmissions after its 200", n)
+	}
+}
+
+// TestMaxTransactions: past max_transactions a new INVITE gets a
+// stateless 503 and stops the script, a retransmission of a pending one
+// is absorbed, and INVITEs pass again once transactions end.
+func TestMaxTransactions(t *testing.T) {
+	f, m := newCore(), newTM()
+	m.MaxTransactions = 3
+	m.FrInvTimeout, m.WtTimer = 15, 1
+	for i := 0; i < 3; i++ {
+		c := f.ctx(invite(t, "z9hG4bK-cap"+strconv.Itoa(i)))
+		if rc := m.fRelay(c, []any{nil, nil}); rc <= 0 {
+			t.Fatalf("INVITE %d under the cap: rc %d", i, rc)
+		}
+	}
+	f.take()
+	c := f.ctx(invite(t, "z9hG4bK-cap3"))
+	if rc := m.fRelay(c, []any{nil, nil}); rc != api.RetStop {
+		t.Errorf("INVITE past the cap: rc %d, want the script stopped", rc)
+	}
+	out := f.take()
+	if r := find(t, out, "SIP/2.0 503"); !strings.Contains(string(r.msg.Bytes()), "Retry-After:") {
+		t.Errorf("503 without Retry-After:\n%s", r.msg.Bytes())
+	}
+	if n := count(out, "INVITE"); n != 0 {
+		t.Errorf("INVITE past the cap relayed %d times", n)
+	}
+	// A retransmission of a pending INVITE is not refused.
+	if rc := m.fRelay(f.ctx(invite(t, "z9hG4bK-cap0")), []any{nil, nil}); rc == api.RetFalse {
+		t.Error("retransmission of a pending INVITE refused")
+	}
+	if count(f.take(), "SIP/2.0 503") != 0 {
+		t.Error("retransmission answered 503")
+	}
+	// The pending ones time out and are deleted; INVITEs pass again.
+	deadline := time.Now().Add(5 * time.Second)
+	for m.inflight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := m.inflight.Load(); n != 0 {
+		t.Fatalf("%d transactions still in flight", n)
+	}
+	if rc := m.fRelay(f.ctx(invite(t, "z9hG4bK-cap4")), []any{nil, nil}); rc <= 0 {
+		t.Errorf("INVITE after the surge: rc %d", rc)
 	}
 }

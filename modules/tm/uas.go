@@ -36,11 +36,15 @@ func (t *TM) newTx(c *api.Ctx) (tx *Tx, created bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("transaction key: %w", err)
 	}
+	if t.overloaded(c) {
+		return nil, false, errOverload
+	}
 	tx, created = t.table.insert(key, t.seq.Add(1), func(id uint64) *Tx { return t.makeTx(c, key, id) })
 	if created {
 		t.learnCore(c)
 		t.stats.uas.Inc()
 		t.stats.inuse.Inc()
+		t.inflight.Add(1)
 		tx.mu.Lock()
 		// A transaction nobody relays or answers is dropped after a while
 		// (OpenSIPS releases it when the script ends).
@@ -85,6 +89,9 @@ func (t *TM) attach(c *api.Ctx) (tx *Tx, fresh, ok bool, err error) {
 		return tx, false, true, nil
 	}
 	tx, created, err := t.newTx(c)
+	if errors.Is(err, errOverload) {
+		return nil, false, false, nil // answered 503: the script stops
+	}
 	if err != nil {
 		return nil, false, false, err
 	}
