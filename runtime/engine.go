@@ -72,6 +72,41 @@ type Engine struct {
 	slowAfter time.Duration
 	workers   int
 	load      loadAvg
+	badLog    logLimit // malformed-message warnings
+}
+
+// badLogWindow and badLogBurst bound the warnings about malformed
+// messages: a flood logs badLogBurst lines per window, then one summary.
+const (
+	badLogWindow = 10 * time.Second
+	badLogBurst  = 10
+)
+
+// logLimit lets badLogBurst log lines through per window and counts the
+// others, reported with the next line let through.
+type logLimit struct {
+	mu         sync.Mutex
+	start      time.Time
+	n          int
+	suppressed int
+}
+
+// allow reports whether to log now, and how many lines were held back
+// since the last one logged.
+func (l *logLimit) allow(now time.Time) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= badLogWindow {
+		l.start, l.n = now, 0
+	}
+	if l.n >= badLogBurst {
+		l.suppressed++
+		return false, 0
+	}
+	l.n++
+	s := l.suppressed
+	l.suppressed = 0
+	return true, s
 }
 
 // coreStats are the core:* statistics OpenSIPS keeps.
@@ -496,7 +531,12 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 	if e.stopping.Load() {
 		return
 	}
-	e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
+	if ok, suppressed := e.badLog.allow(time.Now()); ok {
+		if suppressed > 0 {
+			e.log.Warn("malformed SIP messages not logged", "count", suppressed, "window", badLogWindow.String())
+		}
+		e.log.Warn("malformed SIP message", "src", rcv.Src.String(), "err", perr)
+	}
 	e.stats.badMsgHdr.Inc()
 	if strings.Contains(perr.Error(), "uri") {
 		e.stats.badURIs.Inc()

@@ -31,7 +31,7 @@ func NewBranch() string {
 func StatelessBranch(m *Msg, idx int) string {
 	h := fnv.New64a()
 	v, _ := m.TopVia()
-	if strings.HasPrefix(v.Branch, MagicCookie) {
+	if IsRFC3261Branch(v.Branch) {
 		_, _ = h.Write([]byte(v.Branch))
 		_, _ = h.Write([]byte(v.SentBy()))
 	} else {
@@ -52,6 +52,13 @@ func StatelessBranch(m *Msg, idx int) string {
 	}
 	hex.Encode(b[len(MagicCookie):], r[:])
 	return string(b[:])
+}
+
+// IsRFC3261Branch reports whether a Via branch is an RFC 3261
+// transaction id: the magic cookie followed by something (a bare
+// "z9hG4bK" identifies nothing, RFC 4475 badbranch).
+func IsRFC3261Branch(b string) bool {
+	return len(b) > len(MagicCookie) && strings.HasPrefix(b, MagicCookie)
 }
 
 // TxKey identifies a transaction. It is comparable and can key a map; its
@@ -78,7 +85,7 @@ func ServerTxKey(m *Msg) (TxKey, error) {
 		meth = "INVITE"
 	}
 	k := TxKey{Branch: v.Branch, SentBy: v.SentBy(), Method: meth}
-	if !strings.HasPrefix(v.Branch, MagicCookie) {
+	if !IsRFC3261Branch(v.Branch) {
 		num, _, _ := m.CSeq()
 		toTag := m.ToTag()
 		if m.MethodID() == MethodAck {

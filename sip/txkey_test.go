@@ -83,3 +83,23 @@ func TestStatelessBranch(t *testing.T) {
 		t.Error("no magic cookie")
 	}
 }
+
+// A bare magic cookie is no transaction id: two different requests with
+// branch=z9hG4bK get different keys (RFC 2543 matching).
+func TestBareCookieBranch(t *testing.T) {
+	mk := func(callID string) *Msg {
+		m, err := ParseString("OPTIONS sip:user@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK\r\nTo: <sip:user@example.com>\r\nFrom: <sip:caller@example.net>;tag=1\r\nCall-ID: " + callID + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, _ := ServerTxKey(mk("a"))
+	b, _ := ServerTxKey(mk("b"))
+	if a == b {
+		t.Errorf("two requests with a bare z9hG4bK branch share the key %+v", a)
+	}
+	if IsRFC3261Branch("z9hG4bK") || !IsRFC3261Branch("z9hG4bKx") {
+		t.Error("IsRFC3261Branch")
+	}
+}

@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -170,5 +171,42 @@ func TestValidateDialog(t *testing.T) {
 	}
 	if r := m.fValidate(&api.Ctx{RouteType: api.RequestRoute}, nil); r != -4 {
 		t.Errorf("no dialog: %d, want -4", r)
+	}
+}
+
+func TestMIProfileShapes(t *testing.T) {
+	m, st := newBenchModule(t)
+	m.profs.add("calls", false)
+	d := confirm(m, st, 1, true)
+	_ = m.SetProfile(d, "calls", "")
+	js := func(v any, err error) string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	if got := js(m.miProfileSize(nil, api.MIParams{"profile": "caller", "value": "alice"})); got != `{"Profile":{"name":"caller","value":"alice","count":1,"shared":"no","replicated":"no"}}` {
+		t.Errorf("profile_get_size = %s", got)
+	}
+	if got := js(m.miProfileValues(nil, api.MIParams{"profile": "calls"})); got != `[{"value":null,"count":1}]` {
+		t.Errorf("profile_get_values = %s", got)
+	}
+	if got := js(m.miAllProfiles(nil, nil)); got != `{"Profiles":[{"name":"caller","has value":true},{"name":"calls","has value":false}]}` {
+		t.Errorf("list_all_profiles = %s", got)
+	}
+	got := js(m.miList(api.MIParams{}, true))
+	for _, k := range []string{`"ID":`, `"db_id":`, `"state":3`, `"user_flags":`, `"timestart":`, `"datestart":`, `"timeout":`, `"dateout":`,
+		`"callid":`, `"from_uri":`, `"to_uri":`, `"caller_tag":"ft1"`, `"caller_contact":`, `"callee_cseq":`, `"caller_route_set":`,
+		`"caller_bind_addr":`, `"CALLEES":[{"callee_tag":"tt1"`, `"callee_contact":`, `"caller_cseq":`, `"callee_route_set":`,
+		`"callee_bind_addr":`, `"context":{"values":[{"caller":"alice"}],"profiles":[{"caller":"alice"},{"calls":""}]}`} {
+		if !strings.Contains(got, k) {
+			t.Errorf("dlg_list_ctx lacks %s:\n%s", k, got)
+		}
+	}
+	for _, d := range m.tab.all() {
+		d.mu.Lock()
+		m.timers.stop(d)
+		d.mu.Unlock()
 	}
 }

@@ -315,6 +315,8 @@ func (m *Module) miProfileSize(_ context.Context, p api.MIParams) (any, error) {
 		o.add("value", nil)
 	}
 	o.add("count", pr.size(val, !has))
+	o.add("shared", "no")
+	o.add("replicated", "no")
 	out := orderedMap{}
 	out.add("Profile", o)
 	return out, nil
@@ -335,16 +337,22 @@ func (m *Module) miProfileValues(_ context.Context, p api.MIParams) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	// A bare array of {value, count}; a profile without values has one
+	// entry with a null value.
 	vals := []any{}
+	if !pr.withValue {
+		o := orderedMap{}
+		o.add("value", nil)
+		o.add("count", pr.size("", true))
+		return append(vals, o), nil
+	}
 	for v, n := range pr.values() {
 		o := orderedMap{}
 		o.add("value", v)
 		o.add("count", n)
 		vals = append(vals, o)
 	}
-	out := orderedMap{}
-	out.add("Values", vals)
-	return out, nil
+	return vals, nil
 }
 
 func (m *Module) miAllProfiles(context.Context, api.MIParams) (any, error) {
@@ -352,12 +360,7 @@ func (m *Module) miAllProfiles(context.Context, api.MIParams) (any, error) {
 	for _, p := range m.profs.all() {
 		o := orderedMap{}
 		o.add("name", p.name)
-		hv := 0
-		if p.withValue {
-			hv = 1
-		}
-		o.add("has_value", hv)
-		o.add("repl_type", "none")
+		o.add("has value", p.withValue)
 		out = append(out, o)
 	}
 	res := orderedMap{}
