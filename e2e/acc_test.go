@@ -66,7 +66,7 @@ func TestStockConfigAccounting(t *testing.T) {
 				user string
 				ct   int
 			}{{"alice", 6003}, {"bob", 6001}, {"carol", 6002}} {
-				r := nsSipp(t, ns, "i5_register.xml", port, 6100+i, "-s", u.user, "-set", "ctport", strconv.Itoa(u.ct))()
+				r := nsSipp(t, ns, "register.xml", port, 6100+i, "-s", u.user, "-set", "ctport", strconv.Itoa(u.ct))()
 				if r.Exit != 0 {
 					t.Fatalf("REGISTER %s: exit %d\n%s", u.user, r.Exit, r.Output)
 				}
@@ -79,7 +79,7 @@ func TestStockConfigAccounting(t *testing.T) {
 			if r := bob(); r.Exit != 0 {
 				t.Fatalf("bob: exit %d\n%s", r.Exit, r.Output)
 			}
-			busy := nsSipp(t, ns, "uac_invite_expect.xml", port, 6202, "-s", "carol")()
+			busy := nsSipp(t, ns, "acc_uac_busy.xml", port, 6202, "-s", "carol")()
 			if r := carol(); busy.Exit != 0 || r.Exit != 0 || !strings.Contains(busy.Messages, "SIP/2.0 486") {
 				t.Fatalf("call to carol: exit %d\n%s\n%s\ncarol: exit %d\n%s\n%s", busy.Exit, busy.Output, busy.Messages, r.Exit, r.Output, r.Messages)
 			}
@@ -254,7 +254,7 @@ func testAccCDR(t *testing.T, dbmod, url string) {
 		t.Errorf("created %v, time %v, setuptime %d are not consistent", created, answered, r[9].I)
 	}
 
-	busy := runSipp(t, "uac_invite_expect.xml", srv.Port, "-s", "carol")
+	busy := runSipp(t, "acc_uac_busy.xml", srv.Port, "-s", "carol")
 	if busy.Exit != 0 || !strings.Contains(busy.Messages, "SIP/2.0 486") {
 		t.Fatalf("busy call: exit %d\n%s\n%s", busy.Exit, busy.Output, busy.Messages)
 	}

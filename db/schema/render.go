@@ -22,6 +22,10 @@ func (t *Table) SQLiteDDL() []string {
 			b.WriteString(" PRIMARY KEY AUTOINCREMENT NOT NULL")
 			continue
 		}
+		if c.PK {
+			b.WriteString(" PRIMARY KEY NOT NULL")
+			continue
+		}
 		if c.Default != "" {
 			b.WriteString(" DEFAULT ")
 			b.WriteString(c.Default)
@@ -51,8 +55,15 @@ func (t *Table) SQLiteDDL() []string {
 
 func (c Column) sqliteType() string {
 	switch c.Type {
-	case Int, Long:
+	case Int:
 		return "INTEGER"
+	case Long:
+		// OpenSIPS' scripts give the auto ids INTEGER (SQLite's rowid
+		// alias) and the other 64-bit columns BIGINT(size).
+		if c.Auto {
+			return "INTEGER"
+		}
+		return sized("BIGINT", c.Size)
 	case Short:
 		return sized("SMALLINT", c.Size)
 	case Float:
@@ -62,7 +73,7 @@ func (c Column) sqliteType() string {
 	case Text:
 		return sized("TEXT", c.Size)
 	case Blob:
-		return "BLOB"
+		return sized("BLOB", c.Size)
 	case DateTime:
 		return "DATETIME"
 	}

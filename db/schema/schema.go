@@ -39,6 +39,9 @@ type Column struct {
 	Default string
 	// Auto marks the auto-increment primary key.
 	Auto bool
+	// PK marks a primary key the application numbers itself (dialog's
+	// dlg_id): PRIMARY KEY without auto-increment.
+	PK bool
 	// Unsigned marks OpenSIPS' "unsigned int" / "unsigned long" columns;
 	// only the MySQL DDL shows it (INT(10) UNSIGNED). Size on an integer
 	// column is MySQL's display width.

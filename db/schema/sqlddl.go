@@ -43,6 +43,10 @@ func (t *Table) ddl(typ func(Column) string, auto, suffix string, ixName func(st
 			b.WriteString(auto)
 			continue
 		}
+		if c.PK {
+			b.WriteString(" PRIMARY KEY NOT NULL")
+			continue
+		}
 		if c.Default != "" {
 			b.WriteString(" DEFAULT ")
 			b.WriteString(c.Default)
@@ -94,7 +98,7 @@ func (c Column) mysqlType() string {
 	case Text:
 		return sized("TEXT", c.Size)
 	case Blob:
-		return "BLOB"
+		return sized("BLOB", c.Size)
 	case DateTime:
 		return "DATETIME"
 	default:

@@ -148,7 +148,7 @@ var tables = []*Table{
 		// is the primary key (h_entry<<32 | h_id), kept as a unique index.
 		Name: "dialog", Version: 12, Module: "dialog",
 		Columns: []Column{
-			{Name: "dlg_id", Type: Long, Size: "10", Unsigned: true},
+			{Name: "dlg_id", Type: Long, Size: "10", Unsigned: true, PK: true},
 			{Name: "callid", Type: String, Size: "255"},
 			{Name: "from_uri", Type: String, Size: "255"},
 			{Name: "from_tag", Type: String, Size: "64"},
@@ -160,10 +160,10 @@ var tables = []*Table{
 			{Name: "callee_cseq", Type: String, Size: "11"},
 			uintCol("caller_ping_cseq", "11"),
 			uintCol("callee_ping_cseq", "11"),
-			{Name: "caller_route_set", Type: Text, Size: "512", Null: true, Default: "NULL"},
-			{Name: "callee_route_set", Type: Text, Size: "512", Null: true, Default: "NULL"},
-			nullStr("caller_contact", "255"),
-			nullStr("callee_contact", "255"),
+			{Name: "caller_route_set", Type: Text, Size: "512", Null: true},
+			{Name: "callee_route_set", Type: Text, Size: "512", Null: true},
+			{Name: "caller_contact", Type: String, Size: "255", Null: true},
+			{Name: "callee_contact", Type: String, Size: "255", Null: true},
 			{Name: "caller_sock", Type: String, Size: "64"},
 			{Name: "callee_sock", Type: String, Size: "64"},
 			uintCol("state", "10"),
@@ -178,7 +178,6 @@ var tables = []*Table{
 			nullStr("rt_on_timeout", "64"),
 			nullStr("rt_on_hangup", "64"),
 		},
-		Indexes: []Index{{Name: "dialog_dlg_id_idx", Cols: []string{"dlg_id"}, Unique: true}},
 	},
 	{
 		Name: "acc", Version: 7, Module: "acc",

@@ -154,20 +154,11 @@ func (l *Local) Init(ic *api.InitCtx) error {
 
 // Start runs the periodic purge of expired keys.
 func (l *Local) Start(ctx context.Context) error {
-	go func() {
-		t := time.NewTicker(time.Duration(l.CleanPeriod) * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				for _, c := range l.cols {
-					c.purge()
-				}
-			}
+	api.Every(ctx, time.Duration(l.CleanPeriod)*time.Second, func() {
+		for _, c := range l.cols {
+			c.purge()
 		}
-	}()
+	})
 	return nil
 }
 

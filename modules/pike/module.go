@@ -76,18 +76,7 @@ func (p *Pike) Init(ic *api.InitCtx) error {
 // Start runs the sampling timer: every unit, hits shift to "previous",
 // blocked addresses that cooled down are unblocked and idle ones removed.
 func (p *Pike) Start(ctx context.Context) error {
-	go func() {
-		t := time.NewTicker(time.Duration(p.TimeUnit) * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.tick()
-			}
-		}
-	}()
+	api.Every(ctx, time.Duration(p.TimeUnit)*time.Second, p.tick)
 	return nil
 }
 
