@@ -23,6 +23,11 @@ modparam("httpd", "port", HTTPPORT)
 modparam("ratelimit", "timer_interval", 1)
 
 route {
+	if ($rm == "INFO") {
+		rl_values($avp(pipes), "^pipe_");
+		sl_send_reply(200, "pipes=$avp(pipes) count=$rl_count(pipe_OPTIONS)");
+		exit;
+	}
 	if (!rl_check("pipe_$rm", 10, "TAILDROP")) {
 		sl_send_reply(503, "Server Unavailable");
 		exit;
@@ -94,6 +99,15 @@ func TestRatelimitTaildrop(t *testing.T) {
 		t.Errorf("next window: %d 200s, %d 503s of 5", ok, busy)
 	}
 
+	// rl_values lists the pipes, $rl_count reads a counter.
+	c.Send(srv.Port, "INFO sip:p@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-rlv\r\n"+
+		"From: <sip:a@127.0.0.1>;tag=v\r\nTo: <sip:p@127.0.0.1>\r\nCall-ID: rlv\r\nCSeq: 1 INFO\r\n"+
+		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+	// The count is of the current 1 s interval: the 5 requests, or 0 once it ended.
+	if r := firstLine(c.Recv(2 * time.Second)); r != "SIP/2.0 200 pipes=pipe_OPTIONS count=5" && r != "SIP/2.0 200 pipes=pipe_OPTIONS count=0" {
+		t.Errorf("rl_values/$rl_count: %q", r)
+	}
+
 	// rl_reset_pipe empties the current interval.
 	rlBurst(c, srv.Port, 30)
 	if _, err := miCall(t, httpPort, "rl_reset_pipe", map[string]any{"pipe": "pipe_OPTIONS"}); err != nil {
@@ -104,5 +118,26 @@ func TestRatelimitTaildrop(t *testing.T) {
 	}
 	if _, err := miCall(t, httpPort, "rl_set_pid", map[string]any{"ki": "1", "kp": "1", "kd": "1"}); err == nil {
 		t.Errorf("rl_set_pid answered although FEEDBACK is not implemented")
+	}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\r\n")
+	return l
+}
+
+func TestRatelimitUnimplementedRefused(t *testing.T) {
+	for _, c := range []struct{ from, to, want string }{
+		{`"TAILDROP"`, `"NETWORK"`, "not implemented"},
+		{`"TAILDROP"`, `"FEEDBACK"`, "not implemented"},
+		{`"pipe_$rm"`, `"pipe/b"`, "not implemented"},
+		{`modparam("ratelimit", "timer_interval", 1)`, `modparam("ratelimit", "cachedb_url", "redis://127.0.0.1")`, "not implemented"},
+		{`modparam("ratelimit", "timer_interval", 1)`, `modparam("ratelimit", "pipe_replication_cluster", 1)`, "not implemented"},
+	} {
+		cfg := strings.ReplaceAll(ratelimitCfg, "HTTPPORT", "8888")
+		out, err := runCheck(t, strings.Replace(cfg, c.from, c.to, 1))
+		if err == nil || !strings.Contains(out, c.want) {
+			t.Errorf("%s accepted (%v):\n%s", c.to, err, out)
+		}
 	}
 }
