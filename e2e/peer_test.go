@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // tcpPeer is a SIP peer on one TCP connection (dialled or accepted) that
@@ -236,10 +238,7 @@ func (p *udpPeer) RecvFinal(timeout time.Duration) string {
 func runInNetns(t *testing.T, name string, addrs ...string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		if os.Getenv("GOSIPS_E2E_REQUIRED") == "1" {
-			t.Fatal("needs root to create a network namespace (unshare -n)")
-		}
-		t.Skip("needs root to create a network namespace (unshare -n)")
+		testenv.Missing(t, "root", "a network namespace (unshare -n) needs it")
 	}
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {

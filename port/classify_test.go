@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"gosips/api"
+	"gosips/internal/testenv"
 	"gosips/lang/diag"
 	"gosips/port"
 	"gosips/runtime/legacy"
@@ -117,10 +118,7 @@ func classify(d *diag.Diagnostic, text string, have func(string) bool) string {
 // rename, a move or a default of the release map explains. It logs, per
 // era, how many configs check clean before and after porting.
 func TestCorpusCheckClassified(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("corpus not available")
-	}
+	dir := testenv.Corpus(t)
 	reg := api.Default()
 	have := func(m string) bool { inf, ok := reg.Lookup(m); return ok && !inf.Core }
 	rows := readManifest(t, dir)
