@@ -160,6 +160,9 @@ pg_start() {
 				CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASS';
 			END IF;
 		END \$\$;
+		-- Tests drop their databases WITH (FORCE), which must be able to
+		-- end autovacuum workers too.
+		GRANT pg_signal_backend TO $DB_USER;
 	SQL
 	if ! as_pg "$psql -d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'\"" | grep -q 1; then
 		as_pg "$psql -d postgres -c 'CREATE DATABASE $DB_NAME OWNER $DB_USER'"

@@ -388,7 +388,10 @@ modparam("dialog", "db_url", "`+url+`")`, 1)
 	}
 	uasWait()
 	var rows []db.Row
-	eventually(5*time.Second, func() bool { rows = queryRows(t, url, "acc", "callid", "sip_code", "duration", "ms_duration"); return len(rows) >= 1 })
+	eventually(5*time.Second, func() bool {
+		rows = queryRows(t, url, "acc", "callid", "sip_code", "duration", "ms_duration")
+		return len(rows) >= 1
+	})
 	if len(rows) != 1 || rows[0][0].Str() != header(sentInvite(t, call.Messages), "Call-ID") || rows[0][1].Str() != "200" {
 		t.Fatalf("acc rows after the restart: %v", rows)
 	}
