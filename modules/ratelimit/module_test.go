@@ -2,6 +2,10 @@ package ratelimit
 
 import (
 	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,5 +202,46 @@ func BenchmarkCheck(b *testing.B) {
 	_ = r.Init(&api.InitCtx{})
 	for i := 0; i < b.N; i++ {
 		r.Check("pipe_INVITE", 1<<30, TailDrop)
+	}
+}
+
+func TestConcurrentTailDrop(t *testing.T) {
+	r, _ := newRL(t)
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok.Add(int64(burst(r, "p", 100, TailDrop, 1000)))
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 100 {
+		t.Fatalf("%d of 4000 allowed with a limit of 100", ok.Load())
+	}
+}
+
+type avp struct{ vals []string }
+
+func (a *avp) Get(*api.Ctx) (api.Value, error)   { return api.Null, nil }
+func (a *avp) Set(_ *api.Ctx, v api.Value) error { a.vals = append(a.vals, v.S); return nil }
+func (a *avp) Name() string                      { return "$avp(p)" }
+
+func TestValues(t *testing.T) {
+	r, _ := newRL(t)
+	for _, n := range []string{"pipe_b", "other", "pipe_a"} {
+		r.Check(n, 1, TailDrop)
+	}
+	var fn api.Func
+	for _, f := range r.Funcs() {
+		if f.Name == "rl_values" {
+			fn = f
+		}
+	}
+	out := &avp{}
+	fn.Call(&api.Ctx{}, []any{out, regexp.MustCompile("^pipe_")})
+	if strings.Join(out.vals, ",") != "pipe_a,pipe_b" {
+		t.Fatalf("rl_values: %v", out.vals)
 	}
 }
