@@ -82,7 +82,7 @@ func TestCacheDBLocal(t *testing.T) {
 	srv := startServerOn(t, cfg, port)
 
 	// 1,000 REGISTERs, 100 in flight, over four workers: an exact count.
-	res := runSipp(t, "s7_register_load.xml", srv.Port, "-key", "run", "cache", "-m", "1000", "-r", "2000", "-l", "100")
+	res := runSipp(t, "register_load.xml", srv.Port, "-key", "run", "cache", "-m", "1000", "-r", "2000", "-l", "100")
 	if res.Exit != 0 {
 		t.Fatalf("sipp exit %d:\n%s", res.Exit, res.Output)
 	}
