@@ -134,6 +134,26 @@ var (
 	errIdentNotFound = &api.MIError{Code: 404, Msg: "Identifier not found"}
 )
 
+// eachGroup lists one object per identifier of the group asked for, or,
+// with no group given, of every group under its name; r.mu held.
+func (r *StatusReports) eachGroup(g *srGroup, given bool, obj func(*srIdent) Object) any {
+	list := func(g *srGroup) []Object {
+		out := []Object{}
+		for _, i := range g.ids {
+			out = append(out, obj(i))
+		}
+		return out
+	}
+	if given {
+		return list(g)
+	}
+	out := []Object{}
+	for _, g := range r.groups {
+		out = append(out, Object{{"Name", g.name}, {"Identifiers", list(g)}})
+	}
+	return out
+}
+
 // Commands are sr_get_status, sr_list_status, sr_list_reports and
 // sr_list_identifiers, shaped as OpenSIPS' answers.
 func (r *StatusReports) Commands() []api.MICommand {
@@ -196,21 +216,7 @@ func (r *StatusReports) Commands() []api.MICommand {
 				if err != nil {
 					return nil, err
 				}
-				list := func(g *srGroup) []Object {
-					out := []Object{}
-					for _, i := range g.ids {
-						out = append(out, statusObj(i, true))
-					}
-					return out
-				}
-				if given {
-					return list(g), nil
-				}
-				out := []Object{}
-				for _, g := range r.groups {
-					out = append(out, Object{{"Name", g.name}, {"Identifiers", list(g)}})
-				}
-				return out, nil
+				return r.eachGroup(g, given, func(i *srIdent) Object { return statusObj(i, true) }), nil
 			},
 		},
 		{
@@ -235,21 +241,9 @@ func (r *StatusReports) Commands() []api.MICommand {
 					}
 					return reportsOf(i), nil
 				}
-				perGroup := func(g *srGroup) []Object {
-					out := []Object{}
-					for _, i := range g.ids {
-						out = append(out, Object{{"Name", i.name}, {"Reports", reportsOf(i)}})
-					}
-					return out
-				}
-				if given {
-					return perGroup(g), nil
-				}
-				out := []Object{}
-				for _, g := range r.groups {
-					out = append(out, Object{{"Name", g.name}, {"Identifiers", perGroup(g)}})
-				}
-				return out, nil
+				return r.eachGroup(g, given, func(i *srIdent) Object {
+					return Object{{"Name", i.name}, {"Reports", reportsOf(i)}}
+				}), nil
 			},
 		},
 		{

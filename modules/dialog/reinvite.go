@@ -1,39 +1,15 @@
 package dialog
 
 import (
-	"context"
-	"time"
-
 	"gosips/api"
 	"gosips/sip"
 )
 
-// reinvitePingLoop sends, every reinvite_ping_interval, a re-INVITE to
-// the sides of confirmed dialogs flagged R (caller) or r (callee), in the
-// other side's name and with the SDP that side last sent, so the media
-// does not change; a 408 or 481 ends the dialog with BYEs.
-func (m *Module) reinvitePingLoop(ctx context.Context) {
-	defer m.wg.Done()
-	iv := m.sec(m.ReinvitePingInterval)
-	if iv <= 0 {
-		return
-	}
-	tk := time.NewTicker(iv)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-		}
-		for _, d := range m.tab.all() {
-			m.reinvitePing(d)
-		}
-	}
-}
-
 var reinviteReason = [2]string{"Caller ReINVITE Ping Timeout", "Callee ReINVITE Ping Timeout"}
 
+// reinvitePing sends a re-INVITE to the sides of d flagged R (caller) or
+// r (callee), in the other side's name and with the SDP that side last
+// sent, so the media does not change; a 408 or 481 ends the dialog.
 func (m *Module) reinvitePing(d *dlg) {
 	if m.uac == nil {
 		return

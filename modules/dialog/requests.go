@@ -181,12 +181,11 @@ func (m *Module) runDlgRoute(d *dlg, name string) {
 	ref.c.ReleaseCtx(c)
 }
 
-// pingLoop sends OPTIONS to the pinged sides of confirmed dialogs every
-// options_ping_interval; a side answering 408 (no answer) or 481 ends the
-// dialog with BYEs.
-func (m *Module) pingLoop(ctx context.Context) {
+// everyDialog runs fn on every dialog each interval seconds until ctx
+// ends; a zero interval disables it. The pinging loops use it.
+func (m *Module) everyDialog(ctx context.Context, interval int, fn func(*dlg)) {
 	defer m.wg.Done()
-	iv := m.sec(m.OptionsPingInterval)
+	iv := m.sec(interval)
 	if iv <= 0 {
 		return
 	}
@@ -199,7 +198,7 @@ func (m *Module) pingLoop(ctx context.Context) {
 		case <-tk.C:
 		}
 		for _, d := range m.tab.all() {
-			m.ping(d)
+			fn(d)
 		}
 	}
 }
@@ -258,9 +257,12 @@ func (m *Module) Start(ctx context.Context) error {
 			return fmt.Errorf("dialog: %w", err)
 		}
 	}
+	// OPTIONS pings every options_ping_interval; re-INVITE pings (a 408
+	// or 481 ends the dialog with BYEs, see ping and reinvitePing) every
+	// reinvite_ping_interval.
 	m.wg.Add(2)
-	go m.pingLoop(m.root)
-	go m.reinvitePingLoop(m.root)
+	go m.everyDialog(m.root, m.OptionsPingInterval, m.ping)
+	go m.everyDialog(m.root, m.ReinvitePingInterval, m.reinvitePing)
 	return nil
 }
 
