@@ -82,7 +82,7 @@ type listener struct {
 	tcp   *net.TCPListener
 	// tlsConf is the server configuration of a tls socket.
 	tlsConf *tls.Config
-	dup   *os.File // blocking duplicate of udp used by blocking readers
+	dup     *os.File // blocking duplicate of udp used by blocking readers
 	// raw is the duplicate's descriptor for direct sendto (see sendRaw);
 	// written under Transport.mu, valid until Close takes that lock.
 	raw rawSock
