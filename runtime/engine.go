@@ -30,6 +30,9 @@ type EngineOptions struct {
 	Version string
 	// OnlyListen replaces the script's sockets by Listen (tests, benchmarks).
 	OnlyListen bool
+	// Record runs the engine without opening sockets (gosips trace): what
+	// would be sent goes to Record, and timer routes do not run.
+	Record func(from *sip.Socket, d sip.Dest, b []byte)
 }
 
 // Engine runs a compiled script on real sockets: it receives SIP messages,
@@ -227,6 +230,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		Mhomed:              e.globalInt("mhomed", 0) != 0,
 		TLS:                 tlsConfs,
 		TLSHandshakeTimeout: hsTimeout,
+		Record:              e.opts.Record,
 	})
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
@@ -295,7 +299,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.release(t)
 	}
 	for _, r := range e.script.Routes.All() {
-		if r.Kind == ast.RouteTimer {
+		if r.Kind == ast.RouteTimer && e.opts.Record == nil {
 			e.startTimer(r.Name, r.Interval)
 		}
 	}
