@@ -115,6 +115,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	// Without the dialog module every call is hidden without a dialog.
 	if d, ok := ic.Module("dialog").(api.DialogAPI); ok {
 		m.dlg = d
+		d.OnDialog(api.DlgCbLoaded, m.restoreLoaded)
 	} else if m.ForceDialog != 0 {
 		return fmt.Errorf("topology_hiding: force_dialog needs loadmodule \"dialog.so\"")
 	}

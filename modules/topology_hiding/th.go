@@ -141,6 +141,13 @@ func (m *Module) topologyHiding(c *api.Ctx, args []any) api.Ret {
 	}
 	d.SetModFlag(uint32(thOngoing | fl.bits()))
 	d.SetAttr(dlgKey{}, st)
+	// Kept with the dialog (and its database row) for a restart.
+	if st.callerUser != "" {
+		d.SetValue(m.CallerUsernameVar, api.StrValue(st.callerUser))
+	}
+	if st.calleeUser != "" {
+		d.SetValue(m.CalleeUsernameVar, api.StrValue(st.calleeUser))
+	}
 	m.hideRequest(c, d, st, true)
 	if fl.HideCallID {
 		m.setCallID(req, m.encodeCallID(d.CallID()))
@@ -152,6 +159,24 @@ func (m *Module) topologyHiding(c *api.Ctx, args []any) api.Ret {
 // thOngoing marks a dialog as topology hidden in its module flags
 // (TOPOH_ONGOING).
 const thOngoing = 1 << 1
+
+// restoreLoaded re-arms topology hiding for a dialog loaded from the
+// database, from its module flags and stored usernames.
+func (m *Module) restoreLoaded(e *api.DialogEventInfo) {
+	d := e.Dialog
+	if d == nil || !d.ModFlag(thOngoing) {
+		return
+	}
+	st := &state{flags: Flags{KeepUser: d.ModFlag(flagKeepUser), HideCallID: d.ModFlag(flagHideCall),
+		DIDUser: d.ModFlag(flagDIDInUser), KeepCaller: d.ModFlag(flagKeepAdvA), KeepCallee: d.ModFlag(flagKeepAdvB)}}
+	if v, ok := d.Value(m.CallerUsernameVar); ok {
+		st.callerUser = v.S
+	}
+	if v, ok := d.Value(m.CalleeUsernameVar); ok {
+		st.calleeUser = v.S
+	}
+	d.SetAttr(dlgKey{}, st)
+}
 
 // setCallID replaces the Call-ID the message is sent on with.
 func (m *Module) setCallID(msg *sip.Msg, v string) {
