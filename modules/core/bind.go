@@ -16,7 +16,7 @@ func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"remove_msg_branch": removeMsgBranch, "move_msg_branch": moveMsgBranch, "swap_msg_branches": swapMsgBranches,
 		"pv_printf": pvPrintf, "revert_uri": revertURI,
 		"setdsturi": setdsturi, "resetdsturi": resetdsturi, "isdsturiset": isdsturiset,
-		"force_rport": forceRport, "add_local_rport": addLocalRport,
+		"force_rport": forceRport, "add_local_rport": addLocalRport, "force_tcp_alias": forceTCPAlias,
 		"set_advertised_address": setAdvertisedAddress, "set_advertised_port": setAdvertisedPort,
 		"force_send_socket":  forceSendSocket,
 		"serialize_branches": serializeBranches, "next_branches": nextBranches,
@@ -41,7 +41,7 @@ func (co *Core) calls() map[string]func(*api.Ctx, []any) api.Ret {
 		"setscriptflag": setflag, "resetscriptflag": resetflag, "isscriptflagset": isflagset,
 		"len_gt":      lenGt,
 		"forward_udp": co.forwardFn("udp"), "forward_tcp": co.forwardFn("tcp"), "forward_tls": co.forwardFn("tls"),
-		"send_tcp": sendLegacy, "add_rport": forceRport, "force_local_rport": addLocalRport,
+		"send_tcp": sendLegacy, "add_rport": forceRport, "add_tcp_alias": forceTCPAlias, "force_local_rport": addLocalRport,
 		"error": noop, "setdebug": setdebug,
 	}
 }
