@@ -209,6 +209,10 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
 		}
+		if sd.Proto == "tls" && (!e.script.Loaded("proto_tls") || e.tr.TLSConfigs() == nil) {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tls.so\" and \"tls_mgm.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
 		port := 0
 		if sd.Port != "" {
 			p, err := strconv.Atoi(sd.Port)
@@ -218,7 +222,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			}
 			port = p
 		} else {
-			port = 5060
+			port = sip.ParseProto(sd.Proto).DefaultPort()
 		}
 		s := sip.Socket{Proto: sip.ParseProto(sd.Proto), IP: sd.Host, Port: port, AdvHost: sd.AdvHost, Workers: sd.Workers, Tag: sd.Tag}
 		if sd.AdvPort != "" {
@@ -288,6 +292,7 @@ func (e *Engine) transportConfig(udpWorkers int) sip.Config {
 		TCPAcceptAliases:  e.globalInt("tcp_accept_aliases", 0) != 0,
 		UDPMTU:            int(e.globalInt("udp_mtu", 0)),
 	}
+	cfg.TLS, cfg.TLSHandshakeTimeout = e.tlsProvider()
 	if cfg.TCPLifetime <= 0 {
 		cfg.TCPLifetime = time.Second // 0 closes connections quickly
 	}
@@ -295,6 +300,22 @@ func (e *Engine) transportConfig(udpWorkers int) sip.Config {
 		cfg.UDPMTUTryProto = sip.ParseProto(v.S)
 	}
 	return cfg
+}
+
+// tlsProvider finds the loaded module that configures TLS (tls_mgm) and
+// the handshake timeout a transport module asks for (proto_tls).
+func (e *Engine) tlsProvider() (sip.TLSConfigs, time.Duration) {
+	var confs sip.TLSConfigs
+	var timeout time.Duration
+	for _, m := range e.script.Modules {
+		if c, ok := m.Inst.(sip.TLSConfigs); ok && confs == nil {
+			confs = c
+		}
+		if h, ok := m.Inst.(interface{ TLSHandshakeTimeout() time.Duration }); ok {
+			timeout = h.TLSHandshakeTimeout()
+		}
+	}
+	return confs, timeout
 }
 
 // globalInt returns an integer core parameter, or def when unset.
@@ -315,8 +336,8 @@ func parseListenFlag(s string) (SocketDef, error) {
 		host, port = rest[:i], rest[i+1:]
 	}
 	proto = strings.ToLower(proto)
-	if proto != "udp" && proto != "tcp" {
-		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp)", s, proto)
+	if proto != "udp" && proto != "tcp" && proto != "tls" {
+		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp, tls)", s, proto)
 	}
 	return SocketDef{Proto: proto, Host: strings.Trim(host, "[]"), Port: port}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,9 @@ type tcpConn struct {
 	remote   netip.AddrPort
 	local    netip.AddrPort
 	accepted bool // counts against tcp_max_connections
+	// tlsState is set once the TLS handshake is done (before the first
+	// message is framed, so readers of a message see it).
+	tlsState *tls.ConnectionState
 
 	// last is the time of the last read or write (unix ns); the janitor
 	// closes the connection lifetime after it.
@@ -99,7 +103,7 @@ func (t *Transport) hook(p Proto) (StreamHook, bool) {
 // isStream reports whether p can be served: tcp always, others once a
 // hook is registered.
 func (t *Transport) isStream(p Proto) bool {
-	if p == ProtoTCP {
+	if p == ProtoTCP || p == ProtoTLS && t.cfg.TLS != nil {
 		return true
 	}
 	_, ok := t.hook(p)
@@ -158,7 +162,7 @@ func (t *Transport) tcpAccept(l *listener) {
 			}
 			continue
 		}
-		if _, err := t.register(c, l, l.sock.Proto, true); err != nil {
+		if _, err := t.register(c, l, l.sock.Proto, nil); err != nil {
 			_ = c.Close()
 			return
 		}
@@ -194,8 +198,17 @@ func (t *Transport) setKeepalive(c *net.TCPConn) {
 		Interval: osDefault(t.cfg.TCPKeepInterval), Count: cnt})
 }
 
-// register tracks a new connection and starts its reader.
-func (t *Transport) register(c *net.TCPConn, l *listener, p Proto, accepted bool) (*tcpConn, error) {
+// dialled is what a connection we opened carries: the protocol hook's
+// wrapper (nil: none) and the TLS state.
+type dialled struct {
+	c   net.Conn
+	tls *tls.ConnectionState
+}
+
+// register tracks a new connection and starts its reader; d is nil for
+// accepted connections.
+func (t *Transport) register(c *net.TCPConn, l *listener, p Proto, d *dialled) (*tcpConn, error) {
+	accepted := d == nil
 	tc := &tcpConn{
 		id:       t.nextConnID.Add(1),
 		proto:    p,
@@ -206,6 +219,9 @@ func (t *Transport) register(c *net.TCPConn, l *listener, p Proto, accepted bool
 		remote:   c.RemoteAddr().(*net.TCPAddr).AddrPort(),
 		local:    c.LocalAddr().(*net.TCPAddr).AddrPort(),
 		accepted: accepted,
+	}
+	if d != nil && d.c != nil {
+		tc.c, tc.tlsState = d.c, d.tls
 	}
 	tc.remote = netip.AddrPortFrom(tc.remote.Addr().Unmap(), tc.remote.Port())
 	tc.aliases = []uint16{tc.remote.Port()}
@@ -396,7 +412,7 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 		return c, nil
 	}
 	h, hooked := t.hook(d.Proto)
-	if d.Proto != ProtoTCP && !hooked {
+	if !t.isStream(d.Proto) {
 		return nil, fmt.Errorf("send to %s: protocol not supported", d)
 	}
 	l, err := t.pick(d)
@@ -413,7 +429,14 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 	}
 	raw := nc.(*net.TCPConn)
 	var wrapped net.Conn = raw
-	if hooked && h.Dial != nil {
+	var tlsState *tls.ConnectionState
+	if d.Proto == ProtoTLS && !hooked {
+		if wrapped, err = t.tlsClient(raw, l, d); err != nil {
+			return nil, err
+		}
+		cs := wrapped.(*tls.Conn).ConnectionState()
+		tlsState = &cs
+	} else if hooked && h.Dial != nil {
 		ctx, cancel := context.WithTimeout(t.ctx, max(t.cfg.TCPConnectTimeout, t.cfg.TCPMaxMsgTime))
 		wrapped, err = h.Dial(ctx, raw, d)
 		cancel()
@@ -422,14 +445,11 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 			return nil, fmt.Errorf("connect to %s: %w", d, err)
 		}
 	}
-	tc, err := t.register(raw, l, d.Proto, false)
+	tc, err := t.register(raw, l, d.Proto, &dialled{wrapped, tlsState})
 	if err != nil {
 		_ = raw.Close()
 		return nil, err
 	}
-	tc.wmu.Lock()
-	tc.c = wrapped
-	tc.wmu.Unlock()
 	return tc, nil
 }
 
@@ -445,7 +465,16 @@ func (tc *tcpConn) readLoop() {
 	t := tc.t
 	defer t.wg.Done()
 	defer tc.close()
-	if tc.accepted {
+	if tc.accepted && tc.proto == ProtoTLS && tc.l.tlsConf != nil {
+		// The handshake runs here, not on the accept loop.
+		tlc := tls.Server(tc.raw, tc.l.tlsConf)
+		tc.wmu.Lock()
+		tc.c = tlc
+		tc.wmu.Unlock()
+		if !tc.tlsAccept(tlc) {
+			return
+		}
+	} else if tc.accepted {
 		if h, ok := t.hook(tc.proto); ok && h.Accept != nil {
 			_ = tc.raw.SetDeadline(time.Now().Add(t.cfg.TCPMaxMsgTime))
 			wrapped, err := h.Accept(t.ctx, tc.raw, &tc.l.sock)

@@ -3,6 +3,7 @@ package sip
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,11 @@ type Config struct {
 	// 0 or ProtoNone: off.
 	UDPMTU         int
 	UDPMTUTryProto Proto
+	// TLS provides the configuration of tls sockets and outgoing tls
+	// connections; without it tls sockets cannot be bound.
+	TLS TLSConfigs
+	// TLSHandshakeTimeout bounds a TLS handshake (default 10s).
+	TLSHandshakeTimeout time.Duration
 	// UDPPoller makes UDP workers read through Go's netpoller instead of
 	// blocking recvfrom calls on their own threads (the Linux default).
 	UDPPoller bool
@@ -107,7 +113,9 @@ type listener struct {
 	local netip.AddrPort
 	udp   *net.UDPConn
 	tcp   *net.TCPListener
-	dup   *os.File // blocking duplicate of udp used by blocking readers
+	// tlsConf is the server configuration of a tls socket.
+	tlsConf *tls.Config
+	dup     *os.File // blocking duplicate of udp used by blocking readers
 	// raw is the duplicate's descriptor for direct sendto (see sendRaw);
 	// written under Transport.mu, valid until Close takes that lock.
 	raw rawSock
@@ -192,7 +200,11 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		l.udp = c
 		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
 	case ProtoTCP, ProtoTLS, ProtoWS, ProtoWSS:
-		if !t.isStream(s.Proto) {
+		if s.Proto == ProtoTLS {
+			if l.tlsConf, err = t.tlsServerConfig(&s); err != nil {
+				return nil, fmt.Errorf("listen %s: %w", s, err)
+			}
+		} else if !t.isStream(s.Proto) {
 			return nil, fmt.Errorf("listen %s: protocol %s not supported", s, s.Proto)
 		}
 		ta, err := net.ResolveTCPAddr("tcp", addr)
@@ -306,6 +318,9 @@ func (t *Transport) PickSocket(d Dest) (*Socket, error) {
 	}
 	return &l.sock, nil
 }
+
+// TLSConfigs returns the TLS configuration provider (nil without tls_mgm).
+func (t *Transport) TLSConfigs() TLSConfigs { return t.cfg.TLS }
 
 // Context is cancelled when the Transport closes; per-message contexts
 // derive from it.
