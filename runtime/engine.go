@@ -218,12 +218,15 @@ func (e *Engine) Start(ctx context.Context) error {
 	if v, ok := e.script.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
 		workers = int(v.I)
 	}
+	tlsConfs, hsTimeout := e.tlsProvider()
 	e.tr = sip.NewTransport(sip.Config{
-		OnMessage:  e.onMessage,
-		OnError:    e.onError,
-		Logger:     e.log,
-		UDPWorkers: workers,
-		Mhomed:     e.globalInt("mhomed", 0) != 0,
+		OnMessage:           e.onMessage,
+		OnError:             e.onError,
+		Logger:              e.log,
+		UDPWorkers:          workers,
+		Mhomed:              e.globalInt("mhomed", 0) != 0,
+		TLS:                 tlsConfs,
+		TLSHandshakeTimeout: hsTimeout,
 	})
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
@@ -245,6 +248,10 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
 		}
+		if sd.Proto == "tls" && (!e.script.Loaded("proto_tls") || tlsConfs == nil) {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tls.so\" and \"tls_mgm.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
 		port := 0
 		if sd.Port != "" {
 			p, err := strconv.Atoi(sd.Port)
@@ -254,7 +261,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			}
 			port = p
 		} else {
-			port = 5060
+			port = sip.ParseProto(sd.Proto).DefaultPort()
 		}
 		s := sip.Socket{Proto: sip.ParseProto(sd.Proto), IP: sd.Host, Port: port, AdvHost: sd.AdvHost, Workers: sd.Workers, Tag: sd.Tag}
 		if sd.AdvPort != "" {
@@ -295,6 +302,22 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
+// tlsProvider finds the loaded module that configures TLS (tls_mgm) and
+// the handshake timeout a transport module asks for (proto_tls).
+func (e *Engine) tlsProvider() (sip.TLSConfigs, time.Duration) {
+	var confs sip.TLSConfigs
+	var timeout time.Duration
+	for _, m := range e.script.Modules {
+		if c, ok := m.Inst.(sip.TLSConfigs); ok && confs == nil {
+			confs = c
+		}
+		if h, ok := m.Inst.(interface{ TLSHandshakeTimeout() time.Duration }); ok {
+			timeout = h.TLSHandshakeTimeout()
+		}
+	}
+	return confs, timeout
+}
+
 // globalInt returns an integer core parameter, or def when unset.
 func (e *Engine) globalInt(name string, def int64) int64 {
 	if v, ok := e.script.Globals[name]; ok && v.IsInt() {
@@ -313,8 +336,8 @@ func parseListenFlag(s string) (SocketDef, error) {
 		host, port = rest[:i], rest[i+1:]
 	}
 	proto = strings.ToLower(proto)
-	if proto != "udp" && proto != "tcp" {
-		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp)", s, proto)
+	if proto != "udp" && proto != "tcp" && proto != "tls" {
+		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp, tls)", s, proto)
 	}
 	return SocketDef{Proto: proto, Host: strings.Trim(host, "[]"), Port: port}, nil
 }

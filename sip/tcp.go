@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,11 +17,16 @@ import (
 // and a double-CRLF ping gets a CRLF pong (RFC 5626 §3.5.1).
 type tcpConn struct {
 	id     uint64
-	c      *net.TCPConn
+	c      net.Conn // *net.TCPConn, or *tls.Conn on tls sockets
+	proto  Proto
 	t      *Transport
 	l      *listener
 	remote netip.AddrPort
 	local  netip.AddrPort
+	// tlsState is set once the TLS handshake is done (before the first
+	// message is framed, so readers of a message see it).
+	tlsState *tls.ConnectionState
+	dialled  bool
 
 	wmu       sync.Mutex
 	closeOnce sync.Once
@@ -38,22 +44,33 @@ func (t *Transport) tcpAccept(l *listener) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		if _, err := t.register(c, l); err != nil {
-			_ = c.Close()
+		var nc net.Conn = c
+		if l.sock.Proto == ProtoTLS {
+			// The handshake runs on the connection's reader, not here.
+			nc = tls.Server(c, l.tlsConf)
+		}
+		if _, err := t.register(nc, l, false); err != nil {
+			_ = nc.Close()
 			return
 		}
 	}
 }
 
 // register tracks a new connection and starts its reader.
-func (t *Transport) register(c *net.TCPConn, l *listener) (*tcpConn, error) {
+func (t *Transport) register(c net.Conn, l *listener, dialled bool) (*tcpConn, error) {
 	tc := &tcpConn{
-		id:     t.nextConnID.Add(1),
-		c:      c,
-		t:      t,
-		l:      l,
-		remote: c.RemoteAddr().(*net.TCPAddr).AddrPort(),
-		local:  c.LocalAddr().(*net.TCPAddr).AddrPort(),
+		id:      t.nextConnID.Add(1),
+		c:       c,
+		proto:   l.sock.Proto,
+		t:       t,
+		l:       l,
+		remote:  c.RemoteAddr().(*net.TCPAddr).AddrPort(),
+		local:   c.LocalAddr().(*net.TCPAddr).AddrPort(),
+		dialled: dialled,
+	}
+	if tlc, ok := c.(*tls.Conn); ok && dialled {
+		cs := tlc.ConnectionState()
+		tc.tlsState = &cs
 	}
 	tc.remote = netip.AddrPortFrom(tc.remote.Addr().Unmap(), tc.remote.Port())
 	t.mu.Lock()
@@ -105,6 +122,9 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 	c := t.connByID[d.ConnID]
 	if c == nil {
 		c = t.conns[netip.AddrPortFrom(d.Addr.Addr().Unmap(), d.Addr.Port())]
+		if c != nil && c.proto != d.Proto {
+			c = nil
+		}
 	}
 	t.mu.RUnlock()
 	if c != nil {
@@ -122,7 +142,12 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", d, err)
 	}
-	tc, err := t.register(nc.(*net.TCPConn), l)
+	if d.Proto == ProtoTLS {
+		if nc, err = t.tlsClient(nc, l, d); err != nil {
+			return nil, err
+		}
+	}
+	tc, err := t.register(nc, l, true)
 	if err != nil {
 		_ = nc.Close()
 		return nil, err
@@ -134,6 +159,11 @@ func (tc *tcpConn) readLoop() {
 	t := tc.t
 	defer t.wg.Done()
 	defer tc.close()
+	if tlc, ok := tc.c.(*tls.Conn); ok && !tc.dialled {
+		if !tc.tlsAccept(tlc) {
+			return
+		}
+	}
 	buf := make([]byte, 0, 4096)
 	tmp := make([]byte, 16384)
 	for {
@@ -159,7 +189,7 @@ func (tc *tcpConn) readLoop() {
 }
 
 func (tc *tcpConn) recvInfo() RecvInfo {
-	return RecvInfo{Proto: ProtoTCP, Src: tc.remote, Local: tc.local, Socket: &tc.l.sock, conn: tc, lst: tc.l}
+	return RecvInfo{Proto: tc.proto, Src: tc.remote, Local: tc.local, Socket: &tc.l.sock, conn: tc, lst: tc.l}
 }
 
 var crlfcrlf = []byte("\r\n\r\n")
@@ -324,7 +354,7 @@ func (t *Transport) Conns() []ConnInfo {
 	defer t.mu.RUnlock()
 	out := make([]ConnInfo, 0, len(t.connByID))
 	for _, c := range t.connByID {
-		out = append(out, ConnInfo{ID: c.id, Proto: ProtoTCP, Remote: c.remote, Local: c.local})
+		out = append(out, ConnInfo{ID: c.id, Proto: c.proto, Remote: c.remote, Local: c.local})
 	}
 	return out
 }

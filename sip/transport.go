@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +46,11 @@ type Config struct {
 	// over, so a handler that blocks (waiting for a transaction) does not
 	// stop its connection from delivering the CANCEL or ACK that follows.
 	TCPWorkers int
+	// TLS provides the configuration of tls sockets and outgoing tls
+	// connections; without it tls sockets cannot be bound.
+	TLS TLSConfigs
+	// TLSHandshakeTimeout bounds a TLS handshake (default 10s).
+	TLSHandshakeTimeout time.Duration
 }
 
 // Transport owns the listening sockets and the stream connections. It is
@@ -74,7 +80,9 @@ type listener struct {
 	local netip.AddrPort
 	udp   *net.UDPConn
 	tcp   *net.TCPListener
-	dup   *os.File // blocking duplicate of udp used by blocking readers
+	// tlsConf is the server configuration of a tls socket.
+	tlsConf *tls.Config
+	dup     *os.File // blocking duplicate of udp used by blocking readers
 	// raw is the duplicate's descriptor for direct sendto (see sendRaw);
 	// written under Transport.mu, valid until Close takes that lock.
 	raw rawSock
@@ -152,7 +160,12 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		_ = c.SetReadBuffer(udpReadBuffer)
 		l.udp = c
 		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
-	case ProtoTCP:
+	case ProtoTCP, ProtoTLS:
+		if s.Proto == ProtoTLS {
+			if l.tlsConf, err = t.tlsServerConfig(&s); err != nil {
+				return nil, fmt.Errorf("listen %s: %w", s, err)
+			}
+		}
 		ta, err := net.ResolveTCPAddr("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", s, err)
@@ -412,7 +425,7 @@ func (t *Transport) Send(d Dest, b []byte) error {
 			return fmt.Errorf("send to %s: %w", d, err)
 		}
 		return nil
-	case ProtoTCP:
+	case ProtoTCP, ProtoTLS:
 		c, err := t.streamConn(d)
 		if err != nil {
 			return err
