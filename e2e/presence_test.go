@@ -255,3 +255,105 @@ func TestPresenceMWI(t *testing.T) {
 		t.Fatalf("MWI NOTIFY:\n%s", n)
 	}
 }
+
+// presenceBLFCfg is a proxy that publishes the dialogs it relays
+// (pua_dialoginfo through pua, to itself) and serves them to
+// busy-lamp-field subscribers.
+const presenceBLFCfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+loadmodule "presence.so"
+loadmodule "presence_dialoginfo.so"
+loadmodule "pua.so"
+loadmodule "pua_dialoginfo.so"
+
+modparam("tm", "fr_timeout", 2)
+modparam("pua_dialoginfo", "presence_server", "sip:127.0.0.1:PORT")
+
+route {
+	if (is_method("PUBLISH")) {
+		handle_publish();
+		exit;
+	}
+	if (is_method("SUBSCRIBE")) {
+		handle_subscribe();
+		exit;
+	}
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans()) {
+			t_relay();
+			exit;
+		}
+		sl_send_reply(404, "Not here");
+		exit;
+	}
+	if (is_method("INVITE")) {
+		record_route();
+		dialoginfo_set();
+	}
+	$du = "sip:127.0.0.1:UAS";
+	t_relay();
+}
+`
+
+// TestPresenceDialogInfoBLF: a call through the proxy with
+// pua_dialoginfo makes the busy lamp field of the callee go early,
+// confirmed and terminated.
+func TestPresenceDialogInfoBLF(t *testing.T) {
+	needSipp(t)
+	t.Parallel()
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
+	port := freePort(t)
+	cfg := strings.NewReplacer("PORT", strconv.Itoa(port), "UAS", strconv.Itoa(uasPort)).Replace(presenceBLFCfg)
+	srv := startServerOn(t, cfg, port)
+	blf := newUDPClient(t)
+	rep, n := presSubscribe(t, blf, srv.Port, "bob", "dialog", "blf-sub")
+	if statusCode(rep) != "200" || header(n, "Content-Type") != "application/dialog-info+xml" ||
+		!strings.Contains(n, `state="full"`) || strings.Contains(n, "<dialog ") {
+		t.Fatalf("BLF subscribe: %s\n%s", rep, n)
+	}
+	if res := runSipp(t, "uac_call.xml", srv.Port, "-s", "bob"); res.Exit != 0 {
+		t.Fatalf("call failed (exit %d):\n%s\n%s", res.Exit, res.Output, srv.Logs())
+	}
+	if r := uasWait(); r.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s", r.Exit, r.Output)
+	}
+	var states []string
+	for len(states) < 3 {
+		m := blf.Recv(5 * time.Second)
+		if m == "" {
+			break
+		}
+		if !strings.HasPrefix(m, "NOTIFY ") {
+			continue
+		}
+		blf.Send(srv.Port, sipReply(m, "200 OK", ""))
+		body := presBody(m)
+		if !strings.Contains(body, `entity="sip:bob@127.0.0.1"`) || !strings.Contains(body, `direction="recipient"`) ||
+			!strings.Contains(body, `<identity>sip:caller@127.0.0.1</identity>`) {
+			t.Errorf("dialog NOTIFY:\n%s", m)
+		}
+		i := strings.Index(body, "<state>")
+		j := strings.Index(body, "</state>")
+		if i < 0 || j < i {
+			t.Fatalf("NOTIFY without a dialog state:\n%s", m)
+		}
+		states = append(states, body[i+7:j])
+	}
+	if strings.Join(states, ",") != "early,confirmed,terminated" {
+		t.Fatalf("BLF states %v, want early,confirmed,terminated\n%s", states, srv.Logs())
+	}
+}

@@ -38,6 +38,8 @@ import (
 	_ "gosips/modules/presence_mwi"
 	_ "gosips/modules/presence_xml"
 	_ "gosips/modules/prometheus"
+	_ "gosips/modules/pua"
+	_ "gosips/modules/pua_dialoginfo"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/ratelimit"
