@@ -138,8 +138,8 @@ func (m *Module) set(c *api.Ctx, side string) api.Ret {
 	}
 	to, _ := msg.To()
 	k := &call{callID: msg.CallID(), fromTag: from.Tag,
-		caller: presxml.DialogPart{URI: plainURI(from.URI), Display: from.DisplayName()},
-		callee: presxml.DialogPart{URI: plainURI(c.RURI()), Display: to.DisplayName()},
+		caller:    presxml.DialogPart{URI: plainURI(from.URI), Display: from.DisplayName()},
+		callee:    presxml.DialogPart{URI: plainURI(c.RURI()), Display: to.DisplayName()},
 		pubCaller: side == "" || strings.Contains(side, "A"), pubCall: side == "" || strings.Contains(side, "B")}
 	d.Register(api.DlgCbEarly|api.DlgCbConfirmed|api.DlgCbFailed|api.DlgCbTerminated|api.DlgCbExpired,
 		func(e *api.DialogEventInfo) { m.onEvent(k, e) })
