@@ -99,6 +99,8 @@ func (c Column) mysqlType() string {
 		return sized("TEXT", c.Size)
 	case Blob:
 		return sized("BLOB", c.Size)
+	case LargeBlob:
+		return "MEDIUMBLOB"
 	case DateTime:
 		return "DATETIME"
 	default:
@@ -128,7 +130,7 @@ func (c Column) postgresType() string {
 		return "REAL"
 	case String:
 		return sized("VARCHAR", c.Size)
-	case Blob:
+	case Blob, LargeBlob:
 		return "BYTEA"
 	case DateTime:
 		return "TIMESTAMP WITHOUT TIME ZONE"
