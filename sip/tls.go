@@ -103,5 +103,5 @@ func (r *RecvInfo) TLS() *tls.ConnectionState {
 // Dialled reports whether the message came on a connection we opened
 // (false for accepted connections and UDP).
 func (r *RecvInfo) Dialled() bool {
-	return r != nil && r.conn != nil && r.conn.dialled
+	return r != nil && r.conn != nil && !r.conn.accepted
 }

@@ -51,7 +51,7 @@ func (c *Core) Funcs() []api.Func {
 		{Name: "isdsturiset", Call: isdsturiset, Routes: all, Returns: retTrueFalse},
 		{Name: "force_rport", Call: forceRport, Routes: all, Returns: "1"},
 		{Name: "add_local_rport", Call: addLocalRport, Routes: all, Returns: "1"},
-		{Name: "force_tcp_alias", Routes: all, Returns: retOK, Args: []api.Arg{argIo("port")}},
+		{Name: "force_tcp_alias", Call: forceTCPAlias, Routes: all, Returns: retOK, Args: []api.Arg{argIo("port")}},
 		{Name: "set_advertised_address", Call: setAdvertisedAddress, Routes: all, Returns: retOK, Args: []api.Arg{argS("address")}},
 		{Name: "set_advertised_port", Call: setAdvertisedPort, Routes: all, Returns: retOK, Args: []api.Arg{argS("port")}},
 		{Name: "force_send_socket", Call: forceSendSocket, Routes: all, Returns: retOK, Args: []api.Arg{fix(argS("socket"), destFixup)}},

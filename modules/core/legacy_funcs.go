@@ -59,7 +59,7 @@ func (c *Core) legacyFuncs() []api.Func {
 		rename("send_tcp", `send("tcp:host:port")`, sendLegacy, argS("host"), argSo("port")),
 		{Name: "add_rport", Call: forceRport, Routes: all, Returns: "1", Legacy: "force_rport()"},
 		{Name: "force_local_rport", Call: addLocalRport, Routes: all, Returns: "1", Legacy: "add_local_rport()"},
-		rename("add_tcp_alias", "force_tcp_alias()", nil, argIo("port")),
+		rename("add_tcp_alias", "force_tcp_alias()", forceTCPAlias, argIo("port")),
 		rename("error", "remove it: error() never did anything", noop, argS("code"), argS("message")),
 		{Name: "setdebug", Call: setdebug, Routes: all, Returns: "1", Legacy: "$log_level = N", Args: []api.Arg{argIo("level")}},
 	}
