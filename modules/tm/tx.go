@@ -69,13 +69,13 @@ type Tx struct {
 	onFailure, onReply, onBranch string
 	// slots are the request route's module slots (api.Ctx.Slots), for
 	// the reply editors.
-	slots                   map[any]any
-	flags                   uint32
-	avps                    any
-	addHdrs                 string
+	slots   map[any]any
+	flags   uint32
+	avps    any
+	addHdrs string
 	// cancelReason is the Reason header of the CANCELs of a cancelled
 	// transaction (RFC 3326; t_add_cancel_reason or the received CANCEL's).
-	cancelReason string
+	cancelReason            string
 	frTimeout, frInvTimeout time.Duration
 
 	timer  *time.Timer
