@@ -41,6 +41,8 @@ import (
 	_ "gosips/modules/prometheus"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
+	_ "gosips/modules/pua"
+	_ "gosips/modules/pua_dialoginfo"
 	_ "gosips/modules/ratelimit"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
