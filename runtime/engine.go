@@ -225,6 +225,14 @@ func (e *Engine) Start(ctx context.Context) error {
 		UDPWorkers: workers,
 		Mhomed:     e.globalInt("mhomed", 0) != 0,
 	})
+	for _, m := range e.script.Modules {
+		if ts, ok := m.Inst.(api.TransportSetup); ok {
+			if err := ts.SetupTransport(e.tr); err != nil {
+				e.tr.Close()
+				return fmt.Errorf("module %s: %w", m.Name, err)
+			}
+		}
+	}
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
 		socks = nil
@@ -245,6 +253,10 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
 		}
+		if (sd.Proto == "ws" || sd.Proto == "wss") && !e.script.Loaded("proto_"+sd.Proto) {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_%s.so\"", sd.At, sd.Proto, sd.Host, sd.Port, sd.Proto)
+		}
 		port := 0
 		if sd.Port != "" {
 			p, err := strconv.Atoi(sd.Port)
@@ -254,7 +266,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			}
 			port = p
 		} else {
-			port = 5060
+			port = e.tr.DefaultPort(sip.ParseProto(sd.Proto))
 		}
 		s := sip.Socket{Proto: sip.ParseProto(sd.Proto), IP: sd.Host, Port: port, AdvHost: sd.AdvHost, Workers: sd.Workers, Tag: sd.Tag}
 		if sd.AdvPort != "" {

@@ -16,7 +16,7 @@ import (
 // and a double-CRLF ping gets a CRLF pong (RFC 5626 §3.5.1).
 type tcpConn struct {
 	id     uint64
-	c      *net.TCPConn
+	c      net.Conn
 	t      *Transport
 	l      *listener
 	remote netip.AddrPort
@@ -24,6 +24,11 @@ type tcpConn struct {
 
 	wmu       sync.Mutex
 	closeOnce sync.Once
+
+	proto Proto
+	// ws carries the messages of a WebSocket connection (ws, wss); nil
+	// on plain streams.
+	ws *wsConn
 }
 
 func (t *Transport) tcpAccept(l *listener) {
@@ -46,15 +51,17 @@ func (t *Transport) tcpAccept(l *listener) {
 }
 
 // register tracks a new connection and starts its reader.
-func (t *Transport) register(c *net.TCPConn, l *listener) (*tcpConn, error) {
-	tc := &tcpConn{
-		id:     t.nextConnID.Add(1),
-		c:      c,
-		t:      t,
-		l:      l,
-		remote: c.RemoteAddr().(*net.TCPAddr).AddrPort(),
-		local:  c.LocalAddr().(*net.TCPAddr).AddrPort(),
-	}
+func (t *Transport) register(c net.Conn, l *listener) (*tcpConn, error) {
+	return t.registerConn(&tcpConn{c: c, proto: ProtoTCP}, l)
+}
+
+// registerConn tracks a new connection of any stream protocol (tc has c,
+// proto and, for WebSocket, ws set) and starts its reader.
+func (t *Transport) registerConn(tc *tcpConn, l *listener) (*tcpConn, error) {
+	tc.id = t.nextConnID.Add(1)
+	tc.t, tc.l = t, l
+	tc.remote = tc.c.RemoteAddr().(*net.TCPAddr).AddrPort()
+	tc.local = tc.c.LocalAddr().(*net.TCPAddr).AddrPort()
 	tc.remote = netip.AddrPortFrom(tc.remote.Addr().Unmap(), tc.remote.Port())
 	t.mu.Lock()
 	if t.closed {
@@ -84,6 +91,9 @@ func (tc *tcpConn) close() {
 }
 
 func (tc *tcpConn) write(b []byte, timeout time.Duration) error {
+	if tc.ws != nil {
+		return tc.wsWrite(b)
+	}
 	tc.wmu.Lock()
 	defer tc.wmu.Unlock()
 	_ = tc.c.SetWriteDeadline(time.Now().Add(timeout))
@@ -114,6 +124,9 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Proto == ProtoWS || d.Proto == ProtoWSS {
+		return t.wsDial(d, l)
+	}
 	dialer := net.Dialer{Timeout: t.cfg.TCPConnectTimeout}
 	if la := l.local.Addr(); !la.IsUnspecified() {
 		dialer.LocalAddr = &net.TCPAddr{IP: la.AsSlice()}
@@ -134,6 +147,10 @@ func (tc *tcpConn) readLoop() {
 	t := tc.t
 	defer t.wg.Done()
 	defer tc.close()
+	if tc.ws != nil {
+		tc.wsReadLoop()
+		return
+	}
 	buf := make([]byte, 0, 4096)
 	tmp := make([]byte, 16384)
 	for {
@@ -159,7 +176,7 @@ func (tc *tcpConn) readLoop() {
 }
 
 func (tc *tcpConn) recvInfo() RecvInfo {
-	return RecvInfo{Proto: ProtoTCP, Src: tc.remote, Local: tc.local, Socket: &tc.l.sock, conn: tc, lst: tc.l}
+	return RecvInfo{Proto: tc.proto, Src: tc.remote, Local: tc.local, Socket: &tc.l.sock, conn: tc, lst: tc.l}
 }
 
 var crlfcrlf = []byte("\r\n\r\n")
@@ -265,7 +282,8 @@ func (tc *tcpConn) dispatch(raw []byte) {
 	m := &Msg{}
 	m.rcvVal = tc.recvInfo()
 	m.rcv = &m.rcvVal
-	err := m.parse(raw, false)
+	// A WebSocket message is one whole SIP message (RFC 7118 §5.2).
+	err := m.parse(raw, tc.ws != nil)
 	if err == nil {
 		err = m.Validate()
 	}
@@ -324,7 +342,7 @@ func (t *Transport) Conns() []ConnInfo {
 	defer t.mu.RUnlock()
 	out := make([]ConnInfo, 0, len(t.connByID))
 	for _, c := range t.connByID {
-		out = append(out, ConnInfo{ID: c.id, Proto: ProtoTCP, Remote: c.remote, Local: c.local})
+		out = append(out, ConnInfo{ID: c.id, Proto: c.proto, Remote: c.remote, Local: c.local})
 	}
 	return out
 }

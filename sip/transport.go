@@ -58,6 +58,7 @@ type Transport struct {
 	conns     map[netip.AddrPort]*tcpConn // by remote address
 	connByID  map[uint64]*tcpConn
 	closed    bool
+	wsOpts    map[Proto]WSOptions // see SetWSOptions
 
 	nextConnID atomic.Uint64
 	wg         sync.WaitGroup // readers and accept loops
@@ -78,6 +79,8 @@ type listener struct {
 	// raw is the duplicate's descriptor for direct sendto (see sendRaw);
 	// written under Transport.mu, valid until Close takes that lock.
 	raw rawSock
+
+	ws *wsListener // the WebSocket handshake server of a ws/wss socket
 }
 
 // udpReadBuffer is the receive buffer asked for on UDP sockets.
@@ -152,7 +155,7 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		_ = c.SetReadBuffer(udpReadBuffer)
 		l.udp = c
 		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
-	case ProtoTCP:
+	case ProtoTCP, ProtoWS, ProtoWSS:
 		ta, err := net.ResolveTCPAddr("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", s, err)
@@ -163,6 +166,12 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		}
 		l.tcp = c
 		l.local = c.Addr().(*net.TCPAddr).AddrPort()
+		if s.Proto == ProtoWS || s.Proto == ProtoWSS {
+			if err := t.wsPrepare(l); err != nil {
+				_ = c.Close()
+				return nil, fmt.Errorf("listen %s: %w", s, err)
+			}
+		}
 	default:
 		return nil, fmt.Errorf("listen %s: protocol %s not supported", s, s.Proto)
 	}
@@ -183,6 +192,9 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 			t.wg.Add(1)
 			go t.udpReader(l)
 		}
+	case l.ws != nil:
+		t.wg.Add(1)
+		go t.wsServe(l)
 	case l.tcp != nil:
 		t.wg.Add(1)
 		go t.tcpAccept(l)
@@ -412,7 +424,7 @@ func (t *Transport) Send(d Dest, b []byte) error {
 			return fmt.Errorf("send to %s: %w", d, err)
 		}
 		return nil
-	case ProtoTCP:
+	case ProtoTCP, ProtoWS, ProtoWSS:
 		c, err := t.streamConn(d)
 		if err != nil {
 			return err

@@ -46,6 +46,8 @@ var owners = map[string][]string{
 	"github.com/alecthomas/participle": {"lang"},
 	"github.com/mattn/go-sqlite3":      {"db/sqlite"},
 	"github.com/urfave/cli":            {"cmd"},
+	// The WebSocket transports (sip/ws.go) and their tests' clients.
+	"github.com/gorilla/websocket": {"sip", "e2e"},
 }
 
 func under(rel, prefix string) bool {

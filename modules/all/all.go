@@ -36,6 +36,7 @@ import (
 	_ "gosips/modules/prometheus"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
+	_ "gosips/modules/proto_ws"
 	_ "gosips/modules/ratelimit"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
