@@ -138,3 +138,197 @@ func callerPort(log string) int {
 	}
 	return -1
 }
+
+// thnCfg hides calls without the dialog module: what the proxy needs to
+// route sequential requests travels in the Contact it advertises.
+const thnCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "topology_hiding.so"
+route {
+	if (has_totag()) {
+		if (topology_hiding_match()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans()) {
+			t_relay();
+			exit;
+		}
+		send_reply(404, "Not here");
+		exit;
+	}
+	if (is_method("INVITE"))
+		topology_hiding("FLAGS");
+	$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// TestTopologyHidingNoDialog: as TestTopologyHiding, without a dialog:
+// BYE from either side and a re-INVITE from the callee route through the
+// thinfo Contact parameter; the caller's side keeps its Record-Route.
+func TestTopologyHidingNoDialog(t *testing.T) {
+	for _, tc := range []struct {
+		name, uac, uas, flags string
+	}{
+		{"caller hangs up", "thn_uac_bye.xml", "th_uas_wait.xml", ""},
+		{"callee hangs up", "thn_uac_wait.xml", "th_uas_bye.xml", "U"},
+		{"callee re-INVITEs", "thn_uac_reinvited.xml", "th_uas_reinvite.xml", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
+			cfg := strings.NewReplacer("UASPORT", strconv.Itoa(uasPort), "FLAGS", tc.flags).Replace(thnCfg)
+			srv := startServer(t, cfg)
+			caller := runSipp(t, tc.uac, srv.Port, "-s", "bob", "-d", "300")
+			callee := uasWait()
+			if caller.Exit != 0 || callee.Exit != 0 {
+				t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s",
+					caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages)
+			}
+			proxy := "127.0.0.1:" + strconv.Itoa(srv.Port)
+			callerAddr := "127.0.0.1:" + strconv.Itoa(callerPort(caller.Messages))
+			// With U the Contact usernames pass, by design.
+			callerHidden := []string{"10.99.0.", "upstream=yes", callerAddr}
+			calleeHidden := []string{"downstream=yes", "127.0.0.1:" + strconv.Itoa(uasPort)}
+			if tc.flags != "U" {
+				callerHidden = append(callerHidden, "alice-private")
+				calleeHidden = append(calleeHidden, "bob-private")
+			}
+			for _, m := range received(callee.Messages, "SIP/2.0") {
+				// A reply to the callee's re-INVITE: the caller answered.
+				checkThinfo(t, "callee got reply", m, proxy)
+				if rr := headers(m, "Record-Route"); len(rr) != 0 {
+					t.Errorf("callee got reply with Record-Route %q", rr)
+				}
+				for _, h := range callerHidden {
+					if strings.Contains(m, h) {
+						t.Errorf("callee got reply showing %q:\n%s", h, m)
+					}
+				}
+			}
+			for _, method := range []string{"INVITE", "ACK", "BYE"} {
+				for _, m := range received(callee.Messages, method) {
+					checkThinfo(t, "callee got "+method, m, proxy)
+					checkHidden(t, "callee got "+method, m, proxy, "downstream=yes", callerHidden...)
+				}
+			}
+			inv := received(callee.Messages, "INVITE")
+			if len(inv) == 0 {
+				t.Fatal("the callee got no INVITE")
+			}
+			if tc.flags == "U" && !strings.Contains(header(inv[0], "Contact"), "alice-private@") {
+				t.Errorf("U: the callee sees Contact %q, want the caller's username", header(inv[0], "Contact"))
+			}
+			for _, m := range received(caller.Messages, "SIP/2.0 200") {
+				if !strings.HasSuffix(header(m, "CSeq"), "INVITE") {
+					continue
+				}
+				// The caller's side gets its own Record-Route back, nothing
+				// of the callee's.
+				if rr := headers(m, "Record-Route"); len(rr) != 1 || !strings.Contains(rr[0], "upstream=yes") {
+					t.Errorf("the caller sees Record-Route %q, want only its own", rr)
+				}
+				checkThinfo(t, "caller got 200", m, proxy)
+				for _, h := range calleeHidden {
+					if strings.Contains(header(m, "Contact"), h) {
+						t.Errorf("the caller sees Contact %q", header(m, "Contact"))
+					}
+				}
+				if n := len(headers(m, "Via")); n != 2 {
+					t.Errorf("the 200 OK has %d Vias, want the caller's 2 restored:\n%s", n, m)
+				}
+			}
+			for _, method := range []string{"BYE", "INVITE", "ACK"} {
+				for _, m := range received(caller.Messages, method) {
+					checkThinfo(t, "caller got "+method, m, proxy)
+					checkHidden(t, "caller got "+method, m, proxy, "upstream=yes", calleeHidden...)
+				}
+			}
+		})
+	}
+}
+
+// checkThinfo asserts that a message's Contact, if any, is the proxy's
+// with the encoded thinfo parameter.
+func checkThinfo(t *testing.T, what, m, proxy string) {
+	t.Helper()
+	if ct := header(m, "Contact"); ct != "" && (!strings.Contains(ct, proxy) || !strings.Contains(ct, ";thinfo=")) {
+		t.Errorf("%s: Contact %q, want ours with thinfo", what, ct)
+	}
+}
+
+// thReceivedAll returns every message of a sipp message log.
+func thReceivedAll(log string) []string {
+	var out []string
+	for _, part := range strings.Split(log, "-----------------------------------------------") {
+		_, msg, ok := strings.Cut(part, "message received")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = strings.TrimLeft(msg[i:], "\r\n")
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// TestTopologyHidingCallID: with the C flag the callee only ever sees the
+// encoded Call-ID ($TH_callee_callid), the caller only its own, in both
+// directions and across a re-INVITE from the callee and BYEs from either
+// side.
+func TestTopologyHidingCallID(t *testing.T) {
+	cfg := strings.Replace(thCfg, "topology_hiding();", `topology_hiding("C");
+		append_hf("X-TH-Callee-Callid: $TH_callee_callid\r\n");`, 1)
+	for _, tc := range []struct {
+		name, uac, uas string
+	}{
+		{"caller hangs up", "th_uac_bye.xml", "th_uas_wait.xml"},
+		{"callee hangs up", "th_uac_wait.xml", "th_uas_bye.xml"},
+		{"callee re-INVITEs", "thn_uac_reinvited.xml", "th_uas_reinvite.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
+			srv := startServer(t, strings.ReplaceAll(cfg, "UASPORT", strconv.Itoa(uasPort)))
+			caller := runSipp(t, tc.uac, srv.Port, "-s", "bob", "-d", "300")
+			callee := uasWait()
+			if caller.Exit != 0 || callee.Exit != 0 {
+				t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s",
+					caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages)
+			}
+			inv := received(callee.Messages, "INVITE")
+			if len(inv) == 0 {
+				t.Fatal("the callee got no INVITE")
+			}
+			hidden := header(inv[0], "Call-ID")
+			if !strings.HasPrefix(hidden, "DLGCH_") || header(inv[0], "X-TH-Callee-Callid") != hidden {
+				t.Errorf("the callee got Call-ID %q, $TH_callee_callid %q", hidden, header(inv[0], "X-TH-Callee-Callid"))
+			}
+			var callID string
+			for _, m := range received(caller.Messages, "SIP/2.0") {
+				callID = header(m, "Call-ID")
+				break
+			}
+			if callID == "" || callID == hidden {
+				t.Fatalf("caller Call-ID %q", callID)
+			}
+			for _, m := range thReceivedAll(callee.Messages) {
+				if got := header(m, "Call-ID"); got != hidden || strings.Contains(m, callID) {
+					t.Errorf("the callee got Call-ID %q (want %q), or the caller's %q:\n%s", got, hidden, callID, m)
+				}
+			}
+			for _, m := range thReceivedAll(caller.Messages) {
+				if got := header(m, "Call-ID"); got != callID {
+					t.Errorf("the caller got Call-ID %q, want its own %q:\n%s", got, callID, m)
+				}
+			}
+		})
+	}
+}

@@ -62,6 +62,10 @@ type scanner struct {
 	unterminated   bool       // a string or comment ran to the end of a file
 	lineStart      bool       // no token yet on the current line
 	lineIndent     int
+	// directives makes include_file/import_file lines tokens of their own
+	// (tokDirective) instead of splicing the named file in: tools that work
+	// on one file's text (fmt, the language server) want the line itself.
+	directives bool
 }
 
 func newScanner(name string, src []byte, opts Options) *scanner {
@@ -711,6 +715,13 @@ func (s *scanner) include(p lexer.Position, w string, i int) {
 		lineEnd += i
 	}
 	rest := strings.TrimSpace(src[i:lineEnd])
+	if s.directives {
+		line := strings.TrimRight(src[p.Offset:lineEnd], " \t\r")
+		s.adv(p.Offset + len(line) - s.f.off)
+		s.emit(tokDirective, p, line)
+		s.lineStart = true
+		return
+	}
 	s.adv(lineEnd - s.f.off)
 	s.lineStart = true
 	var path string

@@ -70,3 +70,7 @@ func (l *sliceLexer) Next() (lexer.Token, error) {
 	l.i++
 	return t, nil
 }
+
+// tokDirective is a whole include_file/import_file line; only Tokens (which
+// does not follow includes) produces it.
+const tokDirective = tokPunct + 1

@@ -51,6 +51,10 @@ type TCPConn struct {
 	Remote   string // ip:port
 	Local    string
 	Lifetime time.Time // when it is closed if idle
+	// AliasPorts are the remote ports requests reuse the connection for,
+	// the source port first; each is an "Alias port" member, as
+	// OpenSIPS repeats it.
+	AliasPorts []uint16
 }
 
 // ListTCPConns is "list_tcp_conns": {"Connections": [{"ID", "Type",
@@ -63,8 +67,12 @@ func ListTCPConns(conns func() []TCPConn) api.MICommand {
 		Handler: func(context.Context, api.MIParams) (any, error) {
 			list := []Object{}
 			for _, c := range conns() {
-				list = append(list, Object{{"ID", c.ID}, {"Type", c.Type}, {"State", c.State},
-					{"Remote", c.Remote}, {"Local", c.Local}, {"Lifetime", c.Lifetime.Format("2006-01-02 15:04:05")}})
+				o := Object{{"ID", c.ID}, {"Type", c.Type}, {"State", c.State},
+					{"Remote", c.Remote}, {"Local", c.Local}, {"Lifetime", c.Lifetime.Format("2006-01-02 15:04:05")}}
+				for _, p := range c.AliasPorts {
+					o = append(o, KV{"Alias port", p})
+				}
+				list = append(list, o)
 			}
 			return Object{{"Connections", list}}, nil
 		},

@@ -72,42 +72,12 @@ type Engine struct {
 	slowAfter time.Duration
 	workers   int
 	load      loadAvg
-	badLog    logLimit // malformed-message warnings
+	badLog    sip.LogLimit // malformed-message warnings
 }
 
-// badLogWindow and badLogBurst bound the warnings about malformed
-// messages: a flood logs badLogBurst lines per window, then one summary.
-const (
-	badLogWindow = 10 * time.Second
-	badLogBurst  = 10
-)
-
-// logLimit lets badLogBurst log lines through per window and counts the
-// others, reported with the next line let through.
-type logLimit struct {
-	mu         sync.Mutex
-	start      time.Time
-	n          int
-	suppressed int
-}
-
-// allow reports whether to log now, and how many lines were held back
-// since the last one logged.
-func (l *logLimit) allow(now time.Time) (bool, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.start) >= badLogWindow {
-		l.start, l.n = now, 0
-	}
-	if l.n >= badLogBurst {
-		l.suppressed++
-		return false, 0
-	}
-	l.n++
-	s := l.suppressed
-	l.suppressed = 0
-	return true, s
-}
+// badLogWindow bounds the warnings about malformed messages: a flood
+// logs a few lines per window, then one summary.
+const badLogWindow = 10 * time.Second
 
 // coreStats are the core:* statistics OpenSIPS keeps.
 type coreStats struct {
@@ -218,13 +188,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if v, ok := e.script.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
 		workers = int(v.I)
 	}
-	e.tr = sip.NewTransport(sip.Config{
-		OnMessage:  e.onMessage,
-		OnError:    e.onError,
-		Logger:     e.log,
-		UDPWorkers: workers,
-		Mhomed:     e.globalInt("mhomed", 0) != 0,
-	})
+	e.tr = sip.NewTransport(e.transportConfig(workers))
 	for _, m := range e.script.Modules {
 		if ts, ok := m.Inst.(api.TransportSetup); ok {
 			if err := ts.SetupTransport(e.tr); err != nil {
@@ -253,9 +217,17 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
 		}
-		if (sd.Proto == "ws" || sd.Proto == "wss") && !e.script.Loaded("proto_"+sd.Proto) {
+		if sd.Proto == "tls" && (!e.script.Loaded("proto_tls") || e.tr.TLSConfigs() == nil) {
 			e.tr.Close()
-			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_%s.so\"", sd.At, sd.Proto, sd.Host, sd.Port, sd.Proto)
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tls.so\" and \"tls_mgm.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
+		if sd.Proto == "ws" && !e.script.Loaded("proto_ws") {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_ws.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
+		if sd.Proto == "wss" && (!e.script.Loaded("proto_wss") || e.tr.TLSConfigs() == nil) {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_wss.so\" and \"tls_mgm.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
 		}
 		port := 0
 		if sd.Port != "" {
@@ -307,6 +279,61 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
+// transportConfig maps the core's network parameters onto the
+// transport's configuration.
+func (e *Engine) transportConfig(udpWorkers int) sip.Config {
+	keepSet := false
+	for _, k := range []string{"tcp_keepcount", "tcp_keepidle", "tcp_keepinterval"} {
+		if e.globalInt(k, 0) > 0 {
+			keepSet = true // setting any of them enables keepalive, as in OpenSIPS
+		}
+	}
+	cfg := sip.Config{
+		OnMessage:  e.onMessage,
+		OnError:    e.onError,
+		Logger:     e.log,
+		UDPWorkers: udpWorkers,
+		Mhomed:     e.globalInt("mhomed", 0) != 0,
+		// tcp_workers: goroutines running the script for stream messages
+		// (each connection has its own reader goroutine that only frames).
+		TCPWorkers:        int(e.globalInt("tcp_workers", 8)),
+		TCPLifetime:       time.Duration(e.globalInt("tcp_connection_lifetime", 120)) * time.Second,
+		TCPConnectTimeout: time.Duration(e.globalInt("tcp_connect_timeout", 100)) * time.Millisecond,
+		TCPMaxConns:       int(e.globalInt("tcp_max_connections", 2048)),
+		TCPMaxMsgTime:     time.Duration(e.globalInt("tcp_max_msg_time", 4)) * time.Second,
+		TCPKeepalive:      e.globalInt("tcp_keepalive", 1) != 0 || keepSet,
+		TCPKeepIdle:       time.Duration(e.globalInt("tcp_keepidle", 0)) * time.Second,
+		TCPKeepInterval:   time.Duration(e.globalInt("tcp_keepinterval", 0)) * time.Second,
+		TCPKeepCount:      int(e.globalInt("tcp_keepcount", 0)),
+		TCPAcceptAliases:  e.globalInt("tcp_accept_aliases", 0) != 0,
+		UDPMTU:            int(e.globalInt("udp_mtu", 0)),
+	}
+	cfg.TLS, cfg.TLSHandshakeTimeout = e.tlsProvider()
+	if cfg.TCPLifetime <= 0 {
+		cfg.TCPLifetime = time.Second // 0 closes connections quickly
+	}
+	if v, ok := e.script.Globals["udp_mtu_try_proto"]; ok && v.IsStr() {
+		cfg.UDPMTUTryProto = sip.ParseProto(v.S)
+	}
+	return cfg
+}
+
+// tlsProvider finds the loaded module that configures TLS (tls_mgm) and
+// the handshake timeout a transport module asks for (proto_tls).
+func (e *Engine) tlsProvider() (sip.TLSConfigs, time.Duration) {
+	var confs sip.TLSConfigs
+	var timeout time.Duration
+	for _, m := range e.script.Modules {
+		if c, ok := m.Inst.(sip.TLSConfigs); ok && confs == nil {
+			confs = c
+		}
+		if h, ok := m.Inst.(interface{ TLSHandshakeTimeout() time.Duration }); ok {
+			timeout = h.TLSHandshakeTimeout()
+		}
+	}
+	return confs, timeout
+}
+
 // globalInt returns an integer core parameter, or def when unset.
 func (e *Engine) globalInt(name string, def int64) int64 {
 	if v, ok := e.script.Globals[name]; ok && v.IsInt() {
@@ -325,8 +352,8 @@ func parseListenFlag(s string) (SocketDef, error) {
 		host, port = rest[:i], rest[i+1:]
 	}
 	proto = strings.ToLower(proto)
-	if proto != "udp" && proto != "tcp" {
-		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp)", s, proto)
+	if proto != "udp" && proto != "tcp" && proto != "tls" {
+		return SocketDef{}, fmt.Errorf("-l %q: protocol %q is not supported (udp, tcp, tls)", s, proto)
 	}
 	return SocketDef{Proto: proto, Host: strings.Trim(host, "[]"), Port: port}, nil
 }
@@ -543,7 +570,7 @@ func (e *Engine) onError(raw []byte, partial *sip.Msg, rcv *sip.RecvInfo, perr e
 	if e.stopping.Load() {
 		return
 	}
-	if ok, suppressed := e.badLog.allow(time.Now()); ok {
+	if ok, suppressed := e.badLog.Allow(time.Now()); ok {
 		if suppressed > 0 {
 			e.log.Warn("malformed SIP messages not logged", "count", suppressed, "window", badLogWindow.String())
 		}

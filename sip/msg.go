@@ -117,12 +117,22 @@ type Msg struct {
 	forced   *Socket
 	sendSock *Socket // where Bytes builds the message for (InsertRawFor)
 	parseErr error
+	// callIDView, when set, is the Call-ID accessors report instead of
+	// the received one (SetCallIDView).
+	callIDView string
 
 	cache  msgCache
 	notes  []msgNote // module state attached to this message (SetNote)
 	rcv    *RecvInfo
 	rcvVal RecvInfo // storage for rcv, saving an allocation per message
 }
+
+// SetCallIDView makes CallID and HeaderOf(HdrCallID) report v instead of
+// the received Call-ID, while the text (and so the replies built from it)
+// keeps the received one: a module that encodes Call-IDs on the wire
+// (topology_hiding) lets matching and the script see the real one. The
+// text sent on is changed, as any header, with SetHeaderValue.
+func (m *Msg) SetCallIDView(v string) { m.callIDView = v }
 
 // Recv returns where the message came from (nil for local messages).
 func (m *Msg) Recv() *RecvInfo { return m.rcv }
@@ -255,6 +265,9 @@ func (m *Msg) Header(name string) (string, bool) {
 // is only used when t is HdrOther.
 func (m *Msg) HeaderOf(t Hdr, name string) (string, bool) {
 	m.ensure()
+	if t == HdrCallID && m.callIDView != "" {
+		return m.callIDView, true
+	}
 	if i := m.find(t, name); i >= 0 {
 		return m.value(i), true
 	}

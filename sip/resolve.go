@@ -72,6 +72,7 @@ func (r *Resolver) Resolve(ctx context.Context, t Target) (Dest, error) {
 		d.Addr = netip.AddrPortFrom(a.Unmap(), uint16(port))
 		return d, nil
 	}
+	d.Host = t.Host
 	res := r.R
 	if res == nil {
 		res = net.DefaultResolver

@@ -11,7 +11,7 @@ import (
 // Proto is a SIP transport protocol.
 type Proto uint8
 
-// Transport protocols. Only UDP and TCP have listeners so far.
+// Transport protocols. UDP, TCP and TLS have listeners so far.
 const (
 	ProtoNone Proto = iota
 	ProtoUDP
@@ -204,6 +204,9 @@ type Dest struct {
 	// ConnID prefers an existing stream connection (replies on the
 	// connection the request came on).
 	ConnID uint64
+	// Host is the next hop's host name when it was resolved from one
+	// (TLS server name and client domain matching); "" for addresses.
+	Host string
 }
 
 func (d Dest) String() string { return d.Proto.String() + ":" + d.Addr.String() }

@@ -1,7 +1,9 @@
 package sip
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,11 +29,40 @@ type Config struct {
 	// UDPWorkers is the number of reader goroutines per UDP socket when
 	// the socket does not say (udp_workers; default 8).
 	UDPWorkers int
-	// TCPLifetime closes stream connections idle for that long (default
-	// 120s, tcp_connection_lifetime).
+	// TCPLifetime closes stream connections idle (nothing read or
+	// written) for that long (default 120s, tcp_connection_lifetime).
 	TCPLifetime time.Duration
-	// TCPConnectTimeout bounds outgoing connects (default 5s).
+	// TCPConnectTimeout bounds outgoing connects (default 5s; OpenSIPS'
+	// tcp_connect_timeout is given in ms).
 	TCPConnectTimeout time.Duration
+	// TCPMaxConns is the most accepted stream connections open at once;
+	// more are closed as soon as accepted (tcp_max_connections, default
+	// 2048; negative: no limit). Dialled connections are not counted.
+	TCPMaxConns int
+	// TCPMaxMsgTime is how long one message may take to arrive once its
+	// first byte has (tcp_max_msg_time, default 4s): a sender trickling
+	// bytes cannot hold the connection open longer.
+	TCPMaxMsgTime time.Duration
+	// TCPKeepalive enables TCP keepalive probes (tcp_keepalive); zero
+	// TCPKeepIdle, TCPKeepInterval and TCPKeepCount keep the OS defaults.
+	TCPKeepalive                 bool
+	TCPKeepIdle, TCPKeepInterval time.Duration
+	TCPKeepCount                 int
+	// TCPAcceptAliases honours a Via ";alias" (RFC 5923): requests to the
+	// sender's address and Via port reuse its connection
+	// (tcp_accept_aliases).
+	TCPAcceptAliases bool
+	// UDPMTU and UDPMTUTryProto: a request larger than UDPMTU bytes
+	// that would go out over UDP goes over UDPMTUTryProto instead, its
+	// top Via rewritten (RFC 3261 §18.1.1; udp_mtu, udp_mtu_try_proto).
+	// 0 or ProtoNone: off.
+	UDPMTU         int
+	UDPMTUTryProto Proto
+	// TLS provides the configuration of tls sockets and outgoing tls
+	// connections; without it tls sockets cannot be bound.
+	TLS TLSConfigs
+	// TLSHandshakeTimeout bounds a TLS handshake (default 10s).
+	TLSHandshakeTimeout time.Duration
 	// UDPPoller makes UDP workers read through Go's netpoller instead of
 	// blocking recvfrom calls on their own threads (the Linux default).
 	UDPPoller bool
@@ -55,10 +86,18 @@ type Transport struct {
 
 	mu        sync.RWMutex
 	listeners []*listener
-	conns     map[netip.AddrPort]*tcpConn // by remote address
+	conns     map[connKey]*tcpConn // by protocol and remote address or alias
 	connByID  map[uint64]*tcpConn
+	hooks     map[Proto]StreamHook
+	wsOpts    map[Proto]WSOptions // see EnableWS
 	closed    bool
-	wsOpts    map[Proto]WSOptions // see SetWSOptions
+
+	accepted    atomic.Int64  // open accepted stream connections
+	refused     atomic.Uint64 // closed at accept: tcp_max_connections reached
+	janitorOnce sync.Once
+	acceptLog   LogLimit
+	refuseLog   LogLimit
+	slowLog     LogLimit
 
 	nextConnID atomic.Uint64
 	wg         sync.WaitGroup // readers and accept loops
@@ -75,12 +114,12 @@ type listener struct {
 	local netip.AddrPort
 	udp   *net.UDPConn
 	tcp   *net.TCPListener
-	dup   *os.File // blocking duplicate of udp used by blocking readers
+	// tlsConf is the server configuration of a tls socket.
+	tlsConf *tls.Config
+	dup     *os.File // blocking duplicate of udp used by blocking readers
 	// raw is the duplicate's descriptor for direct sendto (see sendRaw);
 	// written under Transport.mu, valid until Close takes that lock.
 	raw rawSock
-
-	ws *wsListener // the WebSocket handshake server of a ws/wss socket
 }
 
 // udpReadBuffer is the receive buffer asked for on UDP sockets.
@@ -110,6 +149,12 @@ func NewTransport(cfg Config) *Transport {
 	if cfg.TCPWorkers <= 0 {
 		cfg.TCPWorkers = 8
 	}
+	if cfg.TCPMaxConns == 0 {
+		cfg.TCPMaxConns = 2048
+	}
+	if cfg.TCPMaxMsgTime <= 0 {
+		cfg.TCPMaxMsgTime = 4 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -117,7 +162,7 @@ func NewTransport(cfg Config) *Transport {
 	return &Transport{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		conns:    make(map[netip.AddrPort]*tcpConn),
+		conns:    make(map[connKey]*tcpConn),
 		connByID: make(map[uint64]*tcpConn),
 		tcpq:     make(chan tcpJob, 256),
 		ctx:      ctx,
@@ -155,7 +200,16 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		_ = c.SetReadBuffer(udpReadBuffer)
 		l.udp = c
 		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
-	case ProtoTCP, ProtoWS, ProtoWSS:
+	case ProtoTCP, ProtoTLS, ProtoWS, ProtoWSS:
+		if s.Proto == ProtoTLS || s.Proto == ProtoWSS && t.isStream(s.Proto) {
+			// wss asks again per connection (tls_reload); this checks a
+			// server domain matches.
+			if l.tlsConf, err = t.tlsServerConfig(&s); err != nil {
+				return nil, fmt.Errorf("listen %s: %w", s, err)
+			}
+		} else if !t.isStream(s.Proto) {
+			return nil, fmt.Errorf("listen %s: protocol %s not supported", s, s.Proto)
+		}
 		ta, err := net.ResolveTCPAddr("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", s, err)
@@ -166,12 +220,6 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		}
 		l.tcp = c
 		l.local = c.Addr().(*net.TCPAddr).AddrPort()
-		if s.Proto == ProtoWS || s.Proto == ProtoWSS {
-			if err := t.wsPrepare(l); err != nil {
-				_ = c.Close()
-				return nil, fmt.Errorf("listen %s: %w", s, err)
-			}
-		}
 	default:
 		return nil, fmt.Errorf("listen %s: protocol %s not supported", s, s.Proto)
 	}
@@ -192,9 +240,6 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 			t.wg.Add(1)
 			go t.udpReader(l)
 		}
-	case l.ws != nil:
-		t.wg.Add(1)
-		go t.wsServe(l)
 	case l.tcp != nil:
 		t.wg.Add(1)
 		go t.tcpAccept(l)
@@ -264,10 +309,7 @@ func (t *Transport) PickSocket(d Dest) (*Socket, error) {
 	}
 	if d.Proto.Reliable() && d.Socket == nil {
 		t.mu.RLock()
-		c := t.connByID[d.ConnID]
-		if c == nil {
-			c = t.conns[netip.AddrPortFrom(d.Addr.Addr().Unmap(), d.Addr.Port())]
-		}
+		c := t.lookupConnLocked(d)
 		t.mu.RUnlock()
 		if c != nil {
 			return &c.l.sock, nil
@@ -279,6 +321,9 @@ func (t *Transport) PickSocket(d Dest) (*Socket, error) {
 	}
 	return &l.sock, nil
 }
+
+// TLSConfigs returns the TLS configuration provider (nil without tls_mgm).
+func (t *Transport) TLSConfigs() TLSConfigs { return t.cfg.TLS }
 
 // Context is cancelled when the Transport closes; per-message contexts
 // derive from it.
@@ -402,6 +447,14 @@ func (t *Transport) Send(d Dest, b []byte) error {
 	if d.Proto == ProtoNone {
 		d.Proto = ProtoUDP
 	}
+	if d.Proto == ProtoUDP && t.cfg.UDPMTU > 0 && len(b) > t.cfg.UDPMTU && t.cfg.UDPMTUTryProto.Reliable() &&
+		!bytes.HasPrefix(b, []byte("SIP/")) {
+		if nb, nd, err := t.overMTU(d, b); err == nil {
+			b, d = nb, nd
+		} else {
+			t.log.Debug("udp_mtu: staying on udp", "dest", d.String(), "err", err)
+		}
+	}
 	switch d.Proto {
 	case ProtoUDP:
 		// The direct send runs under the read lock: Close takes the write
@@ -424,7 +477,7 @@ func (t *Transport) Send(d Dest, b []byte) error {
 			return fmt.Errorf("send to %s: %w", d, err)
 		}
 		return nil
-	case ProtoTCP, ProtoWS, ProtoWSS:
+	case ProtoTCP, ProtoTLS, ProtoWS, ProtoWSS:
 		c, err := t.streamConn(d)
 		if err != nil {
 			return err
@@ -432,6 +485,49 @@ func (t *Transport) Send(d Dest, b []byte) error {
 		return c.write(b, t.cfg.WriteTimeout)
 	}
 	return fmt.Errorf("send to %s: protocol not supported", d)
+}
+
+// overMTU moves a request too large for udp_mtu to the udp_mtu_try_proto
+// transport: our top Via gets that transport and the sent-by of the
+// socket it leaves from.
+func (t *Transport) overMTU(d Dest, b []byte) ([]byte, Dest, error) {
+	nd := Dest{Proto: t.cfg.UDPMTUTryProto, Addr: d.Addr}
+	if d.Socket != nil {
+		// A forced UDP socket becomes ours of the new protocol on the same
+		// address, as get_send_socket does.
+		nd.Socket = d.Socket
+	}
+	sock, err := t.PickSocket(nd)
+	if err != nil {
+		return nil, d, err
+	}
+	m, err := Parse(b)
+	if err != nil {
+		return nil, d, err
+	}
+	v, err := m.TopVia()
+	if err != nil {
+		return nil, d, err
+	}
+	via := make([]byte, 0, 64+len(v.Params))
+	via = append(via, "SIP/2.0/"...)
+	via = append(via, t.cfg.UDPMTUTryProto.ViaName()...)
+	via = append(via, ' ')
+	via = appendHost(via, sock.AdvertisedHost())
+	if p := sock.AdvertisedPort(); p != 0 {
+		via = append(via, ':')
+		via = append(via, itoa(p)...)
+	}
+	if v.Params != "" {
+		via = append(via, ';')
+		via = append(via, v.Params...)
+	}
+	out := make([]byte, 0, len(b)+8)
+	out = append(out, b[:v.Start]...)
+	out = append(out, via...)
+	out = append(out, b[v.End:]...)
+	nd.Socket = sock
+	return out, nd, nil
 }
 
 // ReplyDest computes where a reply to req goes (RFC 3261 §18.2.2, RFC

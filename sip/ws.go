@@ -1,14 +1,15 @@
 package sip
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,10 +18,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// WebSocket transports (RFC 6455, RFC 7118). gorilla/websocket does the
-// handshake and the framing (fragments, masking, ping/pong, close); this
-// file plugs its connections into the stream connection table, so that
-// replies, aliasing and list_tcp_conns treat them as any other stream.
+// WebSocket transports (RFC 6455, RFC 7118) plugged into the stream
+// connection layer through a StreamHook: the connection table, limits,
+// lifetime, aliases and listing are the TCP ones; gorilla/websocket does
+// the handshake and the framing (fragments, masking, ping/pong, close).
 
 // WSOptions tune one WebSocket protocol (the proto_ws or proto_wss
 // parameters).
@@ -37,43 +38,45 @@ type WSOptions struct {
 	// HandshakeTimeout bounds the upgrade of a connection we open
 	// (ws_handshake_timeout).
 	HandshakeTimeout time.Duration
-	// ServerHandshakeTimeout bounds reading a client's upgrade request,
-	// TLS handshake included.
-	ServerHandshakeTimeout time.Duration
+	// TLSHandshakeTimeout bounds the TLS handshake of wss connections
+	// (wss_tls_handshake_timeout); 0 = the transport's TLS default.
+	TLSHandshakeTimeout time.Duration
 	// Resource is the path asked for on connections we open (ws_resource).
 	Resource string
 	// DefaultPort is the port of sockets that give none (ws_port); 0 =
 	// the protocol's default.
 	DefaultPort int
-	// ServerTLS returns the TLS settings of a wss socket; wss sockets
-	// cannot listen without it.
-	ServerTLS func(sock *Socket) (*tls.Config, error)
-	// ClientTLS returns the TLS settings of a wss connection we open
-	// from sock to dst; without it wss destinations cannot be reached.
-	ClientTLS func(sock *Socket, dst Dest) (*tls.Config, error)
 }
 
 // DefaultWSOptions are OpenSIPS 3.6's defaults.
 func DefaultWSOptions() WSOptions {
 	return WSOptions{
-		RequireOrigin:          true,
-		MaxMsgChunks:           4,
-		SendTimeout:            100 * time.Millisecond,
-		HandshakeTimeout:       100 * time.Millisecond,
-		ServerHandshakeTimeout: 5 * time.Second,
-		Resource:               "/",
+		RequireOrigin:    true,
+		MaxMsgChunks:     4,
+		SendTimeout:      100 * time.Millisecond,
+		HandshakeTimeout: 100 * time.Millisecond,
+		Resource:         "/",
 	}
 }
 
-// SetWSOptions sets the options of p (ProtoWS or ProtoWSS). Call it
-// before Listen: listeners read them when they are bound.
-func (t *Transport) SetWSOptions(p Proto, o WSOptions) {
+// EnableWS makes p (ProtoWS or ProtoWSS) available with options o: ws
+// and wss sockets can then listen, and ws/wss destinations be reached.
+// wss takes its certificates from Config.TLS. Call it before Listen.
+func (t *Transport) EnableWS(p Proto, o WSOptions) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.wsOpts == nil {
 		t.wsOpts = make(map[Proto]WSOptions)
 	}
 	t.wsOpts[p] = o
+	t.mu.Unlock()
+	t.SetStreamHook(p, StreamHook{
+		Accept: func(ctx context.Context, c net.Conn, s *Socket) (net.Conn, error) {
+			return t.wsAccept(ctx, c, s, p, o)
+		},
+		Dial: func(ctx context.Context, c net.Conn, d Dest) (net.Conn, error) {
+			return t.wsDial(ctx, c, d, o)
+		},
+	})
 }
 
 // DefaultPort is the port of a p socket declared without one: the
@@ -87,100 +90,63 @@ func (t *Transport) DefaultPort(p Proto) int {
 	return p.DefaultPort()
 }
 
-func (t *Transport) wsOptions(p Proto) WSOptions {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if o, ok := t.wsOpts[p]; ok {
-		return o
-	}
-	return DefaultWSOptions()
-}
-
-// wsListener is the HTTP server answering the upgrade requests of one
-// ws or wss socket.
-type wsListener struct {
-	srv  *http.Server
-	ln   net.Listener
-	opts WSOptions
-	up   websocket.Upgrader
-}
-
 // wsBufPool shares write buffers between connections: an idle
 // connection holds none.
 var wsBufPool = &sync.Pool{}
 
-// wsPrepare builds l's handshake server (TLS settings are fetched now, so
-// that a wss socket without them fails to bind).
-func (t *Transport) wsPrepare(l *listener) error {
-	opts := t.wsOptions(l.sock.Proto)
-	var tcfg *tls.Config
-	if l.sock.Proto == ProtoWSS {
-		if opts.ServerTLS == nil {
-			return errors.New("wss needs TLS settings (loadmodule \"tls_mgm.so\" with a server domain)")
-		}
-		var err error
-		if tcfg, err = opts.ServerTLS(&l.sock); err != nil {
-			return fmt.Errorf("tls settings: %w", err)
-		}
-		if tcfg == nil {
-			return errors.New("no tls server domain matches this socket")
-		}
-	}
-	wl := &wsListener{
-		opts: opts,
-		ln:   &wsNetListener{TCPListener: l.tcp, tls: tcfg},
-		up: websocket.Upgrader{
-			HandshakeTimeout: opts.ServerHandshakeTimeout,
-			Subprotocols:     []string{"sip"},
-			WriteBufferPool:  wsBufPool,
-			// Origin is checked (or not) by wsCheck, as OpenSIPS does:
-			// a browser phone's page is rarely served by the proxy.
-			CheckOrigin: func(*http.Request) bool { return true },
-		},
-	}
-	wl.srv = &http.Server{
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.wsAccept(l, w, r) }),
-		ReadHeaderTimeout: opts.ServerHandshakeTimeout,
-		ErrorLog:          slog.NewLogLogger(t.log.Handler(), slog.LevelDebug),
-	}
-	l.ws = wl
-	return nil
-}
+// wsReadBuffer is the read buffer of a connection, and so the size of
+// the reads ws_max_msg_chunks counts.
+const wsReadBuffer = 4096
 
-// wsServe answers upgrade requests on l until the socket closes.
-func (t *Transport) wsServe(l *listener) {
-	defer t.wg.Done()
-	err := l.ws.srv.Serve(l.ws.ln)
-	if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) && t.ctx.Err() == nil {
-		t.log.Warn("websocket listener stopped", "socket", l.sock.String(), "err", err)
+// wsAccept runs the server side: TLS for wss, then the upgrade.
+func (t *Transport) wsAccept(ctx context.Context, raw net.Conn, s *Socket, p Proto, o WSOptions) (net.Conn, error) {
+	cc := &wsCountConn{Conn: raw}
+	var c net.Conn = cc
+	if p == ProtoWSS {
+		conf, err := t.tlsServerConfig(s)
+		if err != nil {
+			return nil, err
+		}
+		tc := tls.Server(cc, conf)
+		hctx, cancel := context.WithTimeout(ctx, t.wsTLSTimeout(o))
+		err = tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("tls handshake: %w", err)
+		}
+		c = tc
 	}
-	// Drop handshakes still in progress; upgraded connections are ours.
-	_ = l.ws.srv.Close()
-}
-
-// wsAccept checks and completes one upgrade request.
-func (t *Transport) wsAccept(l *listener, w http.ResponseWriter, r *http.Request) {
-	if err := wsCheck(r, l.ws.opts); err != nil {
-		t.log.Warn("websocket handshake refused", "socket", l.sock.String(), "remote", r.RemoteAddr, "err", err)
+	br := bufio.NewReaderSize(c, wsReadBuffer)
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return nil, fmt.Errorf("websocket handshake: %w", err)
+	}
+	w := &wsHijack{c: c, br: br, hdr: http.Header{}}
+	if err := wsCheck(req, o); err != nil {
 		w.Header().Set("Sec-WebSocket-Version", "13")
 		w.WriteHeader(http.StatusBadRequest)
-		return
+		return nil, fmt.Errorf("websocket handshake refused: %w", err)
 	}
-	ws, err := l.ws.up.Upgrade(w, r, nil)
+	up := websocket.Upgrader{
+		Subprotocols:    []string{"sip"},
+		WriteBufferPool: wsBufPool,
+		// Origin is checked (or not) by wsCheck as OpenSIPS does: a
+		// browser phone's page is rarely served by the proxy.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	ws, err := up.Upgrade(w, req, nil)
 	if err != nil {
-		// Upgrade has answered 400 already.
-		t.log.Warn("websocket handshake refused", "socket", l.sock.String(), "remote", r.RemoteAddr, "err", err)
-		return
+		// Upgrade has answered 400.
+		return nil, fmt.Errorf("websocket handshake refused: %w", err)
 	}
-	nc := ws.NetConn()
-	if tc, ok := nc.(*tls.Conn); ok {
-		nc = tc.NetConn()
+	return newWSConn(ws, c, cc, o), nil
+}
+
+func (t *Transport) wsTLSTimeout(o WSOptions) time.Duration {
+	if o.TLSHandshakeTimeout > 0 {
+		return o.TLSHandshakeTimeout
 	}
-	cc, _ := nc.(*wsCountConn)
-	tc := &tcpConn{c: ws.NetConn(), proto: l.sock.Proto, ws: newWSConn(ws, cc, l.ws.opts)}
-	if _, err := t.registerConn(tc, l); err != nil {
-		_ = ws.Close()
-	}
+	return t.handshakeTimeout()
 }
 
 // wsCheck applies RFC 7118's requirements that the library leaves to us:
@@ -201,126 +167,144 @@ func wsCheck(r *http.Request, o WSOptions) error {
 	return nil
 }
 
-// wsDial opens a WebSocket connection to d from listener l (OpenSIPS
-// acts as a WebSocket client too).
-func (t *Transport) wsDial(d Dest, l *listener) (*tcpConn, error) {
-	opts := t.wsOptions(d.Proto)
-	nd := &net.Dialer{Timeout: t.cfg.TCPConnectTimeout}
-	if la := l.local.Addr(); !la.IsUnspecified() {
-		nd.LocalAddr = &net.TCPAddr{IP: la.AsSlice()}
+// wsDial runs the client side on a connection dialled to d (OpenSIPS
+// acts as a WebSocket client too): TLS for wss, then the upgrade asking
+// for o.Resource.
+func (t *Transport) wsDial(ctx context.Context, raw net.Conn, d Dest, o WSOptions) (net.Conn, error) {
+	cc := &wsCountConn{Conn: raw}
+	var c net.Conn = cc
+	if d.Proto == ProtoWSS {
+		if t.cfg.TLS == nil {
+			return nil, errors.New("no tls configuration (load tls_mgm)")
+		}
+		sock, err := t.PickSocket(d)
+		if err != nil {
+			return nil, err
+		}
+		conf, err := t.cfg.TLS.ClientConfig(sock, d.Addr, d.Host)
+		if err != nil {
+			return nil, err
+		}
+		if conf == nil {
+			return nil, errors.New("no tls client domain")
+		}
+		tc := tls.Client(cc, conf)
+		hctx, cancel := context.WithTimeout(ctx, t.wsTLSTimeout(o))
+		err = tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("tls handshake: %w", err)
+		}
+		c = tc
 	}
-	var cc *wsCountConn
 	dialer := websocket.Dialer{
-		HandshakeTimeout: opts.HandshakeTimeout,
+		HandshakeTimeout: o.HandshakeTimeout,
 		Subprotocols:     []string{"sip"},
 		WriteBufferPool:  wsBufPool,
-		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := nd.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			cc = &wsCountConn{Conn: c}
-			return cc, nil
-		},
+		ReadBufferSize:   wsReadBuffer,
+		// The connection is already open (and under TLS for wss).
+		NetDialContext: func(context.Context, string, string) (net.Conn, error) { return c, nil },
 	}
-	scheme := "ws"
-	if d.Proto == ProtoWSS {
-		if opts.ClientTLS == nil {
-			return nil, fmt.Errorf("connect to %s: wss needs TLS settings (tls_mgm)", d)
-		}
-		cfg, err := opts.ClientTLS(&l.sock, d)
-		if err != nil {
-			return nil, fmt.Errorf("connect to %s: tls settings: %w", d, err)
-		}
-		dialer.TLSClientConfig = cfg
-		scheme = "wss"
-	}
-	res := opts.Resource
+	res := o.Resource
 	if !strings.HasPrefix(res, "/") {
 		res = "/" + res
 	}
-	ctx, cancel := context.WithTimeout(t.ctx, t.cfg.TCPConnectTimeout+opts.HandshakeTimeout)
-	defer cancel()
 	// Origin names the destination, as OpenSIPS sends it.
 	hdr := http.Header{"Origin": {d.Addr.String()}}
-	ws, resp, err := dialer.DialContext(ctx, scheme+"://"+d.Addr.String()+res, hdr)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", d, err)
-	}
+	ws, resp, err := dialer.DialContext(ctx, "ws://"+d.Addr.String()+res, hdr)
 	if resp != nil && resp.Body != nil {
 		_ = resp.Body.Close()
 	}
-	if ws.Subprotocol() != "sip" {
-		_ = ws.Close()
-		return nil, fmt.Errorf("connect to %s: server did not accept the sip subprotocol", d)
+	if err != nil {
+		return nil, fmt.Errorf("websocket handshake: %w", err)
 	}
-	// The TLS layer, when any, sits above the counted connection.
-	tc := &tcpConn{c: ws.NetConn(), proto: d.Proto, ws: newWSConn(ws, cc, opts)}
-	return t.registerConn(tc, l)
+	if ws.Subprotocol() != "sip" {
+		return nil, errors.New("websocket handshake: the server did not accept the sip subprotocol")
+	}
+	return newWSConn(ws, c, cc, o), nil
 }
 
-// wsConn is the WebSocket side of a stream connection.
+// wsConn is a WebSocket connection as the stream layer sees it: a
+// MessageConn whose ReadMessage returns one SIP message and whose Write
+// sends one as a text message, as OpenSIPS does (RFC 7118 allows text or
+// binary).
 type wsConn struct {
-	c    *websocket.Conn
-	cc   *wsCountConn // reads of the raw connection, for ws_max_msg_chunks
+	ws   *websocket.Conn
+	c    net.Conn     // below the WebSocket: *tls.Conn for wss
+	cc   *wsCountConn // the raw connection's reads, for ws_max_msg_chunks
 	opts WSOptions
 }
 
-func newWSConn(c *websocket.Conn, cc *wsCountConn, o WSOptions) *wsConn {
-	c.SetReadLimit(MaxMessageSize)
-	return &wsConn{c: c, cc: cc, opts: o}
+func newWSConn(ws *websocket.Conn, c net.Conn, cc *wsCountConn, o WSOptions) *wsConn {
+	ws.SetReadLimit(MaxMessageSize)
+	return &wsConn{ws: ws, c: c, cc: cc, opts: o}
 }
 
-// wsWrite sends one SIP message as one text message, as OpenSIPS does
-// (RFC 7118 allows text or binary).
-func (tc *tcpConn) wsWrite(b []byte) error {
-	tc.wmu.Lock()
-	defer tc.wmu.Unlock()
-	ws := tc.ws
-	_ = ws.c.SetWriteDeadline(time.Now().Add(ws.opts.SendTimeout))
-	if err := ws.c.WriteMessage(websocket.TextMessage, b); err != nil {
-		tc.close()
-		return fmt.Errorf("send to %s:%s: %w", tc.proto, tc.remote, err)
-	}
-	return nil
-}
+var errTooManyChunks = errors.New("websocket message arrived in too many chunks (ws_max_msg_chunks)")
 
-// wsReadLoop hands every text or binary message to the workers; the
-// library answers pings and close frames itself.
-func (tc *tcpConn) wsReadLoop() {
-	t := tc.t
-	ws := tc.ws
+// ReadMessage returns the next text or binary message; the library
+// answers pings and close frames meanwhile.
+func (w *wsConn) ReadMessage() ([]byte, error) {
 	for {
-		if ws.cc != nil {
-			ws.cc.startMessage(ws.opts.MaxMsgChunks)
-		}
-		_ = ws.c.SetReadDeadline(time.Now().Add(t.cfg.TCPLifetime))
-		typ, r, err := ws.c.NextReader()
+		w.cc.startMessage(w.opts.MaxMsgChunks)
+		typ, r, err := w.ws.NextReader()
 		var data []byte
 		if err == nil {
 			data, err = io.ReadAll(r)
 		}
 		if err != nil {
 			var ce *websocket.CloseError
-			switch {
-			case errors.As(err, &ce):
-				t.log.Debug("websocket closed by peer", "remote", tc.remote.String(), "code", ce.Code)
-			case errors.Is(err, errTooManyChunks):
-				t.log.Warn("websocket message too fragmented, closing", "remote", tc.remote.String(),
-					"ws_max_msg_chunks", ws.opts.MaxMsgChunks)
-			case !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && t.ctx.Err() == nil:
-				t.log.Debug("websocket read", "remote", tc.remote.String(), "err", err)
+			if errors.As(err, &ce) {
+				return nil, io.EOF
 			}
-			return
+			return nil, err
 		}
-		if typ != websocket.TextMessage && typ != websocket.BinaryMessage {
-			continue
-		}
-		if len(data) == 0 || isBlank(data) {
+		if typ != websocket.TextMessage && typ != websocket.BinaryMessage || isBlank(data) {
 			continue // keepalive
 		}
-		t.tcpq <- tcpJob{tc, data}
+		return data, nil
 	}
+}
+
+func (w *wsConn) Write(b []byte) (int, error) {
+	_ = w.ws.SetWriteDeadline(time.Now().Add(w.opts.SendTimeout))
+	if err := w.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Read is not used: the stream layer reads messages.
+func (w *wsConn) Read([]byte) (int, error) {
+	return 0, errors.New("websocket: read messages with ReadMessage")
+}
+
+func (w *wsConn) Close() error                       { return w.ws.Close() }
+func (w *wsConn) LocalAddr() net.Addr                { return w.c.LocalAddr() }
+func (w *wsConn) RemoteAddr() net.Addr               { return w.c.RemoteAddr() }
+func (w *wsConn) SetDeadline(t time.Time) error      { return w.c.SetDeadline(t) }
+func (w *wsConn) SetReadDeadline(t time.Time) error  { return w.c.SetReadDeadline(t) }
+func (w *wsConn) SetWriteDeadline(t time.Time) error { return w.c.SetWriteDeadline(t) }
+
+// ConnectionState is the TLS state of a wss connection (zero for ws).
+func (w *wsConn) ConnectionState() tls.ConnectionState {
+	if tc, ok := w.c.(*tls.Conn); ok {
+		return tc.ConnectionState()
+	}
+	return tls.ConnectionState{}
+}
+
+var _ MessageConn = (*wsConn)(nil)
+
+// hookTLSState is the TLS state of a connection a StreamHook wrapped,
+// when it runs over TLS (wss), else nil.
+func hookTLSState(c net.Conn) *tls.ConnectionState {
+	if s, ok := c.(interface{ ConnectionState() tls.ConnectionState }); ok {
+		if cs := s.ConnectionState(); cs.HandshakeComplete {
+			return &cs
+		}
+	}
+	return nil
 }
 
 func isBlank(b []byte) bool {
@@ -331,8 +315,6 @@ func isBlank(b []byte) bool {
 	}
 	return true
 }
-
-var errTooManyChunks = errors.New("websocket message arrived in too many chunks")
 
 // wsCountConn counts the reads that carry one message. The first read
 // of a message may wait for it as long as the connection lives; the
@@ -355,20 +337,41 @@ func (c *wsCountConn) Read(b []byte) (int, error) {
 	return c.Conn.Read(b)
 }
 
-// wsNetListener accepts TCP connections for the handshake server, under
-// TLS for wss, each wrapped to count its reads.
-type wsNetListener struct {
-	*net.TCPListener
-	tls *tls.Config
+// wsHijack is the http.ResponseWriter the upgrade runs on: the request
+// was read from the connection by hand, without an HTTP server.
+type wsHijack struct {
+	c      net.Conn
+	br     *bufio.Reader
+	hdr    http.Header
+	status int
 }
 
-func (l *wsNetListener) Accept() (net.Conn, error) {
-	c, err := l.TCPListener.Accept()
-	if err != nil {
-		return nil, err
+func (w *wsHijack) Header() http.Header { return w.hdr }
+
+func (w *wsHijack) WriteHeader(code int) {
+	if w.status != 0 {
+		return
 	}
-	if l.tls == nil {
-		return &wsCountConn{Conn: c}, nil
+	w.status = code
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
+	w.hdr.Set("Connection", "close")
+	if w.hdr.Get("Content-Length") == "" {
+		w.hdr.Set("Content-Length", "0")
 	}
-	return tls.Server(&wsCountConn{Conn: c}, l.tls), nil
+	_ = w.hdr.Write(&b)
+	b.WriteString("\r\n")
+	_, _ = io.WriteString(w.c, b.String())
+}
+
+// Write drops error bodies (Content-Length is 0): the status says it.
+func (w *wsHijack) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return len(b), nil
+}
+
+func (w *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return w.c, bufio.NewReadWriter(w.br, bufio.NewWriterSize(w.c, 512)), nil
 }

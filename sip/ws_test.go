@@ -57,7 +57,7 @@ func wsTestRead(t *testing.T, c *websocket.Conn) (int, *Msg) {
 }
 
 func TestWSLoopback(t *testing.T) {
-	tr, socks, errs := echoServer(t, ProtoWS)
+	tr, socks, errs := wsEchoServer(t)
 	c, resp, err := wsTestDial(t, socks[ProtoWS], nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +99,7 @@ func TestWSRecvInfo(t *testing.T) {
 	got := make(chan RecvInfo, 1)
 	tr := NewTransport(Config{OnMessage: func(m *Msg, rcv *RecvInfo) { got <- *rcv }})
 	defer tr.Close()
+	tr.EnableWS(ProtoWS, DefaultWSOptions())
 	s, err := tr.Listen(Socket{Proto: ProtoWS, IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func TestWSRecvInfo(t *testing.T) {
 // Fragmented messages are reassembled, pings answered, and a request to
 // the client's address goes back over its connection.
 func TestWSFragmentsPingAndReuse(t *testing.T) {
-	tr, socks, _ := echoServer(t, ProtoWS)
+	tr, socks, _ := wsEchoServer(t)
 	// A tiny write buffer makes the client split messages in frames.
 	c, _, err := wsTestDial(t, socks[ProtoWS], nil, &websocket.Dialer{HandshakeTimeout: testTimeout, WriteBufferSize: 64})
 	if err != nil {
@@ -172,7 +173,7 @@ func TestWSFragmentsPingAndReuse(t *testing.T) {
 }
 
 func TestWSHandshakeRefused(t *testing.T) {
-	_, socks, _ := echoServer(t, ProtoWS)
+	_, socks, _ := wsEchoServer(t)
 	for name, hdr := range map[string]http.Header{
 		"no sip subprotocol": {"Origin": {"http://x"}, "Sec-WebSocket-Protocol": {"chat"}},
 		"no subprotocol":     {"Origin": {"http://x"}},
@@ -204,7 +205,7 @@ func TestWSRequireOriginOff(t *testing.T) {
 	defer tr.Close()
 	o := DefaultWSOptions()
 	o.RequireOrigin = false
-	tr.SetWSOptions(ProtoWS, o)
+	tr.EnableWS(ProtoWS, o)
 	s, err := tr.Listen(Socket{Proto: ProtoWS, IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +223,7 @@ func TestWSMaxMsgChunks(t *testing.T) {
 	defer tr.Close()
 	o := DefaultWSOptions()
 	o.MaxMsgChunks = 3
-	tr.SetWSOptions(ProtoWS, o)
+	tr.EnableWS(ProtoWS, o)
 	s, err := tr.Listen(Socket{Proto: ProtoWS, IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -277,37 +278,52 @@ func TestWSMaxMsgChunks(t *testing.T) {
 	}
 }
 
-// A wss socket without TLS settings does not bind.
+// wsTestTLS serves a self-signed certificate and trusts anything.
+type wsTestTLS struct{ cert tls.Certificate }
+
+func (w wsTestTLS) ServerConfig(*Socket) (*tls.Config, error) {
+	return &tls.Config{Certificates: []tls.Certificate{w.cert}}, nil
+}
+
+func (w wsTestTLS) ClientConfig(*Socket, netip.AddrPort, string) (*tls.Config, error) {
+	return &tls.Config{InsecureSkipVerify: true}, nil
+}
+
+// A wss socket without TLS settings does not bind; a ws one without
+// EnableWS neither.
 func TestWSSNeedsTLS(t *testing.T) {
 	tr := NewTransport(Config{})
 	defer tr.Close()
+	if _, err := tr.Listen(Socket{Proto: ProtoWS, IP: "127.0.0.1"}); err == nil {
+		t.Fatal("ws listens without EnableWS")
+	}
+	tr.EnableWS(ProtoWSS, DefaultWSOptions())
 	if _, err := tr.Listen(Socket{Proto: ProtoWSS, IP: "127.0.0.1"}); err == nil || !strings.Contains(err.Error(), "tls") {
 		t.Fatalf("Listen = %v", err)
 	}
 }
 
+// wss both ways: a transport connects out over wss to another, which
+// sees the TLS state of the connection.
 func TestWSSLoopbackAndDial(t *testing.T) {
-	cert := testCert(t)
+	prov := wsTestTLS{testCert(t)}
 	o := DefaultWSOptions()
-	o.ServerTLS = func(*Socket) (*tls.Config, error) { return &tls.Config{Certificates: []tls.Certificate{cert}}, nil }
-	o.ClientTLS = func(*Socket, Dest) (*tls.Config, error) { return &tls.Config{InsecureSkipVerify: true}, nil }
 	o.HandshakeTimeout = testTimeout
 	got := make(chan *Msg, 4)
-	srv := NewTransport(Config{OnMessage: func(m *Msg, rcv *RecvInfo) {
+	srv := NewTransport(Config{TLS: prov, OnMessage: func(m *Msg, rcv *RecvInfo) {
 		if rcv.Proto == ProtoWSS {
 			got <- m
 		}
 	}})
 	defer srv.Close()
-	srv.SetWSOptions(ProtoWSS, o)
+	srv.EnableWS(ProtoWSS, o)
 	s, err := srv.Listen(Socket{Proto: ProtoWSS, IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Our own client side: a second transport connects out over wss.
-	cli := NewTransport(Config{})
+	cli := NewTransport(Config{TLS: prov})
 	defer cli.Close()
-	cli.SetWSOptions(ProtoWSS, o)
+	cli.EnableWS(ProtoWSS, o)
 	if _, err := cli.Listen(Socket{Proto: ProtoWSS, IP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -320,12 +336,43 @@ func TestWSSLoopbackAndDial(t *testing.T) {
 		if m.CallID() != "wssdial" {
 			t.Fatal(m.CallID())
 		}
+		if st := m.Recv().TLS(); st == nil || !st.HandshakeComplete {
+			t.Errorf("no TLS state on a wss message: %+v", st)
+		}
 	case <-time.After(testTimeout):
 		t.Fatal("nothing received over wss")
 	}
 	if c := cli.Conns(); len(c) != 1 || c[0].Proto != ProtoWSS {
 		t.Fatalf("client conns %+v", c)
 	}
+	// A browser-like client over wss.
+	c, resp, err := wsTestDial(t, s, nil, &websocket.Dialer{HandshakeTimeout: testTimeout,
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err, resp)
+	}
+	_ = c.WriteMessage(websocket.TextMessage, []byte(request("OPTIONS", "WSS x.invalid;branch=z9hG4bK2", "wssbrowser")))
+	select {
+	case m := <-got:
+		if m.CallID() != "wssbrowser" {
+			t.Fatal(m.CallID())
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("nothing received from the wss client")
+	}
+}
+
+// wsEchoServer is echoServer with a ws socket.
+func wsEchoServer(t *testing.T) (*Transport, map[Proto]*Socket, chan error) {
+	t.Helper()
+	tr, socks, errs := echoServer(t)
+	tr.EnableWS(ProtoWS, DefaultWSOptions())
+	s, err := tr.Listen(Socket{Proto: ProtoWS, IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	socks[ProtoWS] = s
+	return tr, socks, errs
 }
 
 // testCert is a self-signed certificate for 127.0.0.1.

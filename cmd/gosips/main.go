@@ -36,6 +36,7 @@ func newApp() *cli.App {
 			miCommand(),
 			userCommand(),
 			portCommand(),
+			fmtCommand(),
 			versionCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

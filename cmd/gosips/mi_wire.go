@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -141,13 +140,11 @@ func tcpConns(eng *runtime.Engine) func() []mi.TCPConn {
 		if tr == nil {
 			return nil
 		}
-		life := time.Now().Add(tr.ConnLifetime())
 		var out []mi.TCPConn
 		for _, c := range tr.Conns() {
 			out = append(out, mi.TCPConn{ID: c.ID, Type: strings.ToLower(c.Proto.String()), Remote: c.Remote.String(),
-				Local: c.Local.String(), Lifetime: life})
+				Local: c.Local.String(), Lifetime: c.Expires, AliasPorts: c.AliasPorts})
 		}
-		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 		return out
 	}
 }

@@ -37,7 +37,11 @@ func (t *Table) SQLiteDDL() []string {
 	for _, ix := range t.Indexes {
 		if ix.Unique {
 			b.WriteString(",\n    CONSTRAINT ")
-			b.WriteString(ix.Name)
+			if ix.SQLiteName != "" {
+				b.WriteString(ix.SQLiteName)
+			} else {
+				b.WriteString(ix.Name)
+			}
 			b.WriteString(" UNIQUE (")
 			b.WriteString(strings.Join(ix.Cols, ", "))
 			b.WriteString(")")

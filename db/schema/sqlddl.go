@@ -83,6 +83,9 @@ func (t *Table) mysqlIndexName(name string) string {
 }
 
 func (c Column) mysqlType() string {
+	if c.MySQLType != "" {
+		return c.MySQLType
+	}
 	var s string
 	switch c.Type {
 	case Int:

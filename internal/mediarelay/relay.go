@@ -535,8 +535,12 @@ func (e *Sets) KeepState(old *Sets) {
 }
 
 // LoadSets reads the nodes from a database table of (socket, set id)
-// rows, as OpenSIPS' rtpengine and rtpproxy db_url modes do.
-func LoadSets(ctx context.Context, conn db.Conn, table, sockCol, setCol string, defSet int) (*Sets, error) {
+// rows, as OpenSIPS' rtpengine and rtpproxy db_url modes do, after
+// checking the table's version row (a missing row is accepted).
+func LoadSets(ctx context.Context, conn db.Conn, table, sockCol, setCol string, version, defSet int) (*Sets, error) {
+	if err := db.CheckVersion(ctx, conn, table, version); err != nil && !errors.Is(err, db.ErrNoVersion) {
+		return nil, err
+	}
 	res, err := conn.Query(ctx, table, []string{sockCol, setCol}, nil, "", 0)
 	if err != nil {
 		return nil, fmt.Errorf("loading nodes from %s: %w", table, err)

@@ -3,6 +3,7 @@ package mediarelay
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"gosips/db"
@@ -46,7 +47,15 @@ func TestSocksAndSelection(t *testing.T) {
 
 type fakeConn struct {
 	db.Conn
-	rows []db.Row
+	rows    []db.Row
+	version int // -1: no version row
+}
+
+func (f *fakeConn) TableVersion(_ context.Context, table string) (int, error) {
+	if f.version < 0 {
+		return 0, db.ErrNoVersion
+	}
+	return f.version, nil
 }
 
 func (f *fakeConn) Query(_ context.Context, table string, cols []string, _ []db.Cond, _ string, _ int) (*db.Result, error) {
@@ -61,7 +70,8 @@ func TestLoadSets(t *testing.T) {
 		{db.StringValue("udp:127.0.0.1:2222 udp:127.0.0.1:2223=2"), db.IntValue(0)},
 		{db.StringValue("udp:127.0.0.1:2224"), db.IntValue(3)},
 	}}
-	s, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 0)
+	c.version = 1
+	s, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +79,16 @@ func TestLoadSets(t *testing.T) {
 	if len(show) != 2 || len(show[0].Nodes) != 2 || show[0].Nodes[1].Weight != 2 || show[1].Set != 3 || show[1].Nodes[0].Index != 2 {
 		t.Errorf("sets %+v", show)
 	}
+	if _, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 2, 0); err == nil ||
+		!strings.Contains(err.Error(), "has version 1, gosips needs 2") {
+		t.Errorf("version 1 accepted where 2 is needed: %v", err)
+	}
+	c.version = -1
+	if _, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 2, 0); err != nil {
+		t.Errorf("table without a version row: %v", err)
+	}
 	c.rows = append(c.rows, db.Row{db.NullValue(db.String), db.IntValue(1)})
-	if _, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 0); err == nil {
+	if _, err := LoadSets(context.Background(), c, "rtpengine", "socket", "set_id", 2, 0); err == nil {
 		t.Error("NULL socket accepted")
 	}
 }

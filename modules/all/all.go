@@ -33,6 +33,10 @@ import (
 	_ "gosips/modules/nathelper"
 	_ "gosips/modules/permissions"
 	_ "gosips/modules/pike"
+	_ "gosips/modules/presence"
+	_ "gosips/modules/presence_dialoginfo"
+	_ "gosips/modules/presence_mwi"
+	_ "gosips/modules/presence_xml"
 	_ "gosips/modules/prometheus"
 	_ "gosips/modules/proto_tcp"
 	_ "gosips/modules/proto_udp"
@@ -57,4 +61,5 @@ import (
 	_ "gosips/modules/uac_registrant"
 	_ "gosips/modules/usrloc"
 	_ "gosips/modules/uuid"
+	_ "gosips/modules/xcap"
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -120,6 +121,31 @@ func TestNotImplementedList(t *testing.T) {
 	for l := range want {
 		if !have[l] {
 			t.Errorf("%s is implemented now: rerun with -update to shrink the list", l)
+		}
+	}
+}
+
+// TestCallsBoundAtDeclaration keeps behaviour next to each declaration:
+// a module that fills Call (or an MI Handler) afterwards, from a map keyed
+// by name, turns a typo into a silent nil.
+func TestCallsBoundAtDeclaration(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "*", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := regexp.MustCompile(`\]\.(Call|Handler)\s*=|\.(Call|Handler)\s*=\s*\w+\[`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if late.MatchString(line) {
+				t.Errorf("%s:%d: Call bound after the declaration: %s", f, i+1, strings.TrimSpace(line))
+			}
 		}
 	}
 }

@@ -196,21 +196,3 @@ func pushRURIPart(c *api.Ctx, part, v string) bool {
 	c.Msg.SetRURI(u.String())
 	return true
 }
-
-// bind sets the Call of every function.
-func (m *AVPOps) bind(fs []api.Func) []api.Func {
-	impl := map[string]func(*api.Ctx, []any) api.Ret{
-		"avp_print": avpPrint, "avp_delete": avpDelete, "is_avp_set": isAVPSet, "avp_copy": avpCopy,
-		"avp_shuffle": avpShuffle, "avp_write": avpWrite(1, 0), "avp_printf": avpWrite(0, 1),
-		"avp_insert": avpInsert, "avp_pushto": avpPushto,
-		"avp_check": m.avpCheck, "avp_op": m.avpOp, "avp_subst": m.avpSubst,
-		"avp_db_load": m.avpDBLoad, "avp_db_store": m.avpDBStore, "avp_db_delete": m.avpDBDelete,
-		"avp_db_query": m.avpDBQuery,
-	}
-	for i := range fs {
-		if f, ok := impl[fs[i].Name]; ok {
-			fs[i].Call = f
-		}
-	}
-	return fs
-}

@@ -334,23 +334,4 @@ func checkTimeRec(x *api.Ctx, args []any) api.Ret {
 	return ret(tr.Match(now))
 }
 
-// bind sets the Call of every function.
-func (c *CfgUtils) bind(fs []api.Func) []api.Func {
-	impl := map[string]func(*api.Ctx, []any) api.Ret{
-		"rand_set_prob": c.randSetProb, "rand_reset_prob": c.randResetProb, "rand_get_prob": c.randGetProb,
-		"rand_event": c.randEvent, "sleep": sleepSec, "usleep": sleepUsec, "abort": abort,
-		"pkg_status": memStatus, "shm_status": memStatus,
-		"set_count": setCount, "set_select_weight": setSelectWeight,
-		"get_accurate_time": getAccurateTime, "ts_usec_delta": tsUsecDelta,
-		"get_static_lock": c.lockFn(false, true), "release_static_lock": c.lockFn(false, false),
-		"get_dynamic_lock": c.lockFn(true, true), "release_dynamic_lock": c.lockFn(true, false),
-		"strings_share_lock": c.stringsShareLock,
-		"check_time_rec":     checkTimeRec, "shuffle_avps": shuffleAVPs,
-	}
-	for i := range fs {
-		fs[i].Call = impl[fs[i].Name]
-	}
-	return fs
-}
-
 var _ api.Initer = (*CfgUtils)(nil)

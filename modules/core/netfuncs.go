@@ -55,6 +55,33 @@ func setViaHandling(c *api.Ctx, args []any) api.Ret {
 	if f&2 != 0 {
 		addLocalRport(c, nil)
 	}
+	if f&8 != 0 {
+		forceTCPAlias(c, []any{nil})
+	}
+	return api.RetTrue
+}
+
+// forceTCPAlias is force_tcp_alias([port]): requests to the source
+// address of the message's stream connection and port (default: the top
+// Via's port, else the protocol's default port) reuse that connection
+// (RFC 5923). Nothing to do for datagrams.
+func forceTCPAlias(c *api.Ctx, args []any) api.Ret {
+	m := c.Msg
+	if m == nil || m.Recv() == nil || !m.Recv().Proto.Reliable() {
+		return api.RetTrue
+	}
+	port := 0
+	if n, given := api.IntArg(args[0]); given {
+		port = int(n)
+	} else if v, err := m.TopVia(); err == nil {
+		port = v.Port
+	}
+	if err := m.Recv().AddAlias(port); err != nil {
+		if c.Log != nil {
+			c.Log.Warn("tcp alias failed", "err", err)
+		}
+		return api.RetFalse
+	}
 	return api.RetTrue
 }
 

@@ -123,6 +123,10 @@ func (c *Core) Params() []api.Param {
 		c.storeP("tcp_keepinterval", api.ParamInt, "0"),
 		c.storeP("tcp_max_msg_time", api.ParamInt, ""),
 		c.storeP("tcp_parallel_read_on_workers", api.ParamInt, "0"),
+		// Requests over udp_mtu bytes go over udp_mtu_try_proto (RFC 3261
+		// §18.1.1); not an OpenSIPS 3.6 parameter (Kamailio's names).
+		c.storeP("udp_mtu", api.ParamInt, "0"),
+		c.mtuProtoP(),
 		c.strP("tcp_no_new_conn_bflag", &cf.TCPNoNewConnBflag, ""),
 		c.strP("tcp_no_new_conn_rplflag", &cf.TCPNoNewConnRplflag, ""),
 
@@ -133,6 +137,20 @@ func (c *Core) Params() []api.Param {
 		c.listP("mpath", &cf.MPath),
 	}
 	return append(ps, c.legacyParams()...)
+}
+
+// mtuProtoP binds udp_mtu_try_proto: the stream protocol a request over
+// udp_mtu moves to.
+func (c *Core) mtuProtoP() api.Param {
+	protos := []string{"tcp", "tls", "ws", "wss"}
+	return api.Param{Name: "udp_mtu_try_proto", Type: api.ParamStr, Set: func(v api.ParamValue) error {
+		p := strings.ToLower(v.Str)
+		if !contains(protos, p) {
+			return unknown("udp_mtu_try_proto protocol", v.Str, protos)
+		}
+		c.Config.record("udp_mtu_try_proto", api.StrValue(p))
+		return nil
+	}}
 }
 
 // intP binds an integer global to dst.

@@ -33,7 +33,7 @@ func (p *ProtoWS) Validate(vc *api.ValidateCtx) error { return p.P.Validate(vc) 
 // SetupTransport hands the parameters to the transport before the ws
 // sockets are bound.
 func (p *ProtoWS) SetupTransport(tr *sip.Transport) error {
-	tr.SetWSOptions(sip.ProtoWS, p.P.Options())
+	tr.EnableWS(sip.ProtoWS, p.P.Options())
 	return nil
 }
 

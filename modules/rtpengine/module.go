@@ -175,11 +175,14 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	return nil
 }
 
+// TableVersion is the version of the rtpengine table (OpenSIPS 3.6).
+const TableVersion = 1
+
 // loadDB reads the sets from the rtpengine table.
 func (m *Module) loadDB(ctx context.Context) (*mediarelay.Sets, error) {
 	m.dbMu.Lock()
 	defer m.dbMu.Unlock()
-	return mediarelay.LoadSets(ctx, m.conn, m.DBTable, m.SocketCol, m.SetCol, 0)
+	return mediarelay.LoadSets(ctx, m.conn, m.DBTable, m.SocketCol, m.SetCol, TableVersion, 0)
 }
 
 // Start probes every node once (unreachable ones start disabled) and runs

@@ -150,10 +150,13 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	return nil
 }
 
+// TableVersion is the version of the rtpproxy_sockets table (OpenSIPS 3.6).
+const TableVersion = 0
+
 func (m *Module) loadDB(ctx context.Context) (*mediarelay.Sets, error) {
 	m.dbMu.Lock()
 	defer m.dbMu.Unlock()
-	return mediarelay.LoadSets(ctx, m.conn, m.DBTable, m.SockCol, m.SetCol, m.DefaultSet)
+	return mediarelay.LoadSets(ctx, m.conn, m.DBTable, m.SockCol, m.SetCol, TableVersion, m.DefaultSet)
 }
 
 // Start checks every node (version and capabilities) and re-checks the

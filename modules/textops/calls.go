@@ -222,22 +222,3 @@ func (t *TextOps) substUser(c *api.Ctx, args []any) api.Ret {
 	c.Msg.SetRURI(u.String())
 	return api.RetTrue
 }
-
-// bind sets the Call of every function.
-func (t *TextOps) bind(fs []api.Func) []api.Func {
-	impl := map[string]func(*api.Ctx, []any) api.Ret{
-		"search": search(false), "search_body": search(true),
-		"search_append": searchAppend(false), "search_append_body": searchAppend(true),
-		"replace": replace(false, false), "replace_all": replace(false, true),
-		"replace_body": replace(true, false), "replace_body_all": replace(true, true),
-		// The regex already spans lines when it needs to; at once or match
-		// by match gives the same edits.
-		"replace_body_atonce": replace(true, true),
-		"subst":               t.subst(false), "subst_body": t.subst(true),
-		"subst_uri": t.substURI, "subst_user": t.substUser,
-	}
-	for i := range fs {
-		fs[i].Call = impl[fs[i].Name]
-	}
-	return fs
-}

@@ -20,19 +20,27 @@ func (t *TextOps) Funcs() []api.Func {
 	txt := api.Arg{Name: "text", Type: api.ArgStr}
 	subst := api.Arg{Name: "expression", Type: api.ArgStr, NoExpand: true, Fixup: substFixup}
 	fs := []api.Func{
-		{Name: "search", Routes: rofbl, Returns: "1 found, -1 not", Args: []api.Arg{re}},
-		{Name: "search_body", Routes: rofbl, Returns: "1 found, -1 not", Args: []api.Arg{re}},
+		{Name: "search", Call: search(false), Routes: rofbl, Returns: "1 found, -1 not", Args: []api.Arg{re}},
+		{Name: "search_body", Call: search(true), Routes: rofbl, Returns: "1 found, -1 not", Args: []api.Arg{re}},
 	}
-	for _, n := range []string{"search_append", "search_append_body", "replace", "replace_body",
-		"replace_all", "replace_body_all", "replace_body_atonce"} {
-		fs = append(fs, api.Func{Name: n, Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{re, txt}})
+	edit := func(name string, call func(*api.Ctx, []any) api.Ret) api.Func {
+		return api.Func{Name: name, Call: call, Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{re, txt}}
 	}
-	return t.bind(append(fs,
-		api.Func{Name: "subst", Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
-		api.Func{Name: "subst_uri", Routes: rofb, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
-		api.Func{Name: "subst_user", Routes: rofb, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
-		api.Func{Name: "subst_body", Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
-	))
+	return append(fs,
+		edit("search_append", searchAppend(false)),
+		edit("search_append_body", searchAppend(true)),
+		edit("replace", replace(false, false)),
+		edit("replace_body", replace(true, false)),
+		edit("replace_all", replace(false, true)),
+		edit("replace_body_all", replace(true, true)),
+		// The regex already spans lines when it needs to; at once or match
+		// by match gives the same edits.
+		edit("replace_body_atonce", replace(true, true)),
+		api.Func{Name: "subst", Call: t.subst(false), Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
+		api.Func{Name: "subst_uri", Call: t.substURI, Routes: rofb, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
+		api.Func{Name: "subst_user", Call: t.substUser, Routes: rofb, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
+		api.Func{Name: "subst_body", Call: t.subst(true), Routes: rofbl, Returns: "1 changed, -1 no match or error", Args: []api.Arg{subst}},
+	)
 }
 
 var errNoTable = errors.New("variables in a replacement need the script's variable table")

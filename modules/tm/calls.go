@@ -10,49 +10,19 @@ import (
 	"gosips/sip"
 )
 
-// calls maps script function names to their implementations.
-func (t *TM) calls() map[string]func(*api.Ctx, []any) api.Ret {
-	relayTo := func(proto string) func(*api.Ctx, []any) api.Ret {
-		return func(c *api.Ctx, args []any) api.Ret {
-			host := strArg(args, 0)
-			if host == "" {
-				return t.relay(c, RelayOpts{})
-			}
-			d := api.Dest{Proto: proto, Host: host}
-			if p, err := strconv.Atoi(strArg(args, 1)); err == nil {
-				d.Port = p
-			}
-			return t.relay(c, RelayOpts{Proxy: &d})
+// relayTo is the legacy t_relay_to_*(host, port) / t_forward_nonack*():
+// relay to host:port over proto, or as t_relay() without a host.
+func (t *TM) relayTo(proto string) func(*api.Ctx, []any) api.Ret {
+	return func(c *api.Ctx, args []any) api.Ret {
+		host := strArg(args, 0)
+		if host == "" {
+			return t.relay(c, RelayOpts{})
 		}
-	}
-	return map[string]func(*api.Ctx, []any) api.Ret{
-		"t_newtran":            t.fNewtran,
-		"t_relay":              t.fRelay,
-		"t_reply":              t.fReply,
-		"t_reply_with_body":    t.fReply,
-		"t_check_trans":        t.fCheckTrans,
-		"t_lookup_request":     t.fCheckTrans,
-		"t_on_failure":         onRoute(api.FailureRoute),
-		"t_on_negative":        onRoute(api.FailureRoute),
-		"t_on_reply":           onRoute(api.OnReplyRoute),
-		"t_on_branch":          onRoute(api.BranchRoute),
-		"t_check_status":       t.fCheckStatus,
-		"t_local_replied":      t.fLocalReplied,
-		"t_was_cancelled":      t.fWasCancelled,
-		"t_flush_flags":        t.fFlushFlags,
-		"t_add_hdrs":           t.fAddHdrs,
-		"t_replicate":          t.fReplicate,
-		"t_cancel_branch":      t.fCancelBranch,
-		"t_cancel_call":        func(c *api.Ctx, _ []any) api.Ret { return t.fCancelBranch(c, []any{CancelAll}) },
-		"t_release":            func(*api.Ctx, []any) api.Ret { return api.RetTrue },
-		"t_retransmit_reply":   t.fRetransmit,
-		"t_relay_to_udp":       relayTo("udp"),
-		"t_relay_to_tcp":       relayTo("tcp"),
-		"t_relay_to_tls":       relayTo("tls"),
-		"t_forward_nonack":     relayTo("udp"),
-		"t_forward_nonack_udp": relayTo("udp"),
-		"t_forward_nonack_tcp": relayTo("tcp"),
-		"t_forward_nonack_tls": relayTo("tls"),
+		d := api.Dest{Proto: proto, Host: host}
+		if p, err := strconv.Atoi(strArg(args, 1)); err == nil {
+			d.Port = p
+		}
+		return t.relay(c, RelayOpts{Proxy: &d})
 	}
 }
 

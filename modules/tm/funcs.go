@@ -17,36 +17,36 @@ const (
 func (t *TM) Funcs() []api.Func {
 	code := fix(argI("code"), api.ReplyCodeFixup)
 	fs := []api.Func{
-		{Name: "t_newtran", Routes: api.RequestRoute,
+		{Name: "t_newtran", Call: t.fNewtran, Routes: api.RequestRoute,
 			Returns: "1 created; 0 (stops the script) for a retransmission; <0 error"},
-		{Name: "t_reply", Routes: rF, Returns: "1 ok, <0 error",
+		{Name: "t_reply", Call: t.fReply, Routes: rF, Returns: "1 ok, <0 error",
 			Args: []api.Arg{code, argS("reason")}},
-		{Name: "t_replicate", Routes: rF, Returns: "1 ok, <0 error",
+		{Name: "t_replicate", Call: t.fReplicate, Routes: rF, Returns: "1 ok, <0 error",
 			Args: []api.Arg{argS("uri"), fix(argSo("flags"), replicateFlagsFixup)}},
-		{Name: "t_relay", Routes: rF, Returns: retRelay,
+		{Name: "t_relay", Call: t.fRelay, Routes: rF, Returns: retRelay,
 			Args: []api.Arg{fix(argSo("flags"), relayFlagsFixup), fix(argSo("outbound_proxy"), proxyFixup)}},
-		{Name: "t_on_failure", Routes: rFOB | api.LocalRoute, Returns: "1",
+		{Name: "t_on_failure", Call: onRoute(api.FailureRoute), Routes: rFOB | api.LocalRoute, Returns: "1",
 			Args: []api.Arg{fix(argS("route"), routeFixup(api.FailureRoute))}},
-		{Name: "t_on_reply", Routes: rFOB | api.LocalRoute, Returns: "1",
+		{Name: "t_on_reply", Call: onRoute(api.OnReplyRoute), Routes: rFOB | api.LocalRoute, Returns: "1",
 			Args: []api.Arg{fix(argS("route"), routeFixup(api.OnReplyRoute))}},
-		{Name: "t_on_branch", Routes: rFOB, Returns: "1",
+		{Name: "t_on_branch", Call: onRoute(api.BranchRoute), Routes: rFOB, Returns: "1",
 			Args: []api.Arg{fix(argS("route"), routeFixup(api.BranchRoute))}},
-		{Name: "t_check_status", Routes: rFOB, Returns: "1 the reply code matches, -1 not",
+		{Name: "t_check_status", Call: t.fCheckStatus, Routes: rFOB, Returns: "1 the reply code matches, -1 not",
 			Args: []api.Arg{argRe("regex")}},
 		{Name: "t_write_req", Routes: rFB, Returns: "1 ok, <0 error",
 			Args: []api.Arg{fix(argS("info"), t.twInfoFixup), argS("fifo")}},
 		{Name: "t_write_unix", Routes: rFB, Returns: "1 ok, <0 error",
 			Args: []api.Arg{fix(argS("info"), t.twInfoFixup), argS("socket")}},
-		{Name: "t_flush_flags", Routes: api.RequestRoute | api.BranchRoute, Returns: "1"},
-		{Name: "t_local_replied", Routes: rFOB, Returns: "1 locally replied, -1 not",
+		{Name: "t_flush_flags", Call: t.fFlushFlags, Routes: api.RequestRoute | api.BranchRoute, Returns: "1"},
+		{Name: "t_local_replied", Call: t.fLocalReplied, Routes: rFOB, Returns: "1 locally replied, -1 not",
 			Args: []api.Arg{fix(argS("selector"), localRepliedFixup)}},
-		{Name: "t_check_trans", Routes: api.RequestRoute | api.BranchRoute,
+		{Name: "t_check_trans", Call: t.fCheckTrans, Routes: api.RequestRoute | api.BranchRoute,
 			Returns: "CANCEL: 1 if the INVITE transaction exists; ACK: 1 hop-by-hop, -2 end-to-end; other: 0 (stops) for a retransmission, else -1"},
-		{Name: "t_was_cancelled", Routes: rFOB, Returns: "1 cancelled, -1 not"},
-		{Name: "t_cancel_branch", Routes: api.OnReplyRoute, Returns: "1",
+		{Name: "t_was_cancelled", Call: t.fWasCancelled, Routes: rFOB, Returns: "1 cancelled, -1 not"},
+		{Name: "t_cancel_branch", Call: t.fCancelBranch, Routes: api.OnReplyRoute, Returns: "1",
 			Args: []api.Arg{fix(argSo("flags"), cancelBranchFixup)}},
-		{Name: "t_add_hdrs", Routes: api.RequestRoute, Returns: "1 ok, -1 error", Args: []api.Arg{argS("headers")}},
-		{Name: "t_reply_with_body", Routes: rF, Returns: "1 ok, <0 error",
+		{Name: "t_add_hdrs", Call: t.fAddHdrs, Routes: api.RequestRoute, Returns: "1 ok, -1 error", Args: []api.Arg{argS("headers")}},
+		{Name: "t_reply_with_body", Call: t.fReply, Routes: rF, Returns: "1 ok, <0 error",
 			Args: []api.Arg{code, argS("reason"), argS("body")}},
 		{Name: "t_new_request", Routes: api.AllRoutes, Returns: "1 sent, <0 error",
 			Args: []api.Arg{argS("method"), argS("ruri"), argS("from"), argS("to"), argSo("body"), argSo("context")}},
@@ -63,18 +63,13 @@ func (t *TM) Funcs() []api.Func {
 			Returns: "1 found, -1 not found",
 			Args:    []api.Arg{argS("attr"), argSo("value_str"), argIo("value_int"), argVo("result"), argIo("offset")}},
 	}
-	fs = append(fs, legacyFuncs()...)
-	calls := t.calls()
-	for i := range fs {
-		fs[i].Call = calls[fs[i].Name]
-	}
-	return fs
+	return append(fs, t.legacyFuncs()...)
 }
 
 // legacyFuncs are tm functions removed before 3.x.
-func legacyFuncs() []api.Func {
+func (t *TM) legacyFuncs() []api.Func {
 	relayTo := func(name, proto string) api.Func {
-		return api.Func{Name: name, Routes: rF, Returns: retRelay, Args: []api.Arg{argSo("host"), argSo("port")},
+		return api.Func{Name: name, Call: t.relayTo(proto), Routes: rF, Returns: retRelay, Args: []api.Arg{argSo("host"), argSo("port")},
 			Legacy: `t_relay(, "` + proto + `:host:port")`}
 	}
 	return []api.Func{
@@ -85,11 +80,11 @@ func legacyFuncs() []api.Func {
 		relayTo("t_forward_nonack_udp", "udp"),
 		relayTo("t_forward_nonack_tcp", "tcp"),
 		relayTo("t_forward_nonack_tls", "tls"),
-		{Name: "t_release", Routes: api.RequestRoute, Returns: "1", Legacy: "remove it: transactions are released automatically"},
-		{Name: "t_retransmit_reply", Routes: api.RequestRoute, Returns: "1", Legacy: "remove it: t_newtran()/t_check_trans() absorb retransmissions"},
-		{Name: "t_lookup_request", Routes: api.RequestRoute, Returns: "1 found, -1 not", Legacy: "t_check_trans()"},
-		{Name: "t_cancel_call", Routes: api.OnReplyRoute, Returns: "1", Legacy: `t_cancel_branch("a")`},
-		{Name: "t_on_negative", Routes: rFOB | api.LocalRoute, Returns: "1", Legacy: `t_on_failure("route")`,
+		{Name: "t_release", Call: func(*api.Ctx, []any) api.Ret { return api.RetTrue }, Routes: api.RequestRoute, Returns: "1", Legacy: "remove it: transactions are released automatically"},
+		{Name: "t_retransmit_reply", Call: t.fRetransmit, Routes: api.RequestRoute, Returns: "1", Legacy: "remove it: t_newtran()/t_check_trans() absorb retransmissions"},
+		{Name: "t_lookup_request", Call: t.fCheckTrans, Routes: api.RequestRoute, Returns: "1 found, -1 not", Legacy: "t_check_trans()"},
+		{Name: "t_cancel_call", Call: func(c *api.Ctx, _ []any) api.Ret { return t.fCancelBranch(c, []any{CancelAll}) }, Routes: api.OnReplyRoute, Returns: "1", Legacy: `t_cancel_branch("a")`},
+		{Name: "t_on_negative", Call: onRoute(api.FailureRoute), Routes: rFOB | api.LocalRoute, Returns: "1", Legacy: `t_on_failure("route")`,
 			Args: []api.Arg{fix(argS("route"), routeFixup(api.FailureRoute))}},
 	}
 }

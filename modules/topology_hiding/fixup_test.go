@@ -37,7 +37,7 @@ func TestFlagsFixup(t *testing.T) {
 		{in: "", want: Flags{}},
 		{in: "U", want: Flags{KeepUser: true}},
 		{in: "UDaA", want: Flags{KeepUser: true, DIDUser: true, KeepCaller: true, KeepCallee: true}},
-		{in: "C", err: "not implemented"},
+		{in: "UC", want: Flags{KeepUser: true, HideCallID: true}},
 		{in: "X", err: "unknown flag"},
 	}
 	for _, tc := range tests {

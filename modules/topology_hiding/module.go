@@ -17,7 +17,7 @@ import (
 func init() {
 	api.Register(api.ModuleInfo{
 		Name: "topology_hiding",
-		Deps: []api.Dep{{Name: "tm"}, {Name: "dialog"}},
+		Deps: []api.Dep{{Name: "tm"}, {Name: "dialog", Optional: true}},
 		New:  func() api.Module { return New() },
 		Doc:  "topology hiding of SIP dialogs",
 	})
@@ -112,11 +112,13 @@ func (m *Module) Funcs() []api.Func {
 // Init binds to the dialog module.
 func (m *Module) Init(ic *api.InitCtx) error {
 	m.log = ic.Log
-	d, ok := ic.Module("dialog").(api.DialogAPI)
-	if !ok {
-		return fmt.Errorf("topology_hiding: the dialog module offers no API")
+	// Without the dialog module every call is hidden without a dialog.
+	if d, ok := ic.Module("dialog").(api.DialogAPI); ok {
+		m.dlg = d
+		d.OnDialog(api.DlgCbLoaded, m.restoreLoaded)
+	} else if m.ForceDialog != 0 {
+		return fmt.Errorf("topology_hiding: force_dialog needs loadmodule \"dialog.so\"")
 	}
-	m.dlg = d
 	return nil
 }
 

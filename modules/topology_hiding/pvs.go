@@ -6,12 +6,16 @@ import (
 )
 
 // PVs lists $TH_callee_callid: the Call-ID sent to the callee when the C
-// flag encodes it; gosips does not encode Call-IDs, so it is always NULL,
-// as OpenSIPS' for dialogs hidden without C.
+// flag encodes it, NULL for dialogs hidden without C or no dialog.
 func (m *Module) PVs() []pv.Def {
 	return []pv.Def{{Name: "TH_callee_callid", Module: "topology_hiding",
-		Doc: "Call-ID as sent to the callee (NULL: Call-IDs are not encoded)",
-		Get: func(*api.Ctx, *pv.Spec) (api.Value, error) { return api.Null, nil }}}
+		Doc: "Call-ID as sent to the callee (NULL unless hidden with the C flag)",
+		Get: func(c *api.Ctx, _ *pv.Spec) (api.Value, error) {
+			if v, ok := m.calleeCallID(c); ok {
+				return api.StrValue(v), nil
+			}
+			return api.Null, nil
+		}}}
 }
 
 var _ pv.Exporter = (*Module)(nil)

@@ -19,6 +19,8 @@ type Flags struct {
 	// KeepCaller, KeepCallee (a, A) keep the Contact advertised to that
 	// side for the whole dialog (gosips always does).
 	KeepCaller, KeepCallee bool
+	// HideCallID (C) sends the callee an encoded Call-ID (dialogs only).
+	HideCallID bool
 }
 
 // parseFlags parses the flag string of topology_hiding().
@@ -35,8 +37,7 @@ func parseFlags(s string) (Flags, error) {
 		case 'A':
 			f.KeepCallee = true
 		case 'C':
-			return f, &api.HintError{Err: fmt.Errorf("flag C (Call-ID encoding) is not implemented in gosips"),
-				Hint: "drop the C flag; the Call-ID then passes unchanged"}
+			f.HideCallID = true
 		case ' ':
 		default:
 			return f, fmt.Errorf("unknown flag %q (expected U, D, a, A or C)", ch)
@@ -85,6 +86,8 @@ type reqState struct {
 	// fromCaller tells whether the request came from the caller (its
 	// replies go back to the caller).
 	fromCaller bool
+	// noDlg is set for requests hidden without a dialog.
+	noDlg *noDlgState
 }
 
 func (m *Module) topologyHiding(c *api.Ctx, args []any) api.Ret {
@@ -118,22 +121,68 @@ func (m *Module) topologyHiding(c *api.Ctx, args []any) api.Ret {
 			}
 		}
 	}
-	d := m.dlg.Current(c)
-	if d == nil {
-		if req.MethodID() != sip.MethodInvite {
-			m.log.Error("topology_hiding() without a dialog is not implemented in gosips; only INVITE dialogs are hidden")
-			return api.RetFalse
-		}
-		var err error
-		if d, err = m.dlg.Create(c, ""); err != nil || d == nil {
-			m.log.Error("topology_hiding: cannot create the dialog", "err", err)
-			return api.RetFalse
+	var d api.Dialog
+	if m.dlg != nil {
+		d = m.dlg.Current(c)
+		if d == nil && m.ForceDialog != 0 && req.MethodID() == sip.MethodInvite {
+			var err error
+			if d, err = m.dlg.Create(c, ""); err != nil || d == nil {
+				m.log.Error("topology_hiding: cannot create the dialog", "err", err)
+				return api.RetFalse
+			}
 		}
 	}
+	if d == nil {
+		return m.hideNoDialog(c, st)
+	}
+	if prev, ok := d.Attr(dlgKey{}).(*state); ok && prev != nil {
+		// Already engaged for this dialog (a second call, a new branch).
+		return api.RetTrue
+	}
+	d.SetModFlag(uint32(thOngoing | fl.bits()))
 	d.SetAttr(dlgKey{}, st)
+	// Kept with the dialog (and its database row) for a restart.
+	if st.callerUser != "" {
+		d.SetValue(m.CallerUsernameVar, api.StrValue(st.callerUser))
+	}
+	if st.calleeUser != "" {
+		d.SetValue(m.CalleeUsernameVar, api.StrValue(st.calleeUser))
+	}
 	m.hideRequest(c, d, st, true)
+	if fl.HideCallID {
+		m.setCallID(req, m.encodeCallID(d.CallID()))
+	}
 	c.SetSlot(slotKey{}, &reqState{d: d, st: st, fromCaller: true})
 	return api.RetTrue
+}
+
+// thOngoing marks a dialog as topology hidden in its module flags
+// (TOPOH_ONGOING).
+const thOngoing = 1 << 1
+
+// restoreLoaded re-arms topology hiding for a dialog loaded from the
+// database, from its module flags and stored usernames.
+func (m *Module) restoreLoaded(e *api.DialogEventInfo) {
+	d := e.Dialog
+	if d == nil || !d.ModFlag(thOngoing) {
+		return
+	}
+	st := &state{flags: Flags{KeepUser: d.ModFlag(flagKeepUser), HideCallID: d.ModFlag(flagHideCall),
+		DIDUser: d.ModFlag(flagDIDInUser), KeepCaller: d.ModFlag(flagKeepAdvA), KeepCallee: d.ModFlag(flagKeepAdvB)}}
+	if v, ok := d.Value(m.CallerUsernameVar); ok {
+		st.callerUser = v.S
+	}
+	if v, ok := d.Value(m.CalleeUsernameVar); ok {
+		st.calleeUser = v.S
+	}
+	d.SetAttr(dlgKey{}, st)
+}
+
+// setCallID replaces the Call-ID the message is sent on with.
+func (m *Module) setCallID(msg *sip.Msg, v string) {
+	if f, ok := msg.FieldOf(sip.HdrCallID, ""); ok {
+		msg.SetHeaderValue(f, v)
+	}
 }
 
 // hideRequest strips the sender's path from a request and gives the
@@ -230,9 +279,12 @@ func (m *Module) match(c *api.Ctx, _ []any) api.Ret {
 	if req == nil || req.ToTag() == "" {
 		return api.RetFalse
 	}
-	d := m.dlg.Match(c)
+	var d api.Dialog
+	if m.dlg != nil {
+		d = m.dlg.Match(c)
+	}
 	if d == nil {
-		return api.RetFalse
+		return m.matchNoDialog(c)
 	}
 	st, ok := d.Attr(dlgKey{}).(*state)
 	if !ok {
@@ -250,6 +302,9 @@ func (m *Module) match(c *api.Ctx, _ []any) api.Ret {
 		return api.RetFalse
 	}
 	m.hideRequest(c, d, st, fromCaller)
+	if st.flags.HideCallID && fromCaller {
+		m.setCallID(req, m.encodeCallID(d.CallID()))
+	}
 	req.SetRURI(ct)
 	c.DstURI = ""
 	if rs := strings.TrimSpace(target.RouteSet); rs != "" {
@@ -286,6 +341,20 @@ func (m *Module) EditReply(c *api.Ctx, req *sip.Msg, reply *sip.Msg) {
 	rs, ok := c.Slot(slotKey{}).(*reqState)
 	if !ok || req == nil {
 		return
+	}
+	if rs.noDlg != nil {
+		m.editReplyNoDialog(rs.noDlg, req, reply)
+		return
+	}
+	if rs.st.flags.HideCallID {
+		if rs.fromCaller {
+			// From the callee, to the caller: its real Call-ID.
+			if v, ok := m.decodeCallID(reply.CallID()); ok {
+				m.setCallID(reply, v)
+			}
+		} else {
+			m.setCallID(reply, m.encodeCallID(rs.d.CallID()))
+		}
 	}
 	var vias strings.Builder
 	req.EachHeader(sip.HdrVia, "Via", func(h sip.HeaderField) bool {
