@@ -30,6 +30,9 @@ type EngineOptions struct {
 	Version string
 	// OnlyListen replaces the script's sockets by Listen (tests, benchmarks).
 	OnlyListen bool
+	// Record runs the engine without opening sockets (gosips trace): what
+	// would be sent goes to Record, and timer routes do not run.
+	Record func(from *sip.Socket, d sip.Dest, b []byte)
 }
 
 // Engine runs a compiled script on real sockets: it receives SIP messages,
@@ -188,7 +191,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if v, ok := e.script.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
 		workers = int(v.I)
 	}
-	e.tr = sip.NewTransport(e.transportConfig(workers))
+	cfg := e.transportConfig(workers)
+	cfg.Record = e.opts.Record
+	e.tr = sip.NewTransport(cfg)
 	for _, m := range e.script.Modules {
 		if ts, ok := m.Inst.(api.TransportSetup); ok {
 			if err := ts.SetupTransport(e.tr); err != nil {
@@ -272,7 +277,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.release(t)
 	}
 	for _, r := range e.script.Routes.All() {
-		if r.Kind == ast.RouteTimer {
+		if r.Kind == ast.RouteTimer && e.opts.Record == nil {
 			e.startTimer(r.Name, r.Interval)
 		}
 	}

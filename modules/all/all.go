@@ -25,6 +25,7 @@ import (
 	_ "gosips/modules/httpd"
 	_ "gosips/modules/json"
 	_ "gosips/modules/load_balancer"
+	_ "gosips/modules/mangler"
 	_ "gosips/modules/mathops"
 	_ "gosips/modules/maxfwd"
 	_ "gosips/modules/mi_fifo"
