@@ -76,7 +76,7 @@ func (c Column) sqliteType() string {
 		return sized("CHAR", c.Size)
 	case Text:
 		return sized("TEXT", c.Size)
-	case Blob:
+	case Blob, LargeBlob:
 		return sized("BLOB", c.Size)
 	case DateTime:
 		return "DATETIME"
@@ -101,7 +101,7 @@ func (c Column) TextType() string {
 		return "long"
 	case Float:
 		return "double"
-	case Blob:
+	case Blob, LargeBlob:
 		return "blob"
 	}
 	return "string"

@@ -16,14 +16,15 @@ type Type uint8
 
 // The column types.
 const (
-	Int      Type = iota + 1 // "int" / "unsigned int"
-	Long                     // "unsigned long": the 64-bit auto ids
-	Float                    // "float", e.g. location.q
-	String                   // "string": CHAR(size)
-	Text                     // "text": TEXT or TEXT(size)
-	Blob                     // "binary"
-	DateTime                 // "datetime"
-	Short                    // "short": SMALLINT, e.g. address.port
+	Int       Type = iota + 1 // "int" / "unsigned int"
+	Long                      // "unsigned long": the 64-bit auto ids
+	Float                     // "float", e.g. location.q
+	String                    // "string": CHAR(size)
+	Text                      // "text": TEXT or TEXT(size)
+	Blob                      // "binary"
+	DateTime                  // "datetime"
+	Short                     // "short": SMALLINT, e.g. address.port
+	LargeBlob                 // "largebinary": MEDIUMBLOB in MySQL, else as Blob
 )
 
 // Column is one column definition.

@@ -154,12 +154,8 @@ func (m *Module) notifyReply(k dlgKey, code int) {
 
 // notifyWatchers sends the state of presURI for ev to its active
 // watchers; publ is the body of the PUBLISH that changed it, if any, and
-// removed the body of a publication that just ended.
-func (m *Module) notifyWatchers(presURI string, ev *event, publ, removed []byte) {
-	var offline []byte
-	if removed != nil && ev.Offline != nil {
-		offline = ev.Offline(presURI, removed)
-	}
+// offline the body standing for a publication that just ended.
+func (m *Module) notifyWatchers(presURI string, ev *event, publ, offline []byte) {
 	m.mu.Lock()
 	ws := m.watchersOf(presURI, ev)
 	m.mu.Unlock()

@@ -161,18 +161,23 @@ func (m *Module) handlePublish(c *api.Ctx, sender string) api.Ret {
 		m.dbUpdatePub(ctx, pub, old, len(body) > 0)
 	}
 	newTag := pub.etag
-	var publBody, removedBody []byte
-	if removed == nil {
+	var publBody, offline []byte
+	switch {
+	case removed == nil:
 		publBody = pub.body
-	} else {
-		removedBody = removed.body
+	case len(body) > 0:
+		// A removal with a body: that body is the final state (the
+		// dialog-info of a terminated call).
+		publBody, offline = body, body
+	case ev.Offline != nil:
+		offline = ev.Offline(uri, removed.body)
 	}
 	m.mu.Unlock()
 
 	hdrs := "Expires: " + strconv.Itoa(expires) + "\r\nSIP-ETag: " + newTag + "\r\n"
 	ret := reply(c, 200, "OK", hdrs)
 	if notify {
-		m.notifyWatchers(uri, ev, publBody, removedBody)
+		m.notifyWatchers(uri, ev, publBody, offline)
 	}
 	return ret
 }

@@ -145,7 +145,11 @@ func (m *Module) clean(ctx context.Context) {
 		m.sendNotify(s, nil, nil, true)
 	}
 	for _, n := range notify {
-		m.notifyWatchers(n.uri, n.ev, nil, n.removed)
+		var offline []byte
+		if n.ev.Offline != nil && n.removed != nil {
+			offline = n.ev.Offline(n.uri, n.removed)
+		}
+		m.notifyWatchers(n.uri, n.ev, nil, offline)
 	}
 	if m.conn != nil {
 		if _, err := m.conn.Delete(ctx, m.PresentityTable,

@@ -167,3 +167,80 @@ func Watcherinfo(resource, pkg string, version int, ws []Watcher) []byte {
 	b.WriteString("</watcher-list></watcherinfo>\n")
 	return b.Bytes()
 }
+
+// DialogPart is one side of a published dialog.
+type DialogPart struct {
+	URI     string // identity
+	Display string
+	Target  string // contact; the identity when empty
+}
+
+// DialogDoc describes one dialog to publish (pua_dialoginfo).
+type DialogDoc struct {
+	Entity, Peer DialogPart
+	ID, CallID   string
+	State        string
+	Initiator    bool
+	LocalTag     string
+	RemoteTag    string
+	// What to include (include_callid, include_tags, include_localremote).
+	WithCallID, WithTags, WithLocalRemote bool
+}
+
+func part(b *bytes.Buffer, name string, p DialogPart) {
+	b.WriteString("<" + name + "><identity")
+	if p.Display != "" {
+		b.WriteString(` display="` + Escape(p.Display) + `"`)
+	}
+	target := p.Target
+	if target == "" {
+		target = p.URI
+	}
+	b.WriteString(">" + Escape(p.URI) + `</identity><target uri="` + Escape(target) + `"/></` + name + ">")
+}
+
+// Build renders the dialog-info document of d (state "partial", as
+// OpenSIPS' pua_dialoginfo publishes).
+func (d *DialogDoc) Build() []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0"?>` + "\n" + `<dialog-info xmlns="` + NSDialogInfo + `" version="1" state="partial" entity="` +
+		Escape(d.Entity.URI) + `"><dialog id="` + Escape(d.ID) + `"`)
+	if d.WithCallID {
+		b.WriteString(` call-id="` + Escape(d.CallID) + `"`)
+	}
+	if d.WithTags {
+		if d.LocalTag != "" {
+			b.WriteString(` local-tag="` + Escape(d.LocalTag) + `"`)
+		}
+		if d.RemoteTag != "" {
+			b.WriteString(` remote-tag="` + Escape(d.RemoteTag) + `"`)
+		}
+	}
+	if d.Initiator {
+		b.WriteString(` direction="initiator">`)
+	} else {
+		b.WriteString(` direction="recipient">`)
+	}
+	b.WriteString("<state>" + Escape(d.State) + "</state>")
+	if d.WithLocalRemote {
+		part(&b, "remote", d.Peer)
+		part(&b, "local", d.Entity)
+	}
+	b.WriteString("</dialog></dialog-info>\n")
+	return b.Bytes()
+}
+
+// DialogState returns the state of the first <dialog> of a dialog-info
+// document ("" when none).
+func DialogState(body []byte) string {
+	doc, err := Parse(body)
+	if err != nil {
+		return ""
+	}
+	for _, el := range doc.Children {
+		if el.Name.Local == "dialog" {
+			return dialogState(el.Raw)
+		}
+	}
+	return ""
+}
