@@ -356,8 +356,10 @@ func (u *tlsUA) got(method string) []string {
 // phone listens nowhere).
 func TestTLSRegisterAndCall(t *testing.T) {
 	needSipp(t)
+	t0 := time.Now()
 	p := newTLSPKI(t, "gosips test CA")
 	srv := startTLSServer(t, p, "1")
+	t.Logf("server up after %v", time.Since(t0).Round(time.Millisecond))
 	cert, _, _ := p.issue(t, "alice-phone", 7)
 	ua, err := dialTLSUA(t, srv.TLSPort, "alice", &tls.Config{RootCAs: p.pool(), Certificates: []tls.Certificate{cert}})
 	if err != nil {
@@ -375,11 +377,13 @@ func TestTLSRegisterAndCall(t *testing.T) {
 			t.Errorf("%s = %q, want %q\n%s", h, got, v, r)
 		}
 	}
-	if !strings.Contains(srv.Logs(), "tls register from alice-phone verified=1") {
+	t.Logf("registered after %v", time.Since(t0).Round(time.Millisecond))
+	if !eventually(3*time.Second, func() bool { return strings.Contains(srv.Logs(), "tls register from alice-phone verified=1") }) {
 		t.Errorf("xlog line with $tls_peer_subject_cn missing:\n%s", srv.Logs())
 	}
 
 	res := runSipp(t, "uac_call.xml", srv.Port, "-s", "alice")
+	t.Logf("call done after %v", time.Since(t0).Round(time.Millisecond))
 	if res.Exit != 0 {
 		t.Fatalf("call to the tls user failed (exit %d):\n%s\n%s", res.Exit, res.Output, res.Messages)
 	}
