@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	goruntime "runtime"
 	"runtime/debug"
 	"strconv"
@@ -194,6 +195,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	cfg := e.transportConfig(workers)
 	cfg.Record = e.opts.Record
 	e.tr = sip.NewTransport(cfg)
+	e.setupResolver()
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
 		socks = nil
@@ -305,6 +307,27 @@ func (e *Engine) transportConfig(udpWorkers int) sip.Config {
 		cfg.UDPMTUTryProto = sip.ParseProto(v.S)
 	}
 	return cfg
+}
+
+// setupResolver configures name resolution: SRV for names without a port
+// (as OpenSIPS' sip_resolvehost), a per-lookup timeout from dns_retr_time
+// and dns_retr_no, and the servers of GOSIPS_DNS_SERVERS
+// ("ip:port,...") instead of the system's when set.
+func (e *Engine) setupResolver() {
+	e.res.SRV = true
+	retr, tries := e.globalInt("dns_retr_time", 0), e.globalInt("dns_retr_no", 0)
+	if retr > 0 {
+		e.res.Timeout = time.Duration(retr*max(tries, 1)) * time.Second
+	}
+	if v := os.Getenv("GOSIPS_DNS_SERVERS"); v != "" {
+		servers := strings.Split(v, ",")
+		var next atomic.Uint32
+		e.res.R = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			srv := strings.TrimSpace(servers[int(next.Add(1))%len(servers)])
+			return d.DialContext(ctx, network, srv)
+		}}
+	}
 }
 
 // tlsProvider finds the loaded module that configures TLS (tls_mgm) and
