@@ -331,8 +331,8 @@ func PositiveParam(name string, dst *int) Param {
 	}}
 }
 
-// NonNegParam binds an integer parameter that must not be negative; def
-// is the default shown in docs and hints.
+// NonNegParam binds an integer parameter that must not be negative;
+// def is the default shown in docs.
 func NonNegParam(name string, dst *int, def string) Param {
 	return Param{Name: name, Type: ParamInt, Default: def, Set: func(v ParamValue) error {
 		if v.Int < 0 {
