@@ -357,3 +357,80 @@ func TestPresenceDialogInfoBLF(t *testing.T) {
 		t.Fatalf("BLF states %v, want early,confirmed,terminated\n%s", states, srv.Logs())
 	}
 }
+
+// presenceULCfg publishes registrations (pua_usrloc) to its own
+// presence server.
+const presenceULCfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "sipmsgops.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "presence.so"
+loadmodule "xcap.so"
+loadmodule "presence_xml.so"
+loadmodule "pua.so"
+loadmodule "pua_usrloc.so"
+
+modparam("tm", "fr_timeout", 2)
+modparam("presence_xml", "force_active", 1)
+modparam("pua_usrloc", "presence_server", "sip:127.0.0.1:PORT")
+modparam("pua_usrloc", "default_domain", "127.0.0.1")
+
+route {
+	if (is_method("PUBLISH")) {
+		handle_publish();
+		exit;
+	}
+	if (is_method("SUBSCRIBE")) {
+		handle_subscribe();
+		exit;
+	}
+	if (is_method("REGISTER")) {
+		pua_set_publish();
+		if (!save("location"))
+			sl_reply_error();
+		exit;
+	}
+	sl_send_reply(404, "Not Found");
+}
+`
+
+// TestPresenceRegistrationPublished: with pua_usrloc, registering makes
+// the user "open" for its watchers and unregistering "closed".
+func TestPresenceRegistrationPublished(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	srv := startServerOn(t, strings.ReplaceAll(presenceULCfg, "PORT", strconv.Itoa(port)), port)
+	w, ua := newUDPClient(t), newUDPClient(t)
+	rep, n := presSubscribe(t, w, srv.Port, "erin", "presence", "ul-sub")
+	if statusCode(rep) != "200" || presBody(n) != "" {
+		t.Fatalf("subscribe: %s\n%s", rep, n)
+	}
+	register := func(expires, cseq int) string {
+		ua.Send(srv.Port, "REGISTER sip:127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bKreg"+strconv.Itoa(cseq)+"\n"+
+			"From: <sip:erin@127.0.0.1>;tag=r1\nTo: <sip:erin@127.0.0.1>\nCall-ID: ul-reg\nCSeq: "+strconv.Itoa(cseq)+" REGISTER\n"+
+			"Contact: <sip:erin@127.0.0.1:LPORT>\nExpires: "+strconv.Itoa(expires)+"\nMax-Forwards: 70\nContent-Length: 0\n\n")
+		return ua.RecvFinal(3 * time.Second)
+	}
+	if r := register(600, 1); statusCode(r) != "200" {
+		t.Fatalf("REGISTER: %s", r)
+	}
+	n = presAnswerNotify(t, w, srv.Port)
+	if !strings.Contains(n, "<basic>open</basic>") || !strings.Contains(n, `entity="sip:erin@127.0.0.1"`) {
+		t.Fatalf("NOTIFY after REGISTER:\n%s\n%s", n, srv.Logs())
+	}
+	if r := register(0, 2); statusCode(r) != "200" {
+		t.Fatalf("unREGISTER: %s", r)
+	}
+	n = presAnswerNotify(t, w, srv.Port)
+	if !strings.Contains(n, "<basic>closed</basic>") {
+		t.Fatalf("NOTIFY after unREGISTER:\n%s", n)
+	}
+}

@@ -44,6 +44,7 @@ import (
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/pua"
 	_ "gosips/modules/pua_dialoginfo"
+	_ "gosips/modules/pua_usrloc"
 	_ "gosips/modules/ratelimit"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
