@@ -8,40 +8,11 @@ import (
 	"time"
 )
 
-// presenceDiffCfg is presenceCfg without MI, for both engines.
-const presenceDiffCfg = `
-log_level = 3
-stderror_enabled = yes
-socket = udp:127.0.0.1:PORT
-
-loadmodule "proto_udp.so"
-loadmodule "signaling.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
-loadmodule "sipmsgops.so"
-loadmodule "db_sqlite.so"
-loadmodule "presence.so"
-loadmodule "xcap.so"
-loadmodule "presence_xml.so"
-loadmodule "presence_mwi.so"
-loadmodule "presence_dialoginfo.so"
-
-modparam("presence", "db_url", "DBURL")
-modparam("xcap", "db_url", "DBURL")
-modparam("presence_xml", "force_active", 1)
-
-route {
-	if (is_method("PUBLISH")) {
-		handle_publish();
-		exit;
-	}
-	if (is_method("SUBSCRIBE")) {
-		handle_subscribe();
-		exit;
-	}
-	sl_send_reply(404, "Not Found");
-}
-`
+// presenceDiffCfg is presenceCfg without MI (and with the default timers),
+// for both engines.
+var presenceDiffCfg = strings.NewReplacer(`loadmodule "httpd.so"`+"\n", "", `loadmodule "mi_http.so"`+"\n", "",
+	`modparam("httpd", "port", HTTPPORT)`+"\n", "", `modparam("tm", "fr_timeout", 2)`+"\n", "",
+	`modparam("presence", "clean_period", 1)`+"\n", "").Replace(presenceCfg)
 
 var (
 	presSpaces  = regexp.MustCompile(`\s+`)

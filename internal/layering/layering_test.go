@@ -51,6 +51,8 @@ var owners = map[string][]string{
 	"github.com/mattn/go-sqlite3":      {"db/sqlite"},
 	"github.com/urfave/cli":            {"cmd"},
 	"github.com/tliron/glsp":           {"lsp"},
+	// The WebSocket transports (sip/ws.go) and their tests' clients.
+	"github.com/gorilla/websocket": {"sip", "e2e"},
 }
 
 func under(rel, prefix string) bool {
