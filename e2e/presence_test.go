@@ -434,3 +434,38 @@ func TestPresenceRegistrationPublished(t *testing.T) {
 		t.Fatalf("NOTIFY after unREGISTER:\n%s", n)
 	}
 }
+
+// TestPresenceDBWriteModes: with fallback2db a subscription is in
+// active_watchers as soon as it is answered and gone with the
+// unSUBSCRIBE; otherwise the db_update_period timer writes it.
+func TestPresenceDBWriteModes(t *testing.T) {
+	t.Parallel()
+	rows := func(url string) int { return len(queryRows(t, url, "active_watchers", "callid")) }
+
+	srv, url, _, _ := presStart(t, strings.Replace(presenceCfg, `modparam("presence", "clean_period", 1)`,
+		`modparam("presence", "fallback2db", 1)`, 1))
+	w := newUDPClient(t)
+	rep, _ := presSubscribe(t, w, srv.Port, "frank", "presence", "fb-sub")
+	if n := rows(url); statusCode(rep) != "200" || n != 1 {
+		t.Fatalf("fallback2db: %d rows after SUBSCRIBE (%s)", n, statusCode(rep))
+	}
+	_, tag, _ := strings.Cut(header(rep, "To"), "tag=")
+	w.Send(srv.Port, "SUBSCRIBE sip:frank@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bKfb2\n"+
+		"From: <sip:watcher@127.0.0.1>;tag=wfb-sub\nTo: <sip:frank@127.0.0.1>;tag="+tag+"\nCall-ID: fb-sub\n"+
+		"CSeq: 2 SUBSCRIBE\nContact: <sip:watcher@127.0.0.1:LPORT>\nEvent: presence\nExpires: 0\nMax-Forwards: 70\nContent-Length: 0\n\n")
+	if r := w.RecvFinal(3 * time.Second); statusCode(r) != "200" {
+		t.Fatalf("unSUBSCRIBE: %s", r)
+	}
+	presAnswerNotify(t, w, srv.Port)
+	if n := rows(url); n != 0 {
+		t.Fatalf("fallback2db: %d rows after unSUBSCRIBE", n)
+	}
+
+	srv2, url2, _, _ := presStart(t, strings.Replace(presenceCfg, `modparam("presence", "clean_period", 1)`,
+		`modparam("presence", "db_update_period", 1)`, 1))
+	w2 := newUDPClient(t)
+	presSubscribe(t, w2, srv2.Port, "frank", "presence", "upd-sub")
+	if !eventually(4*time.Second, func() bool { return rows(url2) == 1 }) {
+		t.Fatalf("db_update_period: subscription not written")
+	}
+}

@@ -247,7 +247,9 @@ func (m *Module) onReply(k pubKey, exp int, reply *sip.Msg, code int) {
 	next := r.queued
 	r.queued = nil
 	if next == nil {
-		if r.etag == "" && (exp == 0 || code >= 300) {
+		// A removal ends the publication (refused or not); after another
+		// refusal its last state is kept for the next PUBLISH.
+		if exp == 0 {
 			delete(m.pubs, k)
 		}
 		m.mu.Unlock()
