@@ -2,12 +2,15 @@ package pua
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"gosips/api"
+	"gosips/db"
+	_ "gosips/db/all"
 	"gosips/sip"
 )
 
@@ -94,5 +97,49 @@ func TestPublishSequence(t *testing.T) {
 	answer(t, r, 200, "")
 	if len(m.pubs) != 0 {
 		t.Fatalf("publication kept after removal: %+v", m.pubs)
+	}
+}
+
+// TestSavedOverRestart: the publications with an entity tag are written
+// to the pua table at shutdown and restored at start, so that the next
+// change goes with SIP-If-Match.
+func TestSavedOverRestart(t *testing.T) {
+	ctx := context.Background()
+	url := "sqlite://" + filepath.Join(t.TempDir(), "pua.db")
+	c, err := db.Open(ctx, url, db.WithCreate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTables(ctx, c, "pua"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	start := func() (*Module, *fakeUAC) {
+		u := &fakeUAC{}
+		m := New()
+		m.uac, m.DBURL = u, url
+		if err := m.Init(&api.InitCtx{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m, u
+	}
+	m, u := start()
+	if err := m.Publish(ctx, &api.Publication{PresURI: "sip:a@x", ID: "c1", Event: "dialog", Body: "early", Expires: 600}); err != nil {
+		t.Fatal(err)
+	}
+	answer(t, u.last(t, 1), 200, "e9")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m, u = start()
+	defer m.Close()
+	if err := m.Publish(ctx, &api.Publication{PresURI: "sip:a@x", ID: "c1", Event: "dialog", Body: "confirmed", Expires: 600}); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.last(t, 1); !strings.Contains(r.Headers, "SIP-If-Match: e9\r\n") || r.Body != "confirmed" {
+		t.Fatalf("PUBLISH after restart %+v", r)
 	}
 }
