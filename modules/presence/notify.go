@@ -168,17 +168,28 @@ func (m *Module) notifyReply(k dlgKey, code int) {
 // offline the body standing for a publication that just ended.
 func (m *Module) notifyWatchers(presURI string, ev *event, publ, offline []byte) {
 	m.mu.Lock()
-	ws := m.watchersOf(presURI, ev)
+	ws := m.activeWatchers(presURI, ev)
 	var base []byte
 	if len(ws) > 1 {
 		base = m.stateBody(presURI, ev, publ, offline)
 	}
 	m.mu.Unlock()
 	for _, s := range ws {
+		m.sendNotifyWith(s, publ, offline, base, false)
+	}
+}
+
+// activeWatchers returns the active subscriptions to presURI for ev; mu
+// held.
+func (m *Module) activeWatchers(presURI string, ev *event) []*subscription {
+	ws := m.watchersOf(presURI, ev)
+	out := ws[:0]
+	for _, s := range ws {
 		if s.status == api.SubActive {
-			m.sendNotifyWith(s, publ, offline, base, false)
+			out = append(out, s)
 		}
 	}
+	return out
 }
 
 // notifyWinfo sends the watcher list of presURI for ev to the watchers
@@ -188,11 +199,9 @@ func (m *Module) notifyWinfo(presURI string, ev *event) {
 		return
 	}
 	m.mu.Lock()
-	ws := m.watchersOf(presURI, ev.peer)
+	ws := m.activeWatchers(presURI, ev.peer)
 	m.mu.Unlock()
 	for _, s := range ws {
-		if s.status == api.SubActive {
-			m.sendNotify(s, nil, nil, false)
-		}
+		m.sendNotify(s, nil, nil, false)
 	}
 }

@@ -280,3 +280,35 @@ func BenchmarkNotifyFanout(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/NOTIFY")
 	b.ReportMetric(perSub, "heap-B/sub")
 }
+
+// TestConcurrentUse runs subscriptions, publications, refreshes and the
+// timers at once (for the race detector).
+func TestConcurrentUse(t *testing.T) {
+	e := newEnv(t)
+	e.uac.keep = false
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				id := fmt.Sprintf("g%d-%d", g, i)
+				e.subscribe(t, id, "presence", 600, "", 1)
+				e.subscribe(t, id, "presence", 300, "tt-"+id, 2)
+				e.publish(t, "", pidf("open"), 60)
+				if i%10 == 0 {
+					e.m.clean(context.Background())
+					e.m.flush(context.Background())
+					e.m.miSubsList(context.Background(), api.MIParams{})
+					e.m.miRefreshWatchers(context.Background(), api.MIParams{"presentity_uri": "sip:bob@example.com",
+						"event": "presence", "refresh_type": "1"})
+				}
+				e.subscribe(t, id, "presence", 0, "tt-"+id, 3)
+			}
+		}(g)
+	}
+	wg.Wait()
+	if len(e.m.subs) != 0 {
+		t.Fatalf("%d subscriptions left", len(e.m.subs))
+	}
+}
