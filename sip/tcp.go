@@ -156,8 +156,8 @@ func (t *Transport) tcpAccept(l *listener) {
 		}
 		pause = 0
 		if max := t.cfg.TCPMaxConns; max > 0 && t.accepted.Load() >= int64(max) {
-			// As OpenSIPS: accept, then close at once.
-			_ = c.SetLinger(0)
+			// As OpenSIPS: accept, then close at once (the client sees
+			// the end of the stream).
 			_ = c.Close()
 			t.refused.Add(1)
 			if ok, n := t.refuseLog.Allow(time.Now()); ok {
