@@ -144,6 +144,12 @@ func TestManglerOracle(t *testing.T) {
 // module names) on a free port until the test ends.
 func natOracleStart(t *testing.T, bin, cfg string) int {
 	t.Helper()
+	return natOracleStartLogs(t, bin, cfg, &syncBuffer{})
+}
+
+// natOracleStartLogs is natOracleStart writing OpenSIPS' output to logs.
+func natOracleStartLogs(t *testing.T, bin, cfg string, logs *syncBuffer) int {
+	t.Helper()
 	port := freePort(t)
 	dir := t.TempDir()
 	mods := filepath.Join(filepath.Dir(filepath.Dir(bin)), "lib64", "opensips", "modules")
@@ -152,7 +158,6 @@ func natOracleStart(t *testing.T, bin, cfg string) int {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "-F", "-f", path, "-a", "Q_MALLOC", "-m", "64", "-M", "8", "-w", dir)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

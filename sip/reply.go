@@ -55,53 +55,73 @@ func AppendReply(dst []byte, req *Msg, spec *ReplySpec) []byte {
 	dst = append(dst, ' ')
 	dst = append(dst, reason...)
 	dst = append(dst, "\r\n"...)
-	s := req.s
+	// OpenSIPS' order, whatever the request's: Vias, Record-Route, To,
+	// From, Call-ID, CSeq, the added headers, Server.
 	firstVia := true
-	copyRR := spec.Code > 100 && spec.Code < 300
 	for i := range req.hdrs {
-		h := req.field(i)
-		switch h.Type {
-		case HdrVia:
+		if h := req.field(i); h.Type == HdrVia {
 			if firstVia {
 				firstVia = false
 				dst = appendTopVia(dst, req, &h)
-				continue
+			} else {
+				dst = appendLine(dst, req.s[h.Start:h.End])
 			}
-		case HdrTo:
-			if spec.ToTag != "" && spec.Code > 100 {
-				if to, err := req.To(); err == nil && to.Tag == "" {
-					dst = append(dst, s[h.Start:h.VEnd]...)
-					dst = append(dst, ";tag="...)
-					dst = append(dst, spec.ToTag...)
-					dst = append(dst, "\r\n"...)
-					continue
-				}
-			}
-		case HdrFrom, HdrCallID, HdrCSeq:
-		case HdrRecordRoute:
-			if !copyRR {
-				continue
-			}
-		default:
-			continue
 		}
-		dst = appendLine(dst, s[h.Start:h.End])
 	}
-	if spec.Server != "" {
-		dst = append(dst, "Server: "...)
-		dst = append(dst, spec.Server...)
-		dst = append(dst, "\r\n"...)
+	if spec.Code > 100 && spec.Code < 300 {
+		dst = req.appendHeaders(dst, HdrRecordRoute)
 	}
+	dst = req.appendReplyTo(dst, spec)
+	dst = req.appendHeaders(dst, HdrFrom)
+	dst = req.appendHeaders(dst, HdrCallID)
+	dst = req.appendHeaders(dst, HdrCSeq)
 	dst = append(dst, spec.Headers...)
 	if spec.ContentType != "" {
 		dst = append(dst, "Content-Type: "...)
 		dst = append(dst, spec.ContentType...)
 		dst = append(dst, "\r\n"...)
 	}
+	if spec.Server != "" {
+		dst = append(dst, "Server: "...)
+		dst = append(dst, spec.Server...)
+		dst = append(dst, "\r\n"...)
+	}
 	dst = append(dst, "Content-Length: "...)
 	dst = strconv.AppendInt(dst, int64(len(spec.Body)), 10)
 	dst = append(dst, "\r\n\r\n"...)
 	return append(dst, spec.Body...)
+}
+
+// appendHeaders copies the request's header lines of type typ.
+func (m *Msg) appendHeaders(dst []byte, typ Hdr) []byte {
+	for i := range m.hdrs {
+		if h := m.field(i); h.Type == typ {
+			dst = appendLine(dst, m.s[h.Start:h.End])
+		}
+	}
+	return dst
+}
+
+// appendReplyTo copies the request's To line, with spec.ToTag added when
+// it has no tag (not for 100).
+func (m *Msg) appendReplyTo(dst []byte, spec *ReplySpec) []byte {
+	for i := range m.hdrs {
+		h := m.field(i)
+		if h.Type != HdrTo {
+			continue
+		}
+		if spec.ToTag != "" && spec.Code > 100 {
+			if to, err := m.To(); err == nil && to.Tag == "" {
+				dst = append(dst, m.s[h.Start:h.VEnd]...)
+				dst = append(dst, ";tag="...)
+				dst = append(dst, spec.ToTag...)
+				dst = append(dst, "\r\n"...)
+				continue
+			}
+		}
+		dst = appendLine(dst, m.s[h.Start:h.End])
+	}
+	return dst
 }
 
 // appendLine copies a header line, normalising a bare LF terminator.

@@ -193,3 +193,30 @@ Content-Length: 0
 		t.Errorf("relay destination = %s", d)
 	}
 }
+
+// A local reply lists its headers in OpenSIPS' order, not the request's:
+// Vias, Record-Route, To, From, Call-ID, CSeq, added headers, Server.
+func TestReplyHeaderOrder(t *testing.T) {
+	req := mustParse(t, crlf(`REGISTER sip:example.com SIP/2.0
+CSeq: 1 REGISTER
+From: <sip:a@example.com>;tag=1
+Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1
+Call-ID: c
+Record-Route: <sip:p1;lr>
+To: <sip:a@example.com>
+Max-Forwards: 70
+Content-Length: 0
+
+`))
+	b := AppendReply(nil, req, &ReplySpec{Code: 200, ToTag: "tt", Headers: "Contact: <sip:a@10.0.0.1>;expires=60\r\n", Server: "x"})
+	var names []string
+	for _, l := range strings.Split(string(b), "\r\n")[1:] {
+		if name, _, ok := strings.Cut(l, ":"); ok {
+			names = append(names, name)
+		}
+	}
+	want := "Via,Record-Route,To,From,Call-ID,CSeq,Contact,Server,Content-Length"
+	if got := strings.Join(names, ","); got != want {
+		t.Errorf("header order %s, want %s\n%s", got, want, b)
+	}
+}
