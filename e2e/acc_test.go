@@ -137,17 +137,8 @@ func TestStockConfigAccounting(t *testing.T) {
 // sentInvite returns the first INVITE in a sipp message log.
 func sentInvite(t *testing.T, log string) string {
 	t.Helper()
-	for _, part := range strings.Split(log, "-----------------------------------------------") {
-		_, msg, ok := strings.Cut(part, "message sent")
-		if !ok {
-			continue
-		}
-		if i := strings.Index(msg, "\n\n"); i >= 0 {
-			msg = strings.TrimLeft(msg[i:], "\r\n")
-		}
-		if strings.HasPrefix(msg, "INVITE ") {
-			return msg
-		}
+	if m := stockSent(log, "INVITE "); len(m) > 0 {
+		return m[0]
 	}
 	t.Fatalf("no INVITE sent in:\n%s", log)
 	return ""
