@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	goruntime "runtime"
 	"runtime/debug"
 	"strconv"
@@ -30,6 +31,9 @@ type EngineOptions struct {
 	Version string
 	// OnlyListen replaces the script's sockets by Listen (tests, benchmarks).
 	OnlyListen bool
+	// Record runs the engine without opening sockets (gosips trace): what
+	// would be sent goes to Record, and timer routes do not run.
+	Record func(from *sip.Socket, d sip.Dest, b []byte)
 }
 
 // Engine runs a compiled script on real sockets: it receives SIP messages,
@@ -188,7 +192,10 @@ func (e *Engine) Start(ctx context.Context) error {
 	if v, ok := e.script.Globals["udp_workers"]; ok && v.IsInt() && v.I > 0 {
 		workers = int(v.I)
 	}
-	e.tr = sip.NewTransport(e.transportConfig(workers))
+	cfg := e.transportConfig(workers)
+	cfg.Record = e.opts.Record
+	e.tr = sip.NewTransport(cfg)
+	e.setupResolver()
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
 		socks = nil
@@ -256,7 +263,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.release(t)
 	}
 	for _, r := range e.script.Routes.All() {
-		if r.Kind == ast.RouteTimer {
+		if r.Kind == ast.RouteTimer && e.opts.Record == nil {
 			e.startTimer(r.Name, r.Interval)
 		}
 	}
@@ -300,6 +307,27 @@ func (e *Engine) transportConfig(udpWorkers int) sip.Config {
 		cfg.UDPMTUTryProto = sip.ParseProto(v.S)
 	}
 	return cfg
+}
+
+// setupResolver configures name resolution: SRV for names without a port
+// (as OpenSIPS' sip_resolvehost), a per-lookup timeout from dns_retr_time
+// and dns_retr_no, and the servers of GOSIPS_DNS_SERVERS
+// ("ip:port,...") instead of the system's when set.
+func (e *Engine) setupResolver() {
+	e.res.SRV = true
+	retr, tries := e.globalInt("dns_retr_time", 0), e.globalInt("dns_retr_no", 0)
+	if retr > 0 {
+		e.res.Timeout = time.Duration(retr*max(tries, 1)) * time.Second
+	}
+	if v := os.Getenv("GOSIPS_DNS_SERVERS"); v != "" {
+		servers := strings.Split(v, ",")
+		var next atomic.Uint32
+		e.res.R = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			srv := strings.TrimSpace(servers[int(next.Add(1))%len(servers)])
+			return d.DialContext(ctx, network, srv)
+		}}
+	}
 }
 
 // tlsProvider finds the loaded module that configures TLS (tls_mgm) and

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,6 +104,8 @@ type Program struct {
 	// asserts is enable_asserts.
 	asserts bool
 	started time.Time
+	// trace is set by BuildTraced (gosips trace); nil in a server.
+	trace Tracer
 }
 
 // Route returns a compiled route, or nil.
@@ -114,6 +117,9 @@ func (p *Program) Route(kind ast.RouteKind, name string) *Route {
 // its caller: the value of return(n), or 1 when the route ended normally.
 // exit and drop give 0.
 func (t *Thread) RunRoute(r *Route) api.Ret {
+	if t.prog.trace != nil {
+		return t.runRouteTraced(r)
+	}
 	c := t.runBody(r.body)
 	switch c {
 	case ctlExit:
@@ -122,6 +128,24 @@ func (t *Thread) RunRoute(r *Route) api.Ret {
 		return t.ret
 	}
 	return 1
+}
+
+func (t *Thread) runRouteTraced(r *Route) api.Ret {
+	t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceRoute, At: r.Pos, Depth: t.depth, Text: routeLabel(r)})
+	c := t.runBody(r.body)
+	rc := api.Ret(1)
+	switch c {
+	case ctlExit:
+		rc = 0
+	case ctlReturn:
+		rc = t.ret
+	}
+	res := strconv.Itoa(int(rc))
+	if t.drop {
+		res += " (dropped)"
+	}
+	t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceReturn, At: r.Pos, Depth: t.depth, Text: routeLabel(r), Result: res})
+	return rc
 }
 
 // runBody runs statements of a route block.
@@ -186,6 +210,14 @@ func (s *callStmt) call(t *Thread) api.Ret {
 		}
 		args[i] = v
 	}
+	if t.prog.trace != nil {
+		before := snapshot(&t.Ctx)
+		rc := s.fn(&t.Ctx, args)
+		clear(args)
+		t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceCall, At: s.at, Depth: t.depth, Text: s.name, Result: strconv.Itoa(int(rc))})
+		traceChanges(t, s.at, before, snapshot(&t.Ctx))
+		return rc
+	}
 	rc := s.fn(&t.Ctx, args)
 	clear(args)
 	return rc
@@ -206,6 +238,20 @@ func (s *assignStmt) exec(t *Thread) ctl {
 }
 
 func (s *assignStmt) run(t *Thread) api.Ret {
+	if t.prog.trace != nil {
+		old := valueText(s.target.get(t))
+		rc := s.assign(t)
+		name := "?"
+		if r, ok := s.target.(pvRef); ok && r.sp != nil {
+			name = r.sp.Raw
+		}
+		t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceSet, At: s.at, Depth: t.depth, Name: name, Old: old, New: valueText(s.target.get(t))})
+		return rc
+	}
+	return s.assign(t)
+}
+
+func (s *assignStmt) assign(t *Thread) api.Ret {
 	colon := s.op == ":="
 	if s.isNull {
 		if err := s.target.set(t, api.Null, colon); err != nil {
@@ -475,9 +521,22 @@ func (s *routeStmt) run(t *Thread) (api.Ret, ctl) {
 	}
 	t.params = append(t.params, params)
 	t.Ctx.Params = params
+	if t.prog.trace != nil {
+		t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceRoute, At: s.at, Depth: t.depth, Text: routeLabel(r)})
+	}
 	t.depth++
 	c := t.runBody(r.body)
 	t.depth--
+	if t.prog.trace != nil {
+		rc := "1"
+		switch c {
+		case ctlExit:
+			rc = "0 (exit)"
+		case ctlReturn:
+			rc = strconv.Itoa(int(t.ret))
+		}
+		t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceReturn, At: s.at, Depth: t.depth, Text: routeLabel(r), Result: rc})
+	}
 	t.params = t.params[:len(t.params)-1]
 	if n := len(t.params); n > 0 {
 		t.Ctx.Params = t.params[n-1]

@@ -41,10 +41,14 @@ type builder struct {
 // Build compiles the routes of a checked script into a Program. It must
 // only be called on a Script whose Compile reported no errors.
 func (s *Script) Build(log *slog.Logger) (*Program, error) {
+	return s.build(log, nil)
+}
+
+func (s *Script) build(log *slog.Logger, tr Tracer) (*Program, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Program{script: s, routes: map[ast.RouteKind]map[string]*Route{}, log: log, maxLoops: 10000, started: time.Now()}
+	p := &Program{script: s, routes: map[ast.RouteKind]map[string]*Route{}, log: log, maxLoops: 10000, started: time.Now(), trace: tr}
 	if v, ok := s.Globals["max_while_loops"]; ok && v.IsInt() && v.I > 0 {
 		p.maxLoops = int(v.I)
 	}
@@ -82,10 +86,22 @@ func (b *builder) stmts(list []ast.Stmt) block {
 	out := make(block, 0, len(list))
 	for _, s := range list {
 		if st := b.stmt(s); st != nil {
+			if b.p.trace != nil {
+				st = &tracedStmt{at: s.Start(), text: b.traceLine(s.Start()), inner: st}
+			}
 			out = append(out, st)
 		}
 	}
 	return out
+}
+
+// topCond compiles the condition of an if or while, reported when traced.
+func (b *builder) topCond(e ast.Expr) cond {
+	c := b.cond(e)
+	if b.p.trace != nil {
+		return &tracedCond{at: e.Start(), inner: c}
+	}
+	return c
 }
 
 func (b *builder) stmt(s ast.Stmt) stmt {
@@ -97,13 +113,13 @@ func (b *builder) stmt(s ast.Stmt) stmt {
 	case *ast.Assign:
 		return b.assign(s)
 	case *ast.If:
-		st := &ifStmt{cond: b.cond(s.Cond), then: b.block(s.Then)}
+		st := &ifStmt{cond: b.topCond(s.Cond), then: b.block(s.Then)}
 		if s.Else != nil {
 			st.el = b.block(s.Else)
 		}
 		return st
 	case *ast.While:
-		return &whileStmt{at: s.At, cond: b.cond(s.Cond), body: b.block(s.Body)}
+		return &whileStmt{at: s.At, cond: b.topCond(s.Cond), body: b.block(s.Body)}
 	case *ast.ForEach:
 		return &forEachStmt{at: s.At, iter: pvRef{b.spec(s.Var)}, src: pvRef{b.spec(s.In)}, body: b.block(s.Body)}
 	case *ast.Switch:

@@ -2,10 +2,13 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
+	"time"
 )
 
 // Target is a next hop before name resolution.
@@ -52,16 +55,117 @@ func TargetOf(u *URI) (Target, error) {
 }
 
 // Resolver turns targets into addresses. The zero value uses
-// net.DefaultResolver and no SRV lookups.
+// net.DefaultResolver, no SRV lookups, a 5s lookup timeout and the default
+// cache lifetimes. It must not be copied after first use.
 type Resolver struct {
 	R *net.Resolver
 	// SRV enables _sip._proto SRV lookups for names without a port.
 	SRV bool
+	// Timeout bounds one lookup (default 5s); a lookup that times out
+	// fails like an unknown name.
+	Timeout time.Duration
+	// PosTTL is how long answers are kept (default 60s), NegTTL how long
+	// failures are (default 10s), so that a dead or slow DNS server costs
+	// one timeout per name and period, not one per request.
+	PosTTL, NegTTL time.Duration
+
+	mu    sync.Mutex
+	cache map[dnsKey]*dnsEntry
+}
+
+type dnsKey struct {
+	srv  bool // an SRV query (name is _service._proto.host), else A/AAAA
+	name string
+}
+
+// dnsEntry is one cached or in-flight lookup; done is closed when the
+// result fields are set.
+type dnsEntry struct {
+	done    chan struct{}
+	expires time.Time
+	srvs    []*net.SRV
+	addrs   []netip.Addr
+	err     error
+}
+
+// maxDNSCache bounds the cache; past it expired entries are dropped, and
+// if none are, the whole cache.
+const maxDNSCache = 10000
+
+// lookup returns the cached answer for k, or runs q once for all the
+// callers asking at the same time. The query runs detached from the
+// caller's context, bounded by the lookup timeout, so a caller giving up
+// does not fail the others.
+func (r *Resolver) lookup(ctx context.Context, k dnsKey, q func(context.Context, *dnsEntry)) (*dnsEntry, error) {
+	now := time.Now()
+	r.mu.Lock()
+	if r.cache == nil {
+		r.cache = make(map[dnsKey]*dnsEntry)
+	}
+	e := r.cache[k]
+	if e != nil {
+		select {
+		case <-e.done:
+			if now.After(e.expires) {
+				e = nil
+			}
+		default: // in flight: wait for it
+		}
+	}
+	if e == nil {
+		if len(r.cache) >= maxDNSCache {
+			r.pruneLocked(now)
+		}
+		e = &dnsEntry{done: make(chan struct{})}
+		r.cache[k] = e
+		go func() {
+			timeout := r.Timeout
+			if timeout <= 0 {
+				timeout = 5 * time.Second
+			}
+			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+			defer cancel()
+			q(qctx, e)
+			ttl := r.PosTTL
+			if ttl <= 0 {
+				ttl = time.Minute
+			}
+			if e.err != nil {
+				if ttl = r.NegTTL; ttl <= 0 {
+					ttl = 10 * time.Second
+				}
+			}
+			e.expires = time.Now().Add(ttl)
+			close(e.done)
+		}()
+	}
+	r.mu.Unlock()
+	select {
+	case <-e.done:
+		return e, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (r *Resolver) pruneLocked(now time.Time) {
+	for k, e := range r.cache {
+		select {
+		case <-e.done:
+			if now.After(e.expires) {
+				delete(r.cache, k)
+			}
+		default:
+		}
+	}
+	if len(r.cache) >= maxDNSCache {
+		clear(r.cache)
+	}
 }
 
 // Resolve returns the destination for t: numeric hosts need no lookup,
 // names are resolved (SRV when enabled and no port, then A/AAAA, IPv4
-// preferred).
+// preferred), through the cache.
 func (r *Resolver) Resolve(ctx context.Context, t Target) (Dest, error) {
 	d := Dest{Proto: t.Proto}
 	port := t.Port
@@ -84,17 +188,32 @@ func (r *Resolver) Resolve(ctx context.Context, t Target) (Dest, error) {
 		if t.Proto == ProtoTLS {
 			service, proto = "sips", "tcp"
 		}
-		if _, srvs, err := res.LookupSRV(ctx, service, proto, host); err == nil && len(srvs) > 0 {
-			host, port = trimDot(srvs[0].Target), int(srvs[0].Port)
+		e, err := r.lookup(ctx, dnsKey{true, "_" + service + "._" + proto + "." + host}, func(qctx context.Context, e *dnsEntry) {
+			_, e.srvs, e.err = res.LookupSRV(qctx, service, proto, host)
+		})
+		if err != nil {
+			return d, fmt.Errorf("resolve %s: %w", host, err)
+		}
+		if e.err == nil && len(e.srvs) > 0 {
+			// Lowest priority first (net sorts by priority and weight).
+			host, port = trimDot(e.srvs[0].Target), int(e.srvs[0].Port)
+		} else if isTimeout(e.err) {
+			return d, fmt.Errorf("resolve %s: srv: %w", host, e.err)
 		}
 	}
 	if port == 0 {
 		port = t.Proto.DefaultPort()
 	}
-	addrs, err := res.LookupNetIP(ctx, "ip", host)
+	e, err := r.lookup(ctx, dnsKey{false, host}, func(qctx context.Context, e *dnsEntry) {
+		e.addrs, e.err = res.LookupNetIP(qctx, "ip", host)
+	})
 	if err != nil {
 		return d, fmt.Errorf("resolve %s: %w", host, err)
 	}
+	if e.err != nil {
+		return d, fmt.Errorf("resolve %s: %w", host, e.err)
+	}
+	addrs := e.addrs
 	if len(addrs) == 0 {
 		return d, fmt.Errorf("resolve %s: no addresses", host)
 	}
@@ -107,6 +226,13 @@ func (r *Resolver) Resolve(ctx context.Context, t Target) (Dest, error) {
 	}
 	d.Addr = netip.AddrPortFrom(best.Unmap(), uint16(port))
 	return d, nil
+}
+
+// isTimeout reports whether a lookup failed by timing out (the server did
+// not answer), rather than by the name not existing.
+func isTimeout(err error) bool {
+	var de *net.DNSError
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de) && de.IsTimeout)
 }
 
 // ResolveURI is NextHop + Resolve.

@@ -76,6 +76,10 @@ type Config struct {
 	// over, so a handler that blocks (waiting for a transaction) does not
 	// stop its connection from delivering the CANCEL or ACK that follows.
 	TCPWorkers int
+	// Record makes a transport that opens no socket: Listen only declares
+	// the socket, and every message Send would write is handed to Record
+	// with the socket it would leave from (gosips trace).
+	Record func(from *Socket, d Dest, b []byte)
 }
 
 // Transport owns the listening sockets and the stream connections. It is
@@ -184,6 +188,9 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 	}
 	addr := net.JoinHostPort(ip, itoa(s.Port))
 	l := &listener{sock: s}
+	if t.cfg.Record != nil {
+		return t.declare(l, addr)
+	}
 	switch s.Proto {
 	case ProtoUDP:
 		ua, err := net.ResolveUDPAddr("udp", addr)
@@ -242,6 +249,27 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		go t.tcpAccept(l)
 	}
 	t.log.Debug("listening", "socket", l.sock.String())
+	return &l.sock, nil
+}
+
+// declare adds a listener that is never bound (a recording transport).
+func (t *Transport) declare(l *listener, addr string) (*Socket, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		ua, rerr := net.ResolveUDPAddr("udp", addr)
+		if rerr != nil {
+			return nil, fmt.Errorf("listen %s: %w", l.sock, rerr)
+		}
+		ap = ua.AddrPort()
+	}
+	if ap.Port() == 0 {
+		ap = netip.AddrPortFrom(ap.Addr(), uint16(l.sock.Proto.DefaultPort()))
+	}
+	l.local = ap
+	l.sock.Port = int(ap.Port())
+	t.mu.Lock()
+	t.listeners = append(t.listeners, l)
+	t.mu.Unlock()
 	return &l.sock, nil
 }
 
@@ -370,7 +398,7 @@ func (t *Transport) pickLocked(d Dest) (*listener, error) {
 			return forced, nil
 		}
 	}
-	if t.cfg.Mhomed && d.Proto == ProtoUDP && d.Addr.IsValid() {
+	if t.cfg.Mhomed && t.cfg.Record == nil && d.Proto == ProtoUDP && d.Addr.IsValid() {
 		if l := t.routedLocked(d.Addr); l != nil {
 			return l, nil
 		}
@@ -451,6 +479,14 @@ func (t *Transport) Send(d Dest, b []byte) error {
 		} else {
 			t.log.Debug("udp_mtu: staying on udp", "dest", d.String(), "err", err)
 		}
+	}
+	if t.cfg.Record != nil {
+		l, err := t.pick(d)
+		if err != nil {
+			return err
+		}
+		t.cfg.Record(&l.sock, d, b)
+		return nil
 	}
 	switch d.Proto {
 	case ProtoUDP:

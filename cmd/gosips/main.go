@@ -37,6 +37,7 @@ func newApp() *cli.App {
 			userCommand(),
 			portCommand(),
 			fmtCommand(),
+			traceCommand(),
 			versionCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

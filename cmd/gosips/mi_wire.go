@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -76,6 +74,15 @@ func startMI(ctx context.Context, env miEnv) (func(), error) {
 		}
 	}
 	var stops []func()
+	var hm *httpd.Module
+	if m := s.Module("httpd"); m != nil {
+		hm, _ = m.Inst.(*httpd.Module)
+	}
+	addRoot := func(root, module string) {
+		if hm != nil {
+			hm.AddRoot(root, module)
+		}
+	}
 	// httpd serves mi_http and prometheus on one listener.
 	mux := http.NewServeMux()
 	httpUsers := 0
@@ -84,6 +91,7 @@ func startMI(ctx context.Context, env miEnv) (func(), error) {
 		h := mi.HTTPHandler(mh.Root, d, mi.WithLogger(log), mi.WithPretty(mh.PrettyPrinting != 0))
 		mux.Handle("/", h) // the MI handler answers paths outside its root
 		log.Info("MI over HTTP", "path", "/"+mh.Root)
+		addRoot(mh.Root, "mi_http")
 		httpUsers++
 	} else {
 		mux.HandleFunc("/", mi.BadURL)
@@ -92,18 +100,11 @@ func startMI(ctx context.Context, env miEnv) (func(), error) {
 		pm := m.Inst.(*prometheus.Module)
 		mux.Handle("/"+pm.Root, pm.Handler())
 		log.Info("prometheus metrics", "path", "/"+pm.Root)
+		addRoot(pm.Root, "prometheus")
 		httpUsers++
 	}
-	var hm *httpd.Module
-	if m := s.Module("httpd"); m != nil {
-		hm, _ = m.Inst.(*httpd.Module)
-	}
 	if hm != nil && httpUsers > 0 {
-		ip, port := "127.0.0.1", hm.Port
-		if hm.IP != "" && hm.IP != "*" {
-			ip = hm.IP
-		}
-		srv := mi.NewHTTPServerHandler(net.JoinHostPort(ip, strconv.Itoa(port)), mux, mi.WithLogger(log))
+		srv := mi.NewHTTPServerHandler(hm.Addr(), mux, mi.WithLogger(log))
 		if err := srv.Start(ctx); err != nil {
 			return nil, fmt.Errorf("httpd: %w", err)
 		}

@@ -11,11 +11,12 @@ import (
 )
 
 // infoTables are the tables gosips creates.
-const infoTables = "'version','location','subscriber','silo','dispatcher','registrant','acc','missed_calls'"
+const infoTables = "'version','location','subscriber','silo','dispatcher','registrant','acc','missed_calls','tls_mgm'"
 
 // The testdata/upstream-*.tsv files hold what information_schema shows of
 // a database made by OpenSIPS 3.6's scripts/mysql/*-create.sql (standard,
-// usrloc, auth_db, msilo, dispatcher, registrant), for these queries.
+// usrloc, auth_db, msilo, dispatcher, registrant, tls_mgm), for these
+// queries.
 var infoQueries = map[string]string{
 	"upstream-columns.tsv": "SELECT table_name, column_name, column_type, is_nullable, IFNULL(column_default,'<none>'), extra, column_key " +
 		"FROM information_schema.columns WHERE table_schema=DATABASE() AND table_name IN (" + infoTables + ") ORDER BY table_name, ordinal_position",

@@ -37,7 +37,11 @@ func (t *Table) SQLiteDDL() []string {
 	for _, ix := range t.Indexes {
 		if ix.Unique {
 			b.WriteString(",\n    CONSTRAINT ")
-			b.WriteString(ix.Name)
+			if ix.SQLiteName != "" {
+				b.WriteString(ix.SQLiteName)
+			} else {
+				b.WriteString(ix.Name)
+			}
 			b.WriteString(" UNIQUE (")
 			b.WriteString(strings.Join(ix.Cols, ", "))
 			b.WriteString(")")
@@ -72,7 +76,7 @@ func (c Column) sqliteType() string {
 		return sized("CHAR", c.Size)
 	case Text:
 		return sized("TEXT", c.Size)
-	case Blob:
+	case Blob, LargeBlob:
 		return sized("BLOB", c.Size)
 	case DateTime:
 		return "DATETIME"
@@ -97,7 +101,7 @@ func (c Column) TextType() string {
 		return "long"
 	case Float:
 		return "double"
-	case Blob:
+	case Blob, LargeBlob:
 		return "blob"
 	}
 	return "string"

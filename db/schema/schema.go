@@ -16,14 +16,15 @@ type Type uint8
 
 // The column types.
 const (
-	Int      Type = iota + 1 // "int" / "unsigned int"
-	Long                     // "unsigned long": the 64-bit auto ids
-	Float                    // "float", e.g. location.q
-	String                   // "string": CHAR(size)
-	Text                     // "text": TEXT or TEXT(size)
-	Blob                     // "binary"
-	DateTime                 // "datetime"
-	Short                    // "short": SMALLINT, e.g. address.port
+	Int       Type = iota + 1 // "int" / "unsigned int"
+	Long                      // "unsigned long": the 64-bit auto ids
+	Float                     // "float", e.g. location.q
+	String                    // "string": CHAR(size)
+	Text                      // "text": TEXT or TEXT(size)
+	Blob                      // "binary"
+	DateTime                  // "datetime"
+	Short                     // "short": SMALLINT, e.g. address.port
+	LargeBlob                 // "largebinary": MEDIUMBLOB in MySQL, else as Blob
 )
 
 // Column is one column definition.
@@ -42,6 +43,9 @@ type Column struct {
 	// PK marks a primary key the application numbers itself (dialog's
 	// dlg_id): PRIMARY KEY without auto-increment.
 	PK bool
+	// MySQLType, when set, replaces the MySQL type derived from Type
+	// (xcap.doc is a LONGBLOB there, a BLOB elsewhere).
+	MySQLType string
 	// Unsigned marks OpenSIPS' "unsigned int" / "unsigned long" columns;
 	// only the MySQL DDL shows it (INT(10) UNSIGNED). Size on an integer
 	// column is MySQL's display width.
@@ -53,6 +57,9 @@ type Index struct {
 	Name   string
 	Cols   []string
 	Unique bool
+	// SQLiteName, when set, is the constraint's name in SQLite where
+	// upstream's script differs (active_watchers).
+	SQLiteName string
 }
 
 // Table is one table definition.

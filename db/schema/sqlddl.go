@@ -83,6 +83,9 @@ func (t *Table) mysqlIndexName(name string) string {
 }
 
 func (c Column) mysqlType() string {
+	if c.MySQLType != "" {
+		return c.MySQLType
+	}
 	var s string
 	switch c.Type {
 	case Int:
@@ -99,6 +102,8 @@ func (c Column) mysqlType() string {
 		return sized("TEXT", c.Size)
 	case Blob:
 		return sized("BLOB", c.Size)
+	case LargeBlob:
+		return "MEDIUMBLOB"
 	case DateTime:
 		return "DATETIME"
 	default:
@@ -128,7 +133,7 @@ func (c Column) postgresType() string {
 		return "REAL"
 	case String:
 		return sized("VARCHAR", c.Size)
-	case Blob:
+	case Blob, LargeBlob:
 		return "BYTEA"
 	case DateTime:
 		return "TIMESTAMP WITHOUT TIME ZONE"

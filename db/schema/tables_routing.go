@@ -247,4 +247,31 @@ var routingTables = []*Table{
 	},
 }
 
-func init() { tables = append(tables, routingTables...) }
+// tlsTables is tls_mgm's domain table.
+var tlsTables = []*Table{
+	{
+		Name: "tls_mgm", Version: 3, Module: "tls_mgm",
+		Columns: []Column{
+			autoID("id", Int),
+			reqStr("domain", "64"),
+			nullStr("match_ip_address", "255"),
+			nullStr("match_sip_domain", "255"),
+			col("type", Int, "1", false, "1", false),
+			col("method", String, "16", false, "'SSLv23'", true),
+			col("verify_cert", Int, "1", false, "1", true),
+			col("require_cert", Int, "1", false, "1", true),
+			{Name: "certificate", Type: Blob, Null: true},
+			{Name: "private_key", Type: Blob, Null: true},
+			col("crl_check_all", Int, "1", false, "0", true),
+			nullStr("crl_dir", "255"),
+			{Name: "ca_list", Type: LargeBlob, Null: true, Default: "NULL"},
+			nullStr("ca_dir", "255"),
+			nullStr("cipher_list", "255"),
+			{Name: "dh_params", Type: Blob, Null: true, Default: "NULL"},
+			nullStr("ec_curve", "255"),
+		},
+		Indexes: []Index{{Name: "tls_mgm_domain_type_idx", Cols: []string{"domain", "type"}, Unique: true}},
+	},
+}
+
+func init() { tables = append(tables, append(routingTables, tlsTables...)...) }

@@ -407,6 +407,7 @@ func (c *Conn) Close() error {
 	defer c.mu.Unlock()
 	c.closed = true
 	c.tables = nil
+	untrack(c)
 	return nil
 }
 

@@ -62,5 +62,7 @@ func open(_ context.Context, u *db.URL, cfg db.Config) (db.Conn, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("database directory %s is not a directory", dir)
 	}
-	return &Conn{dir: dir, name: u.String(), vt: cfg.VersionTable, tables: map[string]*table{}}, nil
+	c := &Conn{dir: dir, name: u.String(), vt: cfg.VersionTable, tables: map[string]*table{}}
+	track(c)
+	return c, nil
 }

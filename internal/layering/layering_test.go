@@ -33,6 +33,8 @@ var rules = []rule{
 	{"mi", []string{"runtime", "modules", "pv", "db", "cmd"}},
 	{"runtime", []string{"modules", "mi", "cmd", "db/"}},
 	{"modules", []string{"runtime", "mi", "cmd", "lang/ast"}},
+	// gosips trace drives the runtime; the modules come from cmd's imports.
+	{"trace", []string{"modules", "mi", "cmd", "db/"}},
 	// Helpers shared by modules sit below them.
 	{"internal/digest", []string{"runtime", "modules", "mi", "cmd", "db"}},
 	{"internal/sdp", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},

@@ -14,7 +14,7 @@ func TestParams(t *testing.T) {
 		wantErr string
 		addr    string
 	}{
-		{name: "port", v: api.ParamValue{IsInt: true, Int: 8080}, addr: ":8080"},
+		{name: "port", v: api.ParamValue{IsInt: true, Int: 8080}, addr: "127.0.0.1:8080"},
 		{name: "port", v: api.ParamValue{IsInt: true, Int: 0}, wantErr: "out of range"},
 		{name: "ip", v: api.ParamValue{Str: "127.0.0.1"}, addr: "127.0.0.1:8888"},
 		{name: "ip", v: api.ParamValue{Str: "*"}, addr: ":8888"},

@@ -77,6 +77,11 @@ func (s *Signaling) sendReply(c *api.Ctx, args []any) api.Ret {
 	return api.RetTrue
 }
 
+// LocalToTag is the To-tag of the local replies to the request of c
+// (OpenSIPS' sigb.gen_totag), for modules that reply with a new dialog
+// and must know its tag (presence).
+func (s *Signaling) LocalToTag(c *api.Ctx) (string, bool) { return s.localToTag(c) }
+
 // localToTag is $sig_local_totag.
 func (s *Signaling) localToTag(c *api.Ctx) (string, bool) {
 	tm, sl := s.repliers(c)

@@ -1,7 +1,7 @@
 -- Equivalent of the OpenSIPS 3.6 SQLite schema scripts for the tables
 -- gosips uses (standard, usrloc, auth_db, msilo, dispatcher,
 -- uac_registrant, avpops, permissions, domain, group, alias_db,
--- drouting, dialplan, speeddial, load_balancer, carrierroute, acc, dialog), with the version rows those scripts insert and a few
+-- drouting, dialplan, speeddial, load_balancer, carrierroute, acc, dialog, tls_mgm), with the version rows those scripts insert and a few
 -- rows as OpenSIPS writes them. Column lists, types, defaults and keys
 -- must stay identical to upstream.
 
@@ -376,6 +376,28 @@ CREATE TABLE dialog (
     rt_on_answer CHAR(64) DEFAULT NULL,
     rt_on_timeout CHAR(64) DEFAULT NULL,
     rt_on_hangup CHAR(64) DEFAULT NULL
+);
+
+INSERT INTO version (table_name, table_version) values ('tls_mgm','3');
+CREATE TABLE tls_mgm (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    domain CHAR(64) NOT NULL,
+    match_ip_address CHAR(255) DEFAULT NULL,
+    match_sip_domain CHAR(255) DEFAULT NULL,
+    type INTEGER DEFAULT 1 NOT NULL,
+    method CHAR(16) DEFAULT 'SSLv23',
+    verify_cert INTEGER DEFAULT 1,
+    require_cert INTEGER DEFAULT 1,
+    certificate BLOB,
+    private_key BLOB,
+    crl_check_all INTEGER DEFAULT 0,
+    crl_dir CHAR(255) DEFAULT NULL,
+    ca_list BLOB DEFAULT NULL,
+    ca_dir CHAR(255) DEFAULT NULL,
+    cipher_list CHAR(255) DEFAULT NULL,
+    dh_params BLOB DEFAULT NULL,
+    ec_curve CHAR(255) DEFAULT NULL,
+    CONSTRAINT tls_mgm_domain_type_idx  UNIQUE (domain, type)
 );
 
 -- Rows: a contact whose last_modified is the text default, one written by
