@@ -31,4 +31,29 @@ type LocContact struct {
 	Path     string
 	Socket   *sip.Socket // the socket it registered on; nil when unknown
 	CFlags   uint32      // branch flags saved with the contact
+	CallID   string
+	Expires  int64 // absolute Unix time; 0 is permanent
+}
+
+// ContactEvent is a change of a registered contact (OpenSIPS'
+// UL_CONTACT_* callback types).
+type ContactEvent uint8
+
+// Contact events.
+const (
+	ContactInsert ContactEvent = 1 << iota
+	ContactUpdate
+	ContactDelete
+	ContactExpire
+)
+
+// ContactWatcher is implemented by usrloc for modules that follow the
+// registrations (pua_usrloc), as OpenSIPS' ul_register_ulcb. The callback
+// runs in the goroutine that changed the contact (save() or the expiry
+// timer) with the record locked: it must not block nor call back into
+// the location store. ctx is the context of that change (the REGISTER's
+// for save()). Register callbacks in Init; contacts of sql-only domains
+// are not reported.
+type ContactWatcher interface {
+	OnContact(events ContactEvent, cb func(ctx context.Context, ev ContactEvent, c LocContact))
 }

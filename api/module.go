@@ -330,3 +330,15 @@ func PositiveParam(name string, dst *int) Param {
 		return nil
 	}}
 }
+
+// NonNegParam binds an integer parameter that must not be negative;
+// def is the default shown in docs.
+func NonNegParam(name string, dst *int, def string) Param {
+	return Param{Name: name, Type: ParamInt, Default: def, Set: func(v ParamValue) error {
+		if v.Int < 0 {
+			return fmt.Errorf("%s must not be negative, got %d", name, v.Int)
+		}
+		*dst = int(v.Int)
+		return nil
+	}}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gosips/db"
 )
 
 // presenceCfg is a presence server: PUBLISH and SUBSCRIBE are handled by
@@ -355,5 +357,149 @@ func TestPresenceDialogInfoBLF(t *testing.T) {
 	}
 	if strings.Join(states, ",") != "early,confirmed,terminated" {
 		t.Fatalf("BLF states %v, want early,confirmed,terminated\n%s", states, srv.Logs())
+	}
+}
+
+// presenceULCfg publishes registrations (pua_usrloc) to its own
+// presence server.
+const presenceULCfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "sipmsgops.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "presence.so"
+loadmodule "xcap.so"
+loadmodule "presence_xml.so"
+loadmodule "pua.so"
+loadmodule "pua_usrloc.so"
+
+modparam("tm", "fr_timeout", 2)
+modparam("presence_xml", "force_active", 1)
+modparam("pua_usrloc", "presence_server", "sip:127.0.0.1:PORT")
+modparam("pua_usrloc", "default_domain", "127.0.0.1")
+
+route {
+	if (is_method("PUBLISH")) {
+		handle_publish();
+		exit;
+	}
+	if (is_method("SUBSCRIBE")) {
+		handle_subscribe();
+		exit;
+	}
+	if (is_method("REGISTER")) {
+		pua_set_publish();
+		if (!save("location"))
+			sl_reply_error();
+		exit;
+	}
+	sl_send_reply(404, "Not Found");
+}
+`
+
+// TestPresenceRegistrationPublished: with pua_usrloc, registering makes
+// the user "open" for its watchers and unregistering "closed".
+func TestPresenceRegistrationPublished(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	srv := startServerOn(t, strings.ReplaceAll(presenceULCfg, "PORT", strconv.Itoa(port)), port)
+	w, ua := newUDPClient(t), newUDPClient(t)
+	rep, n := presSubscribe(t, w, srv.Port, "erin", "presence", "ul-sub")
+	if statusCode(rep) != "200" || presBody(n) != "" {
+		t.Fatalf("subscribe: %s\n%s", rep, n)
+	}
+	register := func(expires, cseq int) string {
+		ua.Send(srv.Port, "REGISTER sip:127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bKreg"+strconv.Itoa(cseq)+"\n"+
+			"From: <sip:erin@127.0.0.1>;tag=r1\nTo: <sip:erin@127.0.0.1>\nCall-ID: ul-reg\nCSeq: "+strconv.Itoa(cseq)+" REGISTER\n"+
+			"Contact: <sip:erin@127.0.0.1:LPORT>\nExpires: "+strconv.Itoa(expires)+"\nMax-Forwards: 70\nContent-Length: 0\n\n")
+		return ua.RecvFinal(3 * time.Second)
+	}
+	if r := register(600, 1); statusCode(r) != "200" {
+		t.Fatalf("REGISTER: %s", r)
+	}
+	n = presAnswerNotify(t, w, srv.Port)
+	if !strings.Contains(n, "<basic>open</basic>") || !strings.Contains(n, `entity="sip:erin@127.0.0.1"`) {
+		t.Fatalf("NOTIFY after REGISTER:\n%s\n%s", n, srv.Logs())
+	}
+	if r := register(0, 2); statusCode(r) != "200" {
+		t.Fatalf("unREGISTER: %s", r)
+	}
+	n = presAnswerNotify(t, w, srv.Port)
+	if !strings.Contains(n, "<basic>closed</basic>") {
+		t.Fatalf("NOTIFY after unREGISTER:\n%s", n)
+	}
+}
+
+// TestPresenceDBWriteModes: with fallback2db a subscription is in
+// active_watchers as soon as it is answered and gone with the
+// unSUBSCRIBE; otherwise the db_update_period timer writes it.
+func TestPresenceDBWriteModes(t *testing.T) {
+	t.Parallel()
+	rows := func(url string) int { return len(queryRows(t, url, "active_watchers", "callid")) }
+
+	srv, url, _, _ := presStart(t, strings.Replace(presenceCfg, `modparam("presence", "clean_period", 1)`,
+		`modparam("presence", "fallback2db", 1)`, 1))
+	w := newUDPClient(t)
+	rep, _ := presSubscribe(t, w, srv.Port, "frank", "presence", "fb-sub")
+	if n := rows(url); statusCode(rep) != "200" || n != 1 {
+		t.Fatalf("fallback2db: %d rows after SUBSCRIBE (%s)", n, statusCode(rep))
+	}
+	_, tag, _ := strings.Cut(header(rep, "To"), "tag=")
+	w.Send(srv.Port, "SUBSCRIBE sip:frank@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bKfb2\n"+
+		"From: <sip:watcher@127.0.0.1>;tag=wfb-sub\nTo: <sip:frank@127.0.0.1>;tag="+tag+"\nCall-ID: fb-sub\n"+
+		"CSeq: 2 SUBSCRIBE\nContact: <sip:watcher@127.0.0.1:LPORT>\nEvent: presence\nExpires: 0\nMax-Forwards: 70\nContent-Length: 0\n\n")
+	if r := w.RecvFinal(3 * time.Second); statusCode(r) != "200" {
+		t.Fatalf("unSUBSCRIBE: %s", r)
+	}
+	presAnswerNotify(t, w, srv.Port)
+	if n := rows(url); n != 0 {
+		t.Fatalf("fallback2db: %d rows after unSUBSCRIBE", n)
+	}
+
+	srv2, url2, _, _ := presStart(t, strings.Replace(presenceCfg, `modparam("presence", "clean_period", 1)`,
+		`modparam("presence", "db_update_period", 1)`, 1))
+	w2 := newUDPClient(t)
+	presSubscribe(t, w2, srv2.Port, "frank", "presence", "upd-sub")
+	if !eventually(4*time.Second, func() bool { return rows(url2) == 1 }) {
+		t.Fatalf("db_update_period: subscription not written")
+	}
+}
+
+// TestPresenceXCAPRules: without force_active the pres-rules document of
+// the presentity in the xcap table decides: an allowed watcher is active
+// (200 and the state), another is pending (202, NOTIFY without body),
+// and with no document every watcher is pending.
+func TestPresenceXCAPRules(t *testing.T) {
+	t.Parallel()
+	srv, url, _, _ := presStart(t, strings.Replace(presenceCfg, `modparam("presence_xml", "force_active", 1)`, "", 1))
+	rules := `<?xml version="1.0" encoding="UTF-8"?>
+<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">
+<cr:rule id="a"><cr:conditions><cr:identity><cr:one id="sip:watcher@127.0.0.1"/></cr:identity></cr:conditions>
+<cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions></cr:rule></cr:ruleset>`
+	insertRow(t, url, "xcap", map[string]db.Value{"username": db.StringValue("gina"), "domain": db.StringValue("127.0.0.1"),
+		"doc": db.BlobValue([]byte(rules)), "doc_type": db.IntValue(2), "etag": db.StringValue("x1"),
+		"source": db.IntValue(1), "doc_uri": db.StringValue("/pres-rules/users/sip:gina@127.0.0.1/index"), "port": db.IntValue(0)})
+	p := newUDPClient(t)
+	if rep := presPublish(p, srv.Port, "gina", "presence", "application/pidf+xml", "", presPIDF("gina", "open"), 1); statusCode(rep) != "200" {
+		t.Fatalf("publish: %s", rep)
+	}
+	w := newUDPClient(t)
+	rep, n := presSubscribe(t, w, srv.Port, "gina", "presence", "xcap-allowed")
+	if statusCode(rep) != "200" || !strings.HasPrefix(header(n, "Subscription-State"), "active;") || !strings.Contains(n, "<basic>open</basic>") {
+		t.Fatalf("allowed watcher: %s\n%s\n%s", rep, n, srv.Logs())
+	}
+	rep, n = presSubscribe(t, w, srv.Port, "hank", "presence", "xcap-nodoc")
+	if statusCode(rep) != "202" || !strings.HasPrefix(header(n, "Subscription-State"), "pending;") || presBody(n) != "" {
+		t.Fatalf("watcher without rules: %s\n%s", rep, n)
+	}
+	if rows := queryRows(t, url, "watchers", "presentity_uri", "status"); len(rows) != 2 {
+		t.Fatalf("watchers rows: %v", rows)
 	}
 }

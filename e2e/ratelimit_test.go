@@ -116,9 +116,6 @@ func TestRatelimitTaildrop(t *testing.T) {
 	if ok, _ := rlBurst(c, srv.Port, 3); ok < 3 {
 		t.Errorf("after rl_reset_pipe: %d of 3 accepted", ok)
 	}
-	if _, err := miCall(t, httpPort, "rl_set_pid", map[string]any{"ki": "1", "kp": "1", "kd": "1"}); err == nil {
-		t.Errorf("rl_set_pid answered although FEEDBACK is not implemented")
-	}
 }
 
 func firstLine(s string) string {
@@ -128,8 +125,6 @@ func firstLine(s string) string {
 
 func TestRatelimitUnimplementedRefused(t *testing.T) {
 	for _, c := range []struct{ from, to, want string }{
-		{`"TAILDROP"`, `"NETWORK"`, "not implemented"},
-		{`"TAILDROP"`, `"FEEDBACK"`, "not implemented"},
 		{`"pipe_$rm"`, `"pipe/b"`, "not implemented"},
 		{`modparam("ratelimit", "timer_interval", 1)`, `modparam("ratelimit", "cachedb_url", "redis://127.0.0.1")`, "not implemented"},
 		{`modparam("ratelimit", "timer_interval", 1)`, `modparam("ratelimit", "pipe_replication_cluster", 1)`, "not implemented"},
@@ -139,5 +134,134 @@ func TestRatelimitUnimplementedRefused(t *testing.T) {
 		if err == nil || !strings.Contains(out, c.want) {
 			t.Errorf("%s accepted (%v):\n%s", c.to, err, out)
 		}
+	}
+}
+
+// ratelimitDynCfg is ratelimitCfg with a route for FEEDBACK and NETWORK.
+var ratelimitDynCfg = ratelimitCfg[:strings.Index(ratelimitCfg, "route {")] + `route {
+	if ($rU == "fb") {
+		if (!rl_check("fb", 1, "FEEDBACK")) {
+			sl_send_reply(503, "Feedback");
+			exit;
+		}
+	} else if ($rU == "net") {
+		if (!rl_check("net", $var(netlimit), "NETWORK")) {
+			sl_send_reply(503, "Network");
+			exit;
+		}
+	}
+	sl_send_reply(200, "OK");
+}
+`
+
+// rlSend sends n OPTIONS to user and counts the replies by status.
+func rlSend(c *udpClient, port int, user string, n int) map[string]int {
+	for i := 0; i < n; i++ {
+		c.Send(port, fmt.Sprintf("OPTIONS sip:%s@127.0.0.1 SIP/2.0\r\n"+
+			"Via: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-rl%s%d\r\n"+
+			"From: <sip:a@127.0.0.1>;tag=r%d\r\nTo: <sip:%s@127.0.0.1>\r\nCall-ID: rl-%s-%d-%d\r\nCSeq: 1 OPTIONS\r\n"+
+			"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", user, user, i, i, user, user, i, time.Now().UnixNano()))
+	}
+	got := map[string]int{}
+	for {
+		r := c.Recv(500 * time.Millisecond)
+		if r == "" {
+			return got
+		}
+		got[statusCode(r)]++
+	}
+}
+
+// TestRatelimitFeedbackNetwork drives the FEEDBACK controller with a CPU
+// load made by the test and its PID parameters set over MI, and checks a
+// NETWORK pipe against the bytes queued on the SIP socket.
+func TestRatelimitFeedbackNetwork(t *testing.T) {
+	httpPort := freePort(t)
+	cfg := strings.ReplaceAll(ratelimitDynCfg, "HTTPPORT", fmt.Sprint(httpPort))
+	srv := startServer(t, cfg)
+	c := udpClientOn(t, "127.0.0.1")
+
+	pid := func() string {
+		raw, err := miCall(t, httpPort, "rl_get_pid", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	if p := pid(); p != `{"PID":{"kd":"0.000","ki":"-25.000","kp":"0.000"}}` {
+		t.Errorf("rl_get_pid defaults: %s", p)
+	}
+	if _, err := miCall(t, httpPort, "rl_set_pid", map[string]any{"ki": "12345", "kp": "1", "kd": "1"}); err == nil ||
+		!strings.Contains(err.Error(), "Bad parameter value") {
+		t.Errorf("rl_set_pid with a 5-character value: %v", err)
+	}
+	// A strong proportional term: any load over the 1% setpoint drops all.
+	if _, err := miCall(t, httpPort, "rl_set_pid", map[string]any{"ki": "0", "kp": "-999", "kd": "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := pid(); p != `{"PID":{"kd":"0.000","ki":"0.000","kp":"-999.000"}}` {
+		t.Errorf("rl_get_pid after rl_set_pid: %s", p)
+	}
+	if got := rlSend(c, srv.Port, "fb", 5); got["200"] != 5 {
+		t.Fatalf("before any CPU reading: %v", got)
+	}
+	// Keep both cores busy over two timer ticks so the load is well above 1%.
+	stop := make(chan struct{})
+	for i := 0; i < 2; i++ {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	var rate struct {
+		DropRate int `json:"drop_rate"`
+	}
+	ok := eventually(5*time.Second, func() bool {
+		raw, err := miCall(t, httpPort, "rl_list", nil)
+		return err == nil && json.Unmarshal(raw, &rate) == nil && rate.DropRate >= 100
+	})
+	close(stop)
+	if !ok {
+		t.Fatalf("drop_rate stayed at %d under load", rate.DropRate)
+	}
+	if got := rlSend(c, srv.Port, "fb", 10); got["503"] != 10 {
+		t.Errorf("drop rate %d: %v, want all 503", rate.DropRate, got)
+	}
+	// With the controller switched off the drop rate falls to 0.
+	if _, err := miCall(t, httpPort, "rl_set_pid", map[string]any{"ki": "0", "kp": "0", "kd": "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(3*time.Second, func() bool {
+		raw, err := miCall(t, httpPort, "rl_list", nil)
+		return err == nil && json.Unmarshal(raw, &rate) == nil && rate.DropRate == 0
+	}) {
+		t.Fatalf("drop_rate %d after rl_set_pid 0 0 0", rate.DropRate)
+	}
+	if got := rlSend(c, srv.Port, "fb", 10); got["200"] != 10 {
+		t.Errorf("no drop: %v", got)
+	}
+
+	// NETWORK: nothing is queued on an idle socket, so a limit of 10 MB lets
+	// everything through and a negative limit refuses after the next tick.
+	srv.stop(t)
+	for _, tc := range []struct {
+		limit, want string
+	}{{"10000000", "200"}, {"-1", "503"}} {
+		srv := startServer(t, strings.Replace(cfg, "route {", "route {\n\t$var(netlimit) = "+tc.limit+";", 1))
+		rlSend(c, srv.Port, "net", 1) // creates the pipe; the load is read from now on
+		time.Sleep(1500 * time.Millisecond)
+		if got := rlSend(c, srv.Port, "net", 5); got[tc.want] != 5 {
+			t.Errorf("NETWORK limit %s: %v, want 5 %s", tc.limit, got, tc.want)
+		}
+		raw, err := miCall(t, httpPort, "rl_list", map[string]any{"pipe": "net"})
+		if err != nil || !strings.Contains(string(raw), `"algorithm":"NETWORK"`) {
+			t.Errorf("rl_list net: %s %v", raw, err)
+		}
+		srv.stop(t)
 	}
 }

@@ -195,6 +195,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	cfg := e.transportConfig(workers)
 	cfg.Record = e.opts.Record
 	e.tr = sip.NewTransport(cfg)
+	for _, m := range e.script.Modules {
+		if ts, ok := m.Inst.(api.TransportSetup); ok {
+			if err := ts.SetupTransport(e.tr); err != nil {
+				e.tr.Close()
+				return fmt.Errorf("module %s: %w", m.Name, err)
+			}
+		}
+	}
 	e.setupResolver()
 	socks := e.script.Sockets
 	if e.opts.OnlyListen {
@@ -220,6 +228,14 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tls.so\" and \"tls_mgm.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
 		}
+		if sd.Proto == "ws" && !e.script.Loaded("proto_ws") {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_ws.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
+		if sd.Proto == "wss" && (!e.script.Loaded("proto_wss") || e.tr.TLSConfigs() == nil) {
+			e.tr.Close()
+			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_wss.so\" and \"tls_mgm.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+		}
 		port := 0
 		if sd.Port != "" {
 			p, err := strconv.Atoi(sd.Port)
@@ -229,7 +245,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			}
 			port = p
 		} else {
-			port = sip.ParseProto(sd.Proto).DefaultPort()
+			port = e.tr.DefaultPort(sip.ParseProto(sd.Proto))
 		}
 		s := sip.Socket{Proto: sip.ParseProto(sd.Proto), IP: sd.Host, Port: port, AdvHost: sd.AdvHost, Workers: sd.Workers, Tag: sd.Tag}
 		if sd.AdvPort != "" {

@@ -339,9 +339,9 @@ func (c *compiler) structuredGlobal(g *ast.GlobalParam, p api.Param) {
 			def.Proto = "udp"
 		}
 		switch def.Proto {
-		case "udp", "tcp", "tls":
+		case "udp", "tcp", "tls", "ws", "wss":
 		default:
-			c.diags.Add(v.At, diag.CodeGlobalValue, fmt.Sprintf("%s: protocol %q is not supported by gosips", g.Name, s.Proto), "gosips supports udp, tcp and tls")
+			c.diags.Add(v.At, diag.CodeGlobalValue, fmt.Sprintf("%s: protocol %q is not supported by gosips", g.Name, s.Proto), "gosips supports udp, tcp, tls, ws and wss")
 			return
 		}
 		for _, o := range s.Options {

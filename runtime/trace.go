@@ -9,6 +9,7 @@ import (
 
 	"gosips/api"
 	"gosips/lang/diag"
+	"gosips/sip"
 )
 
 // TraceKind names a TraceEvent.
@@ -102,6 +103,8 @@ type msgState struct {
 	ru, du, path, fs, hooks string
 	flags, bflags           uint32
 	branches                []string
+	msg                     *sip.Msg
+	edits                   int // pending edits of msg
 }
 
 func snapshot(c *api.Ctx) msgState {
@@ -109,6 +112,10 @@ func snapshot(c *api.Ctx) msgState {
 		hooks: strings.Join([]string{c.OnBranch, c.OnReply, c.OnFailure}, "|")}
 	if c.ForceSocket != nil {
 		st.fs = c.ForceSocket.String()
+	}
+	if c.Msg != nil {
+		st.msg = c.Msg
+		_, st.edits = c.Msg.EditsFrom(-1)
 	}
 	for _, b := range c.Branches {
 		d := b.URI
@@ -140,6 +147,20 @@ func traceChanges(t *Thread, at diag.Pos, a, b msgState) {
 		}
 	}
 	set("branches", branchText(a.branches), branchText(b.branches))
+	if a.msg != nil && a.msg == b.msg && b.edits > a.edits {
+		edits, _ := b.msg.EditsFrom(a.edits)
+		for _, e := range edits {
+			old := "<insert>"
+			if e.Old != "" {
+				old = strconv.Quote(e.Old)
+			}
+			new := "<delete>"
+			if e.New != "" {
+				new = strconv.Quote(e.New)
+			}
+			t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceSet, At: at, Depth: t.depth, Name: "message", Old: old, New: new})
+		}
+	}
 }
 
 func quote(s string) string {

@@ -60,6 +60,33 @@ func (m *Msg) ReplaceRange(start, end int, text string) error {
 	return nil
 }
 
+// Edit is a pending change of a message's text, as tools show it.
+type Edit struct {
+	Old string // the replaced text of Raw() ("" for an insertion)
+	New string // the new text (socket-dependent text as for an unknown socket)
+}
+
+// EditsFrom returns the pending edits made after the first n, in the order
+// they were made, and how many there are in all (gosips trace reports
+// what each script function changed).
+func (m *Msg) EditsFrom(n int) ([]Edit, int) {
+	if n < 0 || n >= len(m.edits) {
+		return nil, len(m.edits)
+	}
+	out := make([]Edit, 0, len(m.edits)-n)
+	for _, e := range m.edits[n:] {
+		ed := Edit{New: e.text}
+		if e.dyn != nil {
+			ed.New = e.dyn.Text(nil)
+		}
+		if e.start <= e.end && e.end <= len(m.raw) {
+			ed.Old = string(m.raw[e.start:e.end])
+		}
+		out = append(out, ed)
+	}
+	return out, len(m.edits)
+}
+
 // HasEdits reports whether changes are pending.
 func (m *Msg) HasEdits() bool {
 	return len(m.edits) > 0 || m.uriSet || m.via != "" || m.mfSet != 0 || m.bodySet

@@ -48,10 +48,16 @@ func ParseProto(s string) Proto {
 	return ProtoNone
 }
 
-// DefaultPort returns 5061 for TLS and WSS, 5060 otherwise.
+// DefaultPort returns 5061 for TLS, 80 for WS and 443 for WSS (the
+// OpenSIPS defaults of ws_port and wss_port), 5060 otherwise.
 func (p Proto) DefaultPort() int {
-	if p == ProtoTLS || p == ProtoWSS {
+	switch p {
+	case ProtoTLS:
 		return 5061
+	case ProtoWS:
+		return 80
+	case ProtoWSS:
+		return 443
 	}
 	return 5060
 }

@@ -47,6 +47,10 @@ type tcpConn struct {
 
 	wmu       sync.Mutex
 	closeOnce sync.Once
+
+	// whole: the connection delivers whole messages (a MessageConn); set
+	// by the reader before it queues any.
+	whole bool
 }
 
 // connKey indexes connections by protocol and remote address (or alias).
@@ -444,6 +448,7 @@ func (t *Transport) streamConn(d Dest) (*tcpConn, error) {
 			_ = raw.Close()
 			return nil, fmt.Errorf("connect to %s: %w", d, err)
 		}
+		tlsState = hookTLSState(wrapped)
 	}
 	tc, err := t.register(raw, l, d.Proto, &dialled{wrapped, tlsState})
 	if err != nil {
@@ -488,12 +493,14 @@ func (tc *tcpConn) readLoop() {
 			tc.wmu.Lock()
 			tc.c = wrapped
 			tc.wmu.Unlock()
+			tc.tlsState = hookTLSState(wrapped)
 		}
 	}
 	tc.wmu.Lock()
 	conn := tc.c
 	tc.wmu.Unlock()
 	if mc, ok := conn.(MessageConn); ok {
+		tc.whole = true
 		tc.messageLoop(mc)
 		return
 	}
@@ -693,7 +700,9 @@ func (tc *tcpConn) dispatch(raw []byte) {
 	m := &Msg{}
 	m.rcvVal = tc.recvInfo()
 	m.rcv = &m.rcvVal
-	err := m.parse(raw, false)
+	// A message-oriented connection delivers whole messages: no
+	// Content-Length needed (RFC 7118 §5.2).
+	err := m.parse(raw, tc.whole)
 	if err == nil {
 		err = m.Validate()
 	}

@@ -93,6 +93,7 @@ type Transport struct {
 	conns     map[connKey]*tcpConn // by protocol and remote address or alias
 	connByID  map[uint64]*tcpConn
 	hooks     map[Proto]StreamHook
+	wsOpts    map[Proto]WSOptions // see EnableWS
 	closed    bool
 
 	accepted    atomic.Int64  // open accepted stream connections
@@ -207,7 +208,9 @@ func (t *Transport) Listen(s Socket) (*Socket, error) {
 		l.udp = c
 		l.local = c.LocalAddr().(*net.UDPAddr).AddrPort()
 	case ProtoTCP, ProtoTLS, ProtoWS, ProtoWSS:
-		if s.Proto == ProtoTLS {
+		if s.Proto == ProtoTLS || s.Proto == ProtoWSS && t.isStream(s.Proto) {
+			// wss asks again per connection (tls_reload); this checks a
+			// server domain matches.
 			if l.tlsConf, err = t.tlsServerConfig(&s); err != nil {
 				return nil, fmt.Errorf("listen %s: %w", s, err)
 			}

@@ -39,19 +39,16 @@ func (p *printer) emit(l jsonLine) {
 func (p *printer) indent(extra int) string { return strings.Repeat("  ", p.depth+extra) }
 
 // header starts the trace of one message (or of start-up).
-func (p *printer) header(title, detail string) {
+func (p *printer) header(title, from, to string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.msg++
 	p.depth = 0
 	if p.json {
-		p.emit(jsonLine{Kind: "message", Text: title, To: detail})
+		p.emit(jsonLine{Kind: "message", Text: title, From: from, To: to})
 		return
 	}
-	if detail != "" {
-		detail = " — " + detail
-	}
-	fmt.Fprintf(p.w, "=== %s%s\n", title, detail)
+	fmt.Fprintf(p.w, "=== %s — from %s to %s\n", title, from, to)
 }
 
 func (p *printer) note(text string) {

@@ -126,8 +126,7 @@ func Run(opts Options, inputs []Input) ([]Sent, error) {
 		if !m.IsRequest() {
 			first = strconv.Itoa(m.StatusCode()) + " " + m.Reason()
 		}
-		p.header(fmt.Sprintf("message %d (%s): %s", i+1, in.Name, first),
-			fmt.Sprintf("from %s:%s to %s", src.proto, src.addr, sock))
+		p.header(fmt.Sprintf("message %d (%s): %s", i+1, in.Name, first), src.proto.String()+":"+src.addr.String(), sock.String())
 		mark := p.sentCount()
 		eng.Dispatch(m)
 		if opts.Reply > 0 {
@@ -158,8 +157,7 @@ func (p *printer) feedReply(eng *runtime.Engine, code, mark int) error {
 			return fmt.Errorf("reply %d: %w", code, err)
 		}
 		r.SetRecv(&sip.RecvInfo{Proto: s.Dest.Proto, Src: s.Dest.Addr, Socket: s.From, Local: sockAddr(s.From)})
-		p.header(fmt.Sprintf("reply %d %s to %s %s", code, sip.StatusText(code), req.Method(), req.RURI()),
-			fmt.Sprintf("from %s to %s", s.Dest, s.From))
+		p.header(fmt.Sprintf("reply %d %s to %s %s", code, sip.StatusText(code), req.Method(), req.RURI()), s.Dest.String(), s.From.String())
 		eng.Dispatch(r)
 		return nil
 	}

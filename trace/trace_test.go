@@ -36,6 +36,7 @@ func TestTraceExample(t *testing.T) {
 		"-> route[relay] (../examples/opensips.cfg:124:2)",
 		`t_on_failure: <none> -> "missed_call"`,
 		"-> branch_route[per_branch]",
+		`message: <insert> -> "Record-Route: <sip:127.0.0.1;lr>\r\n"`,
 		"log INFO: new branch 0 to sip:bob@127.0.0.1:5080",
 		">>> send request from udp:127.0.0.1:5060 to udp:127.0.0.1:5080",
 		"| INVITE sip:bob@127.0.0.1:5080 SIP/2.0",

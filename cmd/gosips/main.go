@@ -38,6 +38,7 @@ func newApp() *cli.App {
 			portCommand(),
 			fmtCommand(),
 			traceCommand(),
+			lspCommand(),
 			versionCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

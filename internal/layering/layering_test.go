@@ -35,6 +35,8 @@ var rules = []rule{
 	{"modules", []string{"runtime", "mi", "cmd", "lang/ast"}},
 	// gosips trace drives the runtime; the modules come from cmd's imports.
 	{"trace", []string{"modules", "mi", "cmd", "db/"}},
+	// The language server reads the module tables and runs check.
+	{"lsp", []string{"modules", "mi", "cmd", "db/", "sip"}},
 	// Helpers shared by modules sit below them.
 	{"internal/digest", []string{"runtime", "modules", "mi", "cmd", "db"}},
 	{"internal/sdp", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
@@ -48,6 +50,9 @@ var owners = map[string][]string{
 	"github.com/alecthomas/participle": {"lang"},
 	"github.com/mattn/go-sqlite3":      {"db/sqlite"},
 	"github.com/urfave/cli":            {"cmd"},
+	"github.com/tliron/glsp":           {"lsp"},
+	// The WebSocket transports (sip/ws.go) and their tests' clients.
+	"github.com/gorilla/websocket": {"sip", "e2e"},
 }
 
 func under(rel, prefix string) bool {

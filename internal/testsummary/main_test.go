@@ -64,3 +64,16 @@ func TestFailureShowsOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowPattern(t *testing.T) {
+	allow := []allowEntry{{"p/e", "Test*Oracle", "differential"}}
+	cases := map[string]bool{"TestPresenceOracle": true, "TestPresenceOracle/notify": true, "TestOracleX": false}
+	for test, want := range cases {
+		if got := allowed(allow, "p/e", test); got != want {
+			t.Errorf("allowed(%q) = %v, want %v", test, got, want)
+		}
+	}
+	if allowed(allow, "p/f", "TestPresenceOracle") {
+		t.Error("a pattern allowed a test of another package")
+	}
+}

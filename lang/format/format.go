@@ -80,10 +80,13 @@ type printer struct {
 	// lastLabelColon is the offset of the ":" that ended the last case label.
 	lastLabelColon int
 	started        bool
+	// noMarks: the source holds a NUL byte, so trailing comments are not
+	// marked for alignment; marked: some were.
+	noMarks, marked bool
 }
 
 func layout(src []byte, toks []lang.Token) []byte {
-	p := &printer{src: src, lastLabelColon: -1}
+	p := &printer{src: src, lastLabelColon: -1, noMarks: bytes.IndexByte(src, commentMark) >= 0}
 	for i, t := range toks {
 		var prev *lang.Token
 		if i > 0 {
@@ -98,7 +101,54 @@ func layout(src []byte, toks []lang.Token) []byte {
 	if p.started {
 		p.out.WriteByte('\n')
 	}
+	if p.marked {
+		return alignComments(p.out.Bytes())
+	}
 	return p.out.Bytes()
+}
+
+// commentMark precedes a trailing line comment in the laid-out text until
+// alignComments lines the comments of consecutive lines up.
+const commentMark = '\x00'
+
+// alignComments aligns the trailing "#" comments of consecutive lines one
+// space after the longest code among them (tabs count to the next multiple
+// of 8), as gofmt does, and removes the marks.
+func alignComments(b []byte) []byte {
+	lines := bytes.Split(b, []byte{'\n'})
+	for i := 0; i < len(lines); {
+		if bytes.IndexByte(lines[i], commentMark) < 0 {
+			i++
+			continue
+		}
+		j, width := i, 0
+		for ; j < len(lines); j++ {
+			k := bytes.IndexByte(lines[j], commentMark)
+			if k < 0 {
+				break
+			}
+			width = max(width, visualWidth(bytes.TrimRight(lines[j][:k], " ")))
+		}
+		for ; i < j; i++ {
+			k := bytes.IndexByte(lines[i], commentMark)
+			code := bytes.TrimRight(lines[i][:k], " ")
+			pad := width - visualWidth(code) + 1
+			lines[i] = append(append(append([]byte{}, code...), bytes.Repeat([]byte{' '}, pad)...), lines[i][k+1:]...)
+		}
+	}
+	return bytes.Join(lines, []byte{'\n'})
+}
+
+func visualWidth(b []byte) int {
+	w := 0
+	for _, r := range string(b) {
+		if r == '\t' {
+			w += 8 - w%8
+		} else {
+			w++
+		}
+	}
+	return w
 }
 
 func isPunct(t *lang.Token, v string) bool {
@@ -166,6 +216,9 @@ func (p *printer) token(prev *lang.Token, t lang.Token, next *lang.Token) {
 				blank = 0
 			}
 			p.newline(t, blank)
+		} else if isLineComment(&t) && !p.noMarks {
+			p.out.WriteByte(commentMark)
+			p.marked = true
 		} else if p.space(prev, t, ws) {
 			p.out.WriteByte(' ')
 		}

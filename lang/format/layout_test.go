@@ -53,6 +53,8 @@ route[r] { # trailing
 		sl_reply_error();
 }
 `},
+		{"aligned trailing comments", "debug_mode=yes # one\nlog_level=3  # two\n\nx=1 # alone\n",
+			"debug_mode = yes # one\nlog_level = 3    # two\n\nx = 1 # alone\n"},
 		{"globals and includes", "debug_mode=yes\nlisten=udp:127.0.0.1:5060   # the socket\ninclude_file \"x.cfg\"\nmodparam(\"usrloc\",\"db_url\",\n  \"mysql://a\")\n",
 			"debug_mode = yes\nlisten = udp:127.0.0.1:5060 # the socket\ninclude_file \"x.cfg\"\nmodparam(\"usrloc\", \"db_url\",\n\t\"mysql://a\")\n"},
 	}

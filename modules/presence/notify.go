@@ -26,8 +26,9 @@ func statusName(st int) string {
 
 // notifyBody builds the body of a NOTIFY to s; publ is the body of the
 // PUBLISH that caused it (nil otherwise), offline the body standing for a
-// publication just removed; mu held.
-func (m *Module) notifyBody(s *subscription, publ, offline []byte) []byte {
+// publication just removed, base the state already aggregated for a
+// fan-out (nil: aggregate now); mu held.
+func (m *Module) notifyBody(s *subscription, publ, offline, base []byte) []byte {
 	ev := s.event
 	if ev.Winfo {
 		var ws []presxml.Watcher
@@ -39,31 +40,14 @@ func (m *Module) notifyBody(s *subscription, publ, offline []byte) []byte {
 					URI: w.watcherURI(), Status: statusName(w.status), Event: "subscribe"})
 			}
 		}
-		pkg := ev.Peer
-		return presxml.Watcherinfo(s.presURI, pkg, s.version, ws)
+		return presxml.Watcherinfo(s.presURI, ev.Peer, s.version, ws)
 	}
 	if s.status == api.SubPending || s.status == api.SubWaiting {
 		return nil
 	}
-	var body []byte
-	if publ != nil && ev.Name == "dialog" && ev.Aggregate != nil {
-		// RFC 4235: a NOTIFY caused by a PUBLISH carries partial state.
-		body = ev.Aggregate(s.presURI, [][]byte{publ}, true)
-	} else {
-		bodies := m.bodies(s.presURI, ev)
-		if offline != nil {
-			bodies = append(bodies, offline)
-		}
-		switch {
-		case len(bodies) == 0:
-			if ev.Empty != nil {
-				body = ev.Empty(s.presURI)
-			}
-		case ev.Aggregate != nil:
-			body = ev.Aggregate(s.presURI, bodies, false)
-		default:
-			body = bodies[len(bodies)-1]
-		}
+	body := base
+	if body == nil {
+		body = m.stateBody(s.presURI, ev, publ, offline)
 	}
 	if body != nil && ev.PerWatcher != nil {
 		body = ev.PerWatcher(body, s.version)
@@ -71,13 +55,40 @@ func (m *Module) notifyBody(s *subscription, publ, offline []byte) []byte {
 	return body
 }
 
+// stateBody aggregates the published state of presURI for ev; mu held.
+func (m *Module) stateBody(presURI string, ev *event, publ, offline []byte) []byte {
+	if publ != nil && ev.Name == "dialog" && ev.Aggregate != nil {
+		// RFC 4235: a NOTIFY caused by a PUBLISH carries partial state.
+		return ev.Aggregate(presURI, [][]byte{publ}, true)
+	}
+	bodies := m.bodies(presURI, ev)
+	if offline != nil {
+		bodies = append(bodies, offline)
+	}
+	switch {
+	case len(bodies) == 0:
+		if ev.Empty != nil {
+			return ev.Empty(presURI)
+		}
+		return nil
+	case ev.Aggregate != nil:
+		return ev.Aggregate(presURI, bodies, false)
+	}
+	return bodies[len(bodies)-1]
+}
+
 // sendNotify sends one NOTIFY to s; with terminated the subscription has
 // ended (it is already out of the tables).
 func (m *Module) sendNotify(s *subscription, publ, offline []byte, terminated bool) {
+	m.sendNotifyWith(s, publ, offline, nil, terminated)
+}
+
+// sendNotifyWith is sendNotify with the state already aggregated (base).
+func (m *Module) sendNotifyWith(s *subscription, publ, offline, base []byte, terminated bool) {
 	now := m.now().Unix()
 	m.mu.Lock()
 	s.localCSeq++
-	body := m.notifyBody(s, publ, offline)
+	body := m.notifyBody(s, publ, offline, base)
 	s.version++
 	if s.dbState&dbInsert == 0 {
 		s.dbState |= dbUpdate
@@ -157,13 +168,28 @@ func (m *Module) notifyReply(k dlgKey, code int) {
 // offline the body standing for a publication that just ended.
 func (m *Module) notifyWatchers(presURI string, ev *event, publ, offline []byte) {
 	m.mu.Lock()
-	ws := m.watchersOf(presURI, ev)
+	ws := m.activeWatchers(presURI, ev)
+	var base []byte
+	if len(ws) > 1 {
+		base = m.stateBody(presURI, ev, publ, offline)
+	}
 	m.mu.Unlock()
 	for _, s := range ws {
+		m.sendNotifyWith(s, publ, offline, base, false)
+	}
+}
+
+// activeWatchers returns the active subscriptions to presURI for ev; mu
+// held.
+func (m *Module) activeWatchers(presURI string, ev *event) []*subscription {
+	ws := m.watchersOf(presURI, ev)
+	out := ws[:0]
+	for _, s := range ws {
 		if s.status == api.SubActive {
-			m.sendNotify(s, publ, offline, false)
+			out = append(out, s)
 		}
 	}
+	return out
 }
 
 // notifyWinfo sends the watcher list of presURI for ev to the watchers
@@ -173,11 +199,9 @@ func (m *Module) notifyWinfo(presURI string, ev *event) {
 		return
 	}
 	m.mu.Lock()
-	ws := m.watchersOf(presURI, ev.peer)
+	ws := m.activeWatchers(presURI, ev.peer)
 	m.mu.Unlock()
 	for _, s := range ws {
-		if s.status == api.SubActive {
-			m.sendNotify(s, nil, nil, false)
-		}
+		m.sendNotify(s, nil, nil, false)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"gosips/api"
 	"gosips/db"
+	"gosips/internal/dbconn"
 	"gosips/sip"
 )
 
@@ -198,13 +199,11 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		}
 		m.uac = u
 	}
-	url := m.DBURL
-	if url == "" && ic.Global != nil {
-		if v, ok := ic.Global("db_default_url"); ok && v.IsStr() {
-			url = v.S
+	h := dbconn.Handle{URL: m.DBURL}
+	if err := h.Open(ic, m.log); err != nil {
+		if h.URL != "" {
+			return fmt.Errorf("presence: %w", err)
 		}
-	}
-	if url == "" {
 		if m.Fallback2DB != 0 {
 			return errors.New("presence: fallback2db needs db_url")
 		}
@@ -212,24 +211,17 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		return nil
 	}
 	ctx := context.Background()
-	conn, err := db.Open(ctx, url, db.WithBaseDir(ic.ConfigDir), db.WithLogger(m.log))
-	if err != nil {
-		return fmt.Errorf("presence: %w", err)
-	}
 	for _, t := range []struct {
 		name string
 		v    int
 	}{{m.PresentityTable, PresentityVersion}, {m.ActiveWatchersTable, ActiveWatchersVersion},
 		{m.WatchersTable, WatchersVersion}} {
-		if err := db.CheckVersion(ctx, conn, t.name, t.v); err != nil {
-			if !errors.Is(err, db.ErrNoVersion) {
-				conn.Close()
-				return fmt.Errorf("presence: %w", err)
-			}
-			m.log.Warn("no version row", "table", t.name)
+		if err := h.CheckVersion(ctx, t.name, t.v); err != nil {
+			h.Close()
+			return fmt.Errorf("presence: %w", err)
 		}
 	}
-	m.conn = conn
+	m.conn = h.Conn
 	return nil
 }
 

@@ -95,16 +95,19 @@ func (m *Module) handleSubscribe(c *api.Ctx, forceActive bool, sharingTag string
 		if m.Fallback2DB != 0 {
 			m.dbWriteSub(ctx, s)
 		}
-		m.mu.Unlock()
 		m.dbWatcher(ctx, s)
+		m.mu.Unlock()
 	} else {
 		if s.status != api.SubTerminated {
 			s.status, s.reason = api.SubTerminated, "timeout"
 		}
 		m.dbWatcher(ctx, s)
 	}
+	// s is not changed by anyone else before it is answered: the To-tag
+	// is known only to this request until the reply leaves.
+	terminated := s.status == api.SubTerminated
 	ret := reply(c, m.replyCode(s), "OK", m.replyHeaders(s, expires))
-	m.sendNotify(s, nil, nil, s.status == api.SubTerminated)
+	m.sendNotify(s, nil, nil, terminated)
 	if ev.peer != nil && !ev.Winfo {
 		m.notifyWinfo(s.presURI, ev)
 	}
@@ -154,8 +157,9 @@ func (m *Module) subscribeInDialog(c *api.Ctx, ctx context.Context, ev *event, e
 			m.dbWriteSub(ctx, s)
 		}
 	}
+	code, hdrs := m.replyCode(s), m.replyHeaders(s, expires)
 	m.mu.Unlock()
-	ret := reply(c, m.replyCode(s), "OK", m.replyHeaders(s, expires))
+	ret := reply(c, code, "OK", hdrs)
 	m.sendNotify(s, nil, nil, terminated)
 	if terminated && ev.peer != nil && !ev.Winfo {
 		m.notifyWinfo(s.presURI, ev)

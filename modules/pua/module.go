@@ -8,6 +8,7 @@ package pua
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -15,8 +16,12 @@ import (
 	"time"
 
 	"gosips/api"
+	"gosips/internal/dbconn"
 	"gosips/sip"
 )
+
+// TableVersion is the pua table version OpenSIPS 3.6 expects.
+const TableVersion = 9
 
 func init() {
 	api.Register(api.ModuleInfo{
@@ -38,6 +43,7 @@ type Module struct {
 
 	log  *slog.Logger
 	uac  api.UAC
+	dbh  dbconn.Handle
 	mu   sync.Mutex
 	pubs map[pubKey]*record
 	stop context.CancelFunc
@@ -54,8 +60,8 @@ func New() *Module {
 func (m *Module) Params() []api.Param {
 	return []api.Param{
 		api.IntParam("hash_size", &m.HashSize),
-		api.IgnoredParam(api.StrParam("db_url", &m.DBURL), "publications are kept in memory only"),
-		api.IgnoredParam(api.StrParam("db_table", &m.DBTable), "publications are kept in memory only"),
+		api.StrParam("db_url", &m.DBURL),
+		api.StrParam("db_table", &m.DBTable),
 		api.IntParam("min_expires", &m.MinExpires),
 		api.PositiveParam("default_expires", &m.DefaultExpires),
 		api.PositiveParam("update_period", &m.UpdatePeriod),
@@ -104,11 +110,28 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		}
 		m.uac = u
 	}
+	if m.DBURL == "" {
+		return nil
+	}
+	m.dbh.URL = m.DBURL
+	if err := m.dbh.Open(ic, m.log); err != nil {
+		return fmt.Errorf("pua: %w", err)
+	}
+	if err := m.dbh.CheckVersion(context.Background(), m.DBTable, TableVersion); err != nil {
+		m.dbh.Close()
+		return fmt.Errorf("pua: %w", err)
+	}
 	return nil
 }
 
-// Start runs the refresh timer.
+// Start restores the publications saved at the last shutdown and runs
+// the refresh timer.
 func (m *Module) Start(ctx context.Context) error {
+	if m.dbh.Conn != nil {
+		if err := m.load(ctx); err != nil {
+			return fmt.Errorf("pua: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	m.stop = cancel
 	m.done = make(chan struct{})
@@ -128,14 +151,18 @@ func (m *Module) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the refresh timer.
+// Close stops the refresh timer and saves the publications.
 func (m *Module) Close() error {
 	if m.stop != nil {
 		m.stop()
 		<-m.done
 		m.stop = nil
 	}
-	return nil
+	if m.dbh.Conn == nil {
+		return nil
+	}
+	m.save(context.Background())
+	return m.dbh.Close()
 }
 
 // Publish implements api.Publisher: the first PUBLISH of a publication
@@ -247,7 +274,9 @@ func (m *Module) onReply(k pubKey, exp int, reply *sip.Msg, code int) {
 	next := r.queued
 	r.queued = nil
 	if next == nil {
-		if r.etag == "" && (exp == 0 || code >= 300) {
+		// A removal ends the publication (refused or not); after another
+		// refusal its last state is kept for the next PUBLISH.
+		if exp == 0 {
 			delete(m.pubs, k)
 		}
 		m.mu.Unlock()

@@ -1,11 +1,11 @@
 // Package ratelimit throttles traffic through named pipes: rl_check()
 // counts a request against a pipe and tells whether it is over its limit,
-// with the TAILDROP, RED or SBT (sliding window) algorithm.
+// with the TAILDROP, RED, SBT (sliding window), NETWORK (bytes queued on
+// the SIP sockets) or FEEDBACK (CPU load driven PID controller) algorithm.
 package ratelimit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -47,16 +47,6 @@ func parseAlgo(s string) Algo {
 	return Nop
 }
 
-var errUnimplementedAlgo = errors.New("not implemented in gosips (NETWORK and FEEDBACK need socket-queue and CPU-load sampling); use TAILDROP, RED or SBT")
-
-// checkAlgo refuses the algorithms gosips does not implement.
-func checkAlgo(a Algo) error {
-	if a == Network || a == Feedback {
-		return fmt.Errorf("algorithm %s %w", algoNames[a], errUnimplementedAlgo)
-	}
-	return nil
-}
-
 // Ratelimit is one instance of the module.
 type Ratelimit struct {
 	TimerInterval    int // seconds
@@ -73,6 +63,14 @@ type Ratelimit struct {
 	mu    sync.Mutex
 	pipes map[string]*pipe
 	now   func() time.Time
+
+	// FEEDBACK and NETWORK state, under mu.
+	pid          pid
+	networkLoad  int // bytes waiting at the last tick
+	networkPipes int // NETWORK pipes alive: the load is read only then
+	stats        *api.Stats
+	readCPU      func() (cpuTimes, error)
+	network      func() int
 }
 
 // pipe is one named pipe. counter counts the current timer interval (or,
@@ -97,8 +95,11 @@ type window struct {
 
 // New returns an instance with OpenSIPS defaults.
 func New() *Ratelimit {
-	return &Ratelimit{TimerInterval: 10, ExpireTime: 3600, HashSize: 1024, DefaultAlgorithm: "TAILDROP",
-		WindowSize: 10, SlotPeriod: 200, pipes: map[string]*pipe{}, now: time.Now}
+	r := &Ratelimit{TimerInterval: 10, ExpireTime: 3600, HashSize: 1024, DefaultAlgorithm: "TAILDROP",
+		WindowSize: 10, SlotPeriod: 200, pipes: map[string]*pipe{}, now: time.Now,
+		pid: pid{ki: -25}, readCPU: readProcStat}
+	r.network = r.waitingBytes
+	return r
 }
 
 func refused(name, why string) api.Param {
@@ -134,6 +135,7 @@ func (r *Ratelimit) Params() []api.Param {
 // Init checks the settings.
 func (r *Ratelimit) Init(ic *api.InitCtx) error {
 	r.log = ic.Log
+	r.stats = ic.Stats
 	if r.TimerInterval <= 0 {
 		// OpenSIPS accepts 0 but then never resets a counter.
 		return fmt.Errorf("invalid timer_interval %d (must be positive)", r.TimerInterval)
@@ -149,10 +151,7 @@ func (r *Ratelimit) Init(ic *api.InitCtx) error {
 	}
 	r.defaultAlgo = parseAlgo(r.DefaultAlgorithm)
 	if r.defaultAlgo == Nop {
-		return fmt.Errorf("unknown default_algorithm %q (TAILDROP, RED, SBT)", r.DefaultAlgorithm)
-	}
-	if err := checkAlgo(r.defaultAlgo); err != nil {
-		return fmt.Errorf("default_algorithm: %w", err)
+		return fmt.Errorf("unknown default_algorithm %q (TAILDROP, RED, NETWORK, FEEDBACK, SBT)", r.DefaultAlgorithm)
 	}
 	return nil
 }
@@ -163,19 +162,40 @@ func (r *Ratelimit) Start(ctx context.Context) error {
 	return nil
 }
 
-// tick ends a timer interval: idle pipes expire, RED loads are computed
-// and counters restart.
+// tick ends a timer interval: the CPU load and the FEEDBACK drop rate
+// are updated, the NETWORK load read, idle pipes expire, RED and NETWORK
+// loads are computed and counters restart.
 func (r *Ratelimit) tick() {
+	cpu, cpuErr := r.readCPU()
+	if cpuErr != nil && r.log != nil {
+		r.log.Error("ratelimit: cannot update CPU load", "err", cpuErr)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if cpuErr == nil {
+		r.pid.sample(cpu)
+		r.pid.update()
+	}
+	if r.networkPipes > 0 {
+		r.networkLoad = r.network()
+	}
 	now := r.now()
 	for name, p := range r.pipes {
 		if p.lastUsed.Add(time.Duration(r.ExpireTime) * time.Second).Before(now) {
+			if p.algo == Network {
+				r.networkPipes--
+			}
 			delete(r.pipes, name)
 			continue
 		}
-		if p.algo == RED && p.limit > 0 {
+		switch {
+		case p.algo == RED && p.limit > 0:
 			p.load = p.counter / (p.limit * r.perInterval())
+		case p.algo == Network:
+			p.load = 1
+			if r.networkLoad > p.limit {
+				p.load = -1
+			}
 		}
 		p.lastCounter = p.counter
 		p.counter = 0
@@ -208,6 +228,17 @@ func (r *Ratelimit) Check(name string, limit int, algo Algo) api.Ret {
 	if repl && r.log != nil {
 		r.log.Warn("ratelimit: pipe replication not implemented, counting locally", "pipe", name)
 	}
+	if algo == Feedback {
+		l, ok := r.feedbackLimit(limit)
+		if !ok {
+			// OpenSIPS logs and lets the request through.
+			if r.log != nil {
+				r.log.Error("ratelimit: invalid limit for FEEDBACK algorithm (must be between 0 and 100)", "limit", limit)
+			}
+			return api.RetTrue
+		}
+		limit = l
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -217,8 +248,11 @@ func (r *Ratelimit) Check(name string, limit int, algo Algo) api.Ret {
 			algo = r.defaultAlgo
 		}
 		p = &pipe{algo: algo}
-		if algo == SBT {
+		switch algo {
+		case SBT:
 			p.win = &window{slots: make([]int, r.WindowSize*1000/r.SlotPeriod)}
+		case Network:
+			r.networkPipes++
 		}
 		r.pipes[name] = p
 	} else if algo != Nop && algo != p.algo && r.log != nil {
@@ -239,6 +273,14 @@ func (r *Ratelimit) Check(name string, limit int, algo Algo) api.Ret {
 		}
 	case RED:
 		if p.load != 0 && p.counter%p.load != 0 {
+			return api.RetFalse
+		}
+	case Network:
+		if p.load < 0 {
+			return api.RetFalse
+		}
+	case Feedback:
+		if dropOrder[p.counter%100] < r.pid.dropRate {
 			return api.RetFalse
 		}
 	}
@@ -334,10 +376,7 @@ func nameFixup(_ *api.FixupCtx, a *api.FixArg) error {
 func algoFixup(_ *api.FixupCtx, a *api.FixArg) error {
 	al := parseAlgo(a.Str)
 	if al == Nop {
-		return fmt.Errorf("unknown algorithm (TAILDROP, RED, SBT)")
-	}
-	if err := checkAlgo(al); err != nil {
-		return err
+		return fmt.Errorf("unknown algorithm (TAILDROP, RED, NETWORK, FEEDBACK, SBT)")
 	}
 	a.Fixed = al
 	return nil
@@ -371,10 +410,6 @@ func (r *Ratelimit) Funcs() []api.Func {
 					algo = a
 				case string:
 					algo = parseAlgo(a)
-					if err := checkAlgo(algo); err != nil {
-						c.Log.Error("ratelimit: rl_check", "err", err)
-						return api.RetFalse
-					}
 				}
 				return r.Check(api.StrArg(args[0]), int(limit), algo)
 			}},
@@ -445,7 +480,7 @@ func (r *Ratelimit) list(pattern string, out bool) (any, error) {
 	for _, n := range names {
 		pipes = append(pipes, pipeInfo(n, r.pipes[n]))
 	}
-	return map[string]any{"Pipes": pipes, "drop_rate": 0}, nil
+	return map[string]any{"Pipes": pipes, "drop_rate": r.pid.dropRate}, nil
 }
 
 func strParam(p api.MIParams, k string) (string, error) {
@@ -456,8 +491,8 @@ func strParam(p api.MIParams, k string) (string, error) {
 	return s, nil
 }
 
-// MICommands: rl_list, rl_reset_pipe, rl_dump_pipe; rl_set_pid and
-// rl_get_pid belong to FEEDBACK, which is not implemented.
+// MICommands: rl_list, rl_reset_pipe, rl_dump_pipe, rl_set_pid,
+// rl_get_pid.
 func (r *Ratelimit) MICommands() []api.MICommand {
 	notFound := &api.MIError{Code: 404, Msg: "Pipe Not Found"}
 	return []api.MICommand{
@@ -475,7 +510,7 @@ func (r *Ratelimit) MICommands() []api.MICommand {
 					if p == nil {
 						return nil, notFound
 					}
-					return map[string]any{"Pipe": pipeInfo(name, p), "drop_rate": 0}, nil
+					return map[string]any{"Pipe": pipeInfo(name, p), "drop_rate": r.pid.dropRate}, nil
 				}
 				for _, k := range []string{"filter", "filter_out"} {
 					if _, ok := prm[k]; ok {
@@ -516,9 +551,9 @@ func (r *Ratelimit) MICommands() []api.MICommand {
 				return r.dump(name, p), nil
 			}},
 		{Name: "rl_set_pid", Help: "Params: ki, kp, kd ; Sets the PID Controller parameters for the Feedback Algorithm.",
-			Recipes: [][]string{{"ki", "kp", "kd"}}},
+			Recipes: [][]string{{"ki", "kp", "kd"}}, Handler: r.miSetPID},
 		{Name: "rl_get_pid", Help: "Params: none ; Gets the list of in use PID Controller parameters.",
-			Recipes: [][]string{{}}},
+			Recipes: [][]string{{}}, Handler: r.miGetPID},
 	}
 }
 

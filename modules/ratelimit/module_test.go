@@ -157,15 +157,19 @@ func TestMIList(t *testing.T) {
 	if d := res.(map[string]any); d["Algorithm"] != "SBT" || d["Total"] != 1 {
 		t.Fatalf("rl_dump_pipe: %v", d)
 	}
-	if cmds["rl_set_pid"].Handler != nil || cmds["rl_get_pid"].Handler != nil {
-		t.Fatal("PID commands must be declared not implemented")
+	if cmds["rl_set_pid"].Handler == nil || cmds["rl_get_pid"].Handler == nil {
+		t.Fatal("PID commands have no handler")
 	}
 }
 
 func TestFixupsAndParams(t *testing.T) {
-	for _, s := range []string{"NETWORK", "feedback", "bogus"} {
-		if err := algoFixup(nil, &api.FixArg{Str: s}); err == nil {
-			t.Errorf("algorithm %s accepted", s)
+	if err := algoFixup(nil, &api.FixArg{Str: "bogus"}); err == nil {
+		t.Errorf("algorithm bogus accepted")
+	}
+	for s, want := range map[string]Algo{"NETWORK": Network, "feedback": Feedback} {
+		a := &api.FixArg{Str: s}
+		if err := algoFixup(nil, a); err != nil || a.Fixed != want {
+			t.Errorf("%s: %v %v", s, a.Fixed, err)
 		}
 	}
 	a := &api.FixArg{Str: "sbt"}
@@ -191,8 +195,12 @@ func TestFixupsAndParams(t *testing.T) {
 		}
 	}
 	r.DefaultAlgorithm = "NETWORK"
+	if err := r.Init(&api.InitCtx{}); err != nil {
+		t.Errorf("default_algorithm NETWORK: %v", err)
+	}
+	r.DefaultAlgorithm = "LEAKY"
 	if r.Init(&api.InitCtx{}) == nil {
-		t.Error("default_algorithm NETWORK accepted")
+		t.Error("default_algorithm LEAKY accepted")
 	}
 }
 

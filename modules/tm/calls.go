@@ -368,3 +368,72 @@ func (t *TM) fCancelBranch(c *api.Ctx, args []any) api.Ret {
 	tx.schedule()
 	return api.RetTrue
 }
+
+// fAddCancelReason is t_add_cancel_reason(hdr): the Reason header (a full
+// line) of the CANCELs that relaying this CANCEL generates.
+func (t *TM) fAddCancelReason(c *api.Ctx, args []any) api.Ret {
+	r := strArg(args, 0)
+	if r == "" || c.Msg == nil {
+		return api.RetFalse
+	}
+	if !strings.HasSuffix(r, "\n") {
+		r += "\r\n"
+	}
+	c.SetSlot(cancelReasonKey{}, r)
+	return api.RetTrue
+}
+
+// fReplyByCallID is t_reply_by_callid(code, reason[, callid[, cseq]]): a
+// reply on the pending INVITE transaction with this Call-ID and CSeq
+// number, by default those of the current request. -2 no Call-ID, -3 no
+// CSeq, -4 no such transaction, -1 the reply failed.
+func (t *TM) fReplyByCallID(c *api.Ctx, args []any) api.Ret {
+	code := replyCodeArg(args[0])
+	callid := strArg(args, 2)
+	if callid == "" && c.Msg != nil {
+		callid = c.Msg.CallID()
+	}
+	if callid == "" {
+		return -2
+	}
+	var cseq uint32
+	if s := strings.TrimSpace(strArg(args, 3)); s != "" {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return -3
+		}
+		cseq = uint32(n)
+	} else if c.Msg != nil {
+		n, _, err := c.Msg.CSeq()
+		if err != nil {
+			return -3
+		}
+		cseq = n
+	} else {
+		return -3
+	}
+	tx := t.lookupCallID(callid, cseq)
+	if tx == nil {
+		return -4
+	}
+	unlock := tx.lockFor(c)
+	defer unlock()
+	if err := t.replyLocked(tx, code, strArg(args, 1), "", ""); err != nil {
+		t.logFor(c).Debug("t_reply_by_callid failed", "code", code, "err", err)
+		return api.RetFalse
+	}
+	return api.RetTrue
+}
+
+// replyCodeArg reads a reply-code argument (fixed or evaluated).
+func replyCodeArg(a any) int {
+	switch v := a.(type) {
+	case api.ReplyCode:
+		return int(v)
+	case int64:
+		return int(v)
+	case int:
+		return v
+	}
+	return 0
+}

@@ -135,6 +135,7 @@ func due(at, now time.Time) bool { return !at.IsZero() && !now.Before(at) }
 func (t *TM) branchTimeout(tx *Tx, b *branch) {
 	b.frAt, b.retrAt = time.Time{}, time.Time{}
 	if tx.isInvite && b.provisional {
+		b.cancelReason = reasonNoAnswer
 		t.sendCancel(tx, b)
 	}
 	code := 408

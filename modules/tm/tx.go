@@ -69,10 +69,13 @@ type Tx struct {
 	onFailure, onReply, onBranch string
 	// slots are the request route's module slots (api.Ctx.Slots), for
 	// the reply editors.
-	slots                   map[any]any
-	flags                   uint32
-	avps                    any
-	addHdrs                 string
+	slots   map[any]any
+	flags   uint32
+	avps    any
+	addHdrs string
+	// cancelReason is the Reason header of the CANCELs of a cancelled
+	// transaction (RFC 3326; t_add_cancel_reason or the received CANCEL's).
+	cancelReason            string
 	frTimeout, frInvTimeout time.Duration
 
 	timer  *time.Timer
@@ -119,6 +122,8 @@ type branch struct {
 	cancelRetrInt time.Duration
 	cancelEnd     time.Time // timer F of the CANCEL: 64*T1 after it was sent
 	cancelDone    bool
+	// cancelReason overrides Tx.cancelReason for this branch (fr_inv_timeout).
+	cancelReason string
 }
 
 // branchID formats our Via branch for branch idx of transaction id.

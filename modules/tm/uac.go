@@ -57,7 +57,7 @@ func (t *TM) relay(c *api.Ctx, opts RelayOpts) api.Ret {
 		if c.RouteType == api.RequestRoute && txOf(c) == nil {
 			if key, err := sip.CancelTargetKey(m); err == nil {
 				if inv := t.table.lookup(key); inv != nil {
-					return t.e2eCancel(c, inv)
+					return t.e2eCancel(c, inv, opts)
 				}
 			}
 		}
@@ -276,7 +276,7 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 // e2eCancel handles a CANCEL for an existing INVITE transaction: the
 // CANCEL is answered with 200 on its own transaction and every pending
 // branch of the INVITE is cancelled.
-func (t *TM) e2eCancel(c *api.Ctx, inv *Tx) api.Ret {
+func (t *TM) e2eCancel(c *api.Ctx, inv *Tx, opts RelayOpts) api.Ret {
 	tx, _, ok, err := t.attach(c)
 	if err != nil {
 		return relayBadMsg
@@ -290,9 +290,53 @@ func (t *TM) e2eCancel(c *api.Ctx, inv *Tx) api.Ret {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.cancelled = true
+	inv.cancelReason = e2eCancelReason(c, opts)
 	t.cancelBranches(inv, -1, CancelAll)
 	inv.schedule()
 	return relayOK
+}
+
+// Reason headers of the CANCELs tm generates, as OpenSIPS 3.6 sends them.
+const (
+	reasonOriginator = "Reason: SIP;cause=487;text=\"ORIGINATOR_CANCEL\"\r\n"
+	reasonNoAnswer   = "Reason: SIP;cause=480;text=\"NO_ANSWER\"\r\n"
+	reasonElsewhere  = "Reason: SIP ;cause=200 ;text=\"Call completed elsewhere\"\r\n"
+)
+
+// cancelReasonKey is the slot of t_add_cancel_reason's header.
+type cancelReasonKey struct{}
+
+// e2eCancelReason picks the Reason of the CANCELs a received CANCEL
+// causes: t_add_cancel_reason's, else the received one when t_relay has
+// the pass-reason-hdr flag, else ORIGINATOR_CANCEL.
+func e2eCancelReason(c *api.Ctx, opts RelayOpts) string {
+	if r, ok := c.Slot(cancelReasonKey{}).(string); ok && r != "" {
+		return r
+	}
+	if opts.Flags&RelayPassReasonHdr != 0 {
+		var r string
+		c.Msg.EachHeader(sip.HdrOther, "Reason", func(h sip.HeaderField) bool {
+			r = h.Name + ": " + h.Value + "\r\n"
+			return false
+		})
+		if r != "" {
+			return r
+		}
+	}
+	return reasonOriginator
+}
+
+// cancelReasonOf is the Reason header of the CANCEL of branch b: "call
+// completed elsewhere" once a 200 went upstream, else the branch's or the
+// transaction's reason.
+func cancelReasonOf(tx *Tx, b *branch) string {
+	switch {
+	case tx.isInvite && tx.status == 200:
+		return reasonElsewhere
+	case b.cancelReason != "":
+		return b.cancelReason
+	}
+	return tx.cancelReason
 }
 
 // cancelBranches cancels pending INVITE branches: all of them, all but
@@ -329,6 +373,9 @@ func (t *TM) sendCancel(tx *Tx, b *branch) {
 	if err != nil {
 		tx.log.Debug("cannot build CANCEL", "err", err)
 		return
+	}
+	if r := cancelReasonOf(tx, b); r != "" {
+		cm.AppendRaw(r)
 	}
 	if tx.addHdrs != "" {
 		cm.AppendRaw(tx.addHdrs)

@@ -2,6 +2,7 @@ package usrloc
 
 import (
 	"context"
+	"gosips/api"
 	"hash/fnv"
 	"math/rand/v2"
 	"sort"
@@ -286,6 +287,7 @@ func (r *Record) Insert(ctx context.Context, uri string, ci *ContactInfo) (*Cont
 	if !r.transient {
 		r.d.contacts.Add(1)
 	}
+	r.d.m.fireContact(ctx, api.ContactInsert, r.d, c)
 	return c, nil
 }
 
@@ -325,17 +327,24 @@ func (r *Record) Update(ctx context.Context, c *Contact, ci *ContactInfo) error 
 		r.unlink(c)
 		r.place(c)
 	}
+	r.d.m.fireContact(ctx, api.ContactUpdate, r.d, c)
 	return nil
 }
 
 // Delete removes a contact (the lock must be held).
 func (r *Record) Delete(ctx context.Context, c *Contact) error {
+	return r.remove(ctx, c, api.ContactDelete)
+}
+
+// remove deletes a contact and reports it as ev (delete or expire).
+func (r *Record) remove(ctx context.Context, c *Contact, ev api.ContactEvent) error {
 	if err := r.d.m.dbDelete(ctx, r.d, c); err != nil {
 		return err
 	}
 	if r.unlink(c) && !r.transient {
 		r.d.contacts.Add(-1)
 	}
+	r.d.m.fireContact(ctx, ev, r.d, c)
 	return nil
 }
 
@@ -358,7 +367,7 @@ func (r *Record) expire(ctx context.Context, now int64) {
 			i++
 			continue
 		}
-		if err := r.Delete(ctx, c); err != nil {
+		if err := r.remove(ctx, c, api.ContactExpire); err != nil {
 			r.d.m.log.Error("failed to remove expired contact", "aor", r.AOR, "contact", c.URI, "err", err)
 			i++
 			continue

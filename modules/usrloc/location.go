@@ -21,8 +21,7 @@ func (m *Module) EachContact(fn func(c api.LocContact)) {
 				if !c.Valid(now) {
 					continue
 				}
-				batch = append(batch, api.LocContact{Table: d.Name, AOR: r.AOR, ID: c.ID, URI: c.URI,
-					Received: c.Received, Path: c.Path, Socket: c.Socket, CFlags: c.CFlags})
+				batch = append(batch, locContact(d, c))
 			}
 		})
 		// fn runs without bucket locks so that it may take its time.
@@ -65,3 +64,35 @@ func (m *Module) NATFlag() uint32 {
 }
 
 var _ api.Location = (*Module)(nil)
+
+// locContact is the api view of a contact.
+func locContact(d *Domain, c *Contact) api.LocContact {
+	return api.LocContact{Table: d.Name, AOR: c.AOR, ID: c.ID, URI: c.URI, Received: c.Received, Path: c.Path,
+		Socket: c.Socket, CFlags: c.CFlags, CallID: c.CallID, Expires: c.Expires}
+}
+
+// contactCb is one registered contact callback.
+type contactCb struct {
+	events api.ContactEvent
+	fn     func(ctx context.Context, ev api.ContactEvent, c api.LocContact)
+}
+
+// OnContact implements api.ContactWatcher.
+func (m *Module) OnContact(events api.ContactEvent, cb func(ctx context.Context, ev api.ContactEvent, c api.LocContact)) {
+	m.contactCbs = append(m.contactCbs, contactCb{events, cb})
+}
+
+// fireContact runs the callbacks registered for ev.
+func (m *Module) fireContact(ctx context.Context, ev api.ContactEvent, d *Domain, c *Contact) {
+	if len(m.contactCbs) == 0 {
+		return
+	}
+	lc := locContact(d, c)
+	for _, cb := range m.contactCbs {
+		if cb.events&ev != 0 {
+			cb.fn(ctx, ev, lc)
+		}
+	}
+}
+
+var _ api.ContactWatcher = (*Module)(nil)

@@ -59,6 +59,9 @@ type Columns struct {
 
 // Module is one usrloc instance; the fields hold the modparams.
 type Module struct {
+	// contactCbs are the callbacks of api.ContactWatcher, set during Init.
+	contactCbs []contactCb
+
 	DBURL         string
 	CacheDBURL    string
 	TimerInterval int

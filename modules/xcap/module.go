@@ -5,12 +5,12 @@ package xcap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"gosips/api"
 	"gosips/db"
+	"gosips/internal/dbconn"
 )
 
 func init() {
@@ -61,29 +61,19 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
-	url := m.DBURL
-	if url == "" && ic.Global != nil {
-		if v, ok := ic.Global("db_default_url"); ok && v.IsStr() {
-			url = v.S
+	h := dbconn.Handle{URL: m.DBURL}
+	if err := h.Open(ic, m.log); err != nil {
+		if h.URL != "" {
+			return fmt.Errorf("xcap: %w", err)
 		}
-	}
-	if url == "" {
 		m.log.Info("no db_url: no XCAP documents")
 		return nil
 	}
-	ctx := context.Background()
-	conn, err := db.Open(ctx, url, db.WithBaseDir(ic.ConfigDir), db.WithLogger(m.log))
-	if err != nil {
+	if err := h.CheckVersion(context.Background(), m.Table, TableVersion); err != nil {
+		h.Close()
 		return fmt.Errorf("xcap: %w", err)
 	}
-	if err := db.CheckVersion(ctx, conn, m.Table, TableVersion); err != nil {
-		if !errors.Is(err, db.ErrNoVersion) {
-			conn.Close()
-			return fmt.Errorf("xcap: %w", err)
-		}
-		m.log.Warn("no version row for the xcap table", "table", m.Table)
-	}
-	m.conn = conn
+	m.conn = h.Conn
 	return nil
 }
 

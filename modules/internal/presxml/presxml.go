@@ -238,3 +238,12 @@ func BasicStatus(body []byte) string {
 		}
 	}
 }
+
+// RegistrationPIDF is the document pua_usrloc publishes for a registered
+// user: one tuple with basic status open.
+func RegistrationPIDF(entity, tupleID string) []byte {
+	return []byte(`<?xml version="1.0"?>` + "\n" + `<presence xmlns="` + NSPIDF +
+		`" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="` + NSRPID +
+		`" xmlns:c="urn:ietf:params:xml:ns:pidf:cipid" entity="` + Escape(entity) +
+		`"><tuple id="` + Escape(tupleID) + `"><status><basic>open</basic></status></tuple></presence>` + "\n")
+}
