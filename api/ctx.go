@@ -210,6 +210,9 @@ type UACRequest struct {
 	// Provisional is set, provisional ones too. It runs on a tm goroutine.
 	OnReply     func(reply *sip.Msg, code int)
 	Provisional bool
+	// AVPs, when set, is the $avp store local_route sees (t_new_request's
+	// $avp(uac_ctx)); its type belongs to package pv.
+	AVPs any
 }
 
 // ReplyEditor is implemented by modules that edit the replies tm relays

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,38 @@ func TestPresenceOracle(t *testing.T) {
 		if g[i] != o[i] {
 			t.Errorf("message %d differs:\n gosips:   %s\n opensips: %s", i, g[i], o[i])
 		}
+	}
+}
+
+// TestPresenceDialogInfoOracle makes the same call through real OpenSIPS
+// (OPENSIPS_BIN) and gosips with pua_dialoginfo and compares the busy
+// lamp field's NOTIFY bodies (tags and Call-IDs of the call aside).
+func TestPresenceDialogInfoOracle(t *testing.T) {
+	bin := os.Getenv("OPENSIPS_BIN")
+	if bin == "" {
+		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
+	}
+	needSipp(t)
+	// The parties' ports differ between runs, the tags and ids are the
+	// call's and the Subscription-State expires may tick.
+	port := regexp.MustCompile(`(@127\.0\.0\.1):[0-9]+`)
+	ids := regexp.MustCompile(`(id|call-id|local-tag|remote-tag|expires)(="[^"]*"|=[0-9]+)`)
+	norm := func(ms []string) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, port.ReplaceAllString(ids.ReplaceAllString(presNormalize(m), `$1=X`), "$1:P"))
+		}
+		return out
+	}
+	g := norm(presBLFCall(t, func(cfg string) int {
+		port := freePort(t)
+		startServerOn(t, strings.ReplaceAll(cfg, "PORT", strconv.Itoa(port)), port)
+		return port
+	}))
+	o := norm(presBLFCall(t, func(cfg string) int {
+		return natOracleStart(t, bin, cfg)
+	}))
+	if strings.Join(g, "\n") != strings.Join(o, "\n") {
+		t.Errorf("busy lamp field NOTIFYs differ:\ngosips:\n%s\nopensips:\n%s", strings.Join(g, "\n"), strings.Join(o, "\n"))
 	}
 }

@@ -273,12 +273,15 @@ loadmodule "tm.so"
 loadmodule "rr.so"
 loadmodule "sipmsgops.so"
 loadmodule "dialog.so"
+loadmodule "db_sqlite.so"
 loadmodule "presence.so"
 loadmodule "presence_dialoginfo.so"
 loadmodule "pua.so"
 loadmodule "pua_dialoginfo.so"
 
 modparam("tm", "fr_timeout", 2)
+modparam("presence", "db_url", "DBURL")
+modparam("pua", "db_url", "DBURL")
 modparam("pua_dialoginfo", "presence_server", "sip:127.0.0.1:PORT")
 
 route {
@@ -311,41 +314,58 @@ route {
 }
 `
 
+// presBLFCall subscribes a busy lamp field to bob's dialog state on the
+// proxy started by start (from presenceBLFCfg with the callee port), runs
+// a call through it and returns the NOTIFYs the field got after the
+// initial one.
+func presBLFCall(t *testing.T, start func(cfg string) int) []string {
+	t.Helper()
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
+	url := sqliteDB(t, "presentity", "active_watchers", "watchers", "pua")
+	port := start(strings.NewReplacer("UAS", strconv.Itoa(uasPort), "DBURL", url).Replace(presenceBLFCfg))
+	blf := newUDPClient(t)
+	rep, n := presSubscribe(t, blf, port, "bob", "dialog", "blf-sub")
+	if statusCode(rep) != "200" || header(n, "Content-Type") != "application/dialog-info+xml" ||
+		!strings.Contains(n, `state="full"`) || strings.Contains(n, "<dialog ") {
+		t.Fatalf("BLF subscribe: %s\n%s", rep, n)
+	}
+	if res := runSipp(t, "uac_call.xml", port, "-s", "bob"); res.Exit != 0 {
+		t.Fatalf("call failed (exit %d):\n%s", res.Exit, res.Output)
+	}
+	if r := uasWait(); r.Exit != 0 {
+		t.Fatalf("callee failed (exit %d):\n%s", r.Exit, r.Output)
+	}
+	var out []string
+	for len(out) < 3 {
+		m := blf.Recv(5 * time.Second)
+		if m == "" {
+			break
+		}
+		if strings.HasPrefix(m, "NOTIFY ") {
+			blf.Send(port, sipReply(m, "200 OK", ""))
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // TestPresenceDialogInfoBLF: a call through the proxy with
 // pua_dialoginfo makes the busy lamp field of the callee go early,
 // confirmed and terminated.
 func TestPresenceDialogInfoBLF(t *testing.T) {
 	needSipp(t)
 	t.Parallel()
-	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
-	port := freePort(t)
-	cfg := strings.NewReplacer("PORT", strconv.Itoa(port), "UAS", strconv.Itoa(uasPort)).Replace(presenceBLFCfg)
-	srv := startServerOn(t, cfg, port)
-	blf := newUDPClient(t)
-	rep, n := presSubscribe(t, blf, srv.Port, "bob", "dialog", "blf-sub")
-	if statusCode(rep) != "200" || header(n, "Content-Type") != "application/dialog-info+xml" ||
-		!strings.Contains(n, `state="full"`) || strings.Contains(n, "<dialog ") {
-		t.Fatalf("BLF subscribe: %s\n%s", rep, n)
-	}
-	if res := runSipp(t, "uac_call.xml", srv.Port, "-s", "bob"); res.Exit != 0 {
-		t.Fatalf("call failed (exit %d):\n%s\n%s", res.Exit, res.Output, srv.Logs())
-	}
-	if r := uasWait(); r.Exit != 0 {
-		t.Fatalf("callee failed (exit %d):\n%s", r.Exit, r.Output)
-	}
+	var srv *server
+	notifies := presBLFCall(t, func(cfg string) int {
+		port := freePort(t)
+		srv = startServerOn(t, strings.ReplaceAll(cfg, "PORT", strconv.Itoa(port)), port)
+		return port
+	})
 	var states []string
-	for len(states) < 3 {
-		m := blf.Recv(5 * time.Second)
-		if m == "" {
-			break
-		}
-		if !strings.HasPrefix(m, "NOTIFY ") {
-			continue
-		}
-		blf.Send(srv.Port, sipReply(m, "200 OK", ""))
+	for _, m := range notifies {
 		body := presBody(m)
 		if !strings.Contains(body, `entity="sip:bob@127.0.0.1"`) || !strings.Contains(body, `direction="recipient"`) ||
-			!strings.Contains(body, `<identity>sip:caller@127.0.0.1</identity>`) {
+			!strings.Contains(body, `<identity>sip:caller@127.0.0.1:`) {
 			t.Errorf("dialog NOTIFY:\n%s", m)
 		}
 		i := strings.Index(body, "<state>")

@@ -538,3 +538,48 @@ route { exit; }
 		t.Errorf("rtpproxy_reload = %s", r)
 	}
 }
+
+// TestRtpproxyEngage relays a call with rtpproxy_engage() alone against
+// rtpengine's rtpproxy-protocol socket: the dialog rewrites the answer
+// in the 200 OK and deletes the session on the BYE.
+func TestRtpproxyEngage(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`loadmodule "dialog.so"
+modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d")`, e.UDP)
+	srv, caller, uas, _ := startRelayServer(t, "rtpproxy", socks, `rtpproxy_engage("co")`, "$var(answer) = 1", "$var(bye) = 1")
+	id := "engage-1@test"
+	relayCall(t, srv.Port, caller, uas, id, func(p int) {
+		if p < e.PortMin || p > e.PortMax {
+			t.Errorf("relay port %d outside rtpengine's range %d-%d", p, e.PortMin, e.PortMax)
+		}
+		if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
+			t.Errorf("rtpengine holds %v, want [%s]", calls, id)
+		}
+	})
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
+	}
+
+	// A call turned down: the session goes with the failed dialog.
+	id = "engage-2@test"
+	offer := sdpOffer(newMediaPeer(t).port(), "1003")
+	caller.Send(srv.Port, fmt.Sprintf("INVITE sip:uas@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-eng2\r\n"+
+		"From: <sip:caller@127.0.0.1>;tag=ct2\r\nTo: <sip:uas@127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"+
+		"Contact: <sip:caller@127.0.0.1:LPORT>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+		id, len(offer), offer))
+	inv := uas.Recv(5 * time.Second)
+	if !strings.HasPrefix(inv, "INVITE ") {
+		t.Fatalf("UAS got %q, want the INVITE", inv)
+	}
+	if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
+		t.Errorf("rtpengine holds %v during the second call, want [%s]", calls, id)
+	}
+	uas.SendRaw(srv.Port, []byte(fmt.Sprintf("SIP/2.0 486 Busy Here\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=busy\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		strings.Join(headers(inv, "Via"), "\r\nVia: "), header(inv, "From"), header(inv, "To"), id)))
+	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "486" {
+		t.Fatalf("caller got %q, want 486", r)
+	}
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("rtpengine still holds %v after the 486", e.calls(t))
+	}
+}

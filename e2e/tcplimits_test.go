@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -370,5 +372,106 @@ func TestUDPMTUToTCP(t *testing.T) {
 	res := wait()
 	if !strings.Contains(res.Messages, "SIP/2.0/TCP 127.0.0.1:"+fmt.Sprint(srv.Port)) {
 		t.Errorf("the callee did not see our Via over TCP:\n%s", res.Messages)
+	}
+}
+
+// tcpLimitsOracleCfg caps accepted connections at 3 and aliases the
+// connection of an OPTIONS to "alias".
+const tcpLimitsOracleCfg = `
+log_level = 3
+stderror_enabled = yes
+udp_workers = 1
+tcp_workers = 1
+socket = udp:127.0.0.1:PORT
+socket = tcp:127.0.0.1:PORT
+tcp_max_connections = 3
+loadmodule "proto_udp.so"
+loadmodule "proto_tcp.so"
+loadmodule "sl.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", HTTPPORT)
+route {
+	if ($rU == "alias") {
+		force_tcp_alias();
+	}
+	sl_send_reply(200, "OK");
+}
+`
+
+// tcpLimitsProbe opens 5 connections to port, aliases the first to Via
+// port 5999, and returns which connections the server kept and its
+// list_tcp_conns answer with ports, ids and times replaced by names.
+func tcpLimitsProbe(t *testing.T, port, httpPort int) (string, string) {
+	t.Helper()
+	var conns []net.Conn
+	for range 5 {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		time.Sleep(100 * time.Millisecond)
+	}
+	c := conns[0]
+	fmt.Fprintf(c, "OPTIONS sip:alias@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKor\r\nMax-Forwards: 70\r\n"+
+		"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:alias@127.0.0.1>\r\nCall-ID: oracle\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if line, _ := bufio.NewReader(c).ReadString('\n'); !strings.HasPrefix(line, "SIP/2.0 200") {
+		t.Fatalf("OPTIONS: %q", line)
+	}
+	var states []string
+	for _, c := range conns[1:] {
+		if closedConn(c) || closedWithinE2E(c, 300*time.Millisecond) {
+			states = append(states, "closed")
+		} else {
+			states = append(states, "open")
+		}
+	}
+	raw, err := miCall(t, httpPort, "list_tcp_conns", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	repl := []string{fmt.Sprint(port), "SERVER", "5999", "VIA"}
+	for i, c := range conns {
+		repl = append(repl, fmt.Sprint(c.LocalAddr().(*net.TCPAddr).Port), fmt.Sprintf("C%d", i))
+	}
+	s = strings.NewReplacer(repl...).Replace(s)
+	s = regexp.MustCompile(`"ID":\d+`).ReplaceAllString(s, `"ID":N`)
+	s = regexp.MustCompile(`"Lifetime":"[^"]*"`).ReplaceAllString(s, `"Lifetime":T`)
+	return strings.Join(states, " "), s
+}
+
+// closedWithinE2E reports whether the server closes c within d.
+func closedWithinE2E(c net.Conn, d time.Duration) bool {
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	_, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// TestTCPLimitsOracle compares gosips with real OpenSIPS (OPENSIPS_BIN):
+// which connections past tcp_max_connections are closed, and the
+// list_tcp_conns answer with force_tcp_alias() alias ports.
+func TestTCPLimitsOracle(t *testing.T) {
+	bin := os.Getenv("OPENSIPS_BIN")
+	if bin == "" {
+		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
+	}
+	run := func(start func(cfg string) int) (string, string) {
+		httpPort := freePort(t)
+		port := start(strings.ReplaceAll(tcpLimitsOracleCfg, "HTTPPORT", fmt.Sprint(httpPort)))
+		return tcpLimitsProbe(t, port, httpPort)
+	}
+	gs, gl := run(func(cfg string) int { return startServer(t, cfg).Port })
+	ostates, ol := run(func(cfg string) int { return natOracleStart(t, bin, cfg) })
+	t.Logf("opensips: %s\n%s", ostates, ol)
+	if gs != ostates {
+		t.Errorf("connections kept: gosips %q, opensips %q", gs, ostates)
+	}
+	if gl != ol {
+		t.Errorf("list_tcp_conns:\ngosips   %s\nopensips %s", gl, ol)
 	}
 }

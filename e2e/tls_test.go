@@ -356,8 +356,10 @@ func (u *tlsUA) got(method string) []string {
 // phone listens nowhere).
 func TestTLSRegisterAndCall(t *testing.T) {
 	needSipp(t)
+	t0 := time.Now()
 	p := newTLSPKI(t, "gosips test CA")
 	srv := startTLSServer(t, p, "1")
+	t.Logf("server up after %v", time.Since(t0).Round(time.Millisecond))
 	cert, _, _ := p.issue(t, "alice-phone", 7)
 	ua, err := dialTLSUA(t, srv.TLSPort, "alice", &tls.Config{RootCAs: p.pool(), Certificates: []tls.Certificate{cert}})
 	if err != nil {
@@ -375,11 +377,13 @@ func TestTLSRegisterAndCall(t *testing.T) {
 			t.Errorf("%s = %q, want %q\n%s", h, got, v, r)
 		}
 	}
-	if !strings.Contains(srv.Logs(), "tls register from alice-phone verified=1") {
+	t.Logf("registered after %v", time.Since(t0).Round(time.Millisecond))
+	if !eventually(3*time.Second, func() bool { return strings.Contains(srv.Logs(), "tls register from alice-phone verified=1") }) {
 		t.Errorf("xlog line with $tls_peer_subject_cn missing:\n%s", srv.Logs())
 	}
 
 	res := runSipp(t, "uac_call.xml", srv.Port, "-s", "alice")
+	t.Logf("call done after %v", time.Since(t0).Round(time.Millisecond))
 	if res.Exit != 0 {
 		t.Fatalf("call to the tls user failed (exit %d):\n%s\n%s", res.Exit, res.Output, res.Messages)
 	}
@@ -524,4 +528,174 @@ func tlsRSS(t *testing.T, pid int) int64 {
 	}
 	t.Fatal("no VmRSS")
 	return 0
+}
+
+// tlsOutCfg relays every INVITE to a TLS callee ($du with
+// transport=tls); the client domain presents a certificate and verifies
+// the callee's against the test CA.
+const tlsOutCfg = `
+log_level = 3
+stderror_enabled = yes
+udp_workers = 2
+socket = udp:127.0.0.1:PORT
+socket = tls:127.0.0.1:TLSPORT
+
+loadmodule "proto_udp.so"
+loadmodule "proto_tls.so"
+loadmodule "tls_wolfssl.so"
+loadmodule "tls_mgm.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+
+modparam("tls_mgm", "tls_library", "wolfssl")
+modparam("tls_mgm", "server_domain", "srv")
+modparam("tls_mgm", "certificate", "[srv]SRVCERT")
+modparam("tls_mgm", "private_key", "[srv]SRVKEY")
+modparam("tls_mgm", "verify_cert", "[srv]0")
+modparam("tls_mgm", "client_domain", "gw")
+modparam("tls_mgm", "match_ip_address", "[gw]127.0.0.1:GWPORT")
+modparam("tls_mgm", "certificate", "[gw]CLICERT")
+modparam("tls_mgm", "private_key", "[gw]CLIKEY")
+modparam("tls_mgm", "ca_list", "[gw]CAFILE")
+modparam("tls_mgm", "verify_cert", "[gw]1")
+
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK")) {
+			if (t_check_trans())
+				t_relay();
+			exit;
+		}
+		sl_send_reply(404, "Not here");
+		exit;
+	}
+	record_route();
+	$du = "sip:127.0.0.1:GWPORT;transport=tls";
+	if (!t_relay())
+		sl_send_reply(500, "Relay Failed");
+	exit;
+}
+`
+
+// tlsUAS is a TLS callee: it accepts connections and answers INVITE and
+// BYE with 200 through tlsUA.
+type tlsUAS struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	uas  []*tlsUA
+	cns  []string // client certificate CNs seen
+	errs []error
+}
+
+func startTLSUAS(t *testing.T, conf *tls.Config) *tlsUAS {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &tlsUAS{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			tc := c.(*tls.Conn)
+			_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+			if err := tc.Handshake(); err != nil {
+				s.mu.Lock()
+				s.errs = append(s.errs, err)
+				s.mu.Unlock()
+				tc.Close()
+				continue
+			}
+			_ = tc.SetDeadline(time.Time{})
+			cn := ""
+			if pc := tc.ConnectionState().PeerCertificates; len(pc) > 0 {
+				cn = pc[0].Subject.CommonName
+			}
+			ua := &tlsUA{t: t, conn: tc, rd: bufio.NewReader(tc), user: "bob", replies: make(chan string, 16)}
+			t.Cleanup(func() { tc.Close() })
+			s.mu.Lock()
+			s.uas = append(s.uas, ua)
+			s.cns = append(s.cns, cn)
+			s.mu.Unlock()
+			go ua.loop()
+		}
+	}()
+	return s
+}
+
+func (s *tlsUAS) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+func (s *tlsUAS) got(method string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, ua := range s.uas {
+		out = append(out, ua.got(method)...)
+	}
+	return out
+}
+
+// TestTLSOutbound: gosips opens a TLS connection for a relayed call with
+// the client domain matched by destination: its certificate reaches the
+// callee, the callee's is verified against the domain's CA, and the whole
+// call (INVITE, ACK, BYE) runs over that one connection. A callee whose
+// certificate comes from another CA is refused with a log line and the
+// caller gets an error reply.
+func TestTLSOutbound(t *testing.T) {
+	needSipp(t)
+	p := newTLSPKI(t, "gosips test CA")
+	_, srvCert, srvKey := p.issue(t, "proxy.gosips.test", 100)
+	_, cliCert, cliKey := p.issue(t, "proxy-client", 101)
+	calleeCert, _, _ := p.issue(t, "gw.gosips.test", 102)
+	uas := startTLSUAS(t, &tls.Config{Certificates: []tls.Certificate{calleeCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: p.pool()})
+	run := func(gwPort int) *server {
+		r := strings.NewReplacer("TLSPORT", strconv.Itoa(freePort(t)), "GWPORT", strconv.Itoa(gwPort),
+			"SRVCERT", srvCert, "SRVKEY", srvKey, "CLICERT", cliCert, "CLIKEY", cliKey, "CAFILE", p.CAFile)
+		return startServer(t, r.Replace(tlsOutCfg))
+	}
+	srv := run(uas.port())
+	res := runSipp(t, "uac_call.xml", srv.Port, "-s", "bob")
+	if res.Exit != 0 {
+		t.Fatalf("call over an outgoing tls connection failed (exit %d):\n%s\n%s", res.Exit, res.Output, srv.Logs())
+	}
+	uas.mu.Lock()
+	conns, cns := len(uas.uas), uas.cns
+	uas.mu.Unlock()
+	if conns != 1 || len(cns) != 1 || cns[0] != "proxy-client" {
+		t.Errorf("callee saw %d connections with client certificates %q, want 1 with proxy-client", conns, cns)
+	}
+	inv := uas.got("INVITE")
+	if len(inv) != 1 || !strings.HasPrefix(header(inv[0], "Via"), "SIP/2.0/TLS ") {
+		t.Fatalf("callee INVITEs: %q", inv)
+	}
+	if len(uas.got("ACK")) != 1 || len(uas.got("BYE")) != 1 {
+		t.Errorf("callee got %d ACK and %d BYE over the connection, want 1 each", len(uas.got("ACK")), len(uas.got("BYE")))
+	}
+
+	// A callee with a certificate from another CA.
+	other := newTLSPKI(t, "rogue CA")
+	rogueCert, _, _ := other.issue(t, "rogue-gw", 5)
+	rogue := startTLSUAS(t, &tls.Config{Certificates: []tls.Certificate{rogueCert}})
+	srv2 := run(rogue.port())
+	res = runSipp(t, "uac_call.xml", srv2.Port, "-s", "bob")
+	if res.Exit == 0 {
+		t.Fatalf("call to a callee with an untrusted certificate succeeded")
+	}
+	if !eventually(3*time.Second, func() bool { return strings.Contains(srv2.Logs(), "tls handshake failed") }) {
+		t.Errorf("no log line for the refused callee:\n%s", srv2.Logs())
+	}
+	if len(rogue.got("INVITE")) != 0 {
+		t.Errorf("the untrusted callee got the INVITE")
+	}
 }

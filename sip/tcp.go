@@ -156,8 +156,8 @@ func (t *Transport) tcpAccept(l *listener) {
 		}
 		pause = 0
 		if max := t.cfg.TCPMaxConns; max > 0 && t.accepted.Load() >= int64(max) {
-			// As OpenSIPS: accept, then close at once.
-			_ = c.SetLinger(0)
+			// As OpenSIPS: accept, then close at once (the client sees
+			// the end of the stream).
 			_ = c.Close()
 			t.refused.Add(1)
 			if ok, n := t.refuseLog.Allow(time.Now()); ok {
@@ -399,7 +399,15 @@ func (t *Transport) lookupConnLocked(d Dest) *tcpConn {
 	if c := t.connByID[d.ConnID]; c != nil {
 		return c
 	}
-	return t.conns[keyOf(d.Proto, d.Addr)]
+	if c := t.conns[keyOf(d.Proto, d.Addr)]; c != nil {
+		return c
+	}
+	if d.Proto == ProtoWS {
+		// RFC 7118 has one URI transport, ws, for both: a browser on wss
+		// puts transport=ws in its Contact.
+		return t.conns[keyOf(ProtoWSS, d.Addr)]
+	}
+	return nil
 }
 
 // streamConn returns a connection for d: by id, by remote address, or a

@@ -80,7 +80,12 @@ func (tc *tcpConn) tlsAccept(c *tls.Conn) bool {
 	t := tc.t
 	ctx, cancel := context.WithTimeout(t.ctx, t.handshakeTimeout())
 	defer cancel()
-	if err := c.HandshakeContext(ctx); err != nil {
+	// The handshake grows a goroutine stack to tens of KiB: run it on a
+	// goroutine that ends, so that the reader parked on an idle
+	// connection keeps a small one.
+	done := make(chan error, 1)
+	go func() { done <- c.HandshakeContext(ctx) }()
+	if err := <-done; err != nil {
 		if t.ctx.Err() == nil {
 			t.log.Warn("tls handshake failed", "remote", tc.remote.String(), "socket", tc.l.sock.String(), "side", "server", "err", err)
 		}

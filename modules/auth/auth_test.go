@@ -13,6 +13,7 @@ import (
 
 	"gosips/api"
 	"gosips/internal/digest"
+	"gosips/modules/core/coretest"
 	"gosips/pv"
 	"gosips/sip"
 )
@@ -22,13 +23,15 @@ const testSecret = "0123456789abcdef0123456789abcdef"
 type authEnv struct {
 	t    *testing.T
 	m    *Module
-	core *fakeCore
+	core *coretest.Core
+	sig  *coretest.Signaling
 	now  time.Time
 }
 
 func newAuthEnv(t *testing.T) *authEnv {
 	t.Helper()
-	e := &authEnv{t: t, m: New(), core: &fakeCore{sig: &fakeSignaling{}}, now: time.Unix(1700000000, 0)}
+	e := &authEnv{t: t, m: New(), now: time.Unix(1700000000, 0)}
+	e.core, e.sig = coretest.WithSignaling()
 	e.m.Secret = testSecret
 	e.m.Clock = func() time.Time { return e.now }
 	if err := e.m.Init(&api.InitCtx{}); err != nil {
@@ -44,7 +47,7 @@ func (e *authEnv) ctx(raw string) *api.Ctx {
 		e.t.Fatal(err)
 	}
 	return &api.Ctx{Context: context.Background(), RouteType: api.RequestRoute, Core: e.core, Msg: m,
-		Priv: avpPriv{pv.NewAVPStore()}}
+		Priv: coretest.AVPPriv{St: pv.NewAVPStore()}}
 }
 
 func reqWith(method, hdr string) string {
@@ -60,16 +63,16 @@ func reqWith(method, hdr string) string {
 var nonceRe = regexp.MustCompile(`nonce="([^"]+)"`)
 
 // challengeNonce runs www_challenge and returns the reply and its nonce.
-func (e *authEnv) challengeNonce(qop, algs any) (replied, string) {
+func (e *authEnv) challengeNonce(qop, algs any) (coretest.Reply, string) {
 	e.t.Helper()
 	ret := e.m.challenge(e.ctx(reqWith("REGISTER", "")), []any{"", qop, algs}, false)
 	if ret != api.RetStop {
 		e.t.Fatalf("www_challenge = %d, want 0", ret)
 	}
-	r := e.core.sig.replies[len(e.core.sig.replies)-1]
-	m := nonceRe.FindStringSubmatch(r.extra)
+	r := e.sig.Replies()[len(e.sig.Replies())-1]
+	m := nonceRe.FindStringSubmatch(r.Extra)
 	if m == nil {
-		e.t.Fatalf("no nonce in %q", r.extra)
+		e.t.Fatalf("no nonce in %q", r.Extra)
 	}
 	return r, m[1]
 }
@@ -131,17 +134,17 @@ func TestChallengeFormat(t *testing.T) {
 			if ret := e.m.challenge(e.ctx(reqWith("INVITE", "")), []any{"", tt.qop, tt.algs}, tt.proxy); ret != 0 {
 				t.Fatalf("challenge = %d", ret)
 			}
-			r := e.core.sig.replies[0]
+			r := e.sig.Replies()[0]
 			code, reason := 401, "Unauthorized"
 			if tt.proxy {
 				code, reason = 407, "Proxy Authentication Required"
 			}
-			if r.code != code || r.reason != reason {
-				t.Errorf("reply %d %q", r.code, r.reason)
+			if r.Code != code || r.Reason != reason {
+				t.Errorf("reply %d %q", r.Code, r.Reason)
 			}
 			for _, w := range tt.want {
-				if !regexp.MustCompile(w).MatchString(r.extra) {
-					t.Errorf("headers %q do not match %s", r.extra, w)
+				if !regexp.MustCompile(w).MatchString(r.Extra) {
+					t.Errorf("headers %q do not match %s", r.Extra, w)
 				}
 			}
 		})
@@ -199,7 +202,7 @@ func TestPVAuthorize(t *testing.T) {
 				hdr = credsHdr(tt.alg, user, tt.pass, nonce, qop)
 			}
 			c := e.ctx(reqWith("REGISTER", hdr))
-			st := c.Priv.(avpPriv).st
+			st := c.Priv.(coretest.AVPPriv).St
 			st.Push("u", api.StrValue("alice"))
 			st.Push("p", api.StrValue("secret"))
 			if got := e.m.pvAuthorize(c, []any{""}, false); Result(got) != tt.want {
@@ -218,7 +221,7 @@ func TestNonceReuseAndStaleChallenge(t *testing.T) {
 	_, nonce := e.challengeNonce(QopAuth, nil)
 	run := func() (Result, *api.Ctx) {
 		c := e.ctx(reqWith("REGISTER", credsHdr("", "alice", "secret", nonce, "auth")))
-		st := c.Priv.(avpPriv).st
+		st := c.Priv.(coretest.AVPPriv).St
 		st.Push("u", api.StrValue("alice"))
 		st.Push("p", api.StrValue("secret"))
 		return Result(e.m.pvAuthorize(c, []any{""}, false)), c
@@ -232,8 +235,8 @@ func TestNonceReuseAndStaleChallenge(t *testing.T) {
 	}
 	// A challenge after a stale nonce says so.
 	e.m.challenge(c, []any{"", QopAuth, nil}, false)
-	if last := e.core.sig.replies[len(e.core.sig.replies)-1]; !strings.Contains(last.extra, `qop="auth", stale=true`) {
-		t.Errorf("challenge after stale nonce: %q", last.extra)
+	if last := e.sig.Replies()[len(e.sig.Replies())-1]; !strings.Contains(last.Extra, `qop="auth", stale=true`) {
+		t.Errorf("challenge after stale nonce: %q", last.Extra)
 	}
 	if ret := e.m.consumeCredentials(c, nil); ret != 1 {
 		t.Errorf("consume_credentials = %d", ret)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gosips/api"
+	"gosips/modules/core/coretest"
 )
 
 // TestDigestStrictness: RFC 2617 rules OpenSIPS does not enforce. A
@@ -56,16 +57,16 @@ func TestDigestStrictness(t *testing.T) {
 				h += fmt.Sprintf(`, qop=%s, nc=%s, cnonce="abcdef"`, tt.c.qop, tt.c.nc)
 			}
 			c := e.ctx(reqWith("REGISTER", h+"\n"))
-			st := c.Priv.(avpPriv).st
+			st := c.Priv.(coretest.AVPPriv).St
 			st.Push("u", api.StrValue("alice"))
 			st.Push("p", api.StrValue("secret"))
-			before := len(e.core.sig.replies)
+			before := len(e.sig.Replies())
 			if got := Result(e.m.pvAuthorize(c, []any{""}, false)); got != tt.want {
 				t.Fatalf("pv_www_authorize = %d, want %d", got, tt.want)
 			}
 			if tt.code != 0 {
-				if len(e.core.sig.replies) != before+1 || e.core.sig.replies[before].code != tt.code {
-					t.Fatalf("want a %d reply, got %v", tt.code, e.core.sig.replies[before:])
+				if len(e.sig.Replies()) != before+1 || e.sig.Replies()[before].Code != tt.code {
+					t.Fatalf("want a %d reply, got %v", tt.code, e.sig.Replies()[before:])
 				}
 				return
 			}
@@ -73,9 +74,9 @@ func TestDigestStrictness(t *testing.T) {
 				return
 			}
 			e.m.challenge(c, []any{"", QopAuth, nil}, false)
-			last := e.core.sig.replies[len(e.core.sig.replies)-1]
-			if got := strings.Contains(last.extra, "stale=true"); got != tt.stale {
-				t.Errorf("challenge %q: stale=true %v, want %v", last.extra, got, tt.stale)
+			last := e.sig.Replies()[len(e.sig.Replies())-1]
+			if got := strings.Contains(last.Extra, "stale=true"); got != tt.stale {
+				t.Errorf("challenge %q: stale=true %v, want %v", last.Extra, got, tt.stale)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	_ "gosips/db/all"
 	"gosips/internal/digest"
 	"gosips/modules/auth"
+	"gosips/modules/core/coretest"
 	"gosips/pv"
 	"gosips/sip"
 )
@@ -59,12 +60,14 @@ type env struct {
 	t    testing.TB
 	a    *auth.Module
 	m    *Module
-	core *fakeCore
+	core *coretest.Core
+	sig  *coretest.Signaling
 }
 
 func newEnv(t testing.TB, scheme string, setup func(m *Module)) *env {
 	t.Helper()
-	e := &env{t: t, a: auth.New(), m: New(), core: &fakeCore{sig: &fakeSignaling{}}}
+	e := &env{t: t, a: auth.New(), m: New()}
+	e.core, e.sig = coretest.WithSignaling()
 	e.a.Secret = "0123456789abcdef0123456789abcdef"
 	if err := e.a.Init(&api.InitCtx{}); err != nil {
 		t.Fatal(err)
@@ -99,7 +102,7 @@ func (e *env) ctx(hdr string) *api.Ctx {
 		e.t.Fatal(err)
 	}
 	return &api.Ctx{Context: context.Background(), RouteType: api.RequestRoute, Core: e.core, Msg: m,
-		Priv: avpPriv{pv.NewAVPStore()}}
+		Priv: coretest.AVPPriv{St: pv.NewAVPStore()}}
 }
 
 var nonceRe = regexp.MustCompile(`nonce="([^"]+)"`)
@@ -171,11 +174,11 @@ func TestWWWAuthorize(t *testing.T) {
 			if got := auth.Result(e.m.authorize(c, []any{"", "subscriber"}, false)); got != tt.want {
 				t.Fatalf("www_authorize = %d, want %d", got, tt.want)
 			}
-			rs := e.core.sig.replies
+			rs := e.sig.Replies()
 			switch {
 			case tt.reply == 0 && len(rs) > 0:
 				t.Errorf("unexpected reply %+v", rs)
-			case tt.reply != 0 && (len(rs) != 1 || rs[0].code != tt.reply):
+			case tt.reply != 0 && (len(rs) != 1 || rs[0].Code != tt.reply):
 				t.Errorf("replies %+v, want one %d", rs, tt.reply)
 			}
 		})
@@ -190,7 +193,7 @@ func TestLoadCredentialsAndChecks(t *testing.T) {
 	if r := e.m.authorize(c, []any{"", "subscriber"}, false); r != 1 {
 		t.Fatalf("www_authorize = %d", r)
 	}
-	st := c.Priv.(avpPriv).st
+	st := c.Priv.(coretest.AVPPriv).St
 	if v := st.Get("pw", 0); v.S != "secret" {
 		t.Errorf("$avp(pw) = %+v", v)
 	}

@@ -115,6 +115,9 @@ func (m *Module) handlePublish(c *api.Ctx, sender string) api.Ret {
 		ctx = context.Background()
 	}
 
+	order := m.pubLock(uri, ev.Name)
+	order.Lock()
+	defer order.Unlock()
 	m.mu.Lock()
 	k := presKey{uri, ev.Name}
 	var pub *publication

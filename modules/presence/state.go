@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"strconv"
@@ -134,6 +135,11 @@ type state struct {
 	// deleted are subscriptions removed from memory but still to be
 	// deleted from active_watchers at the next flush.
 	deleted []dlgKey
+
+	// pubLocks order the PUBLISHes of one presentity and event: each
+	// holds its stripe from the state change to the last NOTIFY handed
+	// to tm, so that watchers get the states in publication order.
+	pubLocks [64]sync.Mutex
 
 	etagSeq  atomic.Uint64
 	etagBase string
@@ -276,6 +282,14 @@ func (m *Module) Close() error {
 	err := m.conn.Close()
 	m.conn = nil
 	return err
+}
+
+// pubLock returns the stripe of pubLocks for a presentity and event.
+func (m *Module) pubLock(uri, event string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(uri))
+	h.Write([]byte(event))
+	return &m.pubLocks[h.Sum32()%uint32(len(m.pubLocks))]
 }
 
 // newETag makes an entity tag unique over restarts.

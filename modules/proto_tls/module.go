@@ -59,19 +59,19 @@ func (p *ProtoTLS) Params() []api.Param {
 			p.Port = int(v.Int)
 			return nil
 		}},
-		nonNeg("tls_crlf_pingpong", &p.CRLFPingpong, "1"),
-		api.IgnoredParam(nonNeg("tls_crlf_drop", &p.CRLFDrop, "0"), "CRLF keepalives are always skipped"),
-		api.IgnoredParam(nonNeg("tls_max_msg_chunks", &p.MaxMsgChunks, "4"), "messages are bounded by size, not by read count"),
-		nonNeg("tls_send_timeout", &p.SendTimeout, "100"),
-		nonNeg("tls_handshake_timeout", &p.HandshakeTimeout, "100"),
+		api.NonNegParam("tls_crlf_pingpong", &p.CRLFPingpong, "1"),
+		api.IgnoredParam(api.NonNegParam("tls_crlf_drop", &p.CRLFDrop, "0"), "CRLF keepalives are always skipped"),
+		api.IgnoredParam(api.NonNegParam("tls_max_msg_chunks", &p.MaxMsgChunks, "4"), "messages are bounded by size, not by read count"),
+		api.NonNegParam("tls_send_timeout", &p.SendTimeout, "100"),
+		api.NonNegParam("tls_handshake_timeout", &p.HandshakeTimeout, "100"),
 		api.StrParam("trace_destination", &p.TraceDestination),
-		nonNeg("tls_async", &p.Async, "1"),
-		nonNeg("tls_async_max_postponed_chunks", &p.AsyncMaxPostponedChunks, "32"),
-		nonNeg("tls_async_local_connect_timeout", &p.AsyncLocalConnectTimeout, "100"),
-		nonNeg("tls_async_handshake_timeout", &p.AsyncHandshakeTimeout, "10"),
-		nonNeg("trace_on", &p.TraceOn, "0"),
+		api.NonNegParam("tls_async", &p.Async, "1"),
+		api.NonNegParam("tls_async_max_postponed_chunks", &p.AsyncMaxPostponedChunks, "32"),
+		api.NonNegParam("tls_async_local_connect_timeout", &p.AsyncLocalConnectTimeout, "100"),
+		api.NonNegParam("tls_async_handshake_timeout", &p.AsyncHandshakeTimeout, "10"),
+		api.NonNegParam("trace_on", &p.TraceOn, "0"),
 		api.StrParam("trace_filter_route", &p.TraceFilterRoute),
-		api.IgnoredParam(nonNeg("cert_check_on_conn_reusage", &p.CertCheckOnConnReusage, "0"),
+		api.IgnoredParam(api.NonNegParam("cert_check_on_conn_reusage", &p.CertCheckOnConnReusage, "0"),
 			"an open connection is reused without checking its domain again"),
 	}
 }
@@ -91,16 +91,6 @@ func (p *ProtoTLS) Validate(vc *api.ValidateCtx) error {
 // implemented: no HEP tracing yet).
 func (p *ProtoTLS) MICommands() []api.MICommand {
 	return []api.MICommand{{Name: "tls_trace", Recipes: [][]string{{}, {"trace_mode"}}}}
-}
-
-func nonNeg(name string, dst *int, def string) api.Param {
-	return api.Param{Name: name, Type: api.ParamInt, Default: def, Set: func(v api.ParamValue) error {
-		if v.Int < 0 {
-			return fmt.Errorf("%s must not be negative, got %d", name, v.Int)
-		}
-		*dst = int(v.Int)
-		return nil
-	}}
 }
 
 var (

@@ -112,9 +112,12 @@ func (m *Module) Init(ic *api.InitCtx) error {
 
 // call is what is published for one dialog.
 type call struct {
-	caller, callee     presxml.DialogPart
-	callID, fromTag    string
-	pubCaller, pubCall bool
+	// callerPres and calleePres are the presentities (sip:user@host);
+	// caller and callee the parties as the INVITE named them.
+	callerPres, calleePres string
+	caller, callee         presxml.DialogPart
+	callID, fromTag        string
+	pubCaller, pubCall     bool
 }
 
 // set is dialoginfo_set([side]).
@@ -137,9 +140,9 @@ func (m *Module) set(c *api.Ctx, side string) api.Ret {
 		return api.RetFalse
 	}
 	to, _ := msg.To()
-	k := &call{callID: msg.CallID(), fromTag: from.Tag,
-		caller:    presxml.DialogPart{URI: plainURI(from.URI), Display: from.DisplayName()},
-		callee:    presxml.DialogPart{URI: plainURI(c.RURI()), Display: to.DisplayName()},
+	k := &call{callID: msg.CallID(), fromTag: from.Tag, callerPres: plainURI(from.URI), calleePres: plainURI(c.RURI()),
+		caller:    presxml.DialogPart{URI: from.URI, Display: from.DisplayName()},
+		callee:    presxml.DialogPart{URI: c.RURI(), Display: to.DisplayName()},
 		pubCaller: side == "" || strings.Contains(side, "A"), pubCall: side == "" || strings.Contains(side, "B")}
 	d.Register(api.DlgCbEarly|api.DlgCbConfirmed|api.DlgCbFailed|api.DlgCbTerminated|api.DlgCbExpired,
 		func(e *api.DialogEventInfo) { m.onEvent(k, e) })
@@ -200,15 +203,15 @@ func (m *Module) publish(k *call, state, toTag string, expires int) {
 	case expires == 0:
 		exp = -1
 	}
-	send := func(entity, peer presxml.DialogPart, initiator bool, local, remote, st string) {
-		doc := presxml.DialogDoc{Entity: entity, Peer: peer, ID: k.callID, CallID: k.callID, State: st,
+	send := func(pres string, entity, peer presxml.DialogPart, initiator bool, local, remote, st string) {
+		doc := presxml.DialogDoc{Entity: pres, Local: entity, Peer: peer, ID: k.callID, CallID: k.callID, State: st,
 			Initiator: initiator, LocalTag: local, RemoteTag: remote, WithCallID: m.IncludeCallID != 0,
 			WithTags: m.IncludeTags != 0, WithLocalRemote: m.IncludeLocalRemote != 0}
-		p := &api.Publication{PresURI: entity.URI, ID: k.callID, Event: "dialog",
+		p := &api.Publication{PresURI: pres, ID: k.callID, Event: "dialog",
 			ContentType: "application/dialog-info+xml", Body: string(doc.Build()), Expires: exp,
 			OutboundProxy: m.PresenceServer}
 		if err := m.pua.Publish(context.Background(), p); err != nil {
-			m.log.Error("publishing dialog state failed", "presentity", entity.URI, "state", st, "err", err)
+			m.log.Error("publishing dialog state failed", "presentity", pres, "state", st, "err", err)
 		}
 	}
 	if k.pubCaller {
@@ -216,10 +219,10 @@ func (m *Module) publish(k *call, state, toTag string, expires int) {
 		if st == "early" && m.CallerConfirmed != 0 {
 			st = "confirmed"
 		}
-		send(k.caller, k.callee, true, k.fromTag, toTag, st)
+		send(k.callerPres, k.caller, k.callee, true, k.fromTag, toTag, st)
 	}
 	if k.pubCall && state != "trying" {
-		send(k.callee, k.caller, false, toTag, k.fromTag, state)
+		send(k.calleePres, k.callee, k.caller, false, toTag, k.fromTag, state)
 	}
 }
 

@@ -28,7 +28,7 @@ func BenchmarkSaveNewAOR(b *testing.B) {
 			i = 0
 			b.StartTimer()
 		}
-		e.core.sig.replies = e.core.sig.replies[:0]
+		e.sig.Reset()
 		args[2] = aors[i]
 		i++
 		if r := e.reg.save(c, args); r != 1 {

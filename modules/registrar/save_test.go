@@ -109,17 +109,17 @@ func TestSave(t *testing.T) {
 				ret = e.reg.save(e.ctx(r), []any{e.d, tt.flags, nil, nil})
 			}
 			got := e.lastReply()
-			if got.code != tt.code || got.reason != reason(tt.code) {
-				t.Fatalf("reply %d %q, want %d %q (%q)", got.code, got.reason, tt.code, reason(tt.code), got.extra)
+			if got.Code != tt.code || got.Reason != reason(tt.code) {
+				t.Fatalf("reply %d %q, want %d %q (%q)", got.Code, got.Reason, tt.code, reason(tt.code), got.Extra)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(got.extra, w) {
-					t.Errorf("reply headers %q lack %q", got.extra, w)
+				if !strings.Contains(got.Extra, w) {
+					t.Errorf("reply headers %q lack %q", got.Extra, w)
 				}
 			}
 			for _, w := range tt.notWant {
-				if strings.Contains(got.extra, w) {
-					t.Errorf("reply headers %q contain %q", got.extra, w)
+				if strings.Contains(got.Extra, w) {
+					t.Errorf("reply headers %q contain %q", got.Extra, w)
 				}
 			}
 			if ret != tt.ret {
@@ -138,7 +138,7 @@ func TestSaveStatsAndNoReply(t *testing.T) {
 	if ret := e.reg.save(e.ctx(register("bob", "<sip:b@10.0.0.1>", "", 1)), []any{e.d, f, nil, nil}); ret != 1 {
 		t.Fatalf("save = %d", ret)
 	}
-	if n := len(e.core.sig.replies); n != 0 {
+	if n := len(e.sig.Replies()); n != 0 {
 		t.Errorf("no-reply sent %d replies", n)
 	}
 	e.reg.save(e.ctx(register("bob", "*", "Expires: 5\n", 2)), []any{e.d, f, nil, nil})
@@ -161,7 +161,7 @@ func TestSaveReceivedAVPAndNAT(t *testing.T) {
 		t.Fatalf("save = %d", ret)
 	}
 	want := `Contact: <sip:carol@10.0.0.5:5060>;expires=3600;received="sip:192.0.2.7:40000"` + "\r\n"
-	if got := e.lastReply().extra; got != want {
+	if got := e.lastReply().Extra; got != want {
 		t.Errorf("reply headers %q, want %q", got, want)
 	}
 	dump := e.ul.Dump(false)

@@ -49,6 +49,7 @@ type Module struct {
 
 	tout time.Duration
 	log  *slog.Logger
+	dlg  api.DialogAPI // for rtpproxy_engage(); nil without the dialog module
 
 	sets   atomic.Pointer[mediarelay.Sets]
 	dbMu   sync.Mutex
@@ -90,14 +91,15 @@ func (m *Module) Params() []api.Param {
 		api.StrParam("rtpp_socket_col", &m.SockCol),
 		api.StrParam("set_id_col", &m.SetCol),
 		api.StrParam("rtpp_notify_socket", &m.NotifySocket),
-		api.IgnoredParam(api.IntParam("generated_sdp_port_min", &m.PortMin), engageOnly),
-		api.IgnoredParam(api.IntParam("generated_sdp_port_max", &m.PortMax), engageOnly),
-		api.IgnoredParam(api.StrParam("generated_sdp_media_ip", &m.MediaIP), engageOnly),
+		api.IgnoredParam(api.IntParam("generated_sdp_port_min", &m.PortMin), rtpRelayOnly),
+		api.IgnoredParam(api.IntParam("generated_sdp_port_max", &m.PortMax), rtpRelayOnly),
+		api.IgnoredParam(api.StrParam("generated_sdp_media_ip", &m.MediaIP), rtpRelayOnly),
 	}
 }
 
-// engageOnly explains the parameters only rtpproxy_engage() uses.
-const engageOnly = "only used by rtpproxy_engage(), which gosips does not implement"
+// rtpRelayOnly explains the parameters only the rtp_relay integration
+// uses (SDP generated for media_exchange).
+const rtpRelayOnly = "only used through the rtp_relay module, which gosips does not have"
 
 func (m *Module) disableTout() time.Duration { return time.Duration(m.DisableTout) * time.Second }
 
@@ -132,6 +134,9 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		m.log = ic.Log
 	}
 	m.cfgDir = ic.ConfigDir
+	if ic.Module != nil {
+		m.dlg, _ = ic.Module("dialog").(api.DialogAPI)
+	}
 	if m.DBURL == "" {
 		return nil
 	}

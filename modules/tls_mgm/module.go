@@ -117,6 +117,18 @@ func boolVal(name, v string) (bool, error) {
 	return false, fmt.Errorf("%s: want 0 or 1, got %q", name, v)
 }
 
+// boolField sets a 0/1 domain setting, leaving it alone on bad input.
+func boolField(name string, field func(d *domain) *bool) func(d *domain, v string) error {
+	return func(d *domain, v string) error {
+		b, err := boolVal(name, v)
+		if err != nil {
+			return err
+		}
+		*field(d) = b
+		return nil
+	}
+}
+
 func list(v string) []string {
 	var out []string
 	for _, f := range strings.Split(v, ",") {
@@ -171,11 +183,11 @@ func (m *Module) Params() []api.Param {
 			d.Method = v
 			return nil
 		}),
-		m.domParam("verify_cert", func(d *domain, v string) (err error) { d.VerifyCert, err = boolVal("verify_cert", v); return }),
-		m.domParam("require_cert", func(d *domain, v string) (err error) { d.RequireCert, err = boolVal("require_cert", v); return }),
+		m.domParam("verify_cert", boolField("verify_cert", func(d *domain) *bool { return &d.VerifyCert })),
+		m.domParam("require_cert", boolField("require_cert", func(d *domain) *bool { return &d.RequireCert })),
 		m.domParam("certificate", func(d *domain, v string) error { d.Certificate = v; return nil }),
 		m.domParam("private_key", func(d *domain, v string) error { d.PrivateKey = v; return nil }),
-		m.domParam("crl_check_all", func(d *domain, v string) (err error) { d.CRLCheckAll, err = boolVal("crl_check_all", v); return }),
+		m.domParam("crl_check_all", boolField("crl_check_all", func(d *domain) *bool { return &d.CRLCheckAll })),
 		m.domParam("crl_dir", func(d *domain, v string) error { d.CRLDir = v; return nil }),
 		m.domParam("ca_list", func(d *domain, v string) error { d.CAList = v; return nil }),
 		m.domParam("ca_dir", func(d *domain, v string) error { d.CADir = v; return nil }),

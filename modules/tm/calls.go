@@ -437,3 +437,50 @@ func replyCodeArg(a any) int {
 	}
 	return 0
 }
+
+// fBranchIdxByAttr is t_get_branch_idx_by_attr(attr[, val_str[, val_int[,
+// result[, offset]]]]): the index of the first branch, from offset on,
+// whose attribute attr ($tm.branch.attr) exists and, when a value is
+// given, equals it (a string value is compared as a string, an integer as
+// an integer). -2 outside a transaction.
+func (t *TM) fBranchIdxByAttr(c *api.Ctx, args []any) api.Ret {
+	tx := txOf(c)
+	if tx == nil {
+		return -2
+	}
+	attr := strArg(args, 0)
+	valS, hasS := args[1].(string)
+	valI, hasI := args[2].(int64)
+	start := 0
+	if n, ok := args[4].(int64); ok && n > 0 {
+		start = int(n)
+	}
+	unlock := tx.lockFor(c)
+	idx := -1
+	for i := start; i < len(tx.branches) && idx < 0; i++ {
+		v, ok := tx.branches[i].attrs[attr]
+		switch {
+		case !ok:
+		case hasS:
+			if v.IsStr() && v.S == valS {
+				idx = i
+			}
+		case hasI:
+			if v.IsInt() && v.I == valI {
+				idx = i
+			}
+		default:
+			idx = i
+		}
+	}
+	unlock()
+	if idx < 0 {
+		return api.RetFalse
+	}
+	if res, ok := args[3].(api.PVRef); ok {
+		if err := res.Set(c, api.IntValue(int64(idx))); err != nil {
+			return api.RetFalse
+		}
+	}
+	return api.RetTrue
+}

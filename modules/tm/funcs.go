@@ -48,7 +48,7 @@ func (t *TM) Funcs() []api.Func {
 		{Name: "t_add_hdrs", Call: t.fAddHdrs, Routes: api.RequestRoute, Returns: "1 ok, -1 error", Args: []api.Arg{argS("headers")}},
 		{Name: "t_reply_with_body", Call: t.fReply, Routes: rF, Returns: "1 ok, <0 error",
 			Args: []api.Arg{code, argS("reason"), argS("body")}},
-		{Name: "t_new_request", Routes: api.AllRoutes, Returns: "1 sent, <0 error",
+		{Name: "t_new_request", Call: t.fNewRequest, Routes: api.AllRoutes, Returns: "1 sent, <0 error",
 			Args: []api.Arg{argS("method"), argS("ruri"), argS("from"), argS("to"), argSo("body"), argSo("context")}},
 		{Name: "t_add_cancel_reason", Call: t.fAddCancelReason, Routes: api.RequestRoute, Returns: "1 ok, -1 error", Args: []api.Arg{argS("reason")}},
 		{Name: "t_inject_branches", Routes: api.RequestRoute | api.OnReplyRoute, Returns: "1 ok, <0 error",
@@ -59,7 +59,7 @@ func (t *TM) Funcs() []api.Func {
 		{Name: "t_anycast_replicate", Routes: api.RequestRoute, Returns: "1 ok, <0 error"},
 		{Name: "t_reply_by_callid", Call: t.fReplyByCallID, Routes: api.RequestRoute, Returns: "1 ok, <0 error",
 			Args: []api.Arg{code, argS("reason"), argSo("callid"), argSo("cseq")}},
-		{Name: "t_get_branch_idx_by_attr", Routes: api.OnReplyRoute | api.BranchRoute | api.FailureRoute,
+		{Name: "t_get_branch_idx_by_attr", Call: t.fBranchIdxByAttr, Routes: api.OnReplyRoute | api.BranchRoute | api.FailureRoute,
 			Returns: "1 found, -1 not found",
 			Args:    []api.Arg{argS("attr"), argSo("value_str"), argIo("value_int"), argVo("result"), argIo("offset")}},
 	}

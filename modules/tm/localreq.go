@@ -115,6 +115,9 @@ func (t *TM) runLocalRoute(ctx context.Context, core api.Core, m *sip.Msg, r *ap
 	c := core.NewCtx(ctx, api.LocalRoute, m)
 	defer core.ReleaseCtx(c)
 	c.Req, c.DstURI, c.ForceSocket = m, next, sock
+	if r.AVPs != nil {
+		c.AVPs = r.AVPs
+	}
 	if _, found := core.RunRoute(c, api.LocalRoute, ""); !found {
 		return next, sock, "", true
 	}

@@ -9,6 +9,7 @@ import (
 
 	"gosips/api"
 	"gosips/internal/digest"
+	"gosips/modules/core/coretest"
 	"gosips/pv"
 	"gosips/sip"
 	"gosips/sip/siptest"
@@ -111,10 +112,6 @@ Proxy-Authenticate: Digest realm="example.com", nonce="n2", algorithm=MD5
 	}
 }
 
-type avpPriv struct{ st *pv.AVPStore }
-
-func (p avpPriv) AVPs() *pv.AVPStore { return p.st }
-
 func TestCredentialFromAVPs(t *testing.T) {
 	m := New()
 	m.Credentials = []Credential{{User: "static", Realm: "r1", Password: "p"}}
@@ -123,7 +120,7 @@ func TestCredentialFromAVPs(t *testing.T) {
 	st.Push("u", api.StrValue("dyn"))
 	st.Push("r", api.StrValue("r2"))
 	st.Push("p", api.StrValue("pw"))
-	c := &api.Ctx{Priv: avpPriv{st}}
+	c := &api.Ctx{Priv: coretest.AVPPriv{St: st}}
 	if cr, ok := m.Credential(c, "r2"); !ok || cr.User != "dyn" {
 		t.Errorf("avp credential = %+v %v", cr, ok)
 	}

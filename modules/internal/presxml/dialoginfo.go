@@ -177,12 +177,15 @@ type DialogPart struct {
 
 // DialogDoc describes one dialog to publish (pua_dialoginfo).
 type DialogDoc struct {
-	Entity, Peer DialogPart
-	ID, CallID   string
-	State        string
-	Initiator    bool
-	LocalTag     string
-	RemoteTag    string
+	// Entity is the presentity (the entity attribute); Local and Peer
+	// the two parties as the dialog names them.
+	Entity      string
+	Local, Peer DialogPart
+	ID, CallID  string
+	State       string
+	Initiator   bool
+	LocalTag    string
+	RemoteTag   string
 	// What to include (include_callid, include_tags, include_localremote).
 	WithCallID, WithTags, WithLocalRemote bool
 }
@@ -204,7 +207,7 @@ func part(b *bytes.Buffer, name string, p DialogPart) {
 func (d *DialogDoc) Build() []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0"?>` + "\n" + `<dialog-info xmlns="` + NSDialogInfo + `" version="1" state="partial" entity="` +
-		Escape(d.Entity.URI) + `"><dialog id="` + Escape(d.ID) + `"`)
+		Escape(d.Entity) + `"><dialog id="` + Escape(d.ID) + `"`)
 	if d.WithCallID {
 		b.WriteString(` call-id="` + Escape(d.CallID) + `"`)
 	}
@@ -224,7 +227,7 @@ func (d *DialogDoc) Build() []byte {
 	b.WriteString("<state>" + Escape(d.State) + "</state>")
 	if d.WithLocalRemote {
 		part(&b, "remote", d.Peer)
-		part(&b, "local", d.Entity)
+		part(&b, "local", d.Local)
 	}
 	b.WriteString("</dialog></dialog-info>\n")
 	return b.Bytes()

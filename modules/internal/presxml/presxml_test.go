@@ -72,7 +72,7 @@ func TestDialogInfoAggregation(t *testing.T) {
 	if e := string(SetVersion(EmptyDialogInfo("sip:b@x"), 2)); !strings.Contains(e, `version="2" state="full" entity="sip:b@x"/>`) {
 		t.Fatal(e)
 	}
-	d := DialogDoc{Entity: DialogPart{URI: "sip:b@x"}, Peer: DialogPart{URI: "sip:a@x", Display: "A & B"}, ID: "c1",
+	d := DialogDoc{Entity: "sip:b@x", Local: DialogPart{URI: "sip:b@x:5060"}, Peer: DialogPart{URI: "sip:a@x", Display: "A & B"}, ID: "c1",
 		CallID: "c1", State: "early", LocalTag: "lt", RemoteTag: "rt", WithCallID: true, WithTags: true, WithLocalRemote: true}
 	body := d.Build()
 	if err := CheckDialogInfo(body); err != nil || DialogState(body) != "early" ||

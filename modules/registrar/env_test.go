@@ -13,50 +13,14 @@ import (
 	"gosips/sip"
 )
 
-// replied is one reply sent through the fake signaling module.
-type replied struct {
-	code   int
-	reason string
-	extra  string
-}
-
-type fakeSignaling struct{ replies []replied }
-
-func (f *fakeSignaling) Params() []api.Param { return nil }
-func (f *fakeSignaling) Funcs() []api.Func   { return nil }
-func (f *fakeSignaling) Reply(_ *api.Ctx, code int, reason, extra, _ string) error {
-	f.replies = append(f.replies, replied{code, reason, extra})
-	return nil
-}
-
-// fakeCore is the api.Core the tests run functions with: the shared fake
-// core, with the fake signaling module and named branch flags.
-type fakeCore struct {
-	coretest.Core
-	sig   *fakeSignaling
-	flags map[int]string
-}
-
-func (f *fakeCore) BranchFlagName(bit int) string { return f.flags[bit] }
-func (f *fakeCore) Module(name string) api.Module {
-	if name == "signaling" {
-		return f.sig
-	}
-	return nil
-}
-
-// avpPriv gives the functions an AVP store, as the runtime's thread does.
-type avpPriv struct{ st *pv.AVPStore }
-
-func (p avpPriv) AVPs() *pv.AVPStore { return p.st }
-
 // env is a registrar bound to an in-memory usrloc with a fixed clock.
 type env struct {
 	t    testing.TB
 	ul   *usrloc.Module
 	reg  *Module
 	d    *usrloc.Domain
-	core *fakeCore
+	core *coretest.Core
+	sig  *coretest.Signaling
 	now  time.Time
 	avps *pv.AVPStore
 }
@@ -64,7 +28,9 @@ type env struct {
 func newEnv(t testing.TB, setup func(ul *usrloc.Module, reg *Module)) *env {
 	t.Helper()
 	e := &env{t: t, ul: usrloc.New(), reg: New(), now: time.Unix(1700000000, 0),
-		core: &fakeCore{sig: &fakeSignaling{}, flags: map[int]string{3: "NAT"}}, avps: pv.NewAVPStore()}
+		avps: pv.NewAVPStore()}
+	e.core, e.sig = coretest.WithSignaling()
+	e.core.BFlags = []string{3: "NAT"}
 	e.ul.Clock = func() time.Time { return e.now }
 	if setup != nil {
 		setup(e.ul, e.reg)
@@ -85,13 +51,13 @@ func (e *env) ctx(raw string) *api.Ctx {
 		e.t.Fatalf("parse: %v", err)
 	}
 	return &api.Ctx{Context: context.Background(), RouteType: api.RequestRoute, Core: e.core, Msg: m,
-		Req: m, RURIQ: -1, Priv: avpPriv{e.avps}}
+		Req: m, RURIQ: -1, Priv: coretest.AVPPriv{St: e.avps}}
 }
 
 // lastReply returns the last reply sent, failing when none was.
-func (e *env) lastReply() replied {
+func (e *env) lastReply() coretest.Reply {
 	e.t.Helper()
-	rs := e.core.sig.replies
+	rs := e.sig.Replies()
 	if len(rs) == 0 {
 		e.t.Fatal("no reply sent")
 	}
