@@ -365,7 +365,7 @@ modparam("rtpengine", "rtpengine_tout", 1)
 modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 	srv, caller, uas, httpPort := startRelayServer(t, "rtpengine", socks,
 		`rtpengine_offer("replace-origin replace-session-connection")`, "rtpengine_answer()",
-		`append_hf("X-RTP-Stat: $rtpstat\r\n"); rtpengine_delete()`)
+		`append_hf("X-RTP-Stat: $rtpstat\r\nX-MOS: $rtpstat(MOS-average) $(rtpstat(MOS-min)[$ft])\r\n"); rtpengine_delete()`)
 
 	inRange := func(d *rtpeDaemon) func(int) {
 		return func(p int) {
@@ -380,6 +380,10 @@ modparam("rtpengine", "rtpengine_retr", 2)`, e1.NG, e2.NG)
 	// way, 172 bytes each.
 	if st := header(bye, "X-RTP-Stat"); !strings.HasPrefix(st, "RTP: 1032 bytes, 6 packets, 0 errors; RTCP: ") {
 		t.Errorf("X-RTP-Stat: %q", st)
+	}
+	// No RTCP was sent, so rtpengine has no MOS figures: NULL, as OpenSIPS.
+	if mos := header(bye, "X-MOS"); mos != "<null> <null>" {
+		t.Errorf("X-MOS: %q", mos)
 	}
 	if calls := e1.calls(t); len(calls) != 0 {
 		t.Errorf("rtpengine 1 still holds %v after the BYE", calls)

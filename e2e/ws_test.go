@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -43,7 +44,7 @@ route {
 	}
 	if (has_totag()) {
 		if (loose_route()) {
-			if (is_method("INVITE|ACK|BYE") && (proto == WS || proto == WSS))
+			if (is_method("INVITE|ACK|BYE") && ($socket_in(proto) == "ws" || $socket_in(proto) == "wss"))
 				fix_nated_contact();
 			t_relay();
 			exit;
@@ -57,7 +58,7 @@ route {
 		exit;
 	}
 	if (is_method("REGISTER")) {
-		if (proto == WS || proto == WSS)
+		if ($socket_in(proto) == "ws" || $socket_in(proto) == "wss")
 			fix_nated_register();
 		if (!save("location"))
 			sl_reply_error();
@@ -74,7 +75,7 @@ route {
 }
 
 onreply_route[fix] {
-	if (proto == WS || proto == WSS)
+	if ($socket_in(proto) == "ws" || $socket_in(proto) == "wss")
 		fix_nated_contact();
 }
 `
@@ -83,6 +84,31 @@ onreply_route[fix] {
 func wsCfg(wsPort int, params string) string {
 	cfg := strings.ReplaceAll(wsProxyCfg, "WSSOCK", fmt.Sprintf("ws:127.0.0.1:%d", wsPort))
 	cfg = strings.ReplaceAll(cfg, "WSMOD", "ws")
+	return strings.ReplaceAll(cfg, "WSPARAMS", params)
+}
+
+// wsTestPKI is the certificate authority of the wss tests; wssCfg
+// issues the server's certificate from it.
+var wsTestPKI *tlsPKI
+
+// wssCfg fills wsProxyCfg for a wss socket on port whose certificate
+// comes from a tls_mgm server domain.
+func wssCfg(t *testing.T, port int) string {
+	t.Helper()
+	if wsTestPKI == nil {
+		wsTestPKI = newTLSPKI(t, "gosips wss test CA")
+	}
+	_, cert, key := wsTestPKI.issue(t, "wss.gosips.test", time.Now().UnixNano())
+	params := fmt.Sprintf(`loadmodule "tls_openssl.so"
+loadmodule "tls_mgm.so"
+modparam("tls_mgm", "server_domain", "wss")
+modparam("tls_mgm", "match_ip_address", "[wss]127.0.0.1:%d")
+modparam("tls_mgm", "certificate", "[wss]%s")
+modparam("tls_mgm", "private_key", "[wss]%s")
+modparam("tls_mgm", "verify_cert", "[wss]0")
+modparam("tls_mgm", "require_cert", "[wss]0")`, port, cert, key)
+	cfg := strings.ReplaceAll(wsProxyCfg, "WSSOCK", fmt.Sprintf("wss:127.0.0.1:%d", port))
+	cfg = strings.ReplaceAll(cfg, "WSMOD", "wss")
 	return strings.ReplaceAll(cfg, "WSPARAMS", params)
 }
 
@@ -220,10 +246,28 @@ func TestWSRegisterAndCall(t *testing.T) {
 	needSipp(t)
 	wsPort := freePort(t)
 	srv := startServer(t, wsCfg(wsPort, ""))
-	phone := dialWSPhone(t, fmt.Sprintf("ws://127.0.0.1:%d/", wsPort), nil, nil)
+	wsCallThrough(t, srv, fmt.Sprintf("ws://127.0.0.1:%d/", wsPort), nil, "WS", wsPort)
+}
+
+// The same over wss, with the certificate of a tls_mgm server domain
+// (the phone trusts only the test CA).
+func TestWSSRegisterAndCall(t *testing.T) {
+	needSipp(t)
+	wssPort := freePort(t)
+	srv := startServer(t, wssCfg(t, wssPort))
+	d := &websocket.Dialer{HandshakeTimeout: 3 * time.Second, TLSClientConfig: &tls.Config{RootCAs: wsTestPKI.pool()}}
+	wsCallThrough(t, srv, fmt.Sprintf("wss://127.0.0.1:%d/", wssPort), d, "WSS", wssPort)
+}
+
+// wsCallThrough registers alice from a phone at url and has sipp call
+// her through srv; via is the transport gosips' Via must name.
+func wsCallThrough(t *testing.T, srv *server, url string, d *websocket.Dialer, via string, port int) {
+	t.Helper()
+	phone := dialWSPhone(t, url, d, nil)
 	reply := wsRegistered(t, phone, "alice", "wsreg1")
 	// The binding keeps the connection's address as received.
-	if !regexp.MustCompile(`received="sip:127\.0\.0\.1:\d+;transport=ws"`).MatchString(reply) {
+	rcv := fmt.Sprintf(`received="sip:127\.0\.0\.1:\d+;transport=%s"`, strings.ToLower(via))
+	if !regexp.MustCompile(rcv).MatchString(reply) {
 		t.Errorf("200 Contact has no received address: %q", header(reply, "Contact"))
 	}
 	done := make(chan sippResult, 1)
@@ -234,7 +278,7 @@ func TestWSRegisterAndCall(t *testing.T) {
 		t.Fatalf("sipp exit %d:\n%s\n%s", res.Exit, res.Output, srv.Logs())
 	}
 	// gosips' own Via for the WebSocket hop names the transport.
-	if v := header(invite, "Via"); !strings.HasPrefix(v, fmt.Sprintf("SIP/2.0/WS 127.0.0.1:%d;", wsPort)) {
+	if v := header(invite, "Via"); !strings.HasPrefix(v, fmt.Sprintf("SIP/2.0/%s 127.0.0.1:%d;", via, port)) {
 		t.Errorf("top Via of the INVITE = %q", v)
 	}
 	if rl := requestLine(invite); !strings.Contains(rl, "alice@"+wsInvalidHost) {

@@ -48,6 +48,9 @@ func TargetOf(u *URI) (Target, error) {
 	if u.IsSecure() && t.Proto == ProtoTCP || u.IsSecure() && t.Proto == ProtoUDP {
 		t.Proto = ProtoTLS
 	}
+	if u.IsSecure() && t.Proto == ProtoWS {
+		t.Proto = ProtoWSS // RFC 7118 §5.2: sips with transport=ws
+	}
 	if maddr, ok := u.Param("maddr"); ok && maddr != "" {
 		t.Host = maddr
 	}

@@ -15,6 +15,8 @@ func TestNextHop(t *testing.T) {
 		{ruri: "sip:bob@10.0.0.1", want: Target{ProtoUDP, "10.0.0.1", 0}},
 		{ruri: "sip:bob@10.0.0.1:5070;transport=TCP", want: Target{ProtoTCP, "10.0.0.1", 5070}},
 		{ruri: "sips:bob@example.com", want: Target{ProtoTLS, "example.com", 0}},
+		{ruri: "sip:bob@10.0.0.1:8080;transport=ws", want: Target{ProtoWS, "10.0.0.1", 8080}},
+		{ruri: "sips:bob@10.0.0.1;transport=ws", want: Target{ProtoWSS, "10.0.0.1", 0}},
 		{ruri: "sip:bob@example.com", duri: "sip:10.0.0.2:5080;transport=tcp", want: Target{ProtoTCP, "10.0.0.2", 5080}},
 		{ruri: "sip:bob@[2001:db8::1]:5062", want: Target{ProtoUDP, "2001:db8::1", 5062}},
 		{ruri: "sip:bob@example.com;maddr=10.1.1.1", want: Target{ProtoUDP, "10.1.1.1", 0}},

@@ -409,7 +409,15 @@ func (t *Transport) lookupConnLocked(d Dest) *tcpConn {
 	if c := t.connByID[d.ConnID]; c != nil {
 		return c
 	}
-	return t.conns[keyOf(d.Proto, d.Addr)]
+	if c := t.conns[keyOf(d.Proto, d.Addr)]; c != nil {
+		return c
+	}
+	if d.Proto == ProtoWS {
+		// RFC 7118 has one URI transport, ws, for both: a browser on wss
+		// puts transport=ws in its Contact.
+		return t.conns[keyOf(ProtoWSS, d.Addr)]
+	}
+	return nil
 }
 
 // streamConn returns a connection for d: by id, by remote address, or a

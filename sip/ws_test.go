@@ -360,6 +360,20 @@ func TestWSSLoopbackAndDial(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("nothing received from the wss client")
 	}
+	// A request to that client as transport=ws (what browsers put in
+	// their Contact, RFC 7118 having one URI transport) takes its wss
+	// connection: nothing is dialled.
+	local := mustAddrPort(t, c.LocalAddr().String())
+	if err := srv.Send(Dest{Proto: ProtoWS, Addr: local}, []byte(request("OPTIONS", "WSS 127.0.0.1;branch=z9hG4bK3", "tows"))); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, b, err := c.ReadMessage(); err != nil || !strings.Contains(string(b), "tows") {
+		t.Fatalf("read %q: %v", b, err)
+	}
+	if n := len(srv.Conns()); n != 2 {
+		t.Errorf("%d server connections, want 2", n)
+	}
 }
 
 // wsEchoServer is echoServer with a ws socket.

@@ -43,6 +43,7 @@ import (
 	_ "gosips/modules/proto_tls"
 	_ "gosips/modules/proto_udp"
 	_ "gosips/modules/proto_ws"
+	_ "gosips/modules/proto_wss"
 	_ "gosips/modules/pua"
 	_ "gosips/modules/pua_dialoginfo"
 	_ "gosips/modules/pua_usrloc"

@@ -390,11 +390,9 @@ func (m *Module) miReload(ctx context.Context, p api.MIParams) (any, error) {
 // PVs exports $rtpstat and $rtpquery.
 func (m *Module) PVs() []pv.Def {
 	return []pv.Def{
-		{Name: "rtpstat", Module: "rtpengine", Inner: pv.OptInner, Doc: "RTP statistics of the call from rtpengine",
-			ParseInner: func(inner string) (any, error) {
-				return nil, fmt.Errorf("$rtpstat(%s): per-statistic values are not implemented, use $rtpstat or $rtpquery", inner)
-			},
-			Get: m.getRTPStat},
+		{Name: "rtpstat", Module: "rtpengine", Inner: pv.OptInner, Index: true,
+			Doc:        "RTP statistics of the call from rtpengine: the totals, or $(rtpstat(MOS-average)[tag])",
+			ParseInner: parseRTPStatInner, Get: m.getRTPStat},
 		{Name: "rtpquery", Module: "rtpengine", Doc: "the rtpengine query answer of the call, as JSON", Get: m.getRTPQuery},
 	}
 }
@@ -413,7 +411,7 @@ func (m *Module) stats(c *api.Ctx) (map[string]any, error) {
 	return reply, nil
 }
 
-func (m *Module) getRTPStat(c *api.Ctx, _ *pv.Spec) (api.Value, error) {
+func (m *Module) getRTPStatLine(c *api.Ctx) (api.Value, error) {
 	d, err := m.stats(c)
 	if err != nil {
 		return api.Null, nil

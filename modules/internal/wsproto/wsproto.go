@@ -22,11 +22,15 @@ type Params struct {
 	TraceDestination string
 	TraceOn          int
 	TraceFilterRoute string
+	// wss only
+	TLSHandshakeTimeout    int // ms
+	CertCheckOnConnReusage int
 }
 
 // New returns the OpenSIPS 3.6 defaults with the given default port.
 func New(port int) Params {
-	return Params{Port: port, MaxMsgChunks: 4, SendTimeout: 100, Resource: "/", RequireOrigin: 1, HandshakeTimeout: 100}
+	return Params{Port: port, MaxMsgChunks: 4, SendTimeout: 100, Resource: "/", RequireOrigin: 1, HandshakeTimeout: 100,
+		TLSHandshakeTimeout: 100}
 }
 
 // List declares the parameters; prefix is "ws" or "wss".
@@ -64,6 +68,20 @@ func (p *Params) Validate(vc *api.ValidateCtx) error {
 	return nil
 }
 
+// TLSList declares the parameters proto_wss has on top of List.
+func (p *Params) TLSList() []api.Param {
+	return []api.Param{
+		api.NonNegParam("wss_tls_handshake_timeout", &p.TLSHandshakeTimeout, "100"),
+		api.IgnoredParam(api.NonNegParam("cert_check_on_conn_reusage", &p.CertCheckOnConnReusage, "0"),
+			"an open connection is reused without checking its domain again"),
+	}
+}
+
+// minTLSHandshake is the least time a whole TLS handshake gets: OpenSIPS'
+// timeout bounds each wait of a handshake step, Go's the whole exchange
+// (as proto_tls does).
+const minTLSHandshake = 2 * time.Second
+
 // Options are the transport options the parameters stand for.
 func (p *Params) Options() sip.WSOptions {
 	o := sip.DefaultWSOptions()
@@ -73,5 +91,8 @@ func (p *Params) Options() sip.WSOptions {
 	o.HandshakeTimeout = time.Duration(p.HandshakeTimeout) * time.Millisecond
 	o.Resource = p.Resource
 	o.DefaultPort = p.Port
+	if p.TLSHandshakeTimeout > 0 {
+		o.TLSHandshakeTimeout = max(time.Duration(p.TLSHandshakeTimeout)*time.Millisecond, minTLSHandshake)
+	}
 	return o
 }
