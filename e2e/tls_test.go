@@ -150,9 +150,10 @@ route {
 		exit;
 	}
 	if (is_method("REGISTER")) {
-		if ($pr == "tls") {
+		if ($socket_in(proto) == "tls") {
 			xlog("L_NOTICE", "tls register from $tls_peer_subject_cn verified=$tls_peer_verified version=$tls_version cipher=$tls_cipher_info\n");
 			append_to_reply("X-TLS-CN: $tls_peer_subject_cn\r\nX-TLS-Verified: $tls_peer_verified\r\nX-TLS-Version: $tls_version\r\nX-TLS-Bits: $tls_cipher_bits\r\nX-TLS-Issuer: $tls_peer_issuer\r\nX-TLS-My-CN: $tls_my_subject_cn\r\n");
+			append_to_reply("X-TLS-Cipher: $tls_cipher_info\r\nX-TLS-Desc: $(tls_description{s.trim})\r\nX-TLS-Serial: $tls_peer_serial\r\nX-TLS-Cert-Version: $tls_peer_version\r\nX-TLS-Not-After: $tls_peer_notAfter\r\nX-TLS-Subject: $tls_peer_subject\r\nX-TLS-SAN: $tls_peer_san_hostname $tls_peer_san_ip\r\nX-TLS-My-Serial: $tls_my_serial\r\n");
 			if (is_peer_verified())
 				append_to_reply("X-TLS-Peer-Verified: yes\r\n");
 		}
@@ -697,5 +698,62 @@ func TestTLSOutbound(t *testing.T) {
 	}
 	if len(rogue.got("INVITE")) != 0 {
 		t.Errorf("the untrusted callee got the INVITE")
+	}
+}
+
+// TestTLSOracle registers the same certificate-carrying phone with real
+// OpenSIPS (OPENSIPS_BIN, built with tls_mgm, tls_openssl and proto_tls)
+// and with gosips, on the same config, and compares the $tls_* values the
+// script puts in the reply and the MI tls_list answers.
+func TestTLSOracle(t *testing.T) {
+	bin := os.Getenv("OPENSIPS_BIN")
+	if bin == "" {
+		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
+	}
+	p := newTLSPKI(t, "gosips test CA")
+	_, cert, key := p.issue(t, "proxy.gosips.test", 100)
+	phone, _, _ := p.issue(t, "alice-phone", 7)
+	type result struct {
+		hdrs map[string]string
+		list string // tls_list as sent, the tls port replaced by TLSPORT
+	}
+	run := func(start func(cfg string) int) result {
+		tlsPort, httpPort := freePort(t), freePort(t)
+		r := strings.NewReplacer("TLSPORT", strconv.Itoa(tlsPort), "HTTPPORT", strconv.Itoa(httpPort),
+			"SRVCERT", cert, "SRVKEY", key, "CAFILE", p.CAFile, "REQUIRE", "1")
+		start(r.Replace(tlsCfg))
+		var ua *tlsUA
+		var err error
+		// OpenSIPS opens its TCP side after it says it listens.
+		eventually(5*time.Second, func() bool {
+			ua, err = dialTLSUA(t, tlsPort, "alice", &tls.Config{RootCAs: p.pool(), Certificates: []tls.Certificate{phone},
+				MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
+			return err == nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply := ua.register(tlsPort)
+		res := result{hdrs: map[string]string{}}
+		for _, h := range []string{"X-TLS-CN", "X-TLS-Verified", "X-TLS-Version", "X-TLS-Bits", "X-TLS-Issuer", "X-TLS-My-CN", "X-TLS-Peer-Verified",
+			"X-TLS-Cipher", "X-TLS-Desc", "X-TLS-Serial", "X-TLS-Cert-Version", "X-TLS-Not-After", "X-TLS-Subject", "X-TLS-SAN", "X-TLS-My-Serial"} {
+			res.hdrs[h] = header(reply, h)
+		}
+		raw, err := miCall(t, httpPort, "tls_list", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.list = strings.ReplaceAll(string(raw), ":"+strconv.Itoa(tlsPort)+`"`, `:TLSPORT"`)
+		return res
+	}
+	g := run(func(cfg string) int { return startServer(t, cfg).Port })
+	o := run(func(cfg string) int { return natOracleStart(t, bin, cfg) })
+	for h, v := range o.hdrs {
+		if g.hdrs[h] != v {
+			t.Errorf("%s: gosips %q, opensips %q", h, g.hdrs[h], v)
+		}
+	}
+	if g.list != o.list {
+		t.Errorf("tls_list differs:\ngosips:   %s\nopensips: %s", g.list, o.list)
 	}
 }

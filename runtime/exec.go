@@ -211,11 +211,12 @@ func (s *callStmt) call(t *Thread) api.Ret {
 		args[i] = v
 	}
 	if t.prog.trace != nil {
-		before := snapshot(&t.Ctx)
+		before, outs := snapshot(&t.Ctx), s.outputs(t)
 		rc := s.fn(&t.Ctx, args)
 		clear(args)
 		t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceCall, At: s.at, Depth: t.depth, Text: s.name, Result: strconv.Itoa(int(rc))})
 		traceChanges(t, s.at, before, snapshot(&t.Ctx))
+		s.traceOutputs(t, outs)
 		return rc
 	}
 	rc := s.fn(&t.Ctx, args)

@@ -204,3 +204,30 @@ func routeLabel(r *Route) string {
 	}
 	return r.Kind.String() + "[" + r.Name + "]"
 }
+
+// outputs reads the variables a function is handed to write (ArgVar
+// arguments), before the call.
+func (s *callStmt) outputs(t *Thread) []string {
+	var out []string
+	for i := range s.args {
+		if a := &s.args[i]; a.kind == api.ArgVar && a.pv != nil {
+			out = append(out, valueText(a.pv.Get(&t.Ctx)))
+		}
+	}
+	return out
+}
+
+// traceOutputs reports the output variables the call changed.
+func (s *callStmt) traceOutputs(t *Thread, before []string) {
+	n := 0
+	for i := range s.args {
+		a := &s.args[i]
+		if a.kind != api.ArgVar || a.pv == nil {
+			continue
+		}
+		if now := valueText(a.pv.Get(&t.Ctx)); now != before[n] {
+			t.prog.trace(&t.Ctx, TraceEvent{Kind: TraceSet, At: s.at, Depth: t.depth, Name: a.pv.Raw, Old: before[n], New: now})
+		}
+		n++
+	}
+}

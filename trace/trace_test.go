@@ -3,6 +3,8 @@ package trace_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,5 +113,30 @@ func TestTraceJSONSetRoute(t *testing.T) {
 	}
 	if sends == 0 {
 		t.Errorf("nothing sent:\n%s", out.String())
+	}
+}
+
+// TestTraceOutputVariable checks that a variable written by a function (an
+// output argument) is reported with its old and new value.
+func TestTraceOutputVariable(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "out.cfg")
+	os.WriteFile(cfg, []byte(`loadmodule "proto_udp.so"
+loadmodule "sl.so"
+loadmodule "cfgutils.so"
+socket = udp:127.0.0.1:5060
+route {
+	$var(x) = "a";
+	pv_printf($var(x), "user=$rU");
+	sl_send_reply(200, "OK");
+}
+`), 0o644)
+	var out bytes.Buffer
+	if _, err := trace.Run(trace.Options{Config: cfg, Out: &out}, []trace.Input{{Name: "options:carol"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`$var(x): <null> -> "a"`, "pv_printf() returned 1", `$var(x): "a" -> "user=carol"`, "| SIP/2.0 200 OK"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("trace lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -312,3 +312,44 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d subscriptions left", len(e.m.subs))
 	}
 }
+
+// TestAuthorization: a pending watcher gets 202 and a NOTIFY without
+// state; handle_subscribe(1) forces it active; refresh_watchers type 0
+// re-applies the rules and notifies the change.
+func TestAuthorization(t *testing.T) {
+	e := newEnv(t)
+	allowed := false
+	e.m.byName["presence"].Authorize = func(context.Context, string, string) (int, string) {
+		if allowed {
+			return api.SubActive, ""
+		}
+		return api.SubPending, ""
+	}
+	e.publish(t, "", pidf("open"), 300)
+	e.uac.take()
+	e.subscribe(t, "p1", "presence", 600, "", 1)
+	reqs := e.uac.take()
+	if !strings.HasPrefix(e.sig.last(), "202 ") || len(reqs) != 1 || reqs[0].Body != "" ||
+		!strings.Contains(reqs[0].Headers, "Subscription-State: pending;expires=600") {
+		t.Fatalf("pending: %q %+v", e.sig.last(), reqs)
+	}
+	e.run(t, func(c *api.Ctx) api.Ret { return e.m.handleSubscribe(c, true, "tag1") },
+		"SUBSCRIBE sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKf\n"+
+			"From: <sip:carol@example.com>;tag=fc\nTo: <sip:bob@example.com>\nCall-ID: p2\nCSeq: 1 SUBSCRIBE\n"+
+			"Contact: <sip:carol@192.0.2.10:5062>\nEvent: presence\nExpires: 600\nContent-Length: 0\n\n")
+	reqs = e.uac.take()
+	if !strings.HasPrefix(e.sig.last(), "200 ") || len(reqs) != 1 || !strings.Contains(reqs[0].Body, "<basic>open</basic>") ||
+		e.m.subs[dlgKey{"p2", "tt-p2", "fc"}].sharingTag != "tag1" {
+		t.Fatalf("force_active: %q %+v", e.sig.last(), reqs)
+	}
+	allowed = true
+	if _, err := e.m.miRefreshWatchers(context.Background(), api.MIParams{"presentity_uri": "sip:bob@example.com",
+		"event": "presence", "refresh_type": 0}); err != nil {
+		t.Fatal(err)
+	}
+	reqs = e.uac.take()
+	if len(reqs) != 1 || reqs[0].CallID != "p1" || !strings.Contains(reqs[0].Headers, "Subscription-State: active;") ||
+		!strings.Contains(reqs[0].Body, "<basic>open</basic>") {
+		t.Fatalf("after refresh_watchers 0: %+v", reqs)
+	}
+}

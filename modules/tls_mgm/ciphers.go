@@ -84,17 +84,21 @@ func versionName(v uint16) string {
 	return "unknown"
 }
 
-// describe is SSL_CIPHER_description's line for a suite.
+// describe is SSL_CIPHER_description's line for a suite, trailing
+// newline included as OpenSSL writes it.
 func describe(id uint16) string {
 	s := suiteByID(id)
 	if s == nil {
-		return tls.CipherSuiteName(id)
+		return tls.CipherSuiteName(id) + "\n"
 	}
 	proto := "TLSv1.2"
-	if s.tls13 {
+	switch {
+	case s.tls13:
 		proto = "TLSv1.3"
-	} else if strings.HasSuffix(s.mac, "SHA1") {
+	case s.mac == "SHA1" && s.kx == "RSA":
 		proto = "SSLv3"
+	case s.mac == "SHA1":
+		proto = "TLSv1"
 	}
-	return fmt.Sprintf("%-23s %s Kx=%-8s Au=%-4s Enc=%-9s Mac=%s", s.openssl, proto, s.kx, s.au, s.enc, s.mac)
+	return fmt.Sprintf("%-30s %-7s Kx=%-8s Au=%-4s Enc=%-22s Mac=%-4s\n", s.openssl, proto, s.kx, s.au, s.enc, s.mac)
 }

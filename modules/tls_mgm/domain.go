@@ -50,7 +50,9 @@ type domain struct {
 }
 
 func newDomain(name string, server bool) *domain {
-	return &domain{Name: name, Server: server, VerifyCert: true, RequireCert: true, set: map[string]bool{}}
+	// Client domains ask for no certificate unless told (OpenSIPS sets
+	// require_cert only on server domains by default).
+	return &domain{Name: name, Server: server, VerifyCert: true, RequireCert: server, set: map[string]bool{}}
 }
 
 func (d *domain) kind() string {
