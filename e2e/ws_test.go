@@ -316,11 +316,13 @@ func TestWSHandshakeChecks(t *testing.T) {
 }
 
 // Messages split in WebSocket fragments and sent as binary frames are
-// reassembled and answered; the MI list_tcp_conns-like view is the
-// connection table, checked through the 200's received address.
+// reassembled and answered; MI list_tcp_conns lists the connection with
+// type ws.
 func TestWSFragmentedBinaryRegister(t *testing.T) {
-	wsPort := freePort(t)
-	startServer(t, wsCfg(wsPort, ""))
+	wsPort, httpPort := freePort(t), freePort(t)
+	startServer(t, wsCfg(wsPort, fmt.Sprintf(`loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", %d)`, httpPort)))
 	d := &websocket.Dialer{HandshakeTimeout: 3 * time.Second, WriteBufferSize: 64}
 	p := dialWSPhone(t, fmt.Sprintf("ws://127.0.0.1:%d/", wsPort), d, nil)
 	msg := strings.ReplaceAll(strings.ReplaceAll(wsRegister("carol", "wsfrag", 1, "60"), "\r\n", "\n"), "\n", "\r\n")
@@ -334,6 +336,10 @@ func TestWSFragmentedBinaryRegister(t *testing.T) {
 	w.Close()
 	if r := p.Recv(5 * time.Second); statusCode(r) != "200" {
 		t.Fatalf("fragmented binary REGISTER: %q", r)
+	}
+	conns := tcpLimitsConns(t, httpPort)
+	if len(conns) != 1 || conns[0]["Type"] != "ws" || conns[0]["Remote"] != p.c.LocalAddr().String() {
+		t.Fatalf("list_tcp_conns: %v", conns)
 	}
 }
 
