@@ -60,3 +60,13 @@ type TxEvent struct {
 	Dest   sip.Dest
 	Raw    []byte
 }
+
+// BranchReplies is implemented by tm's transactions (Ctx.Tx): the final
+// replies received on the branches of the current serial round, in
+// branch order, nil for a branch without one (answered locally, or
+// none yet). uac_redirect's get_redirects() reads every 3xx of the round
+// through it. Call it only where the transaction is locked for the
+// script (failure route).
+type BranchReplies interface {
+	BranchReplies() []*sip.Msg
+}

@@ -45,6 +45,14 @@ type TableCreator interface {
 	CreateTable(ctx context.Context, t *schema.Table) (created bool, err error)
 }
 
+// BatchInserter is implemented by drivers that can add many rows of the
+// same columns in one transaction, much cheaper than one commit per row
+// (acc writes its CDRs through it under load). Either every row is added
+// or none.
+type BatchInserter interface {
+	InsertMany(ctx context.Context, table string, cols []string, rows [][]Value) error
+}
+
 // RawQuerier is implemented by SQL drivers for the script's raw queries
 // (sqlops, avpops): sql may hold "?" placeholders bound to args.
 type RawQuerier interface {

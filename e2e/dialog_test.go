@@ -416,3 +416,66 @@ func TestDialogReinvitePing(t *testing.T) {
 		t.Errorf("the raised CSeq leaked to the caller in the 200 to its BYE:\n%s", res.Messages)
 	}
 }
+
+// TestDialogIncCSeq: dlg_inc_cseq() on the ACK raises the CSeq of the
+// caller's later requests towards the callee (its BYE: 2 → 7) and lowers
+// the reply back for the caller.
+func TestDialogIncCSeq(t *testing.T) {
+	uas, wait := startSippUAS(t, "uas_call.xml")
+	cfg := strings.NewReplacer("LOGLEVEL", logLevel(), "UAS", fmt.Sprint(uas)).Replace(`
+log_level=LOGLEVEL
+socket=udp:127.0.0.1:PORT
+loadmodule "proto_udp.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			if (is_method("ACK")) {
+				dlg_inc_cseq(, 5);
+				if ($rc != 1) xlog("L_ERR", "dlg_inc_cseq returned $rc\n");
+			}
+			t_relay();
+			exit;
+		}
+		sl_send_reply(404, "Not here");
+		exit;
+	}
+	# no dialog yet: -2
+	dlg_inc_cseq("x");
+	xlog("no dialog rc=$rc\n");
+	create_dialog();
+	# the callee leg has no tag yet: -1
+	dlg_inc_cseq("x");
+	xlog("no leg rc=$rc\n");
+	record_route();
+	$du = "sip:127.0.0.1:UAS";
+	t_relay();
+}
+`)
+	srv := startServer(t, cfg)
+	caller := runSipp(t, "uac_call.xml", srv.Port, "-s", "bob")
+	callee := wait()
+	if caller.Exit != 0 || callee.Exit != 0 {
+		t.Fatalf("caller exit %d, callee exit %d\n%s\n%s", caller.Exit, callee.Exit, caller.Output, callee.Output)
+	}
+	bye := received(callee.Messages, "BYE")
+	if len(bye) != 1 || header(bye[0], "CSeq") != "7 BYE" {
+		t.Fatalf("callee got BYE %q, want CSeq 7", bye)
+	}
+	if r := receivedReply(t, caller.Messages, "200", "BYE"); header(r, "CSeq") != "2 BYE" {
+		t.Errorf("caller got CSeq %q for its BYE, want 2", header(r, "CSeq"))
+	}
+	logs := srv.Logs()
+	for _, want := range []string{"no dialog rc=-2", "no leg rc=-1"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if strings.Contains(logs, "dlg_inc_cseq returned") {
+		t.Errorf("dlg_inc_cseq failed on the ACK:\n%s", logs)
+	}
+}

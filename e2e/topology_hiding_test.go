@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,6 +331,120 @@ func TestTopologyHidingCallID(t *testing.T) {
 				if got := header(m, "Call-ID"); got != callID {
 					t.Errorf("the caller got Call-ID %q, want its own %q:\n%s", got, callID, m)
 				}
+			}
+		})
+	}
+}
+
+// thOracleEncode is OpenSIPS' Call-ID and thinfo encoding (XOR with the
+// password, base64 with '+', '.' and '-' padding), written here from its
+// description so that both engines are checked against it.
+func thOracleEncode(plain []byte, pw string) string {
+	b := append([]byte(nil), plain...)
+	for i := range b {
+		b[i] ^= pw[i%len(pw)]
+	}
+	return base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.").WithPadding('-').EncodeToString(b)
+}
+
+// thOracleInfo decodes a thinfo value into its four fields (route set,
+// Contact, flags, socket).
+func thOracleInfo(t *testing.T, v string) []string {
+	t.Helper()
+	b, err := base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.").WithPadding('-').DecodeString(v)
+	if err != nil {
+		t.Fatalf("thinfo %q: %v", v, err)
+	}
+	const pw = "ToPoCtPaSS"
+	for i := range b {
+		b[i] ^= pw[i%len(pw)]
+	}
+	var out []string
+	for range 4 {
+		if len(b) < 2 {
+			t.Fatalf("thinfo %q: short", v)
+		}
+		n := int(b[0]) | int(b[1])<<8
+		if n > len(b)-2 {
+			t.Fatalf("thinfo %q: bad length %d", v, n)
+		}
+		out, b = append(out, string(b[2:2+n])), b[2+n:]
+	}
+	return out
+}
+
+// thOracleRun runs one call of scenarios uac/uas through the engine
+// start launches with cfg (UASPORT replaced).
+func thOracleRun(t *testing.T, start func(string) int, cfg, uac, uas string) (caller, callee sippResult, port int) {
+	t.Helper()
+	uasPort, uasWait := startSippUAS(t, uas, "-d", "300")
+	port = start(strings.ReplaceAll(cfg, "UASPORT", strconv.Itoa(uasPort)))
+	caller = runSipp(t, uac, port, "-s", "bob", "-d", "300")
+	callee = uasWait()
+	if caller.Exit != 0 || callee.Exit != 0 {
+		t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s",
+			caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages)
+	}
+	return caller, callee, port
+}
+
+// TestTopologyHidingOracle runs the C flag and hiding without a dialog
+// through real OpenSIPS (OPENSIPS_BIN) and gosips: both complete the same
+// calls, send the callee the same encoded Call-ID, and put the same
+// fields in thinfo.
+func TestTopologyHidingOracle(t *testing.T) {
+	bin := os.Getenv("OPENSIPS_BIN")
+	if bin == "" {
+		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
+	}
+	engines := []struct {
+		name  string
+		start func(string) int
+	}{
+		{"gosips", func(cfg string) int { return startServer(t, cfg).Port }},
+		{"opensips", func(cfg string) int { return natOracleStart(t, bin, cfg) }},
+	}
+	cfgC := strings.Replace(thCfg, "topology_hiding();", `topology_hiding("C");`, 1)
+	for _, e := range engines {
+		t.Run(e.name+"/C", func(t *testing.T) {
+			caller, callee, _ := thOracleRun(t, e.start, cfgC, "thn_uac_reinvited.xml", "th_uas_reinvite.xml")
+			inv := received(callee.Messages, "INVITE")
+			var callID string
+			for _, m := range received(caller.Messages, "SIP/2.0") {
+				callID = header(m, "Call-ID")
+				break
+			}
+			want := "DLGCH_" + thOracleEncode([]byte(callID), "OpenSIPS")
+			if len(inv) == 0 || header(inv[0], "Call-ID") != want {
+				t.Errorf("the callee got Call-ID %q, want %q", header(inv[0], "Call-ID"), want)
+			}
+		})
+		t.Run(e.name+"/no dialog", func(t *testing.T) {
+			cfg := strings.ReplaceAll(thnCfg, "FLAGS", "U")
+			caller, callee, port := thOracleRun(t, e.start, cfg, "thn_uac_bye.xml", "th_uas_wait.xml")
+			inv := received(callee.Messages, "INVITE")
+			ct := header(inv[0], "Contact")
+			_, v, _ := strings.Cut(ct, ";thinfo=")
+			v, _, _ = strings.Cut(v, ">")
+			f := thOracleInfo(t, v)
+			cport := callerPort(caller.Messages)
+			wantCt := fmt.Sprintf("sip:alice-private@127.0.0.1:%d;transport=UDP", cport)
+			wantRR := fmt.Sprintf("<sip:127.0.0.1:%d;lr;upstream=yes>", cport)
+			if f[0] != wantRR || f[1] != wantCt || f[2] != "4" || f[3] != fmt.Sprintf("udp:127.0.0.1:%d", port) {
+				t.Errorf("thinfo to the callee = %q, want [%s %s 4 udp:127.0.0.1:%d]", f, wantRR, wantCt, port)
+			}
+			if !strings.HasPrefix(ct, "<sip:alice-private@127.0.0.1:") {
+				t.Errorf("Contact to the callee %q", ct)
+			}
+			ok := receivedReply(t, caller.Messages, "200", "INVITE")
+			if rr := headers(ok, "Record-Route"); len(rr) != 1 || !strings.Contains(rr[0], "upstream=yes") {
+				t.Errorf("the caller sees Record-Route %q", rr)
+			}
+			_, v, _ = strings.Cut(header(ok, "Contact"), ";thinfo=")
+			v, _, _ = strings.Cut(v, ">")
+			f = thOracleInfo(t, v)
+			if !strings.Contains(f[0], "downstream=yes") || !strings.HasPrefix(f[1], "sip:bob-private@") || f[2] != "4" {
+				t.Errorf("thinfo to the caller = %q", f)
 			}
 		})
 	}

@@ -129,6 +129,58 @@ func (c *Conn) Insert(ctx context.Context, table string, cols []string, vals []d
 	return id, nil
 }
 
+// InsertMany implements db.BatchInserter: the rows go in one transaction,
+// through one prepared statement.
+func (c *Conn) InsertMany(ctx context.Context, table string, cols []string, rows [][]db.Value) error {
+	const op = "insert into"
+	if len(rows) == 0 {
+		return nil
+	}
+	bds := make([]*builder, len(rows))
+	defer func() {
+		for _, bd := range bds {
+			if bd != nil {
+				bd.release()
+			}
+		}
+	}()
+	for i, vals := range rows {
+		bds[i] = getBuilder()
+		if err := bds[i].insertQ(table, cols, vals); err != nil {
+			return c.wrap(op, table, err)
+		}
+	}
+	// Prepare before taking the only write connection.
+	st, done, err := c.ws.Get(ctx, bds[0].b)
+	if err != nil {
+		return c.wrap(op, table, err)
+	}
+	defer done()
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return c.wrap(op, table, err)
+	}
+	defer tx.Rollback()
+	txst := tx.StmtContext(ctx, st)
+	defer txst.Close()
+	for i, bd := range bds {
+		if i > 0 && string(bd.b) != string(bds[0].b) {
+			// A value bound differently (NULL): its own statement.
+			if _, err := tx.ExecContext(ctx, string(bd.b), bd.args...); err != nil {
+				return c.wrap(op, table, err)
+			}
+			continue
+		}
+		if _, err := txst.ExecContext(ctx, bd.args...); err != nil {
+			return c.wrap(op, table, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return c.wrap(op, table, err)
+	}
+	return nil
+}
+
 // Update implements db.Conn.
 func (c *Conn) Update(ctx context.Context, table string, where []db.Cond, cols []string, vals []db.Value) (int64, error) {
 	res, err := c.exec(ctx, "update", table, func(bd *builder) error { return bd.updateQ(table, where, cols, vals) })
@@ -303,3 +355,5 @@ var (
 	_ db.TableCreator = (*Conn)(nil)
 	_ db.RawQuerier   = (*Conn)(nil)
 )
+
+var _ db.BatchInserter = (*Conn)(nil)

@@ -57,6 +57,11 @@ type Acc struct {
 	rr      api.RRAPI
 	cdrOK   bool // the dialog module is loaded
 	pending sync.WaitGroup
+	// queue holds the rows waiting for the writer goroutine, which runs
+	// while writing is set.
+	qmu     sync.Mutex
+	queue   []*row
+	writing bool
 }
 
 // New returns an acc instance with OpenSIPS 3.6's defaults.

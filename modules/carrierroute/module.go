@@ -337,6 +337,10 @@ func (m *Module) Funcs() []api.Func {
 		{Name: "cr_user_carrier", Routes: routes,
 			Args: []api.Arg{s("user"), s("domain"), {Name: "dst_avp", Type: api.ArgVar, Writable: true}},
 			Call: func(c *api.Ctx, a []any) api.Ret {
+				if m.dbh.Conn == nil {
+					c.Log.Error("cr_user_carrier: the subscriber table needs config_source \"db\"")
+					return api.RetFalse
+				}
 				where := []db.Cond{db.Eq(m.SubUserCol, db.StringValue(str(a[0])))}
 				if m.UseDomain != 0 {
 					where = append(where, db.Eq(m.SubDomainCol, db.StringValue(str(a[1]))))
@@ -400,7 +404,12 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		m.log = ic.Log
 	}
 	if m.ConfigSource != "db" {
-		return fmt.Errorf(`config_source "file" (%s) is not supported by gosips: load the routes from the database with modparam("carrierroute", "config_source", "db")`, m.ConfigFile)
+		t, err := m.loadFile()
+		if err != nil {
+			return err
+		}
+		m.data.Store(t)
+		return nil
 	}
 	if err := m.dbh.Open(ic, m.log); err != nil {
 		return err
@@ -421,6 +430,14 @@ func (m *Module) MICommands() []api.MICommand {
 	return []api.MICommand{
 		{Name: "cr_reload_routes", Aliases: []string{"carrierroute:reload_routes"}, Recipes: [][]string{{}},
 			Handler: func(ctx context.Context, _ api.MIParams) (any, error) {
+				if m.ConfigSource != "db" {
+					t, err := m.loadFile()
+					if err != nil {
+						return nil, &api.MIError{Code: 500, Msg: "failed to load routing data: " + err.Error()}
+					}
+					m.data.Store(t)
+					return "OK", nil
+				}
 				if m.dbh.Conn == nil {
 					return nil, &api.MIError{Code: 500, Msg: "failed to load routing data"}
 				}

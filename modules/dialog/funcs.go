@@ -73,8 +73,9 @@ func (m *Module) Funcs() []api.Func {
 			Args: []api.Arg{str("method"), {Name: "leg", Type: api.ArgStr, Static: true, Fixup: legFixup},
 				optStr("body"), optStr("content_type"), optStr("headers")},
 			Returns: "1 sent, -1 error"},
-		{Name: "dlg_inc_cseq", Routes: rfobl,
-			Args: []api.Arg{optStr("tag"), {Name: "inc", Type: api.ArgInt, Optional: true}}},
+		{Name: "dlg_inc_cseq", Routes: rfobl, Call: m.fIncCSeq,
+			Args:    []api.Arg{optStr("tag"), {Name: "inc", Type: api.ArgInt, Optional: true}},
+			Returns: "1 raised, -1 no callee leg with that tag, -2 no dialog"},
 	}
 }
 
@@ -536,6 +537,40 @@ func (m *Module) fIsFlagSet(c *api.Ctx, args []any) api.Ret {
 		return api.RetFalse
 	}
 	return ret(d.ScriptFlags()&flagArgBit(m, args[0]) != 0)
+}
+
+// fIncCSeq is dlg_inc_cseq([tag], [inc]): the requests later relayed to
+// the callee leg with that tag (the message's To tag by default) get
+// their CSeq raised by inc more (1 by default; negative lowers), and the
+// replies lowered back: for a script that sends a request of its own in
+// the dialog (an authenticated retry).
+func (m *Module) fIncCSeq(c *api.Ctx, args []any) api.Ret {
+	d, _ := m.cur(c)
+	if d == nil {
+		return -2
+	}
+	tag := api.StrArg(args[0])
+	if args[0] == nil && c.Msg != nil {
+		tag = c.Msg.ToTag()
+	}
+	inc := int64(1)
+	if v, ok := api.IntArg(args[1]); ok {
+		inc = v
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := &d.legs[api.DlgCallee]
+	if l.tag == "" || l.tag != tag {
+		m.log.Error("dlg_inc_cseq: no callee leg with that tag", "tag", tag, "callid", d.callID)
+		return api.RetFalse
+	}
+	n := int64(l.injected) + inc
+	if n < 0 {
+		n = 0
+	}
+	l.injected = uint32(n)
+	d.dirty = true
+	return api.RetTrue
 }
 
 func (m *Module) fTestAndSetFlag(c *api.Ctx, args []any) api.Ret {

@@ -107,13 +107,15 @@ func (m *Module) Params() []api.Param {
 		avpParam("carrier_id_avp", &d.CarrierIDAVP),
 		i("force_dns", &m.ForceDNS),
 		i("default_group", &m.DefaultGroup),
-		api.FuncParam("define_blacklist", api.ParamStr, true, func(v api.ParamValue) error {
+		// The lists would feed the core's blacklists (use_blacklist,
+		// check_blacklist), which gosips does not have: say so at check.
+		api.IgnoredParam(api.FuncParam("define_blacklist", api.ParamStr, true, func(v api.ParamValue) error {
 			if !strings.Contains(v.Str, "=") {
 				return fmt.Errorf("define_blacklist %q: expected \"name = type,type\"", v.Str)
 			}
 			m.Blacklists = append(m.Blacklists, v.Str)
 			return nil
-		}),
+		}), "gosips has no core blacklists to fill (use_blacklist, check_blacklist)"),
 		api.FuncParam("probing_interval", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 0 {
 				return fmt.Errorf("probing_interval must not be negative")

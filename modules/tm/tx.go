@@ -204,6 +204,22 @@ func (tx *Tx) ID() string {
 	return strconv.FormatUint(tx.id&shardMask, 10) + ":" + strconv.FormatUint(tx.id>>shardBits, 10)
 }
 
+// BranchReplies implements api.BranchReplies; mu held by the caller
+// (the failure route runs with it).
+func (tx *Tx) BranchReplies() []*sip.Msg {
+	out := make([]*sip.Msg, 0, len(tx.branches)-tx.firstBranch)
+	for _, b := range tx.branches[tx.firstBranch:] {
+		if b.final && !b.local {
+			out = append(out, b.reply)
+		} else {
+			out = append(out, nil)
+		}
+	}
+	return out
+}
+
+var _ api.BranchReplies = (*Tx)(nil)
+
 // localToTag returns the To tag of local replies, made on first use.
 func (tx *Tx) localToTag() string {
 	if tx.toTag == "" {

@@ -6,6 +6,7 @@ package uacredirect
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -161,17 +162,53 @@ func (m *Module) Funcs() []api.Func {
 	}
 }
 
-// getRedirects appends the contacts of the winning 3xx reply, best q
-// first, as branches.
+// getRedirects appends, as branches, the contacts of every 3xx reply of
+// the transaction's current round (best q first within a reply), at most
+// maxBranch per reply and maxTotal in all (0: no limit), as OpenSIPS'
+// get_redirects(). Without a transaction view only the reply of the
+// failure route counts.
 func (m *Module) getRedirects(c *api.Ctx, maxTotal, maxBranch int) api.Ret {
-	r := c.Reply
-	if r == nil || r.StatusCode() < 300 || r.StatusCode() > 399 {
+	var replies []*sip.Msg
+	if br, ok := c.Tx.(api.BranchReplies); ok {
+		replies = br.BranchReplies()
+	} else {
+		replies = []*sip.Msg{c.Reply}
+	}
+	f := m.filtersOf(c)
+	added := 0
+	for _, r := range replies {
+		if r == nil || r.StatusCode() < 300 || r.StatusCode() > 399 {
+			continue
+		}
+		limit := -1
+		switch {
+		case maxBranch == 0 && maxTotal > 0:
+			limit = maxTotal - added
+		case maxBranch > 0:
+			limit = maxBranch
+			if maxTotal > 0 && maxTotal-added < maxBranch {
+				limit = maxTotal - added
+			}
+		}
+		if limit == 0 {
+			continue
+		}
+		added += m.addContacts(c, f, r, limit)
+	}
+	c.SetSlot(slotKey{}, nil)
+	if added == 0 {
 		return api.RetFalse
 	}
+	return api.RetTrue
+}
+
+// addContacts appends up to limit (-1: all) contacts of a 3xx reply
+// that pass the filters, best q first, and returns how many.
+func (m *Module) addContacts(c *api.Ctx, f *filters, r *sip.Msg, limit int) int {
 	cs, _, err := r.Contacts()
 	if err != nil {
 		c.Log.Error("get_redirects: bad Contact in the 3xx reply", "err", err)
-		return api.RetFalse
+		return 0
 	}
 	q := func(ct sip.Contact) int {
 		if ct.Q == "" {
@@ -183,11 +220,11 @@ func (m *Module) getRedirects(c *api.Ctx, maxTotal, maxBranch int) api.Ret {
 		}
 		return int(f*1000 + 0.5)
 	}
+	cs = slices.Clone(cs)
 	sort.SliceStable(cs, func(i, j int) bool { return q(cs[i]) > q(cs[j]) })
-	f := m.filtersOf(c)
 	added := 0
 	for _, ct := range cs {
-		if (maxBranch > 0 && added >= maxBranch) || (maxTotal > 0 && added >= maxTotal) {
+		if limit >= 0 && added >= limit {
 			break
 		}
 		if !m.allowed(f, ct.URI) {
@@ -200,9 +237,5 @@ func (m *Module) getRedirects(c *api.Ctx, maxTotal, maxBranch int) api.Ret {
 		c.Branches = append(c.Branches, br)
 		added++
 	}
-	c.SetSlot(slotKey{}, nil)
-	if added == 0 {
-		return api.RetFalse
-	}
-	return api.RetTrue
+	return added
 }
