@@ -66,30 +66,27 @@ type dlg struct {
 	fromURI string
 	toURI   string
 
-	mu    sync.Mutex
-	state api.DialogState
-	legs  [2]leg
-	// calleeCallID, when set, is the Call-ID of the requests sent to the
-	// callee (SetCalleeCallID).
-	calleeCallID string
-	hasCallee    bool
-	created      time.Time
-	start        time.Time
-	end          time.Time
-	lifetime     time.Duration
-	expiresAt    time.Time // when the lifetime timer fires (confirmed dialogs)
-	flags        uint32
-	sflags       uint32
-	mflags       uint32
-	vals         []dlgVal
-	profiles     []profLink
-	cbs          []cbEntry
-	attrs        map[any]any
-	endReason    string
-	delDelay     time.Duration
-	onTimeout    string
-	onAnswer     string
-	onHangup     string
+	mu        sync.Mutex
+	state     api.DialogState
+	legs      [2]leg
+	hasCallee bool
+	created   time.Time
+	start     time.Time
+	end       time.Time
+	lifetime  time.Duration
+	expiresAt time.Time // when the lifetime timer fires (confirmed dialogs)
+	flags     uint32
+	sflags    uint32
+	mflags    uint32
+	vals      []dlgVal
+	profiles  []profLink
+	cbs       []cbEntry
+	attrs     map[any]any
+	endReason string
+	delDelay  time.Duration
+	onTimeout string
+	onAnswer  string
+	onHangup  string
 	// dirty marks changes the database does not have yet (db_mode 2/3).
 	dirty   bool
 	inDB    bool
@@ -97,6 +94,9 @@ type dlg struct {
 	timer   *time.Timer
 	// pinging: a ping of a side is pending.
 	pingPending [2]bool
+	// calleeCallID, when set, is the Call-ID of the requests sent to the
+	// callee (SetCalleeCallID).
+	calleeCallID string
 }
 
 type dlgVal struct {
