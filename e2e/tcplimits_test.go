@@ -475,3 +475,77 @@ func TestTCPLimitsOracle(t *testing.T) {
 		t.Errorf("list_tcp_conns:\ngosips   %s\nopensips %s", gl, ol)
 	}
 }
+
+// tcpPersistCfg saves REGISTERs with registrar's tcp_persistent_flag set
+// when the request asks for it, under a 1 s tcp_connection_lifetime.
+const tcpPersistCfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+socket = tcp:127.0.0.1:PORT
+tcp_connection_lifetime = 1
+loadmodule "proto_udp.so"
+loadmodule "proto_tcp.so"
+loadmodule "sl.so"
+loadmodule "signaling.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "sipmsgops.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", HTTPPORT)
+modparam("registrar", "tcp_persistent_flag", "TCP_PERSIST")
+route {
+	if (is_method("REGISTER")) {
+		if ($hdr(X-Persist) == "yes")
+			setflag("TCP_PERSIST");
+		save("location");
+		exit;
+	}
+	sl_send_reply(404, "Not here");
+}
+`
+
+// TestTCPPersistentFlag: a REGISTER saved with tcp_persistent_flag keeps
+// its TCP connection open for the contact's expires (plus 10 s) past
+// tcp_connection_lifetime; one without the flag is closed after it.
+func TestTCPPersistentFlag(t *testing.T) {
+	httpPort := freePort(t)
+	srv := startServer(t, strings.ReplaceAll(tcpPersistCfg, "HTTPPORT", fmt.Sprint(httpPort)))
+	register := func(user, persist string) net.Conn {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", srv.Port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		lp := c.LocalAddr().(*net.TCPAddr).Port
+		fmt.Fprintf(c, "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:%d;branch=z9hG4bKreg%s\r\nMax-Forwards: 70\r\n"+
+			"From: <sip:%s@127.0.0.1>;tag=1\r\nTo: <sip:%s@127.0.0.1>\r\nCall-ID: reg-%s\r\nCSeq: 1 REGISTER\r\n"+
+			"Contact: <sip:%s@127.0.0.1:%d;transport=tcp>;expires=600\r\nX-Persist: %s\r\nContent-Length: 0\r\n\r\n",
+			lp, user, user, user, user, user, lp, persist)
+		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		if line, _ := bufio.NewReader(c).ReadString('\n'); !strings.HasPrefix(line, "SIP/2.0 200") {
+			t.Fatalf("REGISTER %s: %q", user, line)
+		}
+		return c
+	}
+	kept := register("kept", "yes")
+	dropped := register("dropped", "no")
+	if !closedWithinE2E(dropped, 4*time.Second) {
+		t.Error("the connection without tcp_persistent_flag outlived tcp_connection_lifetime")
+	}
+	if closedConn(kept) {
+		t.Fatal("the persistent connection was closed with the lifetime")
+	}
+	conns := tcpLimitsConns(t, httpPort)
+	if len(conns) != 1 {
+		t.Fatalf("list_tcp_conns: %v", conns)
+	}
+	life, err := time.ParseInLocation("2006-01-02 15:04:05", conns[0]["Lifetime"].(string), time.Local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(life); d < 500*time.Second || d > 620*time.Second {
+		t.Errorf("persistent connection closes in %v, want about 610s", d.Round(time.Second))
+	}
+}

@@ -757,3 +757,94 @@ func TestTLSOracle(t *testing.T) {
 		t.Errorf("tls_list differs:\ngosips:   %s\nopensips: %s", g.list, o.list)
 	}
 }
+
+// tlsSNICfg has two server domains on one socket chosen by SNI and a
+// default one for clients that send none.
+const tlsSNICfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+socket = tls:127.0.0.1:TLSPORT
+
+loadmodule "proto_udp.so"
+loadmodule "proto_tls.so"
+loadmodule "tls_openssl.so"
+loadmodule "tls_mgm.so"
+loadmodule "sl.so"
+loadmodule "sipmsgops.so"
+
+modparam("tls_mgm", "server_domain", "atlanta")
+modparam("tls_mgm", "match_ip_address", "[atlanta]127.0.0.1:TLSPORT")
+modparam("tls_mgm", "match_sip_domain", "[atlanta]atlanta.test")
+modparam("tls_mgm", "certificate", "[atlanta]ACERT")
+modparam("tls_mgm", "private_key", "[atlanta]AKEY")
+modparam("tls_mgm", "verify_cert", "[atlanta]0")
+modparam("tls_mgm", "server_domain", "biloxi")
+modparam("tls_mgm", "match_ip_address", "[biloxi]127.0.0.1:TLSPORT")
+modparam("tls_mgm", "match_sip_domain", "[biloxi]*.biloxi.test")
+modparam("tls_mgm", "certificate", "[biloxi]BCERT")
+modparam("tls_mgm", "private_key", "[biloxi]BKEY")
+modparam("tls_mgm", "verify_cert", "[biloxi]0")
+modparam("tls_mgm", "server_domain", "default")
+modparam("tls_mgm", "match_ip_address", "[default]127.0.0.1:TLSPORT")
+modparam("tls_mgm", "match_sip_domain", "[default]none")
+modparam("tls_mgm", "certificate", "[default]DCERT")
+modparam("tls_mgm", "private_key", "[default]DKEY")
+modparam("tls_mgm", "verify_cert", "[default]0")
+
+route {
+	append_to_reply("X-My-CN: $tls_my_subject_cn\r\n");
+	sl_send_reply(200, "OK");
+}
+`
+
+// TestTLSServerDomainBySNI: the server certificate, and $tls_my_*,
+// follow the SNI name the client sends; a name no domain accepts is
+// refused.
+func TestTLSServerDomainBySNI(t *testing.T) {
+	p := newTLSPKI(t, "gosips test CA")
+	_, ac, ak := p.issue(t, "atlanta.test", 11)
+	_, bc, bk := p.issue(t, "sip.biloxi.test", 12)
+	_, dc, dk := p.issue(t, "default.test", 13)
+	tlsPort := freePort(t)
+	r := strings.NewReplacer("TLSPORT", strconv.Itoa(tlsPort), "ACERT", ac, "AKEY", ak, "BCERT", bc, "BKEY", bk, "DCERT", dc, "DKEY", dk)
+	srv := startServer(t, r.Replace(tlsSNICfg))
+	for _, tc := range []struct{ sni, want string }{
+		{"atlanta.test", "atlanta.test"},
+		{"sip.biloxi.test", "sip.biloxi.test"},
+		{"", "default.test"},
+		{"example.org", ""},
+	} {
+		conf := &tls.Config{RootCAs: p.pool(), ServerName: tc.sni}
+		if tc.sni == "" {
+			conf.InsecureSkipVerify = true // no name: nothing to verify the certificate against
+		}
+		ua, err := dialTLSUA(t, tlsPort, "x", conf)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("SNI %q: accepted, want refused", tc.sni)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("SNI %q: %v", tc.sni, err)
+			continue
+		}
+		if cn := ua.conn.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != tc.want {
+			t.Errorf("SNI %q: server certificate %q, want %q", tc.sni, cn, tc.want)
+		}
+		ua.write(fmt.Sprintf("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS %s;branch=z9hG4bK-sni\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"+
+			"Call-ID: sni-%d@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", ua.local(), len(tc.sni)))
+		select {
+		case rep := <-ua.replies:
+			if got := header(rep, "X-My-CN"); got != tc.want {
+				t.Errorf("SNI %q: $tls_my_subject_cn = %q, want %q", tc.sni, got, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("SNI %q: no reply", tc.sni)
+		}
+	}
+	if !eventually(3*time.Second, func() bool { return strings.Contains(srv.Logs(), "no tls server domain") }) {
+		t.Errorf("the refused SNI is not logged:\n%s", srv.Logs())
+	}
+}

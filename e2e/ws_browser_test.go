@@ -63,7 +63,8 @@ func TestWSBrowserPhone(t *testing.T) {
 	needSipp(t)
 	node, chromium := wsBrowserNeeds(t)
 	wssPort := freePort(t)
-	srv := startServer(t, wssCfg(t, wssPort))
+	cfg, _ := wssCfg(t, wssPort) // the browser ignores certificate errors
+	srv := startServer(t, cfg)
 
 	// The page and the JsSIP bundle, on plain http: 127.0.0.1 is a
 	// secure context for getUserMedia.

@@ -87,18 +87,12 @@ func wsCfg(wsPort int, params string) string {
 	return strings.ReplaceAll(cfg, "WSPARAMS", params)
 }
 
-// wsTestPKI is the certificate authority of the wss tests; wssCfg
-// issues the server's certificate from it.
-var wsTestPKI *tlsPKI
-
 // wssCfg fills wsProxyCfg for a wss socket on port whose certificate
-// comes from a tls_mgm server domain.
-func wssCfg(t *testing.T, port int) string {
+// comes from a tls_mgm server domain, issued by the returned test CA.
+func wssCfg(t *testing.T, port int) (string, *tlsPKI) {
 	t.Helper()
-	if wsTestPKI == nil {
-		wsTestPKI = newTLSPKI(t, "gosips wss test CA")
-	}
-	_, cert, key := wsTestPKI.issue(t, "wss.gosips.test", time.Now().UnixNano())
+	pki := newTLSPKI(t, "gosips wss test CA")
+	_, cert, key := pki.issue(t, "wss.gosips.test", 2)
 	params := fmt.Sprintf(`loadmodule "tls_openssl.so"
 loadmodule "tls_mgm.so"
 modparam("tls_mgm", "server_domain", "wss")
@@ -109,7 +103,7 @@ modparam("tls_mgm", "verify_cert", "[wss]0")
 modparam("tls_mgm", "require_cert", "[wss]0")`, port, cert, key)
 	cfg := strings.ReplaceAll(wsProxyCfg, "WSSOCK", fmt.Sprintf("wss:127.0.0.1:%d", port))
 	cfg = strings.ReplaceAll(cfg, "WSMOD", "wss")
-	return strings.ReplaceAll(cfg, "WSPARAMS", params)
+	return strings.ReplaceAll(cfg, "WSPARAMS", params), pki
 }
 
 // wsPhone is a SIP phone on one WebSocket connection, as a browser
@@ -254,8 +248,9 @@ func TestWSRegisterAndCall(t *testing.T) {
 func TestWSSRegisterAndCall(t *testing.T) {
 	needSipp(t)
 	wssPort := freePort(t)
-	srv := startServer(t, wssCfg(t, wssPort))
-	d := &websocket.Dialer{HandshakeTimeout: 3 * time.Second, TLSClientConfig: &tls.Config{RootCAs: wsTestPKI.pool()}}
+	cfg, pki := wssCfg(t, wssPort)
+	srv := startServer(t, cfg)
+	d := &websocket.Dialer{HandshakeTimeout: 3 * time.Second, TLSClientConfig: &tls.Config{RootCAs: pki.pool()}}
 	wsCallThrough(t, srv, fmt.Sprintf("wss://127.0.0.1:%d/", wssPort), d, "WSS", wssPort)
 }
 
@@ -321,11 +316,13 @@ func TestWSHandshakeChecks(t *testing.T) {
 }
 
 // Messages split in WebSocket fragments and sent as binary frames are
-// reassembled and answered; the MI list_tcp_conns-like view is the
-// connection table, checked through the 200's received address.
+// reassembled and answered; MI list_tcp_conns lists the connection with
+// type ws.
 func TestWSFragmentedBinaryRegister(t *testing.T) {
-	wsPort := freePort(t)
-	startServer(t, wsCfg(wsPort, ""))
+	wsPort, httpPort := freePort(t), freePort(t)
+	startServer(t, wsCfg(wsPort, fmt.Sprintf(`loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", %d)`, httpPort)))
 	d := &websocket.Dialer{HandshakeTimeout: 3 * time.Second, WriteBufferSize: 64}
 	p := dialWSPhone(t, fmt.Sprintf("ws://127.0.0.1:%d/", wsPort), d, nil)
 	msg := strings.ReplaceAll(strings.ReplaceAll(wsRegister("carol", "wsfrag", 1, "60"), "\r\n", "\n"), "\n", "\r\n")
@@ -339,6 +336,10 @@ func TestWSFragmentedBinaryRegister(t *testing.T) {
 	w.Close()
 	if r := p.Recv(5 * time.Second); statusCode(r) != "200" {
 		t.Fatalf("fragmented binary REGISTER: %q", r)
+	}
+	conns := tcpLimitsConns(t, httpPort)
+	if len(conns) != 1 || conns[0]["Type"] != "ws" || conns[0]["Remote"] != p.c.LocalAddr().String() {
+		t.Fatalf("list_tcp_conns: %v", conns)
 	}
 }
 

@@ -370,6 +370,16 @@ func (r *RecvInfo) AddAlias(port int) error {
 	return r.conn.addAlias(port)
 }
 
+// SetConnLifetime makes the message's stream connection stay open for d
+// of inactivity instead of tcp_connection_lifetime (registrar's
+// tcp_persistent_flag); false for datagrams or a closed connection.
+func (r *RecvInfo) SetConnLifetime(d time.Duration) bool {
+	if r == nil || r.conn == nil {
+		return false
+	}
+	return r.conn.t.SetConnLifetime(r.conn.id, d)
+}
+
 // Conn returns the stream connection the message came on as the
 // protocol hook wrapped it (a *tls.Conn for tls), or nil for datagrams.
 func (r *RecvInfo) Conn() net.Conn {

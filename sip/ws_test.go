@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -417,4 +418,61 @@ func mustAddrPort(t *testing.T, s string) netip.AddrPort {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// Idle WebSocket connections are cheap: this holds 500 open (raw clients
+// that did the handshake) and reports the server-side memory per
+// connection (heap and goroutine stacks; the clients' few hundred bytes
+// each are included), then checks a new client is still served.
+func TestWSIdleConnections(t *testing.T) {
+	const n = 500
+	tr, socks, _ := wsEchoServer(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", socks[ProtoWS].Port)
+	mem := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse + ms.StackInuse
+	}
+	before := mem()
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
+			"Sec-WebSocket-Protocol: sip\r\nOrigin: http://x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReaderSize(c, 256), nil)
+		if err != nil || resp.StatusCode != 101 {
+			t.Fatalf("handshake: %v %v", resp, err)
+		}
+	}
+	for deadline := time.Now().Add(testTimeout); len(tr.Conns()) != n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want %d", len(tr.Conns()), n)
+		}
+	}
+	after := mem()
+	per := (int64(after) - int64(before)) / n
+	t.Logf("%d idle websocket connections: %d KiB heap+stacks in all, %.1f KiB per connection",
+		n, (int64(after)-int64(before))/1024, float64(per)/1024)
+	if per > 64<<10 {
+		t.Errorf("%d bytes per idle connection", per)
+	}
+	c, _, err := wsTestDial(t, socks[ProtoWS], nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.WriteMessage(websocket.TextMessage, []byte(request("OPTIONS", "WS x.invalid;branch=z9hG4bKidle", "idle")))
+	if _, m := wsTestRead(t, c); m.StatusCode() != 200 {
+		t.Fatalf("status %d", m.StatusCode())
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"gosips/api"
 	"gosips/modules/usrloc"
@@ -145,6 +146,9 @@ func (m *Module) save(c *api.Ctx, args []any) api.Ret {
 		s.match = usrloc.Match{Mode: usrloc.MatchParams, Params: f.MatchParams}
 	}
 	ok := s.run(aorURI)
+	if ok && m.tcpFlag >= 0 && c.Flags&(1<<uint(m.tcpFlag)) != 0 {
+		s.persistConn()
+	}
 	if ok {
 		m.accepted.Add(1)
 	} else {
@@ -266,6 +270,38 @@ func contactURIOK(ct *sip.Contact) bool {
 		return err == nil && pu.Headers == ""
 	}
 	return true
+}
+
+// persistConn applies tcp_persistent_flag: the stream connection the
+// REGISTER came on stays open as long as its longest-lived contact over a
+// TCP-based transport, plus 10 s, as OpenSIPS' save() sets it.
+func (s *saveCtx) persistConn() {
+	rcv := s.msg.Recv()
+	if rcv == nil || !rcv.Proto.Reliable() {
+		return
+	}
+	cts := s.forced
+	if cts == nil {
+		cts, _, _ = s.msg.Contacts()
+	}
+	var eMax int64 = -1
+	for i := range cts {
+		u, err := sip.ParseURI(cts[i].URI)
+		if err != nil {
+			continue
+		}
+		if tg, err := sip.TargetOf(&u); err != nil || !tg.Proto.Reliable() {
+			continue
+		}
+		eMax = max(eMax, s.expires(&cts[i]))
+	}
+	if eMax < 0 {
+		return
+	}
+	if eMax > 0 {
+		eMax -= s.now
+	}
+	rcv.SetConnLifetime(time.Duration(eMax+10) * time.Second)
 }
 
 // expires computes a binding's absolute expiry (calc_contact_expires):
