@@ -109,6 +109,13 @@ type Dialog interface {
 	ModFlag(mask uint32) bool
 	SetModFlag(mask uint32)
 
+	// SetCalleeCallID sets the Call-ID of the requests the dialog module
+	// sends to the callee by itself (BYE on timeout or dlg_end_dlg,
+	// pings) when the callee knows the call by another one
+	// (topology_hiding's C flag); "" restores the dialog's. Not
+	// persistent.
+	SetCalleeCallID(v string)
+
 	// Register adds a callback for events of this dialog (register_dlgcb).
 	Register(events DialogEvent, cb DialogCallback)
 	// Attr and SetAttr keep a module's per-dialog Go value under a key the

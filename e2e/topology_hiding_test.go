@@ -449,3 +449,30 @@ func TestTopologyHidingOracle(t *testing.T) {
 		})
 	}
 }
+
+// TestTopologyHidingCallIDTimeoutBye: the BYEs the dialog module sends
+// on a lifetime timeout carry the encoded Call-ID to the callee and the
+// real one to the caller.
+func TestTopologyHidingCallIDTimeoutBye(t *testing.T) {
+	cfg := strings.Replace(thCfg, "create_dialog();\n\t\ttopology_hiding();",
+		"create_dialog(\"B\");\n\t\t$DLG_timeout = 1;\n\t\ttopology_hiding(\"C\");", 1)
+	if cfg == thCfg {
+		t.Fatal("config not rewritten")
+	}
+	uasPort, uasWait := startSippUAS(t, "th_uas_wait.xml")
+	srv := startServer(t, strings.ReplaceAll(cfg, "UASPORT", strconv.Itoa(uasPort)))
+	caller := runSipp(t, "th_uac_wait.xml", srv.Port, "-s", "bob")
+	callee := uasWait()
+	if caller.Exit != 0 || callee.Exit != 0 {
+		t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s",
+			caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages)
+	}
+	inv, bye := received(callee.Messages, "INVITE"), received(callee.Messages, "BYE")
+	if len(inv) == 0 || len(bye) == 0 || header(bye[0], "Call-ID") != header(inv[0], "Call-ID") || !strings.HasPrefix(header(bye[0], "Call-ID"), "DLGCH_") {
+		t.Errorf("the callee's BYE does not carry its encoded Call-ID:\n%q\n%q", inv, bye)
+	}
+	cbye := received(caller.Messages, "BYE")
+	if len(cbye) == 0 || strings.HasPrefix(header(cbye[0], "Call-ID"), "DLGCH_") {
+		t.Errorf("the caller's BYE: %q", cbye)
+	}
+}

@@ -94,6 +94,9 @@ type dlg struct {
 	timer   *time.Timer
 	// pinging: a ping of a side is pending.
 	pingPending [2]bool
+	// calleeCallID, when set, is the Call-ID of the requests sent to the
+	// callee (SetCalleeCallID).
+	calleeCallID string
 }
 
 type dlgVal struct {
@@ -265,6 +268,13 @@ func (d *dlg) ModFlag(mask uint32) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.mflags&mask == mask
+}
+
+// SetCalleeCallID implements api.Dialog.
+func (d *dlg) SetCalleeCallID(v string) {
+	d.mu.Lock()
+	d.calleeCallID = v
+	d.mu.Unlock()
 }
 
 func (d *dlg) SetModFlag(mask uint32) {

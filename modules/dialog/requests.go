@@ -46,9 +46,13 @@ func (d *dlg) requestTo(method string, to api.DialogLegID, extra string) *api.UA
 			hdrs.WriteString("\r\n")
 		}
 	}
+	callID := d.callID
+	if to == api.DlgCallee && d.calleeCallID != "" {
+		callID = d.calleeCallID
+	}
 	return &api.UACRequest{Method: method, RURI: ruri,
 		From: "<" + fromURI + ">;tag=" + fl.tag, To: "<" + toURI + ">;tag=" + tl.tag,
-		CallID: d.callID, CSeq: uint32(n), Headers: hdrs.String(), NextHop: next, Socket: tl.socket}
+		CallID: callID, CSeq: uint32(n), Headers: hdrs.String(), NextHop: next, Socket: tl.socket}
 }
 
 var errNotConfirmed = errors.New("dialog is not confirmed")

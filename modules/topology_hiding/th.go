@@ -151,6 +151,7 @@ func (m *Module) topologyHiding(c *api.Ctx, args []any) api.Ret {
 	m.hideRequest(c, d, st, true)
 	if fl.HideCallID {
 		m.setCallID(req, m.encodeCallID(d.CallID()))
+		d.SetCalleeCallID(m.encodeCallID(d.CallID()))
 	}
 	c.SetSlot(slotKey{}, &reqState{d: d, st: st, fromCaller: true})
 	return api.RetTrue
@@ -176,6 +177,9 @@ func (m *Module) restoreLoaded(e *api.DialogEventInfo) {
 		st.calleeUser = v.S
 	}
 	d.SetAttr(dlgKey{}, st)
+	if st.flags.HideCallID {
+		d.SetCalleeCallID(m.encodeCallID(d.CallID()))
+	}
 }
 
 // setCallID replaces the Call-ID the message is sent on with.
