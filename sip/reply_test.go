@@ -220,3 +220,35 @@ Content-Length: 0
 		t.Errorf("header order %s, want %s\n%s", got, want, b)
 	}
 }
+
+// The ACK of a negative reply and a CANCEL list their headers in
+// OpenSIPS' order: Via, From, Call-ID, To, CSeq, Max-Forwards, Route.
+func TestHopRequestHeaderOrder(t *testing.T) {
+	inv := mustParse(t, crlf(`INVITE sip:b@example.com SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1
+Route: <sip:p1;lr>
+Max-Forwards: 69
+From: <sip:a@example.com>;tag=1
+To: <sip:b@example.com>
+Call-ID: c
+CSeq: 1 INVITE
+Content-Length: 0
+
+`))
+	reply := NewReply(inv, 486, "", "tt")
+	for _, f := range []func() (*Msg, error){func() (*Msg, error) { return NewAck(inv, reply) }, func() (*Msg, error) { return NewCancel(inv) }} {
+		m, err := f()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range strings.Split(m.String(), "\r\n")[1:] {
+			if name, _, ok := strings.Cut(l, ":"); ok {
+				names = append(names, name)
+			}
+		}
+		if got, want := strings.Join(names, ","), "Via,From,Call-ID,To,CSeq,Max-Forwards,Route,Content-Length"; got != want {
+			t.Errorf("header order %s, want %s\n%s", got, want, m)
+		}
+	}
+}

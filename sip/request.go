@@ -107,14 +107,24 @@ func newHopRequest(req, reply *Msg, method string) (*Msg, error) {
 		routes = appendLine(routes, req.s[h.Start:h.End])
 		return true
 	})
-	return NewRequest(&RequestSpec{
-		Method:  method,
-		RURI:    req.RURI(),
-		Via:     "Via: " + req.s[top.Start:top.End] + "\r\n",
-		From:    from,
-		To:      to,
-		CallID:  req.CallID(),
-		CSeq:    num,
-		Headers: string(routes),
-	})
+	// OpenSIPS' order for the requests tm builds itself: Via, From,
+	// Call-ID, To, CSeq, Max-Forwards, Route.
+	b := make([]byte, 0, 160+len(req.RURI())+(top.End-top.Start)+len(from)+len(to)+len(req.CallID())+len(routes))
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, req.RURI()...)
+	b = append(b, " SIP/2.0\r\n"...)
+	b = appendHeader(b, "Via", req.s[top.Start:top.End])
+	b = appendHeader(b, "From", from)
+	b = appendHeader(b, "Call-ID", req.CallID())
+	b = appendHeader(b, "To", to)
+	b = appendHeader(b, "CSeq", strconv.FormatUint(uint64(num), 10)+" "+method)
+	b = appendHeader(b, "Max-Forwards", "70")
+	b = append(b, routes...)
+	b = append(b, "Content-Length: 0\r\n\r\n"...)
+	m := &Msg{}
+	if err := m.parse(b, true); err != nil {
+		return nil, fmt.Errorf("build %s: %w", method, err)
+	}
+	return m, nil
 }
