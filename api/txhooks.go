@@ -37,6 +37,10 @@ type TxHook struct {
 	// Deleted runs once when the transaction is removed
 	// (TMCB_TRANS_DELETED).
 	Deleted func(e *TxEvent)
+	// Cancelled runs when a received CANCEL matched the INVITE
+	// transaction, before its branches are cancelled
+	// (TMCB_TRANS_CANCELLED); Ctx and Reply are nil, Branch is -1.
+	Cancelled func(e *TxEvent)
 }
 
 // TxEvent describes what a TxHook callback is told.

@@ -27,6 +27,7 @@ const (
 	flagReinvPingCallee = 1 << 12
 	flagEndOnRace       = 1 << 15
 	flagWasCancelled    = 1 << 16
+	flagRaceOccurred    = 1 << 17
 )
 
 // leg is one side of a dialog.
@@ -204,6 +205,10 @@ func (d *dlg) SetTimeout(t time.Duration) {
 // setTimeoutLocked sets the time left; before confirmation it is the
 // lifetime counted from the 2xx; mu held.
 func (d *dlg) setTimeoutLocked(t time.Duration) {
+	if d.flags&flagEndOnRace != 0 && d.flags&flagWasCancelled != 0 {
+		// The race timeout is not extended.
+		return
+	}
 	if d.state == api.DlgStateConfirmed || d.state == api.DlgStateConfirmedNA {
 		d.lifetime = time.Since(d.start) + t
 		d.expiresAt = time.Now().Add(t)

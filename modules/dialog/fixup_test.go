@@ -70,7 +70,7 @@ func TestFixups(t *testing.T) {
 		{"create_dialog", 0, "B", uint32(flagByeOnTimeout), ""},
 		{"create_dialog", 0, "BPp", uint32(flagByeOnTimeout | flagPingCaller | flagPingCallee), ""},
 		{"create_dialog", 0, "PR", uint32(flagReinvPingCaller), ""},
-		{"create_dialog", 0, "E", nil, "not implemented"},
+		{"create_dialog", 0, "E", uint32(1 << 15), ""},
 		{"create_dialog", 0, "bye-on-timeout, Options-Ping-Callee", uint32(flagByeOnTimeout | flagPingCallee), ""},
 		{"create_dialog", 0, "bye-on-timeout,auto-prack", nil, "not implemented"},
 		{"create_dialog", 0, "bye-on-timeot", nil, "unknown create_dialog flag"},

@@ -123,9 +123,7 @@ func createFlags(s string) (uint32, error) {
 		case 'r':
 			f |= flagReinvPingCallee
 		case 'E':
-			// Ending on a race condition needs CANCEL tracking, which
-			// does not exist yet.
-			return 0, fmt.Errorf("create_dialog flag %q is not implemented in gosips", ch)
+			f |= flagEndOnRace
 		case ' ', ',':
 		default:
 			return 0, fmt.Errorf("unknown create_dialog flag %q (expected B, P, p, R, r, E)", ch)
@@ -206,8 +204,9 @@ func (m *Module) create(c *api.Ctx, flags uint32) (*dlg, error) {
 		m.rr.AddRRParam(c, ";"+m.RRParam_+"="+d.rrDID())
 	}
 	m.tm.HookTx(c, &api.TxHook{
-		ReplyOut: func(e *api.TxEvent) { m.initialReply(d, e) },
-		Deleted:  func(*api.TxEvent) { m.initialGone(d) },
+		ReplyOut:  func(e *api.TxEvent) { m.initialReply(d, e) },
+		Deleted:   func(*api.TxEvent) { m.initialGone(d) },
+		Cancelled: func(*api.TxEvent) { m.initialCancelled(d) },
 	})
 	setCurrent(c, d, api.DlgDirNone)
 	m.stats.processed.Inc()
@@ -304,6 +303,12 @@ func (m *Module) initialReply(d *dlg, e *api.TxEvent) {
 		d.state = api.DlgStateConfirmedNA
 		d.setCallee(e.Ctx, rpl)
 		d.start = time.Now()
+		if d.flags&flagEndOnRace != 0 && d.flags&(flagWasCancelled|flagHasBye) != 0 {
+			// A 2xx that crossed a CANCEL or an early BYE (RFC 5407):
+			// the call ends after race_condition_timeout.
+			d.lifetime = time.Duration(m.RaceConditionTimeout) * time.Second
+			d.flags |= flagRaceOccurred
+		}
 		d.expiresAt = d.start.Add(d.lifetime)
 		m.timers.schedule(d, d.expiresAt)
 		d.flags |= flagNew
@@ -322,6 +327,24 @@ func (m *Module) initialReply(d *dlg, e *api.TxEvent) {
 	default:
 		m.fail(d, e.Ctx, rpl)
 	}
+}
+
+// initialCancelled marks a dialog whose INVITE was cancelled; with the E
+// flag, a call already answered ends after race_condition_timeout.
+func (m *Module) initialCancelled(d *dlg) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.flags |= flagWasCancelled
+	confirmed := d.state == api.DlgStateConfirmed || d.state == api.DlgStateConfirmedNA
+	if d.flags&flagEndOnRace == 0 || !confirmed {
+		return
+	}
+	d.flags |= flagRaceOccurred
+	race := time.Duration(m.RaceConditionTimeout) * time.Second
+	d.lifetime = time.Since(d.start) + race
+	d.expiresAt = time.Now().Add(race)
+	m.timers.schedule(d, d.expiresAt)
+	d.markChanged()
 }
 
 // setCallee records the callee's side from a reply with a To tag; mu
@@ -491,6 +514,21 @@ func (m *Module) sequential(c *api.Ctx, d *dlg, dir api.DialogDir) {
 	}
 	switch meth {
 	case sip.MethodBye:
+		if state == api.DlgStateEarly || state == api.DlgStateUnconfirmed {
+			d.mu.Lock()
+			race := d.flags&flagEndOnRace != 0
+			if race {
+				// An early BYE is only noted: a 2xx crossing it
+				// confirms the call, which then ends after
+				// race_condition_timeout.
+				d.flags |= flagHasBye
+				d.markChanged()
+			}
+			d.mu.Unlock()
+			if race {
+				return
+			}
+		}
 		reason := "Downstream BYE"
 		if dir == api.DlgDirUpstream {
 			reason = "Upstream BYE"

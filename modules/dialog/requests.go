@@ -148,7 +148,13 @@ func (m *Module) expire(d *dlg) {
 	d.mu.Unlock()
 	m.stats.expired.Inc()
 	if bye {
-		if err := m.endDialog(d, "Lifetime Timeout", ""); err == nil {
+		reason := "Lifetime Timeout"
+		d.mu.Lock()
+		if d.flags&flagRaceOccurred != 0 {
+			reason = "SIP Race Condition"
+		}
+		d.mu.Unlock()
+		if err := m.endDialog(d, reason, ""); err == nil {
 			return
 		}
 	}

@@ -106,4 +106,15 @@ func (t *TM) hookDeleted(tx *Tx) {
 	}
 }
 
+// hookCancelled reports a CANCEL matched to the INVITE transaction; mu
+// held.
+func (t *TM) hookCancelled(tx *Tx) {
+	e := api.TxEvent{Req: tx.req, Branch: -1}
+	for _, h := range tx.txHooks() {
+		if h.Cancelled != nil {
+			h.Cancelled(&e)
+		}
+	}
+}
+
 var _ api.TxHooks = (*TM)(nil)

@@ -291,6 +291,7 @@ func (t *TM) e2eCancel(c *api.Ctx, inv *Tx, opts RelayOpts) api.Ret {
 	defer inv.mu.Unlock()
 	inv.cancelled = true
 	inv.cancelReason = e2eCancelReason(c, opts)
+	t.hookCancelled(inv)
 	t.cancelBranches(inv, -1, CancelAll)
 	inv.schedule()
 	return relayOK
