@@ -481,35 +481,39 @@ route {
 }
 
 // TestDialogEndOnRaceCondition: with create_dialog's E flag, a call the
-// callee answers although the caller cancelled it (RFC 5407 CANCEL/2xx
-// race) is ended by the proxy after race_condition_timeout: both sides
-// get a BYE and the dialog is gone.
+// callee answers although the caller cancelled it or already sent an
+// early BYE (RFC 5407 races) is ended by the proxy after
+// race_condition_timeout: both sides get a BYE and the dialog is gone.
 func TestDialogEndOnRaceCondition(t *testing.T) {
-	uas, waitUAS := startSippUAS(t, "dlg_uas_race_cancel.xml")
-	env := startDialogProxy(t, uas, "BE", `modparam("dialog", "race_condition_timeout", 1)`)
-	start := time.Now()
-	res := runSipp(t, "dlg_uac_race_cancel.xml", env.srv.Port, "-s", "bob")
-	if res.Exit != 0 {
-		u := waitUAS()
-		t.Logf("callee messages:\n%s", u.Messages)
-		t.Fatalf("caller failed (exit %d):\n%s\n%s", res.Exit, res.Output, env.srv.Logs())
-	}
-	if u := waitUAS(); u.Exit != 0 {
-		t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
-	}
-	// The race timeout (1 s) replaced the script's $DLG_timeout (2 s).
-	if took := time.Since(start); took > 1900*time.Millisecond {
-		t.Errorf("the BYEs came after %v, want about race_condition_timeout (1 s)", took)
-	}
-	if len(received(res.Messages, "BYE")) != 1 {
-		t.Errorf("caller did not get one BYE:\n%s", res.Messages)
-	}
-	if !strings.Contains(env.srv.Logs(), "dlg_timeout ") {
-		t.Errorf("dlg_on_timeout route did not run:\n%s", env.srv.Logs())
-	}
-	for name, want := range map[string]int{"active_dialogs": 0, "expired_dialogs": 1} {
-		if got := env.stat(t, name); got != want {
-			t.Errorf("%s = %d, want %d", name, got, want)
-		}
+	for _, race := range []string{"cancel", "bye"} {
+		t.Run(race, func(t *testing.T) {
+			uas, waitUAS := startSippUAS(t, "dlg_uas_race_"+race+".xml")
+			env := startDialogProxy(t, uas, "BE", `modparam("dialog", "race_condition_timeout", 1)`)
+			start := time.Now()
+			res := runSipp(t, "dlg_uac_race_"+race+".xml", env.srv.Port, "-s", "bob")
+			if res.Exit != 0 {
+				u := waitUAS()
+				t.Logf("callee messages:\n%s", u.Messages)
+				t.Fatalf("caller failed (exit %d):\n%s\n%s", res.Exit, res.Output, env.srv.Logs())
+			}
+			if u := waitUAS(); u.Exit != 0 {
+				t.Fatalf("callee failed (exit %d):\n%s\n%s", u.Exit, u.Output, env.srv.Logs())
+			}
+			// The race timeout (1 s) replaced the script's $DLG_timeout (2 s).
+			if took := time.Since(start); took > 1900*time.Millisecond {
+				t.Errorf("the BYEs came after %v, want about race_condition_timeout (1 s)", took)
+			}
+			if n := len(received(res.Messages, "BYE")); n != 1 {
+				t.Errorf("caller got %d BYEs, want 1:\n%s", n, res.Messages)
+			}
+			if !strings.Contains(env.srv.Logs(), "dlg_timeout ") {
+				t.Errorf("dlg_on_timeout route did not run:\n%s", env.srv.Logs())
+			}
+			for name, want := range map[string]int{"active_dialogs": 0, "expired_dialogs": 1} {
+				if got := env.stat(t, name); got != want {
+					t.Errorf("%s = %d, want %d", name, got, want)
+				}
+			}
+		})
 	}
 }
