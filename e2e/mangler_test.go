@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // manglerCfg rewrites the private addresses of a caller's INVITE (SDP c=
@@ -112,10 +114,7 @@ func TestManglerSipp(t *testing.T) {
 // purpose: OpenSIPS 3.6 uses sdp_mangle_port()'s offset as the new port
 // (see modules/mangler/README.md).
 func TestManglerOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
-	}
+	bin := testenv.Oracle(t)
 	pick := func(msg string) []string {
 		var out []string
 		for _, l := range strings.Split(msg, "\n") {

@@ -1,12 +1,13 @@
 package e2e
 
 import (
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // presenceDiffCfg is presenceCfg without MI (and with the default timers),
@@ -117,10 +118,7 @@ func presExchange(t *testing.T, port int) []string {
 // OpenSIPS (OPENSIPS_BIN) and gosips and compares what the watcher and
 // the publisher received.
 func TestPresenceOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
-	}
+	bin := testenv.Oracle(t)
 	gurl, ourl := sqliteDB(t, presenceTables...), sqliteDB(t, presenceTables...)
 	g := presExchange(t, startServer(t, strings.ReplaceAll(presenceDiffCfg, "DBURL", gurl)).Port)
 	o := presExchange(t, natOracleStart(t, bin, strings.ReplaceAll(presenceDiffCfg, "DBURL", ourl)))
@@ -139,10 +137,7 @@ func TestPresenceOracle(t *testing.T) {
 // (OPENSIPS_BIN) and gosips with pua_dialoginfo and compares the busy
 // lamp field's NOTIFY bodies (tags and Call-IDs of the call aside).
 func TestPresenceDialogInfoOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
-	}
+	bin := testenv.Oracle(t)
 	needSipp(t)
 	// The parties' ports differ between runs, the tags and ids are the
 	// call's and the Subscription-State expires may tick.

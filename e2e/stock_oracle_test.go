@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // stockOracleCfg adapts OpenSIPS' stock etc/opensips.cfg to a test run:
@@ -236,10 +238,7 @@ func stockCallerPort(log string) int {
 // alice gets) and the acc log lines must be the same on both, up to
 // branches, tags and ports.
 func TestStockConfigOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN is not set")
-	}
+	bin := testenv.Oracle(t)
 	mpath := filepath.Join(filepath.Dir(filepath.Dir(bin)), "lib64", "opensips", "modules") + "/"
 
 	srv := startServer(t, stockOracleCfg(t, mpath))

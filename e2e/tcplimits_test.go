@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // tcpLimitsCfg is proxyCfg with the TCP engine's limits set and MI over
@@ -456,10 +457,7 @@ func closedWithinE2E(c net.Conn, d time.Duration) bool {
 // which connections past tcp_max_connections are closed, and the
 // list_tcp_conns answer with force_tcp_alias() alias ports.
 func TestTCPLimitsOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
-	}
+	bin := testenv.Oracle(t)
 	run := func(start func(cfg string) int) (string, string) {
 		httpPort := freePort(t)
 		port := start(strings.ReplaceAll(tcpLimitsOracleCfg, "HTTPPORT", fmt.Sprint(httpPort)))

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // tlsPKI is a throw-away certificate authority made per test: nothing
@@ -710,10 +712,7 @@ func TestTLSOutbound(t *testing.T) {
 // and with gosips, on the same config, and compares the $tls_* values the
 // script puts in the reply and the MI tls_list answers.
 func TestTLSOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
-	}
+	bin := testenv.Oracle(t)
 	p := newTLSPKI(t, "gosips test CA")
 	_, cert, key := p.issue(t, "proxy.gosips.test", 100)
 	phone, _, _ := p.issue(t, "alice-phone", 7)

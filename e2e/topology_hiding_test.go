@@ -3,10 +3,11 @@ package e2e
 import (
 	"encoding/base64"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"gosips/internal/testenv"
 )
 
 const thCfg = `
@@ -393,10 +394,7 @@ func thOracleRun(t *testing.T, start func(string) int, cfg, uac, uas string) (ca
 // calls, send the callee the same encoded Call-ID, and put the same
 // fields in thinfo.
 func TestTopologyHidingOracle(t *testing.T) {
-	bin := os.Getenv("OPENSIPS_BIN")
-	if bin == "" {
-		t.Skip("OPENSIPS_BIN not set (a real OpenSIPS 3.6 for differential tests)")
-	}
+	bin := testenv.Oracle(t)
 	engines := []struct {
 		name  string
 		start func(string) int

@@ -72,3 +72,19 @@ func Corpus(t testing.TB) string {
 	}
 	return dir
 }
+
+// OracleEnv names the real OpenSIPS binary differential tests compare with.
+const OracleEnv = "OPENSIPS_BIN"
+
+// Oracle returns the real OpenSIPS 3.6 binary of a differential test
+// (OPENSIPS_BIN, built as ../shared/opensips-oracle.md says), or skips it:
+// CI has no OpenSIPS, so this skip is allowed even in strict mode, by the
+// Test*Oracle entry of .ci/allowed-skips.
+func Oracle(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv(OracleEnv)
+	if bin == "" {
+		t.Skip(OracleEnv + " not set (a real OpenSIPS 3.6 for differential tests)")
+	}
+	return bin
+}
