@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gosips/api"
 	"gosips/sip"
@@ -208,5 +209,36 @@ func TestMIProfileShapes(t *testing.T) {
 		d.mu.Lock()
 		m.timers.stop(d)
 		d.mu.Unlock()
+	}
+}
+
+// TestCancelAfterAnswerRace: with the E flag, a CANCEL matched after the
+// call was answered (the 2xx crossed it) cuts the lifetime to
+// race_condition_timeout, and a later $DLG_timeout no longer extends it.
+func TestCancelAfterAnswerRace(t *testing.T) {
+	m := New()
+	m.RaceConditionTimeout = 3
+	start := time.Now().Add(-10 * time.Second)
+	d := &dlg{m: m, state: api.DlgStateConfirmedNA, flags: flagEndOnRace, start: start, lifetime: time.Hour}
+	d.expiresAt = start.Add(d.lifetime)
+	m.initialCancelled(d)
+	defer func() { d.mu.Lock(); m.timers.stop(d); d.mu.Unlock() }()
+	if d.flags&(flagWasCancelled|flagRaceOccurred) != flagWasCancelled|flagRaceOccurred {
+		t.Fatalf("flags %#x lack was-cancelled or race-occurred", d.flags)
+	}
+	if left := time.Until(d.expiresAt); left < 2*time.Second || left > 3*time.Second {
+		t.Errorf("expires in %v, want race_condition_timeout (3 s)", left)
+	}
+	before := d.expiresAt
+	d.SetTimeout(time.Hour)
+	if !d.expiresAt.Equal(before) {
+		t.Errorf("$DLG_timeout extended the race timeout to %v", d.expiresAt)
+	}
+	// Without the E flag the CANCEL is only noted.
+	d2 := &dlg{m: m, state: api.DlgStateConfirmedNA, start: start, lifetime: time.Hour}
+	d2.expiresAt = start.Add(time.Hour)
+	m.initialCancelled(d2)
+	if d2.flags != flagWasCancelled || !d2.expiresAt.Equal(start.Add(time.Hour)) {
+		t.Errorf("without E: flags %#x expires %v", d2.flags, d2.expiresAt)
 	}
 }

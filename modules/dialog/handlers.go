@@ -334,17 +334,13 @@ func (m *Module) initialReply(d *dlg, e *api.TxEvent) {
 func (m *Module) initialCancelled(d *dlg) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.flags |= flagWasCancelled
 	confirmed := d.state == api.DlgStateConfirmed || d.state == api.DlgStateConfirmedNA
-	if d.flags&flagEndOnRace == 0 || !confirmed {
-		return
+	if d.flags&flagEndOnRace != 0 && confirmed {
+		// Before flagWasCancelled, which freezes the timeout.
+		d.setTimeoutLocked(time.Duration(m.RaceConditionTimeout) * time.Second)
+		d.flags |= flagRaceOccurred
 	}
-	d.flags |= flagRaceOccurred
-	race := time.Duration(m.RaceConditionTimeout) * time.Second
-	d.lifetime = time.Since(d.start) + race
-	d.expiresAt = time.Now().Add(race)
-	m.timers.schedule(d, d.expiresAt)
-	d.markChanged()
+	d.flags |= flagWasCancelled
 }
 
 // setCallee records the callee's side from a reply with a To tag; mu
