@@ -358,3 +358,38 @@ modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
 		}
 	}
 }
+
+// TestRtpRelayEngageRtpproxy: rtp_relay_engage("rtpproxy") against
+// rtpengine's rtpproxy-protocol socket relays a call, then a call with a
+// re-INVITE, with the flags of $rtp_relay/$rtp_relay_peer; nothing is
+// left on the relay after the BYEs.
+func TestRtpRelayEngageRtpproxy(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`loadmodule "rtpproxy.so"
+modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d")`, e.UDP)
+	srv, caller, uas, httpPort := startRtprelayServer(t, "rtpproxy", socks, "co", "co", "")
+	inRange := func(p int) bool { return p >= e.PortMin && p <= e.PortMax }
+	id := "rtprelay-rtpp-1@test"
+	relayCall(t, srv.Port, caller, uas, id, func(p int) {
+		if !inRange(p) {
+			t.Errorf("relay port %d outside rtpengine's range %d-%d", p, e.PortMin, e.PortMax)
+		}
+		if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
+			t.Errorf("the relay holds %v, want [%s]", calls, id)
+		}
+	})
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("the relay still holds %v after the BYE", e.calls(t))
+	}
+	got := rtprelayReinvite(t, srv.Port, httpPort, caller, uas, "rtprelay-rtpp-2@test", inRange)
+	if len(got.established) != 1 || got.established[0]["relay"] != "rtpproxy" ||
+		got.established[0]["node"] != fmt.Sprintf("udp:127.0.0.1:%d", e.UDP) {
+		t.Errorf("rtp_relay_list while the call lasts = %v", got.established)
+	}
+	if len(got.ended) != 0 {
+		t.Errorf("rtp_relay_list after the BYE = %v", got.ended)
+	}
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("the relay still holds %v after the second BYE", e.calls(t))
+	}
+}
