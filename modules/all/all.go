@@ -51,6 +51,7 @@ import (
 	_ "gosips/modules/ratelimit"
 	_ "gosips/modules/registrar"
 	_ "gosips/modules/rr"
+	_ "gosips/modules/rtp_relay"
 	_ "gosips/modules/rtpengine"
 	_ "gosips/modules/rtpproxy"
 	_ "gosips/modules/signaling"

@@ -152,6 +152,7 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 			return 0
 		}
 	}
+	m = t.hookEditBranch(c, tx, idx, m)
 	be := sip.BranchEdits{Bottom: tx.addHdrs}
 	if br.uri != m.RURI() {
 		be.RURI = br.uri
