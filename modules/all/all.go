@@ -32,6 +32,8 @@ import (
 	_ "gosips/modules/mi_http"
 	_ "gosips/modules/msilo"
 	_ "gosips/modules/nathelper"
+	_ "gosips/modules/options"
+	_ "gosips/modules/pdt"
 	_ "gosips/modules/permissions"
 	_ "gosips/modules/pike"
 	_ "gosips/modules/presence"
