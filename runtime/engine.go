@@ -284,6 +284,10 @@ func (e *Engine) Start(ctx context.Context) error {
 			b.SetCore(e)
 		}
 	}
+	if err := e.startEvents(); err != nil {
+		e.tr.Close()
+		return fmt.Errorf("event interface: %w", err)
+	}
 	for _, m := range e.script.Modules {
 		if st, ok := m.Inst.(api.Starter); ok {
 			if err := st.Start(e.ctx); err != nil {
