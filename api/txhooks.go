@@ -20,6 +20,12 @@ type TxHooks interface {
 // new request with api.UAC is fine). The TxEvent is only valid during the
 // call.
 type TxHook struct {
+	// EditBranch runs before a branch of the request is built and sent
+	// (TMCB_REQUEST_FWDED, where OpenSIPS may still change the branch):
+	// Ctx is the request's context, Req the branch's message (shared by
+	// the other branches: do not change it) and Branch its index. A non-nil
+	// result is the message to send in its place.
+	EditBranch func(e *TxEvent) *sip.Msg
 	// RequestOut runs after a branch of the request was sent
 	// (TMCB_REQUEST_FWDED): Branch, Socket, Dest and Raw are set.
 	RequestOut func(e *TxEvent)

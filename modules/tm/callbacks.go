@@ -53,6 +53,20 @@ func (tx *Tx) txHooks() []*api.TxHook {
 	return nil
 }
 
+// hookEditBranch lets the hooks replace the message of a branch about to
+// be built; mu held.
+func (t *TM) hookEditBranch(c *api.Ctx, tx *Tx, idx int, m *sip.Msg) *sip.Msg {
+	for _, h := range tx.txHooks() {
+		if h.EditBranch == nil {
+			continue
+		}
+		if nm := h.EditBranch(&api.TxEvent{Ctx: c, Req: m, Branch: idx}); nm != nil {
+			m = nm
+		}
+	}
+	return m
+}
+
 // hookRequestOut reports a branch sent; mu held.
 func (t *TM) hookRequestOut(tx *Tx, br *branch) {
 	hs := tx.txHooks()

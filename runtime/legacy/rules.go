@@ -43,8 +43,6 @@ var ModuleRules = map[string]ModuleRule{
 	"mi_json":     {RenamedTo: "mi_http", Since: "3.0"},
 	"lcr": {Never: true, Reason: "the lcr module was removed in OpenSIPS 1.7",
 		Replacement: "drouting (do_routing(), use_next_gw())"},
-	"pdt": {Never: true, Reason: "the pdt module was removed in OpenSIPS 2.2",
-		Replacement: "dialplan (dp_translate()) or drouting"},
 	"jabber": {Never: true, Reason: "the SIP-to-Jabber gateway is obsolete (XMPP gateways run outside the SIP server)",
 		Replacement: "an external XMPP gateway, or OpenSIPS' xmpp module"},
 	"osp": {Never: true, Reason: "Open Settlement Protocol peering is obsolete",
@@ -184,6 +182,10 @@ var ParamRules = map[[2]string]ParamRule{
 	{"db_mysql", "ping_interval"}:  {Since: "1.8", Note: "connections are checked and reopened on use (max_db_retries)"},
 	{"db_mysql", "auto_reconnect"}: {Since: "1.5", Note: "connections are reopened on failure (max_db_retries)"},
 	{"rtpproxy", "rtpproxy_tout"}:  {NewModule: "rtpproxy", NewParam: "rtpproxy_timeout", Since: "3.3"},
+	{"pdt", "hsize_2pow"}:          {Since: "1.4", Note: "the prefix cache is a tree that sizes itself"},
+	{"pdt", "sync_time"}:           {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
+	{"pdt", "clean_time"}:          {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
+	{"pdt", "fetch_rows"}:          {Since: "1.7", Note: "the table is read in one query"},
 }
 
 // ParamFate returns where a module parameter that the latest release no
