@@ -157,6 +157,26 @@ type Core interface {
 	ServerHeader() string
 }
 
+// LogGenKey is a log attribute: true prints the record as OpenSIPS'
+// LM_GEN lines (xlog, log(), acc's log backend), the level and the text
+// without a module part: "NOTICE:ACC: transaction answered: ...".
+const LogGenKey = "lm_gen"
+
+// UserAgenter is implemented by a Core that signs the requests built
+// locally (tm's ACK and CANCEL): UserAgentHeader is the User-Agent value
+// ("" = none, server_signature=0).
+type UserAgenter interface {
+	UserAgentHeader() string
+}
+
+// UserAgentOf returns core's User-Agent value, "" when it has none.
+func UserAgentOf(core Core) string {
+	if u, ok := core.(UserAgenter); ok {
+		return u.UserAgentHeader()
+	}
+	return ""
+}
+
 // ReplyReceiver is implemented by modules (tm) that want every received SIP
 // reply after the global onreply_route ran. Returning true means the module
 // took the reply over; otherwise the core forwards it statelessly.
@@ -202,6 +222,8 @@ type UACRequest struct {
 	Headers     string
 	ContentType string
 	Body        string
+	// MaxForwards is the Max-Forwards value (0: 70).
+	MaxForwards int
 	// NextHop is an outbound proxy URI; empty sends to the R-URI.
 	NextHop string
 	// Socket forces the outgoing socket.
@@ -213,6 +235,11 @@ type UACRequest struct {
 	// AVPs, when set, is the $avp store local_route sees (t_new_request's
 	// $avp(uac_ctx)); its type belongs to package pv.
 	AVPs any
+	// Retransmitted2xx, with Provisional, also reports retransmissions of
+	// a 2xx to an INVITE (the ACK for a 2xx is the sender's to repeat).
+	Retransmitted2xx bool
+	// Tx is set by SendRequest to tm's transaction (for UACCanceller).
+	Tx any
 }
 
 // ReplyEditor is implemented by modules that edit the replies tm relays

@@ -20,6 +20,12 @@ type TxHooks interface {
 // new request with api.UAC is fine). The TxEvent is only valid during the
 // call.
 type TxHook struct {
+	// EditBranch runs before a branch of the request is built and sent
+	// (TMCB_REQUEST_FWDED, where OpenSIPS may still change the branch):
+	// Ctx is the request's context, Req the branch's message (shared by
+	// the other branches: do not change it) and Branch its index. A non-nil
+	// result is the message to send in its place.
+	EditBranch func(e *TxEvent) *sip.Msg
 	// RequestOut runs after a branch of the request was sent
 	// (TMCB_REQUEST_FWDED): Branch, Socket, Dest and Raw are set.
 	RequestOut func(e *TxEvent)
@@ -29,6 +35,10 @@ type TxHook struct {
 	// parsed from the bytes sent). 100 Trying is not reported.
 	// (TMCB_RESPONSE_FWDED and TMCB_RESPONSE_OUT.)
 	ReplyOut func(e *TxEvent)
+	// ReplyIn runs for every reply received on a branch of the
+	// transaction, retransmissions included, before the onreply route
+	// (TMCB_MSG_MATCHED_IN for replies): Reply, Code and Branch are set.
+	ReplyIn func(e *TxEvent)
 	// Failure runs when every branch of a round ended with a negative
 	// final reply, before the failure route (TMCB_ON_FAILURE): Reply is
 	// the winning reply (nil when generated here, as on a timeout), Code

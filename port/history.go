@@ -512,6 +512,11 @@ func (ps *pass) removedParam(mp *ast.ModParam, mod string) bool {
 		}
 		last = max(last, e.Last)
 	}
+	if _, modLast, ok := legacy.ModuleSpan(mod); ok && modLast != legacy.Latest && last == modLast {
+		// The parameter lived as long as the module, which gosips still
+		// provides (pdt): it keeps its meaning.
+		return false
+	}
 	ps.es.deleteItem(mp.At.Offset, mp.End.Offset)
 	if kind, ok := extraParams[mp.Param]; ok && mod == "acc" {
 		ps.manual(mp.At, "H8", `removed acc %s (gone after %s): write modparam("acc", "extra_fields", "%s: tag->name; ...") and set $acc_extra(tag) from %s before do_accounting()`,

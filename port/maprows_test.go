@@ -163,7 +163,7 @@ func TestMapRowsGolden(t *testing.T) {
 var goldenModules = strings.Fields(`acc alias_db auth auth_db avpops cachedb_local carrierroute
 	cfgutils core db_mysql db_postgres db_sqlite db_text dialog dialplan dispatcher domain drouting
 	exec group httpd json load_balancer mathops maxfwd mi_fifo mi_http msilo nathelper permissions
-	pike prometheus proto_tcp proto_udp registrar rr rtpengine rtpproxy signaling sipmsgops sl
+	pdt pike prometheus proto_tcp proto_udp registrar rr rtpengine rtpproxy signaling sipmsgops sl
 	speeddial sqlops statistics textops tm topology_hiding uac uac_auth uac_registrant usrloc uuid`)
 
 // pinnedRegistry holds the golden's modules, taken from the default one.

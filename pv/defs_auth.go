@@ -196,34 +196,3 @@ func getAccUser(c *api.Ctx, _ *Spec) (api.Value, error) {
 	}
 	return api.StrValue(u.User + "@" + u.Host), nil
 }
-
-func authDefs() []Def {
-	cred := func(name string, f func(*digest) string) Def {
-		return Def{Name: name, Get: digestGetter(false, f)}
-	}
-	chal := func(name string, f func(*digest) string) Def {
-		return Def{Name: "challenge." + name, Get: digestGetter(true, f)}
-	}
-	return []Def{
-		cred("au", func(d *digest) string { return d.user }),
-		cred("ar", func(d *digest) string { return d.realm }),
-		cred("ad", func(d *digest) string { return d.domain }),
-		cred("adu", func(d *digest) string { return d.uri }),
-		cred("aU", func(d *digest) string { return d.username }),
-		cred("an", func(d *digest) string { return d.nonce }),
-		cred("auth.resp", func(d *digest) string { return d.response }),
-		cred("auth.cnonce", func(d *digest) string { return d.cnonce }),
-		cred("auth.opaque", func(d *digest) string { return d.opaque }),
-		cred("auth.alg", func(d *digest) string { return d.alg }),
-		cred("auth.qop", func(d *digest) string { return d.qop }),
-		cred("auth.nc", func(d *digest) string { return d.nc }),
-		{Name: "Au", Get: getAccUser},
-		chal("algorithm", func(d *digest) string { return d.alg }),
-		chal("realm", func(d *digest) string { return d.realm }),
-		chal("nonce", func(d *digest) string { return d.nonce }),
-		chal("opaque", func(d *digest) string { return d.opaque }),
-		chal("qop", func(d *digest) string { return d.qop }),
-		chal("ik", func(d *digest) string { return d.ik }),
-		chal("ck", func(d *digest) string { return d.ck }),
-	}
-}

@@ -204,10 +204,3 @@ func getContentType(c *api.Ctx, s *Spec) (api.Value, error) {
 	}
 	return api.StrValue(ct), nil
 }
-
-func bodyDefs() []Def {
-	return []Def{
-		{Name: "rb", ParseInner: parseMime, Get: getBody},
-		{Name: "cT", Get: getContentType},
-	}
-}

@@ -228,16 +228,3 @@ func getLastBranchIdx(c *api.Ctx, _ *Spec) (api.Value, error) {
 	}
 	return IntStr(int64(len(c.Branches) - 1)), nil
 }
-
-func branchDefs() []Def {
-	out := []Def{
-		{Name: "branch", ParseInner: oneOf(branchFields...), Get: branchGetter(""), Set: branchSetter("")},
-		{Name: "msg.branch", Get: branchGetter("uri"), Set: branchSetter("")},
-		{Name: "msg.branch.last_idx", Get: getLastBranchIdx},
-		{Name: "msg.branch.flag", Get: branchFlagGetter, Set: branchFlagSetter},
-	}
-	for _, f := range branchFields {
-		out = append(out, Def{Name: "msg.branch." + f, Get: branchGetter(f), Set: branchSetter(f)})
-	}
-	return out
-}

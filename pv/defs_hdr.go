@@ -351,37 +351,3 @@ func getContact(c *api.Ctx, s *Spec) (api.Value, error) {
 	}
 	return contactField(m, &cts[i], field), nil
 }
-
-func hdrDefs() []Def {
-	return []Def{
-		{Name: "ci", Get: headerValue(sip.HdrCallID)},
-		{Name: "cs", Get: getCSeqNum},
-		{Name: "cl", Get: getContentLength},
-		{Name: "ct", Get: getContact},
-		{Name: "ct.fields", Get: getContact},
-		{Name: "fu", Get: nameAddrGetter(false, naURI)},
-		{Name: "fU", Get: nameAddrGetter(false, naUser)},
-		{Name: "fd", Get: nameAddrGetter(false, naHost)},
-		{Name: "fn", Get: nameAddrGetter(false, naDisplay)},
-		{Name: "ft", Get: nameAddrGetter(false, naTag)},
-		{Name: "tu", Get: nameAddrGetter(true, naURI)},
-		{Name: "tU", Get: nameAddrGetter(true, naUser)},
-		{Name: "td", Get: nameAddrGetter(true, naHost)},
-		{Name: "tn", Get: nameAddrGetter(true, naDisplay)},
-		{Name: "tt", Get: nameAddrGetter(true, naTag)},
-		{Name: "ai", Get: listHdrGetter(sip.HdrPAssertedIdentity, naURI)},
-		{Name: "pu", Get: listHdrGetter(sip.HdrPPreferredIdentity, naURI)},
-		{Name: "pU", Get: listHdrGetter(sip.HdrPPreferredIdentity, naUser)},
-		{Name: "pd", Get: listHdrGetter(sip.HdrPPreferredIdentity, naHost)},
-		{Name: "pn", Get: listHdrGetter(sip.HdrPPreferredIdentity, naDisplay)},
-		{Name: "re", Get: listHdrGetter(sip.HdrRPID, naURI)},
-		{Name: "rt", Get: listHdrGetter(sip.HdrReferTo, naURI)},
-		{Name: "di", Get: listHdrGetter(sip.HdrDiversion, naURI)},
-		{Name: "dir", Get: diversionParam("reason")},
-		{Name: "dip", Get: diversionParam("privacy")},
-		{Name: "ua", Get: headerValue(sip.HdrUserAgent)},
-		{Name: "hdr", ParseInner: parseHdrSpec, Get: getHdr},
-		{Name: "hdrcnt", ParseInner: parseHdrSpec, Get: getHdrCnt},
-		{Name: "hdr_name", Get: getHdrName},
-	}
-}

@@ -255,9 +255,29 @@ func specNumber(c *api.Ctx, s *Spec) (int, bool, error) {
 }
 
 // getParam is $param(n): the n-th (1-based) argument of route(name, ...).
+// In an event_route, $param(name) is the event attribute called name
+// and $param(n) the n-th attribute when the route got no arguments.
 func getParam(c *api.Ctx, s *Spec) (api.Value, error) {
+	if c == nil {
+		return api.Null, nil
+	}
+	evp, isEvent := c.Slot(api.EventParamsSlot{}).(api.EventParams)
+	if isEvent && len(c.Params) == 0 {
+		in, err := s.InnerName(c)
+		if err != nil {
+			return api.Null, err
+		}
+		if n, ok := strictInt(strings.TrimSpace(in)); ok {
+			if n < 1 || int(n) > len(evp) {
+				return api.Null, nil
+			}
+			return evp[n-1].Value, nil
+		}
+		v, _ := evp.Get(in)
+		return v, nil
+	}
 	n, ok, err := specNumber(c, s)
-	if err != nil || !ok || c == nil || n < 1 || n > len(c.Params) {
+	if err != nil || !ok || n < 1 || n > len(c.Params) {
 		return api.Null, err
 	}
 	return c.Params[n-1], nil
@@ -363,60 +383,33 @@ func routeGetter(part func(RouteFrame) string, whole bool) func(*api.Ctx, *Spec)
 	}
 }
 
-func logLevelDef(name string, xlog bool) Def {
-	return Def{Name: name,
-		Get: func(c *api.Ctx, _ *Spec) (api.Value, error) {
-			if h, ok := ctxPriv[LogLeveler](c); ok {
-				return IntStr(int64(h.LogLevel(xlog))), nil
-			}
-			return api.Null, nil
-		},
-		Set: func(c *api.Ctx, s *Spec, v api.Value) error {
-			h, ok := ctxPriv[LogLeveler](c)
-			if !ok {
-				return errf(s, "log levels "+ErrNotImplemented.Error())
-			}
-			if v.IsNull() {
-				h.SetLogLevel(xlog, 0, true)
-				return nil
-			}
-			n, err := valueInt(s, v)
-			if err != nil {
-				return err
-			}
-			h.SetLogLevel(xlog, int(n), false)
-			return nil
-		}}
+// logLevelGetter reads the process log level ($log_level) or the xlog
+// level ($xlog_level).
+func logLevelGetter(xlog bool) getFunc {
+	return func(c *api.Ctx, _ *Spec) (api.Value, error) {
+		if h, ok := ctxPriv[LogLeveler](c); ok {
+			return IntStr(int64(h.LogLevel(xlog))), nil
+		}
+		return api.Null, nil
+	}
 }
 
-func msgDefs() []Def {
-	return []Def{
-		{Name: "rm", Get: getMethod},
-		{Name: "rs", Get: getStatus},
-		{Name: "rr", Get: getReason},
-		{Name: "ml", Get: getMsgLen},
-		{Name: "mb", Get: getMsgBuf},
-		{Name: "mi", Get: getMsgID},
-		{Name: "path", Get: getPathVec},
-		{Name: "mf", Get: getMsgFlags},
-		{Name: "bf", Get: getBranchFlags},
-		{Name: "msg.flag", Get: getMsgFlag, Set: setMsgFlag},
-		{Name: "msg.is_request", Get: getIsRequest},
-		{Name: "msg.type", Get: getMsgType},
-		{Name: "err.class", Get: errField(func(e *api.ErrInfo) api.Value { return IntStr(int64(e.Class)) })},
-		{Name: "err.level", Get: errField(func(e *api.ErrInfo) api.Value { return IntStr(int64(e.Level)) })},
-		{Name: "err.info", Get: errField(func(e *api.ErrInfo) api.Value { return strOrNull(e.Info) })},
-		{Name: "err.rcode", Get: errField(func(e *api.ErrInfo) api.Value { return IntStr(int64(e.RCode)) })},
-		{Name: "err.rreason", Get: errField(func(e *api.ErrInfo) api.Value { return strOrNull(e.RReply) })},
-		{Name: "param", ParseInner: parsePositive, Get: getParam},
-		{Name: "return", ParseInner: parsePositive, Get: getReturn},
-		{Name: "argv", Get: getArgv},
-		{Name: "cfg_line", Get: getCfgLine},
-		{Name: "cfg_file", Get: getCfgFile},
-		{Name: "route", Get: routeGetter(frameName, true)},
-		{Name: "route.name", Get: routeGetter(func(f RouteFrame) string { return f.Name }, false)},
-		{Name: "route.type", Get: routeGetter(func(f RouteFrame) string { return f.Type.BlockName() }, false)},
-		logLevelDef("log_level", false),
-		logLevelDef("xlog_level", true),
+// logLevelSetter changes the level; NULL restores the configured one.
+func logLevelSetter(xlog bool) setFunc {
+	return func(c *api.Ctx, s *Spec, v api.Value) error {
+		h, ok := ctxPriv[LogLeveler](c)
+		if !ok {
+			return errf(s, "log levels "+ErrNotImplemented.Error())
+		}
+		if v.IsNull() {
+			h.SetLogLevel(xlog, 0, true)
+			return nil
+		}
+		n, err := valueInt(s, v)
+		if err != nil {
+			return err
+		}
+		h.SetLogLevel(xlog, int(n), false)
+		return nil
 	}
 }

@@ -252,17 +252,6 @@ func explicitPort(s string) bool {
 	return strings.Count(s, ":") == 1
 }
 
-func netDefs() []Def {
-	return []Def{
-		{Name: "si", Get: getSrcIP},
-		{Name: "sp", Get: getSrcPort},
-		{Name: "socket_in", Get: getSocketIn},
-		{Name: "socket_out", Get: getSocketOut, Set: setSocketOut},
-		{Name: "Ri", Get: socketInField("ip")},
-		{Name: "Rp", Get: socketInField("port")},
-		{Name: "pr", Get: socketInField("proto")},
-		{Name: "af", Get: socketInField("af")},
-		{Name: "fs", Get: getForcedSocket},
-		{Name: "proxy_protocol", Get: func(*api.Ctx, *Spec) (api.Value, error) { return api.Null, nil }},
-	}
-}
+// getProxyProtocol reads a field of the proxy protocol header, which gosips
+// does not accept: always NULL.
+func getProxyProtocol(*api.Ctx, *Spec) (api.Value, error) { return api.Null, nil }

@@ -258,24 +258,3 @@ func getDset(c *api.Ctx, _ *Spec) (api.Value, error) {
 	}
 	return api.StrValue(ds), nil
 }
-
-func uriDefs() []Def {
-	return []Def{
-		{Name: "ru", Get: getURIPart(curRURI, partAll), Set: setRURI},
-		{Name: "rU", Get: getURIPart(curRURI, partUser), Set: setRURIPart(partUser)},
-		{Name: "rd", Get: getURIPart(curRURI, partHost), Set: setRURIPart(partHost)},
-		{Name: "rp", Get: getURIPart(curRURI, partPort), Set: setRURIPart(partPort)},
-		{Name: "rP", Get: getURIPart(curRURI, partProto)},
-		{Name: "ru_q", Get: getRURIQ, Set: setRURIQ},
-		{Name: "ou", Get: getURIPart(origRURI, partAll)},
-		{Name: "oU", Get: getURIPart(origRURI, partUser)},
-		{Name: "od", Get: getURIPart(origRURI, partHost)},
-		{Name: "op", Get: getURIPart(origRURI, partPort)},
-		{Name: "oP", Get: getURIPart(origRURI, partProto)},
-		{Name: "du", Get: getURIPart(dstURI, partAll), Set: setDstURI},
-		{Name: "dd", Get: getURIPart(dstURI, partHost), Set: setDstPart(partHost)},
-		{Name: "dp", Get: getURIPart(dstURI, partPort), Set: setDstPart(partPort)},
-		{Name: "dP", Get: getURIPart(dstURI, partProto)},
-		{Name: "ds", Get: getDset},
-	}
-}

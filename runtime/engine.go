@@ -57,6 +57,7 @@ type Engine struct {
 
 	aliases   []alias
 	serverHdr string
+	uaHdr     string
 	started   time.Time
 
 	ctx    context.Context
@@ -145,11 +146,15 @@ func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
 	}
 	e.workers = workers
 	e.serverHdr = "gosips (" + opts.Version + " (" + goruntime.GOARCH + "/" + goruntime.GOOS + "))"
+	e.uaHdr = e.serverHdr
 	if v, ok := s.Globals["server_header"]; ok && v.IsStr() {
 		e.serverHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "Server:"))
 	}
+	if v, ok := s.Globals["user_agent_header"]; ok && v.IsStr() {
+		e.uaHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "User-Agent:"))
+	}
 	if v, ok := s.Globals["server_signature"]; ok && v.IsInt() && v.I == 0 {
-		e.serverHdr = ""
+		e.serverHdr, e.uaHdr = "", ""
 	}
 	return e
 }
@@ -219,7 +224,27 @@ func (e *Engine) Start(ctx context.Context) error {
 	if len(socks) == 0 {
 		socks = []SocketDef{{Proto: "udp", Host: "127.0.0.1", Port: "5060"}}
 	}
+	owners := map[string]api.SocketOwner{}
+	for _, m := range e.script.Modules {
+		if so, ok := m.Inst.(api.SocketOwner); ok {
+			for _, p := range so.SocketProtos() {
+				owners[p] = so
+			}
+		}
+	}
 	for _, sd := range socks {
+		if so := owners[sd.Proto]; so != nil || strings.HasPrefix(sd.Proto, "hep_") {
+			if so == nil {
+				e.tr.Close()
+				return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_hep.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+			}
+			port, _ := strconv.Atoi(sd.Port)
+			if err := so.ListenSocket(sd.Proto, sd.Host, port); err != nil {
+				e.tr.Close()
+				return fmt.Errorf("%s: socket %s:%s:%s: %w", sd.At, sd.Proto, sd.Host, sd.Port, err)
+			}
+			continue
+		}
 		if sd.Proto == "tcp" && !e.script.Loaded("proto_tcp") && len(e.opts.Listen) == 0 {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
@@ -263,6 +288,10 @@ func (e *Engine) Start(ctx context.Context) error {
 		if b, ok := m.Inst.(interface{ SetCore(api.Core) }); ok {
 			b.SetCore(e)
 		}
+	}
+	if err := e.startEvents(); err != nil {
+		e.tr.Close()
+		return fmt.Errorf("event interface: %w", err)
 	}
 	for _, m := range e.script.Modules {
 		if st, ok := m.Inst.(api.Starter); ok {
@@ -811,6 +840,9 @@ func (e *Engine) Module(name string) api.Module {
 
 // ServerHeader implements api.Core.
 func (e *Engine) ServerHeader() string { return e.serverHdr }
+
+// UserAgentHeader implements api.UserAgenter.
+func (e *Engine) UserAgentHeader() string { return e.uaHdr }
 
 // Uptime is how long the engine has been running.
 func (e *Engine) Uptime() time.Duration { return time.Since(e.started) }

@@ -264,6 +264,11 @@ type request struct {
 	body  *string        // the SDP for offer/answer
 	extra map[string]any // entries set by the function (play DTMF code)
 	sock  api.PVRef      // sock_var
+	// set and node, when set, pick the set and the node (rtp_relay); used
+	// is the node that answered.
+	set  *int
+	node string
+	used *mediarelay.Node
 }
 
 // build turns a request into the ng dictionary (OpenSIPS
@@ -439,11 +444,19 @@ func (m *Module) call(c *api.Ctx, r *request) (map[string]any, error) {
 		return nil, m.fail(c, fmt.Errorf("could not parse flags: %w", err))
 	}
 	eng := m.engines.Load()
-	s := m.currentSet(c, eng)
+	var s *mediarelay.Set
+	if r.set != nil && *r.set >= 0 {
+		if s = eng.ByID(*r.set); s == nil {
+			c.Log.Warn("rtpengine: set not available, using the default one", "set", *r.set)
+			s = eng.ByID(0)
+		}
+	} else {
+		s = m.currentSet(c, eng)
+	}
 	if s == nil {
 		return nil, m.fail(c, errors.New("no valid set selected"))
 	}
-	forced := ""
+	forced := r.node
 	if r.sock != nil {
 		if v, err := r.sock.Get(c); err == nil && !v.IsNull() {
 			forced = valueStr(v)
@@ -488,6 +501,7 @@ func (m *Module) call(c *api.Ctx, r *request) (map[string]any, error) {
 				}
 				return nil, m.fail(c, &errProxy{reason})
 			}
+			r.used = n
 			if r.sock != nil {
 				if err := r.sock.Set(c, api.StrValue(n.URL)); err != nil {
 					c.Log.Error("rtpengine: setting sock_var failed", "err", err)

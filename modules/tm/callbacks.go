@@ -53,6 +53,20 @@ func (tx *Tx) txHooks() []*api.TxHook {
 	return nil
 }
 
+// hookEditBranch lets the hooks replace the message of a branch about to
+// be built; mu held.
+func (t *TM) hookEditBranch(c *api.Ctx, tx *Tx, idx int, m *sip.Msg) *sip.Msg {
+	for _, h := range tx.txHooks() {
+		if h.EditBranch == nil {
+			continue
+		}
+		if nm := h.EditBranch(&api.TxEvent{Ctx: c, Req: m, Branch: idx}); nm != nil {
+			m = nm
+		}
+	}
+	return m
+}
+
 // hookRequestOut reports a branch sent; mu held.
 func (t *TM) hookRequestOut(tx *Tx, br *branch) {
 	hs := tx.txHooks()
@@ -93,6 +107,16 @@ func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool) {
 	tx.flags = c.Flags
 	c.Slots = nil
 	tx.core.ReleaseCtx(c)
+}
+
+// hookReplyIn reports a reply received on branch br; mu held.
+func (t *TM) hookReplyIn(tx *Tx, br *branch, m *sip.Msg) {
+	e := api.TxEvent{Req: tx.req, Reply: m, Code: m.StatusCode(), Branch: br.idx}
+	for _, h := range tx.txHooks() {
+		if h.ReplyIn != nil {
+			h.ReplyIn(&e)
+		}
+	}
 }
 
 // hookDeleted reports the transaction's removal; mu held.

@@ -36,6 +36,7 @@ type TM struct {
 	UnixTxTimeout         int // seconds
 	RestartFrOnEachReply  int
 	TwAppend              []string
+	twAppends             []*twAppend
 	EnableStats           int
 	PassProvisional       int
 	SynBranch             int
@@ -114,10 +115,15 @@ func (t *TM) Params() []api.Param {
 		intP("unix_tx_timeout", &t.UnixTxTimeout, "2"),
 		intP("restart_fr_on_each_reply", &t.RestartFrOnEachReply, "1"),
 		api.FuncParam("tw_append", api.ParamStr, true, func(v api.ParamValue) error {
-			if _, _, ok := cutTwAppend(v.Str); !ok {
-				return fmt.Errorf("tw_append: expected \"name:element[;element...]\", got %q", v.Str)
+			app, err := parseTwAppend(v.Str)
+			if err != nil {
+				return err
+			}
+			if t.lookupTwAppend(app.name) != nil {
+				return fmt.Errorf("tw_append: duplicated name %q", app.name)
 			}
 			t.TwAppend = append(t.TwAppend, v.Str)
+			t.twAppends = append(t.twAppends, app)
 			return nil
 		}),
 		intP("enable_stats", &t.EnableStats, "1"),

@@ -43,8 +43,6 @@ var ModuleRules = map[string]ModuleRule{
 	"mi_json":     {RenamedTo: "mi_http", Since: "3.0"},
 	"lcr": {Never: true, Reason: "the lcr module was removed in OpenSIPS 1.7",
 		Replacement: "drouting (do_routing(), use_next_gw())"},
-	"pdt": {Never: true, Reason: "the pdt module was removed in OpenSIPS 2.2",
-		Replacement: "dialplan (dp_translate()) or drouting"},
 	"jabber": {Never: true, Reason: "the SIP-to-Jabber gateway is obsolete (XMPP gateways run outside the SIP server)",
 		Replacement: "an external XMPP gateway, or OpenSIPS' xmpp module"},
 	"osp": {Never: true, Reason: "Open Settlement Protocol peering is obsolete",
@@ -55,8 +53,8 @@ var ModuleRules = map[string]ModuleRule{
 		Replacement: "b2b_logic, or an application server behind the proxy"},
 	"pa": {Never: true, Reason: "the old presence agent was replaced in OpenSER 1.2",
 		Replacement: "presence, presence_xml and pua"},
-	"mediaproxy": {Never: true, Reason: "it drives AG Projects' MediaProxy relay and dispatcher, which OpenSIPS dropped after OpenSER 1.3",
-		Replacement: "rtpengine (rtpengine_offer/answer/delete) or rtpproxy"},
+	"mediaproxy": {Never: true, Reason: "it needs AG Projects' MediaProxy dispatcher, an external daemon that is no longer packaged (OpenSER 1.x spoke the 1.x dispatcher protocol, OpenSIPS 3.6 the 2.x one)",
+		Replacement: "rtpengine (rtpengine_offer/answer/delete), rtpproxy, or rtp_relay_engage() with either"},
 	"avp_radius":    radius("avpops with a SQL database (avp_db_load)"),
 	"auth_radius":   radius("auth_db (www_authorize with a subscriber table)"),
 	"group_radius":  radius("group (db_is_user_in)"),
@@ -184,6 +182,10 @@ var ParamRules = map[[2]string]ParamRule{
 	{"db_mysql", "ping_interval"}:  {Since: "1.8", Note: "connections are checked and reopened on use (max_db_retries)"},
 	{"db_mysql", "auto_reconnect"}: {Since: "1.5", Note: "connections are reopened on failure (max_db_retries)"},
 	{"rtpproxy", "rtpproxy_tout"}:  {NewModule: "rtpproxy", NewParam: "rtpproxy_timeout", Since: "3.3"},
+	{"pdt", "hsize_2pow"}:          {Since: "1.4", Note: "the prefix cache is a tree that sizes itself"},
+	{"pdt", "sync_time"}:           {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
+	{"pdt", "clean_time"}:          {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
+	{"pdt", "fetch_rows"}:          {Since: "1.7", Note: "the table is read in one query"},
 }
 
 // ParamFate returns where a module parameter that the latest release no
