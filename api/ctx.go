@@ -157,6 +157,26 @@ type Core interface {
 	ServerHeader() string
 }
 
+// LogGenKey is a log attribute: true prints the record as OpenSIPS'
+// LM_GEN lines (xlog, log(), acc's log backend), the level and the text
+// without a module part: "NOTICE:ACC: transaction answered: ...".
+const LogGenKey = "lm_gen"
+
+// UserAgenter is implemented by a Core that signs the requests built
+// locally (tm's ACK and CANCEL): UserAgentHeader is the User-Agent value
+// ("" = none, server_signature=0).
+type UserAgenter interface {
+	UserAgentHeader() string
+}
+
+// UserAgentOf returns core's User-Agent value, "" when it has none.
+func UserAgentOf(core Core) string {
+	if u, ok := core.(UserAgenter); ok {
+		return u.UserAgentHeader()
+	}
+	return ""
+}
+
 // ReplyReceiver is implemented by modules (tm) that want every received SIP
 // reply after the global onreply_route ran. Returning true means the module
 // took the reply over; otherwise the core forwards it statelessly.

@@ -219,7 +219,9 @@ type FixupCtx struct {
 	// Check is set while only checking (no run); fixups must not open
 	// files, sockets or databases then.
 	Check bool
-	Log   *slog.Logger
+	// Events is the event interface; fixups of event names publish them.
+	Events *Events
+	Log    *slog.Logger
 	// Legacy reports an accepted old form (a warning with the modern form
 	// as hint); Warn any other non-fatal finding.
 	Legacy func(msg, hint string)
@@ -299,6 +301,9 @@ type InitCtx struct {
 	// Stats is the statistics registry; modules create their counters in
 	// the group named after them (registrar:accepted_regs).
 	Stats *Stats
+	// Events is the event interface: modules publish their events and
+	// transport modules register here.
+	Events *Events
 }
 
 // HintError is an error a parameter setter or a fixup returns to tell the

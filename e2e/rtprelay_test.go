@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gosips/internal/testenv"
 )
 
 // rtprelayCfg is a proxy handing every call to rtp_relay with ENGINE;
@@ -299,5 +301,95 @@ modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
 	if _, err := miCall(t, httpPort, "rtp_relay_list", map[string]any{"engine": "mediaproxy"}); err == nil ||
 		!strings.Contains(err.Error(), "unknown RTP  Relay engine") {
 		t.Errorf("rtp_relay_list of an unknown engine: %v", err)
+	}
+}
+
+// TestRtpRelayListOracle runs the same call with a re-INVITE through
+// gosips and through OpenSIPS 3.6, both engaging the same rtpengine with
+// rtp_relay, and compares what rtp_relay_list shows at each step.
+func TestRtpRelayListOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	e := startRtpengine(t)
+	inRange := func(p int) bool { return p >= e.PortMin && p <= e.PortMax }
+	socks := fmt.Sprintf(`loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
+	run := func(t *testing.T, oracle bool, callID string) rtprelayInDialog {
+		uas, caller := newUDPClient(t), newUDPClient(t)
+		httpPort := freePort(t)
+		cfg := strings.NewReplacer("ENGINE", "rtpengine", "SOCKS", socks, "CALLER", "replace-origin",
+			"CALLEE", "replace-session-connection", "CTXFLAGS", "ICE=remove", "UASPORT", strconv.Itoa(uas.Port()),
+			"HTTPPORT", strconv.Itoa(httpPort)).Replace(rtprelayCfg)
+		var port int
+		if oracle {
+			port = natOracleStart(t, bin, cfg)
+		} else {
+			port = startServer(t, cfg).Port
+		}
+		return rtprelayReinvite(t, port, httpPort, caller, uas, callID, inRange)
+	}
+	var got [2]rtprelayInDialog
+	for i, name := range []string{"gosips", "opensips"} {
+		t.Run(name, func(t *testing.T) {
+			got[i] = run(t, i == 1, "rtprelay-oracle-"+name+"@test")
+			if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+				t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
+			}
+		})
+	}
+	norm := func(l []map[string]any) string {
+		for _, x := range l {
+			delete(x, "callid")
+		}
+		b, _ := json.Marshal(l)
+		return string(b)
+	}
+	for _, step := range []struct {
+		name       string
+		gs, oracle []map[string]any
+	}{
+		{"established", got[0].established, got[1].established},
+		{"after the re-INVITE", got[0].reinvited, got[1].reinvited},
+		{"after the BYE", got[0].ended, got[1].ended},
+	} {
+		g, o := norm(step.gs), norm(step.oracle)
+		t.Logf("rtp_relay_list %s: %s", step.name, g)
+		if g != o {
+			t.Errorf("rtp_relay_list %s:\ngosips   %s\nopensips %s", step.name, g, o)
+		}
+	}
+}
+
+// TestRtpRelayEngageRtpproxy: rtp_relay_engage("rtpproxy") against
+// rtpengine's rtpproxy-protocol socket relays a call, then a call with a
+// re-INVITE, with the flags of $rtp_relay/$rtp_relay_peer; nothing is
+// left on the relay after the BYEs.
+func TestRtpRelayEngageRtpproxy(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`loadmodule "rtpproxy.so"
+modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d")`, e.UDP)
+	srv, caller, uas, httpPort := startRtprelayServer(t, "rtpproxy", socks, "co", "co", "")
+	inRange := func(p int) bool { return p >= e.PortMin && p <= e.PortMax }
+	id := "rtprelay-rtpp-1@test"
+	relayCall(t, srv.Port, caller, uas, id, func(p int) {
+		if !inRange(p) {
+			t.Errorf("relay port %d outside rtpengine's range %d-%d", p, e.PortMin, e.PortMax)
+		}
+		if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
+			t.Errorf("the relay holds %v, want [%s]", calls, id)
+		}
+	})
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("the relay still holds %v after the BYE", e.calls(t))
+	}
+	got := rtprelayReinvite(t, srv.Port, httpPort, caller, uas, "rtprelay-rtpp-2@test", inRange)
+	if len(got.established) != 1 || got.established[0]["relay"] != "rtpproxy" ||
+		got.established[0]["node"] != fmt.Sprintf("udp:127.0.0.1:%d", e.UDP) {
+		t.Errorf("rtp_relay_list while the call lasts = %v", got.established)
+	}
+	if len(got.ended) != 0 {
+		t.Errorf("rtp_relay_list after the BYE = %v", got.ended)
+	}
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("the relay still holds %v after the second BYE", e.calls(t))
 	}
 }

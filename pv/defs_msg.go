@@ -255,9 +255,29 @@ func specNumber(c *api.Ctx, s *Spec) (int, bool, error) {
 }
 
 // getParam is $param(n): the n-th (1-based) argument of route(name, ...).
+// In an event_route, $param(name) is the event attribute called name
+// and $param(n) the n-th attribute when the route got no arguments.
 func getParam(c *api.Ctx, s *Spec) (api.Value, error) {
+	if c == nil {
+		return api.Null, nil
+	}
+	evp, isEvent := c.Slot(api.EventParamsSlot{}).(api.EventParams)
+	if isEvent && len(c.Params) == 0 {
+		in, err := s.InnerName(c)
+		if err != nil {
+			return api.Null, err
+		}
+		if n, ok := strictInt(strings.TrimSpace(in)); ok {
+			if n < 1 || int(n) > len(evp) {
+				return api.Null, nil
+			}
+			return evp[n-1].Value, nil
+		}
+		v, _ := evp.Get(in)
+		return v, nil
+	}
 	n, ok, err := specNumber(c, s)
-	if err != nil || !ok || c == nil || n < 1 || n > len(c.Params) {
+	if err != nil || !ok || n < 1 || n > len(c.Params) {
 		return api.Null, err
 	}
 	return c.Params[n-1], nil

@@ -605,6 +605,7 @@ func (k *checker) fixupCtx(call *ast.Call) *api.FixupCtx {
 			return nil
 		},
 		Check:  k.c.opts.Check,
+		Events: k.c.script.Events,
 		Log:    k.c.log,
 		Legacy: func(msg, hint string) { k.c.legacy(at, call.Name+"(): "+msg, hint) },
 		Warn:   func(msg, hint string) { k.c.diags.Warn(at, diag.CodeFixup, call.Name+"(): "+msg, hint) },

@@ -57,6 +57,7 @@ type Engine struct {
 
 	aliases   []alias
 	serverHdr string
+	uaHdr     string
 	started   time.Time
 
 	ctx    context.Context
@@ -145,11 +146,15 @@ func NewEngine(s *Script, p *Program, opts EngineOptions) *Engine {
 	}
 	e.workers = workers
 	e.serverHdr = "gosips (" + opts.Version + " (" + goruntime.GOARCH + "/" + goruntime.GOOS + "))"
+	e.uaHdr = e.serverHdr
 	if v, ok := s.Globals["server_header"]; ok && v.IsStr() {
 		e.serverHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "Server:"))
 	}
+	if v, ok := s.Globals["user_agent_header"]; ok && v.IsStr() {
+		e.uaHdr = strings.TrimSpace(strings.TrimPrefix(v.S, "User-Agent:"))
+	}
 	if v, ok := s.Globals["server_signature"]; ok && v.IsInt() && v.I == 0 {
-		e.serverHdr = ""
+		e.serverHdr, e.uaHdr = "", ""
 	}
 	return e
 }
@@ -263,6 +268,10 @@ func (e *Engine) Start(ctx context.Context) error {
 		if b, ok := m.Inst.(interface{ SetCore(api.Core) }); ok {
 			b.SetCore(e)
 		}
+	}
+	if err := e.startEvents(); err != nil {
+		e.tr.Close()
+		return fmt.Errorf("event interface: %w", err)
 	}
 	for _, m := range e.script.Modules {
 		if st, ok := m.Inst.(api.Starter); ok {
@@ -811,6 +820,9 @@ func (e *Engine) Module(name string) api.Module {
 
 // ServerHeader implements api.Core.
 func (e *Engine) ServerHeader() string { return e.serverHdr }
+
+// UserAgentHeader implements api.UserAgenter.
+func (e *Engine) UserAgentHeader() string { return e.uaHdr }
 
 // Uptime is how long the engine has been running.
 func (e *Engine) Uptime() time.Duration { return time.Since(e.started) }

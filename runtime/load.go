@@ -76,6 +76,9 @@ type Script struct {
 	RouteCalls map[*ast.Call]*ast.RouteCall
 	// Stats holds the statistics of the core and the modules.
 	Stats *api.Stats
+	// Events is the event interface (published events, transports,
+	// subscriptions).
+	Events *api.Events
 	// PVs records every resolved pseudo-variable, by AST node.
 	PVs     map[*ast.PV]*pv.Spec
 	pvTable *pv.Table
@@ -134,12 +137,13 @@ func newCompiler(f *ast.File, opts Options) *compiler {
 		PVs:        map[*ast.PV]*pv.Spec{},
 		RouteCalls: map[*ast.Call]*ast.RouteCall{},
 		Stats:      api.NewStats(),
+		Events:     api.NewEvents(),
 	}
 	c := &compiler{opts: opts, reg: reg, file: f, script: s, log: log}
 	if r := opts.Reuse; r != nil {
 		// Live modules keep their statistics and flag bits; new flag
 		// names get the next free bits in copies of the sets.
-		s.Stats = r.Stats
+		s.Stats, s.Events = r.Stats, r.Events
 		s.MsgFlags, s.BrFlags = r.MsgFlags.clone(), r.BrFlags.clone()
 		s.Globals, s.Sockets, s.Aliases = r.Globals, r.Sockets, r.Aliases
 	}
@@ -664,6 +668,7 @@ func (c *compiler) initModules() {
 			MsgFlag:    c.script.MsgFlags.Get,
 			BranchFlag: c.script.BrFlags.Get,
 			Stats:      c.script.Stats,
+			Events:     c.script.Events,
 		}
 		if err := in.Init(ic); err != nil {
 			c.diags.Add(m.At, diag.CodeModparamValue, fmt.Sprintf("%s: initialisation failed: %v", m.Name, err), "")

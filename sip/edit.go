@@ -26,9 +26,10 @@ type SocketText interface {
 	Text(out *Socket) string
 }
 
+// Among edits at one offset insertions come first, in call order, then
+// replacements and deletions.
 const (
-	rankVia int8 = iota // our Via goes above everything inserted at the top
-	rankInsert
+	rankInsert int8 = iota
 	rankDelete
 )
 
@@ -207,8 +208,9 @@ func (m *Msg) SetBody(body, contentType string) {
 	}
 }
 
-// SetVia sets the Via header line (with CRLF) that Bytes writes above all
-// other headers; see FormatVia. An empty string removes it. On a received
+// SetVia sets the Via header line (with CRLF) that Bytes writes right
+// above the top Via, below the headers inserted there (InsertRaw,
+// AddRecordRoute), as OpenSIPS does; see FormatVia. An empty string removes it. On a received
 // request it also schedules AddViaReceived, as forwarding requires.
 func (m *Msg) SetVia(line string) {
 	m.via = line

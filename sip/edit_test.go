@@ -72,10 +72,18 @@ func TestEdits(t *testing.T) {
 				t.Error(err)
 			}
 		}, "=Content-Length: 7|body:goodbye"},
+		// OpenSIPS writes its Via below what the script inserted at the
+		// top (insert_hf, record_route), whatever the call order.
 		{"our via", func(_ *testing.T, m *Msg) {
 			m.InsertHeader("X-Top", "1")
 			m.SetVia(FormatVia("UDP", "192.0.2.1", 5060, "z9hG4bKx", true))
-		}, "+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx;rport@0|+X-Top: 1@1"},
+		}, "+X-Top: 1@0|+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx;rport@1"},
+		{"our via after record-route", func(_ *testing.T, m *Msg) {
+			m.SetVia(FormatVia("UDP", "192.0.2.1", 5060, "z9hG4bKx", false))
+			m.AddRecordRoute("<sip:192.0.2.1;lr>")
+			m.InsertHeader("X-Top", "1")
+			m.AppendHeader("X-End", "2")
+		}, "+Record-Route: <sip:192.0.2.1;lr>@0|+X-Top: 1@1|+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx@2|+X-End: 2@end"},
 		{"record-route", func(_ *testing.T, m *Msg) { m.AddRecordRoute("<sip:192.0.2.1;lr>") }, "+Record-Route: <sip:192.0.2.1;lr>@0"},
 		{"replace and remove same header", func(_ *testing.T, m *Msg) {
 			f, _ := m.FieldOf(LookupHdr("X-Foo"), "X-Foo")

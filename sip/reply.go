@@ -20,7 +20,7 @@ type ReplySpec struct {
 
 // NewReply builds a reply to req per RFC 3261 §8.2.6: Via(s), From, To (with
 // toTag added if it has none), Call-ID and CSeq are copied; Record-Route
-// too for 101-299 replies. When req carries its RecvInfo the top Via gets
+// too for 180-299 replies (OpenSIPS' range). When req carries its RecvInfo the top Via gets
 // received/rport (RFC 3261 §18.2.1, RFC 3581). Further headers or a body can
 // be added with the edit methods, or use NewReplyWith.
 func NewReply(req *Msg, code int, reason, toTag string) *Msg {
@@ -68,7 +68,7 @@ func AppendReply(dst []byte, req *Msg, spec *ReplySpec) []byte {
 			}
 		}
 	}
-	if spec.Code > 100 && spec.Code < 300 {
+	if spec.Code >= 180 && spec.Code < 300 { // as OpenSIPS (not 101-179)
 		dst = req.appendHeaders(dst, HdrRecordRoute)
 	}
 	dst = req.appendReplyTo(dst, spec)

@@ -99,9 +99,12 @@ Content-Length: 0
 	if rr, _ := r.RecordRoutes(); len(rr) != 1 {
 		t.Errorf("RR = %v", rr)
 	}
-	r = NewReply(req, 486, "", "tt")
-	if rr, _ := r.RecordRoutes(); len(rr) != 0 {
-		t.Errorf("RR in 486 = %v", rr)
+	// OpenSIPS copies Record-Route into local replies 180-299 only.
+	for code, want := range map[int]int{100: 0, 101: 0, 179: 0, 180: 1, 183: 1, 200: 1, 299: 1, 300: 0, 486: 0} {
+		r = NewReply(req, code, "", "tt")
+		if rr, _ := r.RecordRoutes(); len(rr) != want {
+			t.Errorf("RR in %d = %v, want %d", code, rr, want)
+		}
 	}
 }
 
@@ -236,7 +239,7 @@ Content-Length: 0
 
 `))
 	reply := NewReply(inv, 486, "", "tt")
-	for _, f := range []func() (*Msg, error){func() (*Msg, error) { return NewAck(inv, reply) }, func() (*Msg, error) { return NewCancel(inv) }} {
+	for _, f := range []func() (*Msg, error){func() (*Msg, error) { return NewAck(inv, reply, "") }, func() (*Msg, error) { return NewCancel(inv, "") }} {
 		m, err := f()
 		if err != nil {
 			t.Fatal(err)

@@ -66,19 +66,20 @@ func appendHeader(b []byte, name, value string) []byte {
 
 // NewCancel builds the CANCEL for a request we sent (RFC 3261 §9.1): same
 // Request-URI, Call-ID, From, To and CSeq number, its top Via only, its
-// Route headers.
-func NewCancel(req *Msg) (*Msg, error) {
-	return newHopRequest(req, nil, "CANCEL")
+// Route headers. extra (raw header lines, CRLF-terminated) goes right
+// before Content-Length, as OpenSIPS writes Reason and User-Agent there.
+func NewCancel(req *Msg, extra string) (*Msg, error) {
+	return newHopRequest(req, nil, "CANCEL", extra)
 }
 
 // NewAck builds the ACK for a non-2xx final reply to an INVITE we sent
 // (RFC 3261 §17.1.1.3): like CANCEL, but To comes from the reply (with its
-// tag).
-func NewAck(inv, reply *Msg) (*Msg, error) {
-	return newHopRequest(inv, reply, "ACK")
+// tag). extra is as for NewCancel.
+func NewAck(inv, reply *Msg, extra string) (*Msg, error) {
+	return newHopRequest(inv, reply, "ACK", extra)
 }
 
-func newHopRequest(req, reply *Msg, method string) (*Msg, error) {
+func newHopRequest(req, reply *Msg, method, extra string) (*Msg, error) {
 	req.ensure()
 	if !req.isReq {
 		return nil, fmt.Errorf("build %s: %w", method, ErrNotRequest)
@@ -108,8 +109,8 @@ func newHopRequest(req, reply *Msg, method string) (*Msg, error) {
 		return true
 	})
 	// OpenSIPS' order for the requests tm builds itself: Via, From,
-	// Call-ID, To, CSeq, Max-Forwards, Route.
-	b := make([]byte, 0, 160+len(req.RURI())+(top.End-top.Start)+len(from)+len(to)+len(req.CallID())+len(routes))
+	// Call-ID, To, CSeq, Max-Forwards, Route, extra, Content-Length.
+	b := make([]byte, 0, 160+len(req.RURI())+(top.End-top.Start)+len(from)+len(to)+len(req.CallID())+len(routes)+len(extra))
 	b = append(b, method...)
 	b = append(b, ' ')
 	b = append(b, req.RURI()...)
@@ -121,6 +122,7 @@ func newHopRequest(req, reply *Msg, method string) (*Msg, error) {
 	b = appendHeader(b, "CSeq", strconv.FormatUint(uint64(num), 10)+" "+method)
 	b = appendHeader(b, "Max-Forwards", "70")
 	b = append(b, routes...)
+	b = append(b, extra...)
 	b = append(b, "Content-Length: 0\r\n\r\n"...)
 	m := &Msg{}
 	if err := m.parse(b, true); err != nil {

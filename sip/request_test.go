@@ -53,7 +53,7 @@ Content-Length: 4
 
 v=0
 `))
-	c, err := NewCancel(inv)
+	c, err := NewCancel(inv, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ v=0
 	}
 
 	reply := NewReply(inv, 486, "", "b9")
-	a, err := NewAck(inv, reply)
+	a, err := NewAck(inv, reply, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,32 @@ v=0
 	if a.Method() != "ACK" || a.ToTag() != "b9" || num != 42 || meth != "ACK" {
 		t.Errorf("ACK:\n%s", a.String())
 	}
-	if _, err := NewCancel(reply); !errors.Is(err, ErrNotRequest) {
+	if _, err := NewCancel(reply, ""); !errors.Is(err, ErrNotRequest) {
 		t.Errorf("NewCancel(reply) = %v", err)
+	}
+}
+
+// The extra lines (Reason, User-Agent) of a CANCEL or ACK go before
+// Content-Length, in OpenSIPS' header order for the requests tm builds.
+func TestHopRequestExtraOrder(t *testing.T) {
+	inv := mustParse(t, crlf("INVITE sip:bob@192.0.2.4 SIP/2.0\n"+
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinv1\nRoute: <sip:p1;lr>\nMax-Forwards: 69\n"+
+		"From: <sip:a@x>;tag=a1\nTo: <sip:b@x>\nCall-ID: c1\nCSeq: 7 INVITE\nContent-Length: 0\n\n"))
+	c, err := NewCancel(inv, "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\nUser-Agent: gosips\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := crlf("CANCEL sip:bob@192.0.2.4 SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinv1\n" +
+		"From: <sip:a@x>;tag=a1\nCall-ID: c1\nTo: <sip:b@x>\nCSeq: 7 CANCEL\nMax-Forwards: 70\nRoute: <sip:p1;lr>\n" +
+		"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\nUser-Agent: gosips\nContent-Length: 0\n\n")
+	if c.String() != want {
+		t.Errorf("CANCEL:\n%s\nwant:\n%s", c.String(), want)
+	}
+	a, err := NewAck(inv, NewReply(inv, 486, "", "t9"), "User-Agent: gosips\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := a.String(); !strings.HasSuffix(s, "Route: <sip:p1;lr>\r\nUser-Agent: gosips\r\nContent-Length: 0\r\n\r\n") {
+		t.Errorf("ACK:\n%s", s)
 	}
 }

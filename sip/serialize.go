@@ -34,21 +34,24 @@ func (m *Msg) AppendBytes(dst []byte) []byte { return m.appendBytes(dst, nil) }
 // BranchEdits are the changes a proxy makes to each copy of a request it
 // forwards, on top of the message's pending edits.
 type BranchEdits struct {
-	Via    string  // our Via line (FormatVia), written above every header
-	RURI   string  // the branch's Request-URI; "" keeps the message's
-	Top    string  // raw header lines inserted before the first header
+	Via  string // our Via line (FormatVia), written above the top Via
+	RURI string // the branch's Request-URI; "" keeps the message's
+	// Route is the raw Route line a Path turns into: written before the
+	// first Route header, else after the last Via, else first (as
+	// OpenSIPS places it).
+	Route  string
 	Bottom string  // raw header lines appended after the last header
 	Out    *Socket // the socket the branch leaves from (see InsertRawFor)
 }
 
 // AppendBranch appends the message as Bytes would write it after SetVia,
-// SetRURI, InsertRaw(Top) and AppendRaw(Bottom), without changing m: a
+// SetRURI, the Route insertion and AppendRaw(Bottom), without changing m: a
 // proxy builds every branch from one message without cloning it.
 func (m *Msg) AppendBranch(dst []byte, e *BranchEdits) []byte { return m.appendBytes(dst, e) }
 
 // BranchSizeHint is the capacity AppendBranch needs for e.
 func (m *Msg) BranchSizeHint(e *BranchEdits) int {
-	return m.sizeHint() + len(e.Via) + len(e.RURI) + len(e.Top) + len(e.Bottom) + 32
+	return m.sizeHint() + len(e.Via) + len(e.RURI) + len(e.Route) + len(e.Bottom) + 32
 }
 
 func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
@@ -92,8 +95,9 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 
 	uri, uriSet, via := m.newURI, m.uriSet, m.via
 	if be != nil {
-		if be.Top != "" {
-			head = append(head, edit{start: m.hdrStart, end: m.hdrStart, text: be.Top, rank: rankInsert})
+		if be.Route != "" {
+			at := m.pathRoutePos()
+			head = append(head, edit{start: at, end: at, text: be.Route, rank: rankInsert})
 		}
 		if be.Bottom != "" {
 			head = append(head, edit{start: hdrEnd, end: hdrEnd, text: be.Bottom, rank: rankInsert})
@@ -113,7 +117,14 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 		head = append(head, edit{start: m.ruriPos[0], end: m.ruriPos[1], text: uri, rank: rankDelete})
 	}
 	if via != "" {
-		head = append(head, edit{start: m.hdrStart, end: m.hdrStart, text: via, rank: rankVia})
+		// Right above the top Via, after what the script inserted there
+		// (OpenSIPS anchors its Via lump at the first Via after the
+		// script's lumps: a Record-Route ends up above it).
+		at := m.hdrStart
+		if i := m.find(HdrVia, ""); i >= 0 {
+			at = int(m.hdrs[i].start)
+		}
+		head = append(head, edit{start: at, end: at, text: via, rank: rankInsert})
 	}
 	if m.mfSet != 0 {
 		val := strconv.Itoa(m.mfSet - 1)
@@ -141,6 +152,21 @@ func (m *Msg) appendBytes(dst []byte, be *BranchEdits) []byte {
 	dst = applyEdits(dst, s[:hdrEnd], min(m.start, hdrEnd), head)
 	dst = append(dst, "\r\n"...)
 	return append(dst, body...)
+}
+
+// pathRoutePos is where a Route made of a Path goes: before the first
+// Route header, else after the last Via, else before the first header.
+func (m *Msg) pathRoutePos() int {
+	at := m.hdrStart
+	for i := range m.hdrs {
+		switch m.hdrs[i].typ {
+		case HdrRoute:
+			return int(m.hdrs[i].start)
+		case HdrVia:
+			at = int(m.hdrs[i].end)
+		}
+	}
+	return at
 }
 
 // deleted reports whether a pending edit deletes the whole header line.

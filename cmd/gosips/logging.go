@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"gosips/api"
 )
 
 // Log line formats (stderror_log_format, syslog_log_format).
@@ -52,7 +54,10 @@ const noFilter = 100
 //	plain_text on syslog:    "ERROR:tm: message k=v" (syslog adds time, name and pid)
 //	json:                    {"time": "...", "pid": 1234, "level": "ERROR", "module": "tm", "message": "..."}
 //
-// Attributes other than "module" are appended to the message as k=v.
+// Records marked with api.LogGenKey (xlog, log(), acc's log lines) have no
+// module part ("NOTICE:ACC: ..."), as OpenSIPS' LM_GEN lines; a log_prefix
+// goes before the level ("[1234] edge:NOTICE:..."). Attributes other than
+// "module" and api.LogGenKey are appended to the message as k=v.
 type osipsHandler struct {
 	dests  []*logDest
 	level  slog.Leveler
@@ -60,6 +65,8 @@ type osipsHandler struct {
 	name   string // syslog_name, for json_cee's pname
 	host   string
 	module string
+	gen    bool   // LM_GEN line: no module part
+	prefix string // log_prefix, "" for none
 	attrs  string // pre-rendered " k=v" pairs
 	group  string
 }
@@ -73,8 +80,12 @@ func (h *osipsHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	var b strings.Builder
 	b.WriteString(h.attrs)
 	for _, a := range as {
-		if a.Key == "module" && h.group == "" {
+		switch {
+		case a.Key == "module" && h.group == "":
 			n.module = a.Value.String()
+			continue
+		case a.Key == api.LogGenKey && h.group == "":
+			n.gen = a.Value.Resolve().Kind() == slog.KindBool && a.Value.Bool()
 			continue
 		}
 		appendAttr(&b, h.group, a)
@@ -167,10 +178,14 @@ func (h *osipsHandler) Handle(_ context.Context, r slog.Record) error {
 	var mb strings.Builder
 	mb.WriteString(strings.TrimRight(r.Message, "\n"))
 	mb.WriteString(h.attrs)
-	module := h.module
+	module, gen := h.module, h.gen
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "module" && h.group == "" {
+		switch {
+		case a.Key == "module" && h.group == "":
 			module = a.Value.String()
+			return true
+		case a.Key == api.LogGenKey && h.group == "":
+			gen = a.Value.Resolve().Kind() == slog.KindBool && a.Value.Bool()
 			return true
 		}
 		appendAttr(&mb, h.group, a)
@@ -178,6 +193,9 @@ func (h *osipsHandler) Handle(_ context.Context, r slog.Record) error {
 	})
 	if module == "" {
 		module = "core"
+	}
+	if gen {
+		module = ""
 	}
 	msg := mb.String()
 	ts := stampTime(r.Time)
@@ -193,10 +211,9 @@ func (h *osipsHandler) Handle(_ context.Context, r slog.Record) error {
 		case formatJSONCEE:
 			line = h.ceeLine(ts, lname, module, msg, d.syslog != nil)
 		default:
-			if d.syslog != nil {
-				line = lname + ":" + module + ": " + msg
-			} else {
-				line = ts + " [" + strconv.Itoa(h.pid) + "] " + lname + ":" + module + ": " + msg
+			line = h.plainLine(lname, module, msg)
+			if d.syslog == nil {
+				line = ts + " [" + strconv.Itoa(h.pid) + "] " + line
 			}
 		}
 		if d.syslog != nil {
@@ -214,23 +231,55 @@ func (h *osipsHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
+// plainLine is a plain_text line after the time and pid: the log_prefix
+// and a colon, the level, the module unless it is an LM_GEN line, the
+// message.
+func (h *osipsHandler) plainLine(level, module, msg string) string {
+	var b strings.Builder
+	b.Grow(len(h.prefix) + len(level) + len(module) + len(msg) + 4)
+	if h.prefix != "" {
+		b.WriteString(h.prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(level)
+	b.WriteByte(':')
+	if module != "" {
+		b.WriteString(module)
+		b.WriteString(": ")
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
 func jsonStr(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
 
-// jsonLine follows OpenSIPS' "json" schema (key order and spacing).
+// jsonLine follows OpenSIPS' "json" schema (key order and spacing); an
+// LM_GEN line has no module.
 func (h *osipsHandler) jsonLine(ts, level, module, msg string) string {
-	return `{"time": ` + jsonStr(ts) + `, "pid": ` + strconv.Itoa(h.pid) + `, "level": ` + jsonStr(level) +
-		`, "module": ` + jsonStr(module) + `, "message": ` + jsonStr(msg) + `}`
+	s := `{"time": ` + jsonStr(ts) + `, "pid": ` + strconv.Itoa(h.pid) + `, "level": ` + jsonStr(level)
+	if module != "" {
+		s += `, "module": ` + jsonStr(module)
+	}
+	if h.prefix != "" {
+		s += `, "prefix": ` + jsonStr(h.prefix)
+	}
+	return s + `, "message": ` + jsonStr(msg) + `}`
 }
 
 // ceeLine follows OpenSIPS' "json_cee" schema; on syslog it carries the
 // "@cee: " cookie.
 func (h *osipsHandler) ceeLine(ts, level, module, msg string, syslog bool) string {
-	s := `{"time": ` + jsonStr(ts) + `, "proc": {"id": "` + strconv.Itoa(h.pid) + `"}, "pri": ` + jsonStr(level) +
-		`, "subsys": ` + jsonStr(module) + `, "msg": ` + jsonStr(msg) + `, "pname": ` + jsonStr(h.name) +
-		`, "hostname": ` + jsonStr(h.host) + `}`
+	s := `{"time": ` + jsonStr(ts) + `, "proc": {"id": "` + strconv.Itoa(h.pid) + `"}, "pri": ` + jsonStr(level)
+	if module != "" {
+		s += `, "subsys": ` + jsonStr(module)
+	}
+	if h.prefix != "" {
+		s += `, "native": {"log_prefix": ` + jsonStr(h.prefix) + `}`
+	}
+	s += `, "msg": ` + jsonStr(msg) + `, "pname": ` + jsonStr(h.name) + `, "hostname": ` + jsonStr(h.host) + `}`
 	if syslog {
 		return "@cee: " + s
 	}

@@ -131,7 +131,7 @@ func newLogger(s *runtime.Script, lc logConfig) (*slog.Logger, *levelControl, er
 	}
 	name := globalStr(s, "syslog_name", "gosips")
 	host, _ := os.Hostname()
-	h := &osipsHandler{pid: os.Getpid(), name: name, host: host}
+	h := &osipsHandler{pid: os.Getpid(), name: name, host: host, prefix: globalStr(s, "log_prefix", "")}
 	if stderrOn {
 		f, err := parseLogFormat(globalStr(s, "stderror_log_format", ""))
 		if err != nil {

@@ -2,15 +2,21 @@ package acc
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"gosips/api"
 	"gosips/db"
 	"gosips/sip"
 )
+
+// genLine prints the accounting lines as OpenSIPS does, without a module
+// part: "NOTICE:ACC: transaction answered: ...".
+var genLine = slog.Bool(api.LogGenKey, true)
 
 // The leading texts of OpenSIPS' accounting log lines.
 const (
@@ -132,7 +138,7 @@ func (m *Acc) logRequest(text string, r *record, x *accCtx) {
 		sb.WriteString(strconv.FormatInt(time.Now().Unix()-created, 10))
 	}
 	m.appendFields(&sb, r, beLog, extra, legs)
-	m.log.Log(context.Background(), m.level, sb.String())
+	m.log.LogAttrs(context.Background(), m.level, sb.String(), genLine)
 }
 
 // unix is t in Unix seconds, 0 for the zero time.
@@ -169,7 +175,7 @@ func (m *Acc) logCDR(x *accCtx, r *record, created, start, end time.Time, extra 
 	sb.WriteString(";setuptime=")
 	sb.WriteString(strconv.FormatInt(unix(start)-unix(created), 10))
 	m.appendFields(&sb, r, beLog, extra, legs)
-	m.log.Log(context.Background(), m.level, sb.String())
+	m.log.LogAttrs(context.Background(), m.level, sb.String(), genLine)
 }
 
 // row is one insert prepared while the context is locked and written

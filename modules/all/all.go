@@ -20,6 +20,8 @@ import (
 	_ "gosips/modules/dispatcher"
 	_ "gosips/modules/domain"
 	_ "gosips/modules/drouting"
+	_ "gosips/modules/event_datagram"
+	_ "gosips/modules/event_stream"
 	_ "gosips/modules/exec"
 	_ "gosips/modules/group"
 	_ "gosips/modules/httpd"

@@ -50,7 +50,8 @@ func emit(c *api.Ctx, l int, msg string) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c.Log.Log(ctx, slogLevel(l), strings.TrimRight(msg, "\r\n"))
+	// OpenSIPS prints these lines without a module part (LM_GEN).
+	c.Log.LogAttrs(ctx, slogLevel(l), strings.TrimRight(msg, "\r\n"), slog.Bool(api.LogGenKey, true))
 }
 
 // levelArg reads a level argument: the fixed LogLevel, or a level name or

@@ -51,13 +51,6 @@ func avpPrint(c *api.Ctx, _ []any) api.Ret {
 	return api.RetTrue
 }
 
-// raiseEvent is raise_event(name[, attrs, vals]): without event
-// subscribers it is only logged.
-func raiseEvent(c *api.Ctx, args []any) api.Ret {
-	c.Log.Debug("event raised", "event", api.StrArg(args[0]))
-	return api.RetTrue
-}
-
 // noop returns 1: error(), an OpenSER-era function that never did
 // anything.
 func noop(c *api.Ctx, _ []any) api.Ret { return api.RetTrue }

@@ -24,6 +24,10 @@ type Core struct {
 
 	// Statistics updated by core functions (forward()).
 	fwdRequests, dropRequests *api.Stat
+
+	// events is the event interface (nil before Init).
+	events        *api.Events
+	tcpDisconnect *api.Event
 }
 
 // New returns a core instance with OpenSIPS 3.6 defaults.
@@ -48,4 +52,8 @@ func (c *Core) IsSet(name string) bool {
 	return ok
 }
 
-var _ api.Module = (*Core)(nil)
+var (
+	_ api.Module     = (*Core)(nil)
+	_ api.Initer     = (*Core)(nil)
+	_ api.MIExporter = (*Core)(nil)
+)

@@ -18,6 +18,9 @@ var coreStatNames = []string{"rcv_requests", "rcv_replies", "fwd_requests", "fwd
 // shmem, pkmem, net and load (the engine fills net and load, which need
 // the sockets and the workers).
 func (co *Core) Init(ic *api.InitCtx) error {
+	if err := co.initEvents(ic); err != nil {
+		return err
+	}
 	if ic.Stats == nil {
 		return nil
 	}

@@ -91,9 +91,14 @@ func (m *Module) set(arg any) *mediarelay.Set {
 	return m.sets.Load().ByID(id)
 }
 
-// pick selects a node: the one named by sock_var when it holds a usable
-// node of the set, else by Call-ID.
+// pick selects a node: the one named by sock_var (or by rtp_relay, a
+// URL) when it holds a usable node of the set, else by Call-ID.
 func pick(c *api.Ctx, s *mediarelay.Set, callID string, sock any, ignore mediarelay.IgnoreList) *mediarelay.Node {
+	if url, ok := sock.(string); ok && url != "" {
+		if n := mediarelay.Lookup(s, url); n != nil && !n.Disabled() && !ignore.Has(n) {
+			return n
+		}
+	}
 	if ref, ok := sock.(api.PVRef); ok {
 		if v, err := ref.Get(c); err == nil && v.IsStr() && v.S != "" {
 			if n := mediarelay.Lookup(s, v.S); n != nil && !n.Disabled() && !ignore.Has(n) {
@@ -250,7 +255,54 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		c.Log.Error("rtpproxy: " + err.Error())
 		return api.RetFalse
 	}
-	f := parseOAFlags(flagStr)
+	body := ""
+	if ref, ok := bodyVar.(api.PVRef); ok {
+		if v, err := ref.Get(c); err == nil && v.IsStr() {
+			body = v.S
+		}
+	}
+	if body == "" {
+		body = c.Msg.Body()
+	}
+	r := &oaCall{offer: offer, flags: flagStr, ip: ipArg, set: m.set(args[2]), sock: sock, t: t, body: body}
+	nb, ok := m.oa(c, r, retVar)
+	if !ok {
+		return api.RetFalse
+	}
+	if nb == "" {
+		return api.RetTrue
+	}
+	if ref, ok := bodyVar.(api.PVRef); ok {
+		if err := ref.Set(c, api.StrValue(nb)); err != nil {
+			c.Log.Error("rtpproxy: setting body_var failed", "err", err)
+			return api.RetFalse
+		}
+		return api.RetTrue
+	}
+	c.Msg.SetBody(nb, "")
+	return api.RetTrue
+}
+
+// oaCall is one offer or answer: the flags and address of the script
+// function (or of rtp_relay), the set, a node forced by sock_var (a
+// PVRef) or by rtp_relay (a URL), the call's identifiers and the SDP.
+type oaCall struct {
+	offer     bool
+	flags, ip string
+	set       *mediarelay.Set
+	sock      any
+	t         tags
+	body      string
+	// used is the node that answered.
+	used *mediarelay.Node
+}
+
+// oa sends the commands of an offer or answer for every stream of r.body
+// and returns the rewritten SDP ("" with ok when nothing is to change:
+// the k flag).
+func (m *Module) oa(c *api.Ctx, r *oaCall, retVar any) (string, bool) {
+	f := parseOAFlags(r.flags)
+	ipArg, sock, t, offer, body := r.ip, r.sock, r.t, r.offer, r.body
 	create := offer
 	from, to := t.from, t.to
 	msg := c.Msg
@@ -263,33 +315,24 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		if offer {
 			from, to = to, from
 		}
-	case (!msg.IsRequest() && offer) || (msg.IsRequest() && !offer):
+	case msg != nil && ((!msg.IsRequest() && offer) || (msg.IsRequest() && !offer)):
 		if to == "" {
-			return api.RetFalse
+			return "", false
 		}
 		from, to = to, from
 	}
-	body := ""
-	if ref, ok := bodyVar.(api.PVRef); ok {
-		if v, err := ref.Get(c); err == nil && v.IsStr() {
-			body = v.S
-		}
-	}
-	if body == "" {
-		body = msg.Body()
-	}
 	if body == "" {
 		c.Log.Error("rtpproxy: no SDP body")
-		return api.RetFalse
+		return "", false
 	}
 	proxied := hasMarker(body, m.NoRTPProxy)
 	if proxied && !f.force {
-		return api.RetFalse
+		return "", false
 	}
 	s, err := sdp.Parse(strings.TrimLeft(body, " \t\r\n"))
 	if err != nil {
 		c.Log.Error("rtpproxy: bad SDP, message left unchanged", "err", err)
-		return api.RetFalse
+		return "", false
 	}
 	if lead := len(body) - len(s.Body); lead > 0 {
 		s, _ = sdp.Parse(body[lead:])
@@ -297,12 +340,14 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 	}
 	if len(s.Media) == 0 {
 		c.Log.Error("rtpproxy: no m= in session")
-		return api.RetFalse
+		return "", false
 	}
-	set := m.set(args[2])
+	set := r.set
 	var src netip.Addr
-	if r := msg.Recv(); r != nil && r.Src.IsValid() {
-		src = r.Src.Addr().Unmap()
+	if msg != nil {
+		if rcv := msg.Recv(); rcv != nil && rcv.Src.IsValid() {
+			src = rcv.Src.Addr().Unmap()
+		}
 	}
 	var edits []sdp.Edit
 	sessConnDone, originDone := false, false
@@ -317,7 +362,7 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		conn := s.ConnFor(i)
 		if conn == nil {
 			c.Log.Error("rtpproxy: can't find media IP in the message")
-			return api.RetFalse
+			return "", false
 		}
 		if md.Port.Value == "0" {
 			continue
@@ -339,12 +384,13 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		reply, node, err := m.command(c, set, t.callID, cmd, sock, create)
 		if err != nil {
 			c.Log.Error("rtpproxy: "+err.Error(), "callid", t.callID)
-			return api.RetFalse
+			return "", false
 		}
 		if code := errorCode(reply); code != 0 {
 			c.Log.Error("rtpproxy: unhandled rtpproxy error", "reply", reply, "node", node.URL)
-			return api.RetFalse
+			return "", false
 		}
+		r.used = node
 		fields := strings.Fields(reply)
 		port := 0
 		if len(fields) > 0 {
@@ -354,7 +400,7 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 			if port != 0 || !f.lookup {
 				c.Log.Error("rtpproxy: incorrect port in reply from rtp proxy", "reply", reply)
 			}
-			return api.RetFalse
+			return "", false
 		}
 		relayV6 := len(fields) >= 3 && strings.HasPrefix(fields[2], "6")
 		relayIP := ""
@@ -369,8 +415,10 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		case len(fields) >= 2:
 			relayIP = fields[1]
 		default:
-			if r := msg.Recv(); r != nil && r.Local.IsValid() {
-				relayIP = r.Local.Addr().Unmap().String()
+			if msg != nil {
+				if rcv := msg.Recv(); rcv != nil && rcv.Local.IsValid() {
+					relayIP = rcv.Local.Addr().Unmap().String()
+				}
 			}
 		}
 		if ref, ok := retVar.(api.PVRef); ok {
@@ -418,7 +466,7 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		}
 	}
 	if f.keep {
-		return api.RetTrue
+		return "", true
 	}
 	if !proxied && m.NoRTPProxy != "" {
 		end := len(body)
@@ -428,16 +476,7 @@ func (m *Module) offerAnswer(c *api.Ctx, offer bool, args []any) api.Ret {
 		}
 		edits = append(edits, sdp.Edit{Start: end, End: end, Text: text})
 	}
-	nb := sdp.Apply(body, edits)
-	if ref, ok := bodyVar.(api.PVRef); ok {
-		if err := ref.Set(c, api.StrValue(nb)); err != nil {
-			c.Log.Error("rtpproxy: setting body_var failed", "err", err)
-			return api.RetFalse
-		}
-		return api.RetTrue
-	}
-	msg.SetBody(nb, "")
-	return api.RetTrue
+	return sdp.Apply(body, edits), true
 }
 
 func (m *Module) unforce(c *api.Ctx, setArg, sock any) api.Ret {

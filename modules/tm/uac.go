@@ -158,7 +158,7 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 		be.RURI = br.uri
 	}
 	if br.path != "" {
-		be.Top = "Route: " + br.path + "\r\n"
+		be.Route = "Route: " + br.path + "\r\n"
 	}
 	next := br.dstURI
 	if next == "" && br.path != "" {
@@ -243,7 +243,7 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 	m := c.Msg
 	var be sip.BranchEdits
 	if c.Path != "" {
-		be.Top = "Route: " + c.Path + "\r\n"
+		be.Route = "Route: " + c.Path + "\r\n"
 	}
 	next := c.DstURI
 	if next == "" && opts.Proxy != nil {
@@ -371,16 +371,10 @@ func (t *TM) sendCancel(tx *Tx, b *branch) {
 		tx.log.Debug("cannot parse branch for CANCEL", "err", err)
 		return
 	}
-	cm, err := sip.NewCancel(req)
+	cm, err := sip.NewCancel(req, cancelReasonOf(tx, b)+tx.addHdrs+userAgentLine(tx.core))
 	if err != nil {
 		tx.log.Debug("cannot build CANCEL", "err", err)
 		return
-	}
-	if r := cancelReasonOf(tx, b); r != "" {
-		cm.AppendRaw(r)
-	}
-	if tx.addHdrs != "" {
-		cm.AppendRaw(tx.addHdrs)
 	}
 	b.cancelBuf = cm.Bytes()
 	if err := tx.core.Send(b.dest, b.cancelBuf); err != nil {
@@ -398,6 +392,15 @@ func (t *TM) sendCancel(tx *Tx, b *branch) {
 	}
 }
 
+// userAgentLine is the User-Agent line OpenSIPS signs the ACKs and
+// CANCELs tm builds with ("" with server_signature=0).
+func userAgentLine(core api.Core) string {
+	if ua := api.UserAgentOf(core); ua != "" {
+		return "User-Agent: " + ua + "\r\n"
+	}
+	return ""
+}
+
 // sendAck acknowledges a negative final reply on branch b (the ACK of a
 // non-2xx final reply is hop-by-hop); mu held.
 func (t *TM) sendAck(tx *Tx, b *branch, reply *sip.Msg) {
@@ -405,7 +408,7 @@ func (t *TM) sendAck(tx *Tx, b *branch, reply *sip.Msg) {
 	if err != nil {
 		return
 	}
-	ack, err := sip.NewAck(req, reply)
+	ack, err := sip.NewAck(req, reply, userAgentLine(tx.core))
 	if err != nil {
 		tx.log.Debug("cannot build ACK", "err", err)
 		return

@@ -139,6 +139,7 @@ func (d *Domain) Insert(aor string) *Record {
 	r.nextCLabel = uint16(rand.UintN(clabelMask + 1))
 	b.recs[aor] = r
 	d.users.Add(1)
+	d.raiseAOR(d.m.events.aorInsert, aor)
 	return r
 }
 
@@ -152,6 +153,7 @@ func (d *Domain) Release(r *Record) {
 	if b.recs[r.AOR] == r {
 		delete(b.recs, r.AOR)
 		d.users.Add(-1)
+		d.raiseAOR(d.m.events.aorDelete, r.AOR)
 	}
 }
 

@@ -84,6 +84,7 @@ func (m *Module) OnContact(events api.ContactEvent, cb func(ctx context.Context,
 
 // fireContact runs the callbacks registered for ev.
 func (m *Module) fireContact(ctx context.Context, ev api.ContactEvent, d *Domain, c *Contact) {
+	d.raiseContact(ev, c)
 	if len(m.contactCbs) == 0 {
 		return
 	}

@@ -61,6 +61,8 @@ type Columns struct {
 type Module struct {
 	// contactCbs are the callbacks of api.ContactWatcher, set during Init.
 	contactCbs []contactCb
+	// events are the E_UL_* events (nil events when not published).
+	events ulEvents
 
 	DBURL         string
 	CacheDBURL    string
@@ -380,6 +382,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Stats != nil {
 		m.RegisterStats(ic.Stats)
 	}
+	m.publishEvents(ic.Events)
 	m.mode = m.Mode()
 	m.branchFlag = ic.BranchFlag
 	m.configDir = ic.ConfigDir
