@@ -9,3 +9,12 @@ import "gosips/sip"
 type TransportSetup interface {
 	SetupTransport(tr *sip.Transport) error
 }
+
+// SocketOwner is implemented by modules that own the listeners of their
+// own protocols (proto_hep: hep_udp, hep_tcp). The engine hands them the
+// socket= definitions of those protocols instead of binding them as SIP
+// sockets, after Init and before Start; port 0 means the module's default.
+type SocketOwner interface {
+	SocketProtos() []string
+	ListenSocket(proto, host string, port int) error
+}

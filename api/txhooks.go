@@ -35,6 +35,10 @@ type TxHook struct {
 	// parsed from the bytes sent). 100 Trying is not reported.
 	// (TMCB_RESPONSE_FWDED and TMCB_RESPONSE_OUT.)
 	ReplyOut func(e *TxEvent)
+	// ReplyIn runs for every reply received on a branch of the
+	// transaction, retransmissions included, before the onreply route
+	// (TMCB_MSG_MATCHED_IN for replies): Reply, Code and Branch are set.
+	ReplyIn func(e *TxEvent)
 	// Failure runs when every branch of a round ended with a negative
 	// final reply, before the failure route (TMCB_ON_FAILURE): Reply is
 	// the winning reply (nil when generated here, as on a timeout), Code

@@ -393,3 +393,64 @@ modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d")`, e.UDP)
 		t.Errorf("the relay still holds %v after the second BYE", e.calls(t))
 	}
 }
+
+// TestRtpRelaySippRtpengine: sipp calls sipp through rtp_relay and
+// rtpengine; the caller streams RTP to the relay address of the 200 OK,
+// the callee (-rtp_echo) sends it back, and rtpengine counts the packets
+// both ways while the call lasts and holds nothing after the BYE.
+func TestRtpRelaySippRtpengine(t *testing.T) {
+	e := startRtpengine(t)
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml", "-mp", strconv.Itoa(freePort(t)), "-rtp_echo")
+	cfg := strings.NewReplacer("ENGINE", "rtpengine", "SOCKS", fmt.Sprintf(`loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG), "CALLER", "replace-origin",
+		"CALLEE", "replace-origin", "CTXFLAGS", "", "UASPORT", strconv.Itoa(uasPort),
+		"HTTPPORT", strconv.Itoa(freePort(t))).Replace(rtprelayCfg)
+	srv := startServer(t, cfg)
+	callID := fmt.Sprintf("rtprelay-sipp-%d@test", time.Now().UnixNano())
+	done := make(chan sippResult, 1)
+	go func() {
+		done <- runSipp(t, "rtprelay_uac.xml", srv.Port, "-s", "uas", "-mp", strconv.Itoa(freePort(t)),
+			"-cid_str", callID)
+	}()
+	// While the caller streams, rtpengine relays both directions.
+	var packets [2]int64
+	eventually(6*time.Second, func() bool {
+		r, err := e.ng(map[string]any{"command": "query", "call-id": callID})
+		if err != nil || r["result"] != "ok" {
+			return false
+		}
+		tags, _ := r["tags"].(map[string]any)
+		i := 0
+		for _, tv := range tags {
+			td, _ := tv.(map[string]any)
+			medias, _ := td["medias"].([]any)
+			for _, mv := range medias {
+				md, _ := mv.(map[string]any)
+				streams, _ := md["streams"].([]any)
+				for _, sv := range streams {
+					sd, _ := sv.(map[string]any)
+					st, _ := sd["stats"].(map[string]any)
+					if n, ok := st["packets"].(int64); ok && i < 2 && sd["endpoint"] != nil {
+						packets[i] += n
+					}
+				}
+			}
+			i++
+		}
+		return packets[0] > 10 && packets[1] > 10
+	})
+	res := <-done
+	if res.Exit != 0 {
+		t.Fatalf("sipp caller exit %d:\n%s\n%s", res.Exit, res.Output, res.Messages)
+	}
+	t.Logf("rtpengine relayed %d and %d RTP packets", packets[0], packets[1])
+	if packets[0] <= 10 || packets[1] <= 10 {
+		t.Errorf("RTP through rtpengine: %d and %d packets, want both directions", packets[0], packets[1])
+	}
+	if r := uasWait(); r.Exit != 0 {
+		t.Errorf("sipp callee exit %d:\n%s", r.Exit, r.Output)
+	}
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
+	}
+}

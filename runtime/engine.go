@@ -224,7 +224,27 @@ func (e *Engine) Start(ctx context.Context) error {
 	if len(socks) == 0 {
 		socks = []SocketDef{{Proto: "udp", Host: "127.0.0.1", Port: "5060"}}
 	}
+	owners := map[string]api.SocketOwner{}
+	for _, m := range e.script.Modules {
+		if so, ok := m.Inst.(api.SocketOwner); ok {
+			for _, p := range so.SocketProtos() {
+				owners[p] = so
+			}
+		}
+	}
 	for _, sd := range socks {
+		if so := owners[sd.Proto]; so != nil || strings.HasPrefix(sd.Proto, "hep_") {
+			if so == nil {
+				e.tr.Close()
+				return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_hep.so\"", sd.At, sd.Proto, sd.Host, sd.Port)
+			}
+			port, _ := strconv.Atoi(sd.Port)
+			if err := so.ListenSocket(sd.Proto, sd.Host, port); err != nil {
+				e.tr.Close()
+				return fmt.Errorf("%s: socket %s:%s:%s: %w", sd.At, sd.Proto, sd.Host, sd.Port, err)
+			}
+			continue
+		}
 		if sd.Proto == "tcp" && !e.script.Loaded("proto_tcp") && len(e.opts.Listen) == 0 {
 			e.tr.Close()
 			return fmt.Errorf("%s: socket %s:%s:%s needs loadmodule \"proto_tcp.so\"", sd.At, sd.Proto, sd.Host, sd.Port)

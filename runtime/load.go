@@ -343,7 +343,7 @@ func (c *compiler) structuredGlobal(g *ast.GlobalParam, p api.Param) {
 			def.Proto = "udp"
 		}
 		switch def.Proto {
-		case "udp", "tcp", "tls", "ws", "wss":
+		case "udp", "tcp", "tls", "ws", "wss", "hep_udp", "hep_tcp", "hep_tls":
 		default:
 			c.diags.Add(v.At, diag.CodeGlobalValue, fmt.Sprintf("%s: protocol %q is not supported by gosips", g.Name, s.Proto), "gosips supports udp, tcp, tls, ws and wss")
 			return
@@ -561,6 +561,9 @@ func (c *compiler) setModparam(m *Module, mp *ast.ModParam) {
 func (c *compiler) checkDeps() {
 	for _, sd := range c.script.Sockets {
 		mod := "proto_" + sd.Proto
+		if strings.HasPrefix(sd.Proto, "hep_") {
+			mod = "proto_hep" // hep_udp, hep_tcp and hep_tls sockets
+		}
 		if _, known := c.reg.Lookup(mod); known && !c.script.Loaded(mod) {
 			c.diags.Add(sd.At, diag.CodeModuleDep, fmt.Sprintf("socket %s:%s needs the %s transport module", sd.Proto, sd.Host, mod), fmt.Sprintf(`add loadmodule "%s.so"`, mod))
 		}

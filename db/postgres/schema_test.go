@@ -13,7 +13,7 @@ import (
 // infoTables are the tables gosips creates.
 const infoTables = "'version','location','subscriber','silo','dispatcher','registrant'," +
 	"'address','domain','grp','re_grp','dbaliases','dr_gateways','dr_rules','dr_carriers','dr_groups','dr_partitions'," +
-	"'dialplan','speed_dial','load_balancer','carrierroute','carrierfailureroute','route_tree','acc','missed_calls','tls_mgm'," +
+	"'dialplan','sip_trace','speed_dial','load_balancer','carrierroute','carrierfailureroute','route_tree','acc','missed_calls','tls_mgm'," +
 	"'rtpengine','rtpproxy_sockets','presentity','active_watchers','watchers','xcap','pua','userblacklist','globalblacklist','imc_rooms','imc_members'"
 
 // The testdata/upstream-*.tsv files hold what the catalogue shows of a

@@ -42,6 +42,7 @@ var upstreamHeaders = map[string]string{
 	"pua":                 "id(int,auto) pres_uri(string) pres_id(string) event(int) expires(int) desired_expires(int) flag(int) etag(string,null) tuple_id(string,null) watcher_uri(string,null) to_uri(string,null) call_id(string,null) to_tag(string,null) from_tag(string,null) cseq(int,null) record_route(string,null) contact(string,null) remote_contact(string,null) version(int,null) extra_headers(string,null) sharing_tag(string,null)",
 	"rtpproxy_sockets":    "id(int,auto) rtpproxy_sock(string) set_id(int)",
 	"rtpengine":           "id(int,auto) socket(string) set_id(int)",
+	"sip_trace":           "id(int,auto) time_stamp(int) callid(string) trace_attrs(string,null) msg(string) method(string) status(string,null) from_proto(string) from_ip(string) from_port(int) to_proto(string) to_ip(string) to_port(int) fromtag(string) direction(string)",
 	"dialog":              "dlg_id(long) callid(string) from_uri(string) from_tag(string) to_uri(string) to_tag(string) mangled_from_uri(string,null) mangled_to_uri(string,null) caller_cseq(string) callee_cseq(string) caller_ping_cseq(int) callee_ping_cseq(int) caller_route_set(string,null) callee_route_set(string,null) caller_contact(string,null) callee_contact(string,null) caller_sock(string) callee_sock(string) state(int) start_time(int) timeout(int) vars(blob,null) profiles(string,null) script_flags(string,null) module_flags(int) flags(int) rt_on_answer(string,null) rt_on_timeout(string,null) rt_on_hangup(string,null)",
 	"userblacklist":       "id(int,auto) username(string) domain(string) prefix(string) whitelist(int)",
 	"globalblacklist":     "id(int,auto) prefix(string) whitelist(int) description(string,null)",
@@ -68,7 +69,7 @@ func TestTextHeadersMatchUpstream(t *testing.T) {
 func TestVersions(t *testing.T) {
 	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3, "usr_preferences": 3, "dialog": 12, "acc": 7, "missed_calls": 5,
 		"presentity": 5, "active_watchers": 12, "watchers": 4, "xcap": 4, "pua": 9,
-		"rtpproxy_sockets": 0, "rtpengine": 1}
+		"rtpproxy_sockets": 0, "rtpengine": 1, "sip_trace": 5}
 	for name, v := range want {
 		if tb, _ := Lookup(name); tb == nil || tb.Version != v {
 			t.Errorf("%s version = %+v, want %d", name, tb, v)

@@ -109,6 +109,16 @@ func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool) {
 	tx.core.ReleaseCtx(c)
 }
 
+// hookReplyIn reports a reply received on branch br; mu held.
+func (t *TM) hookReplyIn(tx *Tx, br *branch, m *sip.Msg) {
+	e := api.TxEvent{Req: tx.req, Reply: m, Code: m.StatusCode(), Branch: br.idx}
+	for _, h := range tx.txHooks() {
+		if h.ReplyIn != nil {
+			h.ReplyIn(&e)
+		}
+	}
+}
+
 // hookDeleted reports the transaction's removal; mu held.
 func (t *TM) hookDeleted(tx *Tx) {
 	hs := tx.txHooks()

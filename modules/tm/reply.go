@@ -53,6 +53,7 @@ func (t *TM) ReceiveReply(c *api.Ctx) bool {
 	if sip.LookupMethod(meth) != tx.method {
 		return true
 	}
+	t.hookReplyIn(tx, br, m)
 	t.branchReply(c, tx, br, m)
 	tx.schedule()
 	return true
