@@ -222,6 +222,8 @@ type UACRequest struct {
 	Headers     string
 	ContentType string
 	Body        string
+	// MaxForwards is the Max-Forwards value (0: 70).
+	MaxForwards int
 	// NextHop is an outbound proxy URI; empty sends to the R-URI.
 	NextHop string
 	// Socket forces the outgoing socket.
@@ -233,6 +235,11 @@ type UACRequest struct {
 	// AVPs, when set, is the $avp store local_route sees (t_new_request's
 	// $avp(uac_ctx)); its type belongs to package pv.
 	AVPs any
+	// Retransmitted2xx, with Provisional, also reports retransmissions of
+	// a 2xx to an INVITE (the ACK for a 2xx is the sender's to repeat).
+	Retransmitted2xx bool
+	// Tx is set by SendRequest to tm's transaction (for UACCanceller).
+	Tx any
 }
 
 // ReplyEditor is implemented by modules that edit the replies tm relays

@@ -7,6 +7,8 @@ import (
 	_ "gosips/modules/auth"
 	_ "gosips/modules/auth_db"
 	_ "gosips/modules/avpops"
+	_ "gosips/modules/b2b_entities"
+	_ "gosips/modules/b2b_logic"
 	_ "gosips/modules/cachedb_local"
 	_ "gosips/modules/carrierroute"
 	_ "gosips/modules/cfgutils"

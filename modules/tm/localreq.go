@@ -84,7 +84,8 @@ func (t *TM) SendRequest(ctx context.Context, r *api.UACRequest) error {
 		cseq = 1
 	}
 	m, err := sip.NewRequest(&sip.RequestSpec{Method: method, RURI: r.RURI, From: from, To: r.To,
-		CallID: callID, CSeq: cseq, Headers: r.Headers, ContentType: r.ContentType, Body: r.Body})
+		CallID: callID, CSeq: cseq, Headers: r.Headers, ContentType: r.ContentType, Body: r.Body,
+		MaxForwards: r.MaxForwards})
 	if err != nil {
 		return fmt.Errorf("tm: %w", err)
 	}
@@ -95,6 +96,7 @@ func (t *TM) SendRequest(ctx context.Context, r *api.UACRequest) error {
 	}
 
 	tx := t.newLocalTx(core, m, r)
+	r.Tx = tx
 	tx.onReply = onReply
 	tx.mu.Lock()
 	t.sendLocal(tx, next, sock)

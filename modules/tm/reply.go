@@ -68,6 +68,9 @@ func (t *TM) branchReply(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg) {
 		switch {
 		case code >= 200 && code < 300 && tx.isInvite && !tx.replicate && tx.local == nil:
 			t.relayReply(tx, m, code)
+		case code >= 200 && code < 300 && tx.isInvite && tx.local != nil && tx.local.Retransmitted2xx && tx.local.OnReply != nil:
+			cb := tx.local.OnReply
+			tx.notes = append(tx.notes, func() { cb(m, code) })
 		case code >= 300 && tx.isInvite:
 			t.sendAck(tx, br, m)
 		}

@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const b2bcCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "sipmsgops.so"
+loadmodule "b2b_entities.so"
+loadmodule "b2b_logic.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", HTTP)
+route {
+	if (is_method("INVITE") && !has_totag()) {
+		$ru = "sip:bob@127.0.0.1:UASPORT";
+		b2b_init_request("top hiding");
+		exit;
+	}
+	send_reply(404, "Not here");
+}
+`
+
+// b2bcEnv is a gosips running a B2B config and its MI port.
+type b2bcEnv struct {
+	srv      *server
+	httpPort int
+}
+
+func startB2BC(t *testing.T, cfg string, uasPort int) *b2bcEnv {
+	t.Helper()
+	hp := freePort(t)
+	cfg = strings.ReplaceAll(cfg, "UASPORT", strconv.Itoa(uasPort))
+	cfg = strings.ReplaceAll(cfg, "HTTP)", strconv.Itoa(hp)+")")
+	return &b2bcEnv{srv: startServer(t, cfg), httpPort: hp}
+}
+
+// b2bcEmpty waits until b2be_list and b2b_list list nothing.
+func (e *b2bcEnv) b2bcEmpty(t *testing.T) {
+	t.Helper()
+	var ents, tuples json.RawMessage
+	ok := eventually(5*time.Second, func() bool {
+		var err error
+		if ents, err = miCall(t, e.httpPort, "b2be_list", nil); err != nil {
+			return false
+		}
+		if tuples, err = miCall(t, e.httpPort, "b2b_list", nil); err != nil {
+			return false
+		}
+		return string(ents) == "[]" && string(tuples) == `{"Tuples":[]}`
+	})
+	if !ok {
+		t.Errorf("entities left behind:\nb2be_list %s\nb2b_list %s", ents, tuples)
+	}
+}
+
+// TestB2BCoreTopHiding: b2b_init_request("top hiding") between a sipp
+// caller and a sipp callee. The callee sees none of the caller's Via,
+// Contact, Call-ID or From tag, the caller none of the callee's; a BYE
+// from either side ends both, a 486 reaches the caller, and no entity is
+// left behind.
+func TestB2BCoreTopHiding(t *testing.T) {
+	for _, tc := range []struct {
+		name, uac, uas string
+	}{
+		{"caller hangs up", "b2bc_uac_bye.xml", "b2bc_uas_wait.xml"},
+		{"callee hangs up", "b2bc_uac_wait.xml", "b2bc_uas_bye.xml"},
+		{"callee busy", "b2bc_uac_busy.xml", "b2bc_uas_busy.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
+			env := startB2BC(t, b2bcCfg, uasPort)
+			caller := runSipp(t, tc.uac, env.srv.Port, "-s", "bob", "-d", "300")
+			callee := uasWait()
+			if caller.Exit != 0 || callee.Exit != 0 {
+				t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s\n--- gosips:\n%s",
+					caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages, env.srv.Logs())
+			}
+			callerInv := b2bcSent(caller.Messages, "INVITE")
+			callID := header(callerInv, "Call-ID")
+			fromTag := b2bcTag(header(callerInv, "From"))
+			cport := callerPort(caller.Messages)
+			for _, method := range []string{"INVITE", "ACK", "BYE"} {
+				for _, m := range received(callee.Messages, method) {
+					for _, secret := range []string{callID, fromTag, "alice-private", "127.0.0.1:" + strconv.Itoa(cport)} {
+						if strings.Contains(m, secret) {
+							t.Errorf("callee got a %s showing %q:\n%s", method, secret, m)
+						}
+					}
+					if v := headers(m, "Via"); len(v) != 1 || !strings.Contains(v[0], "127.0.0.1:"+strconv.Itoa(env.srv.Port)) {
+						t.Errorf("callee's %s has Vias %q, want only ours", method, v)
+					}
+				}
+			}
+			for _, m := range received(caller.Messages, "SIP/2.0") {
+				if strings.Contains(m, "bob-private") || strings.Contains(m, "127.0.0.1:"+strconv.Itoa(uasPort)) {
+					t.Errorf("caller got a reply showing the callee:\n%s", m)
+				}
+			}
+			if bye := received(caller.Messages, "BYE"); len(bye) > 0 && strings.Contains(bye[0], "bob-private") {
+				t.Errorf("caller's BYE shows the callee:\n%s", bye[0])
+			}
+			if tc.name == "callee busy" {
+				receivedReply(t, caller.Messages, "486", "INVITE")
+			}
+			env.b2bcEmpty(t)
+		})
+	}
+}
+
+// b2bcSent returns the first message of that method the sipp log shows
+// as sent.
+func b2bcSent(log, method string) string {
+	for _, part := range strings.Split(log, "-----------------------------------------------") {
+		_, msg, ok := strings.Cut(part, "message sent")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = msg[i+2:]
+		}
+		if strings.HasPrefix(strings.TrimSpace(msg), method+" ") {
+			return strings.TrimSpace(msg)
+		}
+	}
+	return ""
+}
+
+func b2bcTag(h string) string {
+	_, tag, _ := strings.Cut(h, "tag=")
+	if i := strings.IndexAny(tag, ";> "); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
+}

@@ -1,0 +1,141 @@
+package b2bentities
+
+import (
+	"strings"
+
+	"gosips/api"
+	"gosips/sip"
+)
+
+// FilterRequest implements api.RequestFilter: a request within an
+// entity's dialog (or the CANCEL of a server entity's INVITE) is taken
+// over before the script, as OpenSIPS' b2b pre-script callback does.
+func (m *Module) FilterRequest(c *api.Ctx) bool {
+	req := c.Msg
+	if req == nil || m.servers == nil {
+		return true
+	}
+	e := m.match(req)
+	if e == nil {
+		if req.MethodID() == sip.MethodAck && strings.HasPrefix(req.ToTag(), "B2B.") {
+			// The ACK of a negative reply of an entity already deleted:
+			// it stops tm's retransmissions of the reply.
+			_, _, _ = m.tm.NewServerTx(c)
+			return false
+		}
+		return true
+	}
+	m.received(e, c)
+	return false
+}
+
+// match finds the entity a request belongs to; nil when none.
+func (m *Module) match(req *sip.Msg) *entity {
+	toTag := req.ToTag()
+	if toTag == "" {
+		if req.MethodID() != sip.MethodCancel {
+			return nil
+		}
+		// CANCEL of a server entity's INVITE: by Call-ID and From tag.
+		return m.matchCancel(req)
+	}
+	if strings.HasPrefix(toTag, "B2B.") {
+		if e := m.servers.get(toTag); e != nil && e.callID == req.CallID() {
+			return e
+		}
+	}
+	if callID := req.CallID(); strings.HasPrefix(callID, "B2B.") {
+		if e := m.clients.get(callID); e != nil {
+			e.mu.Lock()
+			ok := e.fromTag == toTag
+			e.mu.Unlock()
+			if ok {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// matchCancel looks for the early server entity with the CANCEL's
+// Call-ID and From tag (a scan: CANCELs are rare).
+func (m *Module) matchCancel(req *sip.Msg) *entity {
+	callID, fromTag := req.CallID(), req.FromTag()
+	for i := range m.servers.buckets {
+		b := &m.servers.buckets[i]
+		b.mu.Lock()
+		for _, e := range b.m {
+			if e.callID == callID && e.fromTag == fromTag {
+				b.mu.Unlock()
+				return e
+			}
+		}
+		b.mu.Unlock()
+	}
+	return nil
+}
+
+// received processes a request within e's dialog and hands it over.
+func (m *Module) received(e *entity, c *api.Ctx) {
+	req := c.Msg
+	method := req.Method()
+	var tx api.ServerTx
+	var ok bool
+	var err error
+	tx, ok, err = m.tm.NewServerTx(c)
+	if err != nil {
+		m.log.Debug("cannot create transaction for b2b request", "callid", req.CallID(), "err", err)
+		return
+	}
+	if !ok {
+		return // retransmission, or the ACK of a negative reply
+	}
+	cseq, _, _ := req.CSeq()
+	e.mu.Lock()
+	if e.deleted {
+		e.mu.Unlock()
+		if tx != nil {
+			_ = tx.Reply(481, "Call/Transaction Does Not Exist", "", "", "")
+		}
+		return
+	}
+	if method != "ACK" && method != "CANCEL" {
+		if cseq <= e.remoteCSeq && e.remoteCSeq != 0 && method != "PRACK" {
+			e.mu.Unlock()
+			_ = tx.Reply(500, "Server Internal Error", "", "Retry-After: 1\r\n", "")
+			return
+		}
+		e.remoteCSeq = cseq
+		if e.pending == nil {
+			e.pending = map[string]api.ServerTx{}
+		}
+		if tx != nil {
+			e.pending[method] = tx
+		}
+		if method == "INVITE" || method == "UPDATE" {
+			if u := contactURI(req); u != "" {
+				e.remoteTarget = u
+			}
+		}
+		if method == "INVITE" {
+			e.state = stModified
+			e.lastInviteCSeq = cseq
+		}
+		if method == "BYE" {
+			e.state = stTerminated
+		}
+		e.lastMethod = method
+	} else if method == "ACK" && e.state == stConfirmed {
+		e.state = stEstablished
+	}
+	h := e.handler
+	e.mu.Unlock()
+	if method == "CANCEL" && tx != nil {
+		_ = tx.Reply(200, "OK", "", "", "")
+	}
+	if h != nil {
+		h.B2BRequest(e, c, tx)
+	} else if tx != nil && method != "CANCEL" {
+		_ = tx.Reply(481, "Call/Transaction Does Not Exist", "", "", "")
+	}
+}
