@@ -76,6 +76,7 @@ func TestB2BCoreTopHiding(t *testing.T) {
 		{"caller hangs up", "b2bc_uac_bye.xml", "b2bc_uas_wait.xml"},
 		{"callee hangs up", "b2bc_uac_wait.xml", "b2bc_uas_bye.xml"},
 		{"callee busy", "b2bc_uac_busy.xml", "b2bc_uas_busy.xml"},
+		{"re-INVITE for hold", "b2bc_uac_hold.xml", "b2bc_uas_hold.xml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
@@ -142,4 +143,74 @@ func b2bcTag(h string) string {
 		tag = tag[:i]
 	}
 	return tag
+}
+
+const b2bcBridgeCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "sipmsgops.so"
+loadmodule "b2b_entities.so"
+loadmodule "b2b_logic.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", HTTP)
+route {
+	if (is_method("INVITE") && !has_totag()) {
+		b2b_server_new("caller");
+		b2b_client_new("media", "sip:media@127.0.0.1:UASPORT");
+		$b2b_logic.ctx(next) = "sip:carol@127.0.0.1:CAROLPORT";
+		b2b_init_request("prepaid", , "b2b_req", "b2b_rpl");
+		exit;
+	}
+	send_reply(404, "Not here");
+}
+route[b2b_req] {
+	xlog("b2b request $rm from $b2b_logic.entity(id) in $b2b_logic.key ($b2b_logic.scenario)\n");
+	if ($rm == "BYE" && $b2b_logic.entity(id) == "media") {
+		b2b_send_reply(200, "OK");
+		b2b_client_new("callee", $b2b_logic.ctx(next));
+		b2b_bridge("peer", "callee");
+		exit;
+	}
+	b2b_pass_request();
+}
+route[b2b_rpl] {
+	b2b_handle_reply();
+}
+`
+
+// TestB2BCoreScriptBridge: a prepaid-style flow driven from the script.
+// The caller is answered by a media server (b2b_server_new +
+// b2b_client_new + b2b_init_request with routes); when the media server
+// hangs up, the request route bridges the caller to the callee with late
+// SDP (INVITE without body, the callee's offer in a re-INVITE to the
+// caller, the caller's answer in the ACK). The caller's BYE ends the
+// call and no entity is left.
+func TestB2BCoreScriptBridge(t *testing.T) {
+	carolPort, carolWait := startSippUAS(t, "b2bc_uas_late.xml")
+	mediaPort, mediaWait := startSippUAS(t, "b2bc_uas_bye.xml", "-d", "300")
+	cfg := strings.ReplaceAll(b2bcBridgeCfg, "CAROLPORT", strconv.Itoa(carolPort))
+	env := startB2BC(t, cfg, mediaPort)
+	caller := runSipp(t, "b2bc_uac_bridged.xml", env.srv.Port, "-s", "alice", "-d", "300")
+	media, carol := mediaWait(), carolWait()
+	if caller.Exit != 0 || media.Exit != 0 || carol.Exit != 0 {
+		t.Fatalf("caller %d media %d callee %d\n--- caller:\n%s\n%s\n--- media:\n%s\n--- callee:\n%s\n%s\n--- gosips:\n%s",
+			caller.Exit, media.Exit, carol.Exit, caller.Output, caller.Messages, media.Messages, carol.Output, carol.Messages, env.srv.Logs())
+	}
+	inv := received(carol.Messages, "INVITE")
+	if len(inv) != 1 || header(inv[0], "Content-Length") != "0" {
+		t.Errorf("the callee's INVITE is not late SDP: %q", inv)
+	}
+	reinv := received(caller.Messages, "INVITE")
+	if len(reinv) != 1 || !strings.Contains(reinv[0], "o=carol") {
+		t.Errorf("the caller's re-INVITE does not carry the callee's offer: %q", reinv)
+	}
+	if !strings.Contains(env.srv.Logs(), "b2b request BYE from media in ") || !strings.Contains(env.srv.Logs(), "(prepaid)") {
+		t.Errorf("the request route did not see the media server's BYE with its entity and scenario:\n%s", env.srv.Logs())
+	}
+	env.b2bcEmpty(t)
 }

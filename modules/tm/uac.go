@@ -268,9 +268,11 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 	}
 	be.Via = sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false)
 	be.Out = sock
-	if err := c.Core.Send(d, m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)); err != nil {
+	b := m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)
+	if err := c.Core.Send(d, b); err != nil {
 		return relaySendFail
 	}
+	hookStatelessOut(c, sock, d, b)
 	return relayOK
 }
 

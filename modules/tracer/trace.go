@@ -179,7 +179,8 @@ func (m *Module) traceTx(c *api.Ctx, in *instance) {
 			from := e.Socket
 			m.traceOut(e.Req, e.Raw, from, e.Dest, in, legCallee)
 		},
-		ReplyIn: func(e *api.TxEvent) { m.traceIn(e.Reply, in, legCallee) },
+		ReplyIn:    func(e *api.TxEvent) { m.traceIn(e.Reply, in, legCallee) },
+		WithTrying: true,
 		ReplyOut: func(e *api.TxEvent) {
 			dst, err := sip.ReplyDest(e.Req)
 			if err != nil {
