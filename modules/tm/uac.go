@@ -16,6 +16,7 @@ const (
 	relayBadMsg   api.Ret = -2
 	relayNoDest   api.Ret = -3
 	relayBadDest  api.Ret = -4
+	relayBlocked  api.Ret = -5
 	relaySendFail api.Ret = -6
 )
 
@@ -112,11 +113,16 @@ func (t *TM) forward(c *api.Ctx, tx *Tx, opts RelayOpts, fresh bool) api.Ret {
 		switch rc := t.sendBranch(c, tx, &targets[i]); {
 		case rc == relayOK:
 			sent++
-		case rc != 0 && (ret == relayNoDest || rc == relaySendFail):
+		case rc != 0 && (ret == relayNoDest || rc == relaySendFail || (rc == relayBlocked && ret != relaySendFail)):
 			ret = rc
 		}
 	}
 	if sent == 0 {
+		if ret == relayBlocked && fresh && c.RouteType == api.RequestRoute && !tx.noAuto477 {
+			// As OpenSIPS: the error is answered and the script stops.
+			_ = t.replyLocked(tx, 473, "Filtered destination (473/TM)", "", "")
+			return api.RetStop
+		}
 		if fresh && c.RouteType == api.RequestRoute && !tx.noAuto477 && ret != relayNoDest {
 			code, reason := 477, "Unfortunately error on sending to next hop occurred"
 			if ret == relayBadDest {
@@ -184,6 +190,10 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 	be.Out = sock
 	br.buf = m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)
 	br.dest = d
+	if bl := api.BlacklistsOf(c); bl != nil && bl.Blocked(c, d, br.buf) {
+		tx.log.Debug("branch destination blacklisted", "dest", d.String())
+		return relayBlocked
+	}
 	if err := tx.core.Send(d, br.buf); err != nil {
 		tx.log.Debug("sending branch failed", "dest", d.String(), "err", err)
 		return relaySendFail
