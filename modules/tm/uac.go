@@ -360,8 +360,15 @@ func (t *TM) cancelBranches(tx *Tx, cur int, which CancelBranch) {
 	if !tx.isInvite {
 		return
 	}
+	phonyEnded := false
 	for _, b := range tx.branches {
 		if b.final || (which&CancelAll == 0 && (b.idx == cur) == (which&CancelOthers != 0)) {
+			continue
+		}
+		if b.phony {
+			// Nothing was sent: the branch just ends.
+			b.final, b.local, b.lastCode, b.frAt = true, true, 487, time.Time{}
+			phonyEnded = true
 			continue
 		}
 		if b.provisional {
@@ -369,6 +376,10 @@ func (t *TM) cancelBranches(tx *Tx, cur int, which CancelBranch) {
 		} else {
 			b.cancelPending = true
 		}
+	}
+	// A transaction held only by a phony branch ends at once (487).
+	if phonyEnded && which&CancelAll != 0 && tx.local == nil && tx.status < 200 && tx.finished() {
+		t.completeRound(tx)
 	}
 }
 
