@@ -204,7 +204,7 @@ func TestCaptureTraceCallOverHEP(t *testing.T) {
 	tcpColl := captureListen(t, "tcp")
 
 	traceDB := sqliteDB(t, "sip_trace")
-	uasPort, uasDone := startSippUAS(t, "uas_call.xml")
+	uasPort, uasDone := startSippUAS(t, "capture_uas_call.xml")
 	hepIDs := fmt.Sprintf(`modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:%d; transport=udp")
 modparam("proto_hep", "hep_id", "[coll] 127.0.0.1:%d; transport=tcp; version=3")
 modparam("tracer", "trace_id", "[tid]uri=hep:cap")
@@ -240,8 +240,8 @@ modparam("tracer", "trace_id", "[tid]uri=hep:coll")`, hepPort, tcpColl.Port)
 	captureWait(len(want), func() int { rows = captureRows(t, traceDB, "sip_trace", "callid", callid, cols); return len(rows) })
 	var got []string
 	for _, r := range rows {
-		what := r[1]
-		if what == "" {
+		what := r[1] // a reply's method column is its transaction's
+		if r[2] != "" {
 			what = r[2]
 		}
 		got = append(got, fmt.Sprintf("%s %s - %s>%s", r[0], what, role(r[5]), role(r[8])))
