@@ -410,3 +410,8 @@ type EventParamsSlot struct{}
 
 // EventNameSlot is the Ctx slot holding the name of that event.
 type EventNameSlot struct{}
+
+// TxRefSlot is the Ctx slot holding a transaction (the opaque Ctx.Tx of
+// another context): event_routing puts the subscriber's there for its
+// notification routes, where tm's t_inject_branches() finds it.
+type TxRefSlot struct{}

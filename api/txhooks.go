@@ -27,14 +27,17 @@ type TxHook struct {
 	// result is the message to send in its place.
 	EditBranch func(e *TxEvent) *sip.Msg
 	// RequestOut runs after a branch of the request was sent
-	// (TMCB_REQUEST_FWDED): Branch, Socket, Dest and Raw are set.
+	// (TMCB_REQUEST_FWDED): Branch, Socket, Dest and Raw are set. It
+	// also runs when t_relay forwards the request statelessly (an ACK
+	// for a 2xx), with Ctx nil and Branch 0.
 	RequestOut func(e *TxEvent)
 	// ReplyOut runs for every reply about to be sent upstream, relayed
 	// (Local false, Reply is the received reply with our Via removed,
 	// before the reply editors ran) or generated here (Local true, Reply
-	// parsed from the bytes sent). 100 Trying is not reported.
-	// (TMCB_RESPONSE_FWDED and TMCB_RESPONSE_OUT.)
-	ReplyOut func(e *TxEvent)
+	// parsed from the bytes sent). 100 Trying is not reported unless
+	// WithTrying is set. (TMCB_RESPONSE_FWDED and TMCB_RESPONSE_OUT.)
+	ReplyOut   func(e *TxEvent)
+	WithTrying bool
 	// ReplyIn runs for every reply received on a branch of the
 	// transaction, retransmissions included, before the onreply route
 	// (TMCB_MSG_MATCHED_IN for replies): Reply, Code and Branch are set.

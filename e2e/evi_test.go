@@ -236,3 +236,123 @@ func TestEventInterfaceOracle(t *testing.T) {
 		t.Errorf("subscribers got, gosips:\n%s\nopensips:\n%s", strings.Join(g, "\n"), strings.Join(o, "\n"))
 	}
 }
+
+// eviAccCfg accounts calls to the "evi" backend; E_ACC_* go to a
+// datagram subscriber.
+const eviAccCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+loadmodule "acc.so"
+modparam("acc", "extra_fields", "evi: caller->from_user")
+loadmodule "event_datagram.so"
+
+startup_route {
+	subscribe_event("E_ACC_CDR", "udp:127.0.0.1:DGPORT");
+	subscribe_event("E_ACC_EVENT", "udp:127.0.0.1:DGPORT");
+	subscribe_event("E_ACC_MISSED_EVENT", "udp:127.0.0.1:DGPORT");
+}
+
+route {
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans()) {
+			t_relay();
+			exit;
+		}
+		send_reply(404, "Not here");
+		exit;
+	}
+	if (is_method("INVITE")) {
+		record_route();
+		create_dialog();
+		do_accounting("evi", "cdr|missed");
+		$acc_extra(caller) = $fU;
+	}
+	if (is_method("MESSAGE")) {
+		acc_evi_request("202 Accepted");
+		send_reply(202, "Accepted");
+		exit;
+	}
+	if ($rU == "carol")
+		$du = "sip:127.0.0.1:BUSYPORT";
+	else
+		$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// eviAccExchange makes an answered call (1 s), a busy one and a MESSAGE
+// and returns the accounting events received, with the values that
+// differ between runs (tags, Call-IDs, times) replaced.
+func eviAccExchange(t *testing.T, start func(cfg string) int) []string {
+	t.Helper()
+	sink := newEviSink(t)
+	uasPort, _ := startSippUAS(t, "uas_call.xml")
+	busyPort, _ := startSippUAS(t, "uas_busy.xml")
+	cfg := strings.NewReplacer("BUSYPORT", strconv.Itoa(busyPort), "UASPORT", strconv.Itoa(uasPort)).Replace(sink.cfg(eviAccCfg))
+	port := start(cfg)
+	if r := runSipp(t, "acc_uac_call.xml", port, "-s", "bob", "-set", "caller", "alice", "-d", "1000"); r.Exit != 0 {
+		t.Fatalf("call: exit %d\n%s", r.Exit, r.Output)
+	}
+	runSipp(t, "acc_uac_call.xml", port, "-s", "carol", "-set", "caller", "alice")
+	c := newUDPClient(t)
+	c.Send(port, "MESSAGE sip:bob@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bKevimsgacc\n"+
+		"From: <sip:alice@127.0.0.1>;tag=accmsg\nTo: <sip:bob@127.0.0.1>\nCall-ID: evi-acc-msg\nCSeq: 1 MESSAGE\n"+
+		"Max-Forwards: 70\nContent-Length: 0\n\n")
+	if r := c.RecvFinal(3 * time.Second); statusCode(r) != "202" {
+		t.Fatalf("MESSAGE: %q", r)
+	}
+	got := sink.wait(3)
+	norm := regexp.MustCompile(`"(from_tag|to_tag|callid)":"[^"]*"|"(time|created|setuptime|duration|ms_duration)":[0-9]+`)
+	var out []string
+	for _, m := range got {
+		m = norm.ReplaceAllStringFunc(m, func(s string) string {
+			k, _, _ := strings.Cut(s, ":")
+			if strings.Contains(s, `":"evi-acc-msg"`) || strings.Contains(s, `":"accmsg"`) {
+				return s
+			}
+			return k + ":X"
+		})
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestEventInterfaceAcc: do_accounting("evi", "cdr|missed") raises
+// E_ACC_CDR for the answered call and E_ACC_MISSED_EVENT
+// for the busy one; acc_evi_request() raises E_ACC_EVENT.
+func TestEventInterfaceAcc(t *testing.T) {
+	needSipp(t)
+	got := eviAccExchange(t, func(cfg string) int { return startServer(t, cfg).Port })
+	want := []string{
+		`udp {"jsonrpc":"2.0","method":"E_ACC_CDR","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"200","sip_reason":"OK","time":X,"from_user":"alice","duration":X,"ms_duration":X,"setuptime":X,"created":X}}`,
+		`udp {"jsonrpc":"2.0","method":"E_ACC_EVENT","params":{"method":"MESSAGE","from_tag":"accmsg","to_tag":null,"callid":"evi-acc-msg","sip_code":"202","sip_reason":"Accepted","time":X,"from_user":null}}`,
+		`udp {"jsonrpc":"2.0","method":"E_ACC_MISSED_EVENT","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"486","sip_reason":"Busy Here","time":X,"from_user":"alice","setuptime":X,"created":X}}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("accounting events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestEventInterfaceAccOracle compares the accounting events with real
+// OpenSIPS' (OPENSIPS_BIN).
+func TestEventInterfaceAccOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	needSipp(t)
+	g := eviAccExchange(t, func(cfg string) int { return startServer(t, cfg).Port })
+	o := eviAccExchange(t, func(cfg string) int { return natOracleStart(t, bin, cfg) })
+	if strings.Join(g, "\n") != strings.Join(o, "\n") {
+		t.Errorf("accounting events, gosips:\n%s\nopensips:\n%s", strings.Join(g, "\n"), strings.Join(o, "\n"))
+	}
+}

@@ -454,3 +454,53 @@ modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG), "CALLER", "
 		t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
 	}
 }
+
+// TestRtpRelayLateNegotiation: an INVITE without SDP gets the callee's
+// offer from the 200 OK relayed, and the caller's answer in the ACK, so
+// that media flows through rtpengine; the BYE deletes the session.
+func TestRtpRelayLateNegotiation(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
+	srv, caller, uas, _ := startRtprelayServer(t, "rtpengine", socks, "", "", "")
+	inRange := func(p int) bool { return p >= e.PortMin && p <= e.PortMax }
+	id := "rtprelay-late@test"
+	a, b := newMediaPeer(t), newMediaPeer(t)
+	caller.Send(srv.Port, fmt.Sprintf("INVITE sip:uas@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-late-1\r\n"+
+		"From: <sip:caller@127.0.0.1>;tag=ct1\r\nTo: <sip:uas@127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"+
+		"Contact: <sip:caller@127.0.0.1:LPORT>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", id))
+	inv := uas.Recv(5 * time.Second)
+	if !strings.HasPrefix(inv, "INVITE ") || header(inv, "Content-Length") != "0" {
+		t.Fatalf("UAS got %q, want the INVITE without SDP", inv)
+	}
+	uas.SendRaw(srv.Port, rtprelayAnswer(inv, "ut1", true, uas.Port(), sdpOffer(b.port(), "2002")))
+	ok := caller.RecvFinal(5 * time.Second)
+	_, toA := sdpAddr(ok)
+	if statusCode(ok) != "200" || !inRange(toA) {
+		t.Fatalf("caller got %q, want a 200 OK with the relay's offer", ok)
+	}
+	answer := sdpOffer(a.port(), "1001")
+	caller.Send(srv.Port, fmt.Sprintf("ACK sip:uas@127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-late-2\r\n"+
+		"Route: %s\r\nFrom: <sip:caller@127.0.0.1>;tag=ct1\r\nTo: <sip:uas@127.0.0.1>;tag=ut1\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\n"+
+		"Max-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+		uas.Port(), header(ok, "Record-Route"), id, len(answer), answer))
+	ack := uas.Recv(3 * time.Second)
+	if _, p := sdpAddr(ack); !strings.HasPrefix(ack, "ACK ") || !inRange(p) {
+		t.Fatalf("UAS got %q, want the ACK with the relay's answer", ack)
+	}
+	if n := rtprelayMedia(a, b, toA); n < 3 {
+		t.Errorf("RTP did not flow through the relay after the late negotiation (%d packets)", n)
+	}
+	caller.Send(srv.Port, fmt.Sprintf("BYE sip:uas@127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-late-3\r\n"+
+		"Route: %s\r\nFrom: <sip:caller@127.0.0.1>;tag=ct1\r\nTo: <sip:uas@127.0.0.1>;tag=ut1\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\n"+
+		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", uas.Port(), header(ok, "Record-Route"), id))
+	bye := uas.Recv(5 * time.Second)
+	if !strings.HasPrefix(bye, "BYE ") {
+		t.Fatalf("UAS got %q, want the BYE", bye)
+	}
+	uas.SendRaw(srv.Port, []byte(fmt.Sprintf("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+		strings.Join(headers(bye, "Via"), "\r\nVia: "), header(bye, "From"), header(bye, "To"), id)))
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
+	}
+}

@@ -171,6 +171,8 @@ type BlacklistRule struct {
 	Proto string
 	Port  int
 	Match string
+	// Expire is the seconds left of an expiring rule (0: none).
+	Expire int
 }
 
 // ListBlacklists is "list_blacklists": {"Lists": [{"name", "owner",
@@ -183,6 +185,9 @@ func ListBlacklists(lists func() []Blacklist) api.MICommand {
 			o := Object{{"flags", r.Flags}, {"IP", r.IP}, {"Mask", r.Mask}, {"Proto", r.Proto}, {"Port", r.Port}}
 			if r.Match != "" {
 				o.Add("Match", r.Match)
+			}
+			if r.Expire > 0 {
+				o.Add("Expire", r.Expire)
 			}
 			rules = append(rules, o)
 		}

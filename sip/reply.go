@@ -151,37 +151,68 @@ func appendTopVia(dst []byte, req *Msg, h *HeaderField) []byte {
 }
 
 // viaNeedsReceived reports whether the top Via v of a received request
-// lacks the received or rport value RFC 3261 §18.2.1 / RFC 3581 add.
+// gets received (and rport) values, as OpenSIPS decides: when its host is
+// not the source address, when it has rport (RFC 3581 §4: received even
+// if the address is the same) or already a received.
 func (m *Msg) viaNeedsReceived(v *Via) bool {
 	if m.rcv == nil || !m.rcv.Src.IsValid() {
 		return false
 	}
-	ip := m.rcv.Src.Addr().Unmap()
-	return (v.Received == "" && !hostIs(v.Host, ip)) || (v.HasRPort && v.RPort == "")
+	return v.HasRPort || v.Received != "" || !hostIs(v.Host, m.rcv.Src.Addr().Unmap())
 }
 
-// appendViaReceived appends the Via element v rewritten with received and
-// rport=port from the request's source.
+// appendViaReceived appends the Via element v rewritten as OpenSIPS
+// rewrites it: received=<source ip> in place of an existing received, or
+// else right after host[:port]; an rport parameter gets the source port
+// as its value (replacing one it had).
 func (m *Msg) appendViaReceived(dst []byte, v *Via) []byte {
 	src := m.rcv.Src
 	ip := src.Addr().Unmap()
-	needRcvd := v.Received == "" && !hostIs(v.Host, ip)
-	fillRport := v.HasRPort && v.RPort == ""
 	elem := m.s[v.Start:v.End]
-	if fillRport {
-		dst = appendWithoutParam(dst, elem, "rport")
-	} else {
-		dst = append(dst, elem...)
+	hp := indexByte(elem, ';')
+	if hp < 0 {
+		hp = len(elem)
 	}
-	if needRcvd {
+	dst = append(dst, elem[:hp]...)
+	if v.Received == "" {
 		dst = append(dst, ";received="...)
 		dst = ip.AppendTo(dst)
 	}
-	if fillRport {
-		dst = append(dst, ";rport="...)
-		dst = strconv.AppendUint(dst, uint64(src.Port()), 10)
-	}
+	eachParam(elem[hp:], func(seg, key string) {
+		switch {
+		case eqFoldASCII(key, "received"):
+			dst = append(dst, ";received="...)
+			dst = ip.AppendTo(dst)
+		case eqFoldASCII(key, "rport"):
+			dst = append(dst, ";rport="...)
+			dst = strconv.AppendUint(dst, uint64(src.Port()), 10)
+		default:
+			dst = append(dst, seg...)
+		}
+	})
 	return dst
+}
+
+// eachParam calls f with each ";name[=value]" segment of params (which
+// starts with ';') and its trimmed name; quoted values may hold ';'.
+func eachParam(params string, f func(seg, key string)) {
+	start := 0
+	for i := 1; i <= len(params); i++ {
+		if i < len(params) && params[i] == '"' {
+			i = skipQuoted(params, i) - 1
+			continue
+		}
+		if i == len(params) || params[i] == ';' {
+			seg := params[start:i]
+			key := seg[min(1, len(seg)):]
+			if e := indexByte(key, '='); e >= 0 {
+				key = key[:e]
+			}
+			a, b := trimSpan(key, 0, len(key))
+			f(seg, key[a:b])
+			start = i
+		}
+	}
 }
 
 // hostIs reports whether a Via host is literally the address ip.
@@ -207,31 +238,4 @@ func parseIP(host string) (netip.Addr, bool) {
 	}
 	a, err := netip.ParseAddr(host)
 	return a, err == nil
-}
-
-// appendWithoutParam copies a ;-separated element without parameter name.
-func appendWithoutParam(dst []byte, elem, name string) []byte {
-	start := 0
-	for i := 0; i <= len(elem); i++ {
-		if i < len(elem) && elem[i] == '"' {
-			i = skipQuoted(elem, i) - 1
-			continue
-		}
-		if i == len(elem) || elem[i] == ';' {
-			seg := elem[start:i]
-			key := seg
-			if start > 0 {
-				key = seg[1:]
-			}
-			if e := indexByte(key, '='); e >= 0 {
-				key = key[:e]
-			}
-			a, b := trimSpan(key, 0, len(key))
-			if start == 0 || !eqFoldASCII(key[a:b], name) {
-				dst = append(dst, seg...)
-			}
-			start = i
-		}
-	}
-	return dst
 }

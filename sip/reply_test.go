@@ -25,7 +25,7 @@ func TestNewReply(t *testing.T) {
 			spec: ReplySpec{Code: 404, ToTag: "xyz"},
 			want: []string{
 				"SIP/2.0 404 Not Found\r\n",
-				"Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;received=192.0.2.7;rport=5062\r\n",
+				"Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;received=192.0.2.7;branch=z9hG4bK776asdhds;rport=5062\r\n",
 				"To: Bob <sip:bob@biloxi.example.com>;tag=xyz\r\n",
 				"From: \"Alice A.\" <sip:alice@atlanta.example.com>;tag=1928301774\r\n",
 				"Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n",
@@ -46,7 +46,7 @@ func TestNewReply(t *testing.T) {
 			req:  inv, src: "[2001:db8::5]:5060",
 			spec: ReplySpec{Code: 200, Reason: "Fine", ToTag: "t1", Headers: "Contact: <sip:b@192.0.2.9>\r\n",
 				ContentType: "application/sdp", Body: "v=0\r\n"},
-			want: []string{"SIP/2.0 200 Fine\r\n", ";received=2001:db8::5;rport=5060\r\n", "Contact: <sip:b@192.0.2.9>\r\n",
+			want: []string{"SIP/2.0 200 Fine\r\n", ":5060;received=2001:db8::5;branch=z9hG4bK776asdhds;rport=5060\r\n", "Contact: <sip:b@192.0.2.9>\r\n",
 				"Content-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"},
 		},
 	}
@@ -255,3 +255,26 @@ Content-Length: 0
 		}
 	}
 }
+
+// The top Via of a reply gets received and rport as OpenSIPS writes
+// them: received right after host:port (or in place of one), rport's value
+// in place; received even for the same address when rport is present.
+func TestReplyViaReceivedAsOpenSIPS(t *testing.T) {
+	src := &RecvInfo{Proto: ProtoUDP, Src: netip.MustParseAddrPort("192.0.2.7:5062")}
+	tests := []struct{ via, want string }{
+		{"192.0.2.7:5060;branch=z9hG4bK1;rport", "192.0.2.7:5060;received=192.0.2.7;branch=z9hG4bK1;rport=5062"},
+		{"192.0.2.7:5060;branch=z9hG4bK1", "192.0.2.7:5060;branch=z9hG4bK1"},
+		{"h.example.com;branch=z9hG4bK1", "h.example.com;received=192.0.2.7;branch=z9hG4bK1"},
+		{"h.example.com;rport=9;branch=z9hG4bK1;received=10.0.0.1;x=\"a;b\"", "h.example.com;rport=5062;branch=z9hG4bK1;received=192.0.2.7;x=\"a;b\""},
+	}
+	for _, tt := range tests {
+		req := mustParse(t, crlf("OPTIONS sip:x@y SIP/2.0\nVia: SIP/2.0/UDP "+tt.via+"\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@y>\nCall-ID: c\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n"))
+		req.SetRecv(src)
+		r := NewReply(req, 200, "", "t")
+		if got := header(r, "Via"); got != "SIP/2.0/UDP "+tt.want {
+			t.Errorf("Via %q: got %q, want %q", tt.via, got, "SIP/2.0/UDP "+tt.want)
+		}
+	}
+}
+
+func header(m *Msg, name string) string { v, _ := m.Header(name); return v }

@@ -171,29 +171,46 @@ func memDump(s *runtime.Script, log *slog.Logger) func(kind string, level int) {
 	}
 }
 
-// blacklists turns the dst_blacklist definitions into list_blacklists
-// entries; script lists are read-only.
+// blacklists lists the server's blacklists (dst_blacklist ones and those
+// modules fill) for list_blacklists.
 func blacklists(s *runtime.Script) func() []mi.Blacklist {
-	var defs []core.Blacklist
+	var set *api.Blacklists
 	if m := s.Module("core"); m != nil {
-		if c, ok := m.Inst.(*core.Core); ok {
-			defs = c.Config.Blacklists()
+		if p, ok := m.Inst.(api.BlacklistProvider); ok {
+			set = p.Blacklists()
 		}
 	}
 	return func() []mi.Blacklist {
 		out := []mi.Blacklist{}
-		for _, b := range defs {
-			e := mi.Blacklist{Name: b.Name, Owner: "script", Flags: []string{"read-only"}}
-			if b.Default {
-				e.Flags = append(e.Flags, "default")
+		if set == nil {
+			return out
+		}
+		now := time.Now()
+		for _, b := range set.All() {
+			e := mi.Blacklist{Name: b.Name, Owner: b.Owner, Flags: []string{}}
+			for _, f := range []struct {
+				bit  api.BlacklistFlags
+				name string
+			}{{api.BlacklistReadOnly, "read-only"}, {api.BlacklistExpire, "expire"}, {api.BlacklistDefault, "default"}} {
+				if b.Flags&f.bit != 0 {
+					e.Flags = append(e.Flags, f.name)
+				}
 			}
-			for _, r := range b.Rules {
+			for _, r := range b.Rules() {
 				fl := 0
 				if r.Negated {
 					fl = 1
 				}
-				e.Rules = append(e.Rules, mi.BlacklistRule{Flags: fl, IP: r.Net.Addr().String(), Mask: r.Mask(),
-					Proto: r.Proto, Port: r.Port, Match: r.Match})
+				proto := r.Proto
+				if proto == "" {
+					proto = "any"
+				}
+				rule := mi.BlacklistRule{Flags: fl, IP: r.Net.Addr().String(), Mask: core.BlacklistMask(r.Net),
+					Proto: proto, Port: r.Port, Match: r.Match}
+				if !r.Expires.IsZero() {
+					rule.Expire = max(int(r.Expires.Sub(now).Round(time.Second)/time.Second), 1)
+				}
+				e.Rules = append(e.Rules, rule)
 			}
 			out = append(out, e)
 		}

@@ -96,7 +96,7 @@ func TestTypeAndFlagFixups(t *testing.T) {
 		{types: "log|db", flags: "missed|failed", want: 1 | 4 | 8 | (1|4|8)<<16},
 		{types: " LOG ", flags: "failed", want: 1 | 8},
 		{types: "aaa", err: "AAA"},
-		{types: "evi", err: "not implemented"},
+		{types: "evi", flags: "missed", want: (1 | 4) << 24},
 		{types: "syslog", err: "invalid accounting backend"},
 		{types: "log", flags: "cdr", err: "dialog"},
 		{types: "log", flags: "foo", err: "invalid accounting flag"},

@@ -69,8 +69,7 @@ func (m *Acc) parseTypes(s string) (uint64, error) {
 			return 0, &api.HintError{Err: fmt.Errorf("\"aaa\" accounting needs an AAA module, which gosips does not have"),
 				Hint: "account to \"log\" or \"db\""}
 		case "evi":
-			return 0, &api.HintError{Err: fmt.Errorf("\"evi\" accounting (E_ACC_* events) is not implemented in gosips"),
-				Hint: "account to \"log\" or \"db\""}
+			mask |= backendBit(beEVI)
 		default:
 			return 0, fmt.Errorf("invalid accounting backend %q (expected log, db, aaa or evi)", strings.TrimSpace(tok))
 		}

@@ -24,9 +24,10 @@ func (m *Acc) Funcs() []api.Func {
 			Returns: "1 reported, -1 error"},
 		{Name: "acc_db_request", Routes: reqRoutes, Args: []api.Arg{comment, {Name: "table", Type: api.ArgStr, Fixup: m.tableFixup}},
 			Call: m.accDBRequest, Returns: "1 reported, -1 error"},
-		// No AAA module and no event interface in gosips.
+		// No AAA module in gosips.
 		{Name: "acc_aaa_request", Routes: reqRoutes, Args: []api.Arg{comment}},
-		{Name: "acc_evi_request", Routes: reqRoutes, Args: []api.Arg{comment}},
+		{Name: "acc_evi_request", Routes: reqRoutes, Args: []api.Arg{comment}, Call: m.accEviRequest,
+			Returns: "1 reported, -1 error"},
 		{Name: "do_accounting", Routes: reqRoutes,
 			Args: []api.Arg{types, flags, {Name: "table", Type: api.ArgStr, Optional: true}},
 			Call: m.doAccounting, Returns: "1 (accounting armed), -1 error"},

@@ -56,6 +56,7 @@ type Acc struct {
 	dlg     api.DialogAPI
 	rr      api.RRAPI
 	cdrOK   bool // the dialog module is loaded
+	ev      accEvents
 	pending sync.WaitGroup
 	// queue holds the rows waiting for the writer goroutine, which runs
 	// while writing is set.
@@ -201,6 +202,7 @@ func (m *Acc) Validate(vc *api.ValidateCtx) error {
 func (m *Acc) Init(ic *api.InitCtx) error {
 	m.log = ic.Log
 	m.level = api.SlogLevel(m.LogLevel)
+	m.publishEvents(ic.Events)
 	if h, ok := ic.Module("tm").(api.TxHooks); ok {
 		m.hooks = h
 	} else {

@@ -81,6 +81,9 @@ func (m *Acc) onReply(x *accCtx, e *api.TxEvent, stamp func() time.Time) {
 	if on(flags, beDB, fAcc) && m.conn != nil {
 		m.writeAsync(m.requestRow(x.table, r, x, false))
 	}
+	if on(flags, beEVI, fAcc) {
+		m.eviRequest(r, x, false)
+	}
 }
 
 // shouldAcc tells whether a reply is accounted: a final one (or, with
@@ -121,6 +124,10 @@ func (m *Acc) onMissed(x *accCtx, e *api.TxEvent, ts time.Time) {
 			m.writeAsync(m.requestRow(m.TableMissed, r, x, true))
 		}
 		clear |= backendBit(beDB) * fMissed
+	}
+	if on(flags, beEVI, fMissed) {
+		m.eviRequest(r, x, true)
+		clear |= backendBit(beEVI) * fMissed
 	}
 	x.mu.Lock()
 	x.flags &^= clear
@@ -195,5 +202,8 @@ func (m *Acc) writeCDR(x *accCtx) {
 			table = m.TableAcc
 		}
 		m.writeAsync(m.cdrRow(table, r, created, start, end, extra, legs))
+	}
+	if on(flags, beEVI, fAcc) {
+		m.eviCDR(r, created, start, end, extra, legs)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	_ "gosips/modules/domain"
 	_ "gosips/modules/drouting"
 	_ "gosips/modules/event_datagram"
+	_ "gosips/modules/event_routing"
 	_ "gosips/modules/event_stream"
 	_ "gosips/modules/exec"
 	_ "gosips/modules/group"

@@ -209,17 +209,33 @@ func ipFixup(fc *api.FixupCtx, a *api.FixArg) error {
 	return nil
 }
 
+// blNet is a fixed blacklist network argument ("[!]ip[/mask]").
+type blNet struct {
+	neg bool
+	net netip.Prefix
+}
+
 func netFixup(fc *api.FixupCtx, a *api.FixArg) error {
-	s := strings.Trim(a.Str, "[]")
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return fmt.Errorf("bad network %q", a.Str)
-		}
-		a.Fixed = p
-		return nil
+	n, err := parseBLNet(a.Str)
+	if err != nil {
+		return err
 	}
-	return ipFixup(fc, a)
+	a.Fixed = n
+	return nil
+}
+
+func parseBLNet(s string) (blNet, error) {
+	var n blNet
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "!") {
+		n.neg, s = true, strings.TrimSpace(s[1:])
+	}
+	p, err := ParseIPNet(s)
+	if err != nil {
+		return n, err
+	}
+	n.net = p
+	return n, nil
 }
 
 var blacklistProtos = []string{"any", "udp", "tcp", "tls", "sctp", "ws", "wss", "bin", "bins", "hep_udp", "hep_tcp"}

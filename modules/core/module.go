@@ -22,6 +22,9 @@ func init() {
 type Core struct {
 	Config Config
 
+	// bl holds the destination blacklists, built on first use.
+	bl blacklistSet
+
 	// Statistics updated by core functions (forward()).
 	fwdRequests, dropRequests *api.Stat
 

@@ -27,7 +27,12 @@ func forceRport(c *api.Ctx, _ []any) api.Ret {
 	if err != nil || v.HasRPort {
 		return api.RetTrue
 	}
-	if err := m.ReplaceRange(v.End, v.End, ";rport"); err != nil {
+	// Right after host[:port], where OpenSIPS writes a forced rport.
+	at := v.End
+	if i := strings.IndexByte(m.String()[v.Start:v.End], ';'); i >= 0 {
+		at = v.Start + i
+	}
+	if err := m.ReplaceRange(at, at, ";rport"); err != nil {
 		return api.RetFalse
 	}
 	// The reply path reads the top Via from the parsed message.

@@ -98,7 +98,7 @@ func (c *Core) Params() []api.Param {
 		c.storeP("dns_use_search_list", api.ParamInt, ""),
 		c.intP("disable_dns_failover", &cf.DisableDNSFailover, "0"),
 		c.intP("disable_dns_blacklist", &cf.DisableDNSBlacklist, "1"),
-		c.listP("dst_blacklist", &cf.DstBlacklists),
+		c.checkedListP("dst_blacklist", &cf.DstBlacklists, func(v string) error { _, err := parseBlacklistDef(v); return err }),
 		c.storeP("maxbuffer", api.ParamInt, ""),
 		c.pollP("poll_method"),
 		c.storeP("mcast_loopback", api.ParamInt, "0"),
@@ -212,6 +212,19 @@ func (c *Core) listP(name string, dst *[]string) api.Param {
 		c.Config.record(name, api.StrValue(v.Str))
 		return nil
 	}}
+}
+
+// checkedListP is listP with each value checked when set.
+func (c *Core) checkedListP(name string, dst *[]string, check func(string) error) api.Param {
+	p := c.listP(name, dst)
+	set := p.Set
+	p.Set = func(v api.ParamValue) error {
+		if err := check(v.Str); err != nil {
+			return fmt.Errorf("%s %q: %w", name, v.Str, err)
+		}
+		return set(v)
+	}
+	return p
 }
 
 // filterP binds a signed level filter.

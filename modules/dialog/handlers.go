@@ -539,6 +539,11 @@ func (m *Module) sequential(c *api.Ctx, d *dlg, dir api.DialogDir) {
 		}
 		d.mu.Unlock()
 		m.dbUpdate(d)
+		// An ACK is an in-dialog request too (DLGCB_REQ_WITHIN): it
+		// carries the answer of a late negotiation.
+		if state != api.DlgStateDeleted {
+			d.run(api.DlgCbReqWithin, c, req, dir)
+		}
 		return
 	}
 	if state == api.DlgStateDeleted {

@@ -38,6 +38,9 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		m.uac, _ = ic.Module("tm").(api.UAC)
 	}
 	ctx := context.Background()
+	if err := m.initBlacklists(ic); err != nil {
+		return err
+	}
 	if m.UsePartitions == 0 {
 		if m.Default.DBURL == "" && ic.Global != nil {
 			if v, ok := ic.Global("db_default_url"); ok && v.IsStr() {
@@ -69,6 +72,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 			return fmt.Errorf("partition %q: %w", p.Name, err)
 		}
 		p.rt.data = d
+		m.fillBlacklists(p, d)
 	}
 	return nil
 }
@@ -142,6 +146,7 @@ func (m *Module) reload(ctx context.Context, p *Partition, inherit bool) error {
 	}
 	p.rt.data = d
 	p.rt.mu.Unlock()
+	m.fillBlacklists(p, d)
 	return nil
 }
 

@@ -45,6 +45,7 @@ type Module struct {
 	ForceDNS          int
 	DefaultGroup      int
 	Blacklists        []string
+	bls               []*drBlacklist
 	ProbingInterval   int
 	ProbingMethod     string
 	ProbingFrom       string
@@ -107,15 +108,15 @@ func (m *Module) Params() []api.Param {
 		avpParam("carrier_id_avp", &d.CarrierIDAVP),
 		i("force_dns", &m.ForceDNS),
 		i("default_group", &m.DefaultGroup),
-		// The lists would feed the core's blacklists (use_blacklist,
-		// check_blacklist), which gosips does not have: say so at check.
-		api.IgnoredParam(api.FuncParam("define_blacklist", api.ParamStr, true, func(v api.ParamValue) error {
-			if !strings.Contains(v.Str, "=") {
-				return fmt.Errorf("define_blacklist %q: expected \"name = type,type\"", v.Str)
+		// Each list holds the addresses of the gateways of some types,
+		// refreshed at every (re)load.
+		api.FuncParam("define_blacklist", api.ParamStr, true, func(v api.ParamValue) error {
+			if _, _, _, err := parseDefineBlacklist(v.Str); err != nil {
+				return err
 			}
 			m.Blacklists = append(m.Blacklists, v.Str)
 			return nil
-		}), "gosips has no core blacklists to fill (use_blacklist, check_blacklist)"),
+		}),
 		api.FuncParam("probing_interval", api.ParamInt, false, func(v api.ParamValue) error {
 			if v.Int < 0 {
 				return fmt.Errorf("probing_interval must not be negative")

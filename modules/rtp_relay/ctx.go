@@ -231,11 +231,21 @@ func (rc *relayCtx) exchange(s *session, typ int, msg *sip.Msg, offer bool) *api
 		rs.CallID = rc.dlgCallID
 	}
 	// The offerer's tag goes first: the caller's for an offer from the
-	// caller or an answer from the callee.
+	// caller or an answer from the callee. Until the call is answered,
+	// the messages of the INVITE transaction tell the tags.
+	callerTag, calleeTag := rc.fromTag, rc.toTag
+	if !rc.established && msg != nil {
+		if callerTag == "" {
+			callerTag = msg.FromTag()
+		}
+		if calleeTag == "" {
+			calleeTag = msg.ToTag()
+		}
+	}
 	if (typ == caller) == offer {
-		rs.FromTag, rs.ToTag = rc.fromTag, rc.toTag
+		rs.FromTag, rs.ToTag = callerTag, calleeTag
 	} else {
-		rs.FromTag, rs.ToTag = rc.toTag, rc.fromTag
+		rs.FromTag, rs.ToTag = calleeTag, callerTag
 	}
 	if b := s.flag(typ, flagBody); b != "" {
 		rs.Body = b

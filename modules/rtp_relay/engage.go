@@ -254,6 +254,10 @@ func (m *Module) inDialog(rc *relayCtx, e *api.DialogEventInfo) {
 	if body == "" && meth != sip.MethodInvite {
 		return
 	}
+	if meth == sip.MethodAck {
+		m.lateAnswer(rc, e)
+		return
+	}
 	rc.mu.Lock()
 	s := rc.est
 	ok := s != nil && s.pending
@@ -308,4 +312,23 @@ func (m *Module) inDialog(rc *relayCtx, e *api.DialogEventInfo) {
 			}
 		},
 	})
+}
+
+// lateAnswer relays the answer an ACK carries after an offer made in the
+// 2xx (late negotiation); the ACK is changed before it is forwarded.
+func (m *Module) lateAnswer(rc *relayCtx, e *api.DialogEventInfo) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	s := rc.est
+	if s == nil || !s.pending || !s.late {
+		return
+	}
+	typ := rc.legType(e.Msg)
+	if typ < 0 {
+		return
+	}
+	if nb := rc.answer(e.Ctx, s, typ, e.Msg); nb != "" {
+		e.Msg.SetBody(nb, "")
+	}
+	s.late = false
 }

@@ -85,7 +85,7 @@ func (t *TM) hookRequestOut(tx *Tx, br *branch) {
 // reply (relayed) or nil with b the bytes of a local one; mu held.
 func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool) {
 	hs := tx.txHooks()
-	if len(hs) == 0 || code <= 100 {
+	if len(hs) == 0 || code < 100 || code == 100 && !wantTrying(hs) {
 		return
 	}
 	if m == nil {
@@ -100,13 +100,37 @@ func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool) {
 	c.Flags, c.Slots = tx.flags, tx.slots
 	e := api.TxEvent{Ctx: c, Req: tx.req, Reply: m, Code: code, Local: local, Branch: -1}
 	for _, h := range hs {
-		if h.ReplyOut != nil {
+		if h.ReplyOut != nil && (code > 100 || h.WithTrying) {
 			h.ReplyOut(&e)
 		}
 	}
 	tx.flags = c.Flags
 	c.Slots = nil
 	tx.core.ReleaseCtx(c)
+}
+
+func wantTrying(hs []*api.TxHook) bool {
+	for _, h := range hs {
+		if h.WithTrying && h.ReplyOut != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// hookStatelessOut reports a request t_relay forwarded without a
+// transaction to the hooks registered for it.
+func hookStatelessOut(c *api.Ctx, sock *sip.Socket, d sip.Dest, b []byte) {
+	hl, ok := c.Slot(hookSlot{}).(*hookList)
+	if !ok {
+		return
+	}
+	e := api.TxEvent{Req: c.Msg, Socket: sock, Dest: d, Raw: b}
+	for _, h := range hl.hooks {
+		if h.RequestOut != nil {
+			h.RequestOut(&e)
+		}
+	}
 }
 
 // hookReplyIn reports a reply received on branch br; mu held.

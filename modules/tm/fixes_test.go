@@ -129,3 +129,33 @@ func TestCloseAbortsPendingInvites(t *testing.T) {
 		t.Fatal("transactions left after Close")
 	}
 }
+
+// Local replies are OpenSIPS': append_to_reply's headers in every one, the
+// automatic 100 "Giving it a try" with them, no To-tag below 180.
+func TestLocalRepliesAsOpenSIPS(t *testing.T) {
+	f, m := newCore(), newTM()
+	defer m.Close()
+	c := f.ctx(invite(t, "z9hG4bK-lrep"))
+	c.ReplyHeaders = "X-Why: busy\r\n"
+	if r := m.fNewtran(c, nil); r != 1 {
+		t.Fatalf("t_newtran = %d", r)
+	}
+	for _, code := range []int64{110, 180, 486} {
+		if r := m.fReply(c, []any{code, "R"}); r != 1 {
+			t.Fatalf("t_reply(%d) = %d", code, r)
+		}
+	}
+	out := f.take()
+	for _, tc := range []struct {
+		line  string
+		toTag bool
+	}{{"SIP/2.0 100 Giving it a try", false}, {"SIP/2.0 110 R", false}, {"SIP/2.0 180 R", true}, {"SIP/2.0 486 R", true}} {
+		r := find(t, out, tc.line).msg
+		if (r.ToTag() != "") != tc.toTag {
+			t.Errorf("%s: To-tag %q", tc.line, r.ToTag())
+		}
+		if v, _ := r.Header("X-Why"); v != "busy" {
+			t.Errorf("%s: no append_to_reply header:\n%s", tc.line, r.String())
+		}
+	}
+}

@@ -192,15 +192,22 @@ func prio(code int) int {
 
 // pickBranch returns the index of the best final reply of the current
 // round.
+// A phony branch (t_wait_for_new_branches) counts only when nothing else
+// answered.
 func (tx *Tx) pickBranch() int {
 	best, bp := -1, 0
-	for i := tx.firstBranch; i < len(tx.branches); i++ {
-		b := tx.branches[i]
-		if !b.final {
-			continue
+	for _, phony := range []bool{false, true} {
+		for i := tx.firstBranch; i < len(tx.branches); i++ {
+			b := tx.branches[i]
+			if !b.final || b.phony != phony {
+				continue
+			}
+			if p := prio(b.lastCode); best < 0 || p < bp {
+				best, bp = i, p
+			}
 		}
-		if p := prio(b.lastCode); best < 0 || p < bp {
-			best, bp = i, p
+		if best >= 0 {
+			break
 		}
 	}
 	return best

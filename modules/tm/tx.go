@@ -124,6 +124,11 @@ type branch struct {
 	cancelDone    bool
 	// cancelReason overrides Tx.cancelReason for this branch (fr_inv_timeout).
 	cancelReason string
+	// phony marks t_wait_for_new_branches()'s branch, which sends nothing
+	// and holds the transaction until its timer or, when waitLimit is
+	// set, until the transaction has waitLimit branches.
+	phony     bool
+	waitLimit int
 }
 
 // branchID formats our Via branch for branch idx of transaction id.
@@ -232,7 +237,7 @@ func (tx *Tx) localToTag() string {
 // final reply.
 func (tx *Tx) finished() bool {
 	for _, b := range tx.branches[tx.firstBranch:] {
-		if !b.final {
+		if !b.final && !(b.phony && tx.phonyDone(b)) {
 			return false
 		}
 	}

@@ -16,6 +16,7 @@ const (
 	relayBadMsg   api.Ret = -2
 	relayNoDest   api.Ret = -3
 	relayBadDest  api.Ret = -4
+	relayBlocked  api.Ret = -5
 	relaySendFail api.Ret = -6
 )
 
@@ -112,11 +113,16 @@ func (t *TM) forward(c *api.Ctx, tx *Tx, opts RelayOpts, fresh bool) api.Ret {
 		switch rc := t.sendBranch(c, tx, &targets[i]); {
 		case rc == relayOK:
 			sent++
-		case rc != 0 && (ret == relayNoDest || rc == relaySendFail):
+		case rc != 0 && (ret == relayNoDest || rc == relaySendFail || (rc == relayBlocked && ret != relaySendFail)):
 			ret = rc
 		}
 	}
 	if sent == 0 {
+		if ret == relayBlocked && fresh && c.RouteType == api.RequestRoute && !tx.noAuto477 {
+			// As OpenSIPS: the error is answered and the script stops.
+			_ = t.replyLocked(tx, 473, "Filtered destination (473/TM)", "", "")
+			return api.RetStop
+		}
 		if fresh && c.RouteType == api.RequestRoute && !tx.noAuto477 && ret != relayNoDest {
 			code, reason := 477, "Unfortunately error on sending to next hop occurred"
 			if ret == relayBadDest {
@@ -184,6 +190,10 @@ func (t *TM) sendBranch(c *api.Ctx, tx *Tx, tg *target) api.Ret {
 	be.Out = sock
 	br.buf = m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)
 	br.dest = d
+	if bl := api.BlacklistsOf(c); bl != nil && bl.Blocked(c, d, br.buf) {
+		tx.log.Debug("branch destination blacklisted", "dest", d.String())
+		return relayBlocked
+	}
 	if err := tx.core.Send(d, br.buf); err != nil {
 		tx.log.Debug("sending branch failed", "dest", d.String(), "err", err)
 		return relaySendFail
@@ -268,9 +278,11 @@ func (t *TM) forwardStateless(c *api.Ctx, opts RelayOpts) api.Ret {
 	}
 	be.Via = sip.FormatVia(d.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.StatelessBranch(c.Msg, 0), false)
 	be.Out = sock
-	if err := c.Core.Send(d, m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)); err != nil {
+	b := m.AppendBranch(make([]byte, 0, m.BranchSizeHint(&be)), &be)
+	if err := c.Core.Send(d, b); err != nil {
 		return relaySendFail
 	}
+	hookStatelessOut(c, sock, d, b)
 	return relayOK
 }
 
@@ -348,8 +360,15 @@ func (t *TM) cancelBranches(tx *Tx, cur int, which CancelBranch) {
 	if !tx.isInvite {
 		return
 	}
+	phonyEnded := false
 	for _, b := range tx.branches {
 		if b.final || (which&CancelAll == 0 && (b.idx == cur) == (which&CancelOthers != 0)) {
+			continue
+		}
+		if b.phony {
+			// Nothing was sent: the branch just ends.
+			b.final, b.local, b.lastCode, b.frAt = true, true, 487, time.Time{}
+			phonyEnded = true
 			continue
 		}
 		if b.provisional {
@@ -357,6 +376,10 @@ func (t *TM) cancelBranches(tx *Tx, cur int, which CancelBranch) {
 		} else {
 			b.cancelPending = true
 		}
+	}
+	// A transaction held only by a phony branch ends at once (487).
+	if phonyEnded && which&CancelAll != 0 && tx.local == nil && tx.status < 200 && tx.finished() {
+		t.completeRound(tx)
 	}
 }
 

@@ -102,7 +102,10 @@ func (t *TM) attach(c *api.Ctx) (tx *Tx, fresh, ok bool, err error) {
 	c.Tx = tx
 	tx.captureHooks(c)
 	if tx.isInvite && t.Auto100Trying != 0 {
-		b := sip.AppendReply(make([]byte, 0, 384), c.Msg, &sip.ReplySpec{Code: 100, Reason: "Trying"})
+		// OpenSIPS' automatic 100 is an ordinary t_reply: its reason,
+		// the Server header, what append_to_reply added so far.
+		b := sip.AppendReply(make([]byte, 0, 384), c.Msg, &sip.ReplySpec{Code: 100, Reason: "Giving it a try",
+			Headers: c.ReplyHeaders, Server: tx.core.ServerHeader()})
 		tx.mu.Lock()
 		t.sendUpstream(tx, b, 100, true)
 		tx.mu.Unlock()
@@ -190,7 +193,7 @@ func (t *TM) replyLocked(tx *Tx, code int, reason, extra, body string) error {
 		return errFinal
 	}
 	spec := sip.ReplySpec{Code: code, Reason: reason, Headers: extra, Body: body, Server: tx.core.ServerHeader()}
-	if code > 100 {
+	if code >= 180 { // OpenSIPS leaves 101-179 without a To-tag
 		spec.ToTag = tx.localToTag()
 	}
 	b := sip.AppendReply(make([]byte, 0, 512+len(body)), tx.req, &spec)
@@ -217,6 +220,17 @@ func (t *TM) reply(c *api.Ctx, code int, reason, extra, body string) error {
 			return err
 		}
 		c.Tx = tx
+	}
+	// What append_to_reply()/append_body_to_reply() added, and for a
+	// redirect the destination set, as in every local reply.
+	extra = c.ReplyHeaders + extra
+	if code >= 300 && code < 400 && c.Msg != nil {
+		if ds := c.DestSet(c.Msg); ds != "" {
+			extra += ds + "\r\n"
+		}
+	}
+	if body == "" {
+		body = c.ReplyBody
 	}
 	unlock := tx.lockFor(c)
 	defer unlock()

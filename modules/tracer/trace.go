@@ -177,9 +177,10 @@ func (m *Module) traceTx(c *api.Ctx, in *instance) {
 	m.tm.HookTx(c, &api.TxHook{
 		RequestOut: func(e *api.TxEvent) {
 			from := e.Socket
-			m.traceOut(e.Req, e.Raw, from, e.Dest, in, legCallee)
+			m.traceOut(e.Req, e.Raw, from, e.Dest, in, legCallee, "")
 		},
-		ReplyIn: func(e *api.TxEvent) { m.traceIn(e.Reply, in, legCallee) },
+		ReplyIn:    func(e *api.TxEvent) { m.traceReplyIn(e.Reply, e.Req, in) },
+		WithTrying: true,
 		ReplyOut: func(e *api.TxEvent) {
 			dst, err := sip.ReplyDest(e.Req)
 			if err != nil {
@@ -189,7 +190,7 @@ func (m *Module) traceTx(c *api.Ctx, in *instance) {
 			if r := e.Req.Recv(); r != nil {
 				sock = r.Socket
 			}
-			m.traceOut(e.Reply, e.Reply.Bytes(), sock, dst, in, legCaller)
+			m.traceOut(e.Reply, e.Reply.Bytes(), sock, dst, in, legCaller, e.Req.Method())
 		},
 	})
 }
@@ -227,12 +228,23 @@ func protoName(p sip.Proto) string {
 	return p.String()
 }
 
+// traceReplyIn traces a reply received for a transaction: its method
+// column is the transaction's, as OpenSIPS' transaction callbacks write.
+func (m *Module) traceReplyIn(msg, req *sip.Msg, in *instance) {
+	m.traceInMethod(msg, in, legCallee, req.Method())
+}
+
 // traceIn traces a received message.
-func (m *Module) traceIn(msg *sip.Msg, in *instance, leg int) {
+func (m *Module) traceIn(msg *sip.Msg, in *instance, leg int) { m.traceInMethod(msg, in, leg, "") }
+
+func (m *Module) traceInMethod(msg *sip.Msg, in *instance, leg int, method string) {
 	if !in.wants(leg) || !in.sip {
 		return
 	}
 	r := m.newRecord(msg, msg.Raw(), "in")
+	if method != "" {
+		r.method = method
+	}
 	if rcv := msg.Recv(); rcv != nil {
 		r.fromProto, r.fromIP, r.fromPort = protoName(rcv.Proto), rcv.Src.Addr().String(), int(rcv.Src.Port())
 		local := rcv.Local
@@ -247,11 +259,14 @@ func (m *Module) traceIn(msg *sip.Msg, in *instance, leg int) {
 }
 
 // traceOut traces a message sent from sock to dst.
-func (m *Module) traceOut(msg *sip.Msg, raw []byte, sock *sip.Socket, dst sip.Dest, in *instance, leg int) {
+func (m *Module) traceOut(msg *sip.Msg, raw []byte, sock *sip.Socket, dst sip.Dest, in *instance, leg int, method string) {
 	if !in.wants(leg) || !in.sip || msg == nil {
 		return
 	}
 	r := m.newRecord(msg, raw, "out")
+	if method != "" {
+		r.method = method
+	}
 	if msg.IsRequest() {
 		switch {
 		case len(raw) > 7 && strings.EqualFold(string(raw[:7]), "CANCEL "):
