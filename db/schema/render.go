@@ -51,13 +51,20 @@ func (t *Table) SQLiteDDL() []string {
 	stmts := []string{b.String()}
 	for _, ix := range t.Indexes {
 		if !ix.Unique {
-			stmts = append(stmts, "CREATE INDEX "+ix.Name+" ON "+t.Name+" ("+strings.Join(ix.Cols, ", ")+")")
+			name := ix.Name
+			if ix.SQLiteName != "" {
+				name = ix.SQLiteName
+			}
+			stmts = append(stmts, "CREATE INDEX "+name+" ON "+t.Name+" ("+strings.Join(ix.Cols, ", ")+")")
 		}
 	}
 	return stmts
 }
 
 func (c Column) sqliteType() string {
+	if c.SQLiteType != "" {
+		return c.SQLiteType
+	}
 	switch c.Type {
 	case Int:
 		return "INTEGER"

@@ -46,6 +46,9 @@ type Column struct {
 	// MySQLType, when set, replaces the MySQL type derived from Type
 	// (xcap.doc is a LONGBLOB there, a BLOB elsewhere).
 	MySQLType string
+	// SQLiteType, when set, replaces the SQLite type derived from Type
+	// (userblacklist's whitelist is TINYINT(1) there).
+	SQLiteType string
 	// Unsigned marks OpenSIPS' "unsigned int" / "unsigned long" columns;
 	// only the MySQL DDL shows it (INT(10) UNSIGNED). Size on an integer
 	// column is MySQL's display width.

@@ -44,6 +44,10 @@ var upstreamHeaders = map[string]string{
 	"rtpengine":           "id(int,auto) socket(string) set_id(int)",
 	"sip_trace":           "id(int,auto) time_stamp(int) callid(string) trace_attrs(string,null) msg(string) method(string) status(string,null) from_proto(string) from_ip(string) from_port(int) to_proto(string) to_ip(string) to_port(int) fromtag(string) direction(string)",
 	"dialog":              "dlg_id(long) callid(string) from_uri(string) from_tag(string) to_uri(string) to_tag(string) mangled_from_uri(string,null) mangled_to_uri(string,null) caller_cseq(string) callee_cseq(string) caller_ping_cseq(int) callee_ping_cseq(int) caller_route_set(string,null) callee_route_set(string,null) caller_contact(string,null) callee_contact(string,null) caller_sock(string) callee_sock(string) state(int) start_time(int) timeout(int) vars(blob,null) profiles(string,null) script_flags(string,null) module_flags(int) flags(int) rt_on_answer(string,null) rt_on_timeout(string,null) rt_on_hangup(string,null)",
+	"userblacklist":       "id(int,auto) username(string) domain(string) prefix(string) whitelist(int)",
+	"globalblacklist":     "id(int,auto) prefix(string) whitelist(int) description(string,null)",
+	"imc_rooms":           "id(int,auto) name(string) domain(string) flag(int)",
+	"imc_members":         "id(int,auto) username(string) domain(string) room(string) flag(int)",
 }
 
 func TestTextHeadersMatchUpstream(t *testing.T) {

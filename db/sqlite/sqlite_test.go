@@ -79,7 +79,11 @@ func TestCreateCheckedBySQLite3Tool(t *testing.T) {
 	for _, name := range schema.Names() {
 		tb, _ := schema.Lookup(name)
 		for _, ix := range tb.Indexes {
-			if !ix.Unique {
+			switch {
+			case ix.Unique:
+			case ix.SQLiteName != "":
+				ixs = append(ixs, ix.SQLiteName)
+			default:
 				ixs = append(ixs, ix.Name)
 			}
 		}

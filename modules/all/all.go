@@ -79,6 +79,7 @@ import (
 	_ "gosips/modules/uac_auth"
 	_ "gosips/modules/uac_redirect"
 	_ "gosips/modules/uac_registrant"
+	_ "gosips/modules/userblacklist"
 	_ "gosips/modules/usrloc"
 	_ "gosips/modules/uuid"
 	_ "gosips/modules/xcap"

@@ -16,6 +16,8 @@ func TestSmallModuleExports(t *testing.T) {
 		"options": {funcs: []string{"options_reply"}, params: []string{"accept", "accept_encoding", "accept_language", "support"}},
 		"pdt": {funcs: []string{"prefix2domain"}, params: []string{"db_url", "db_table", "sdomain_column", "prefix_column",
 			"domain_column", "prefix", "char_list", "check_domain"}, mi: []string{"pdt_add", "pdt_reload", "pdt_delete", "pdt_list"}},
+		"userblacklist": {funcs: []string{"check_user_blacklist", "check_blacklist"}, params: []string{"db_url", "db_table", "use_domain"},
+			mi: []string{"reload_blacklist"}},
 	}
 	for name, w := range want {
 		info, ok := api.Default().Lookup(name)

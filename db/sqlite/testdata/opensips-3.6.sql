@@ -525,6 +525,46 @@ CREATE INDEX pua_del1_idx  ON pua (pres_uri, event);
 CREATE INDEX pua_del2_idx  ON pua (expires);
 CREATE INDEX pua_update_idx  ON pua (pres_uri, pres_id, flag, event);
 
+
+INSERT INTO version (table_name, table_version) values ('userblacklist','2');
+CREATE TABLE userblacklist (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    username CHAR(64) DEFAULT '' NOT NULL,
+    domain CHAR(64) DEFAULT '' NOT NULL,
+    prefix CHAR(64) DEFAULT '' NOT NULL,
+    whitelist TINYINT(1) DEFAULT 0 NOT NULL
+);
+
+CREATE INDEX ORA_userblacklist_idx  ON userblacklist (username, domain, prefix);
+
+INSERT INTO version (table_name, table_version) values ('globalblacklist','2');
+CREATE TABLE globalblacklist (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    prefix CHAR(64) DEFAULT '' NOT NULL,
+    whitelist TINYINT(1) DEFAULT 0 NOT NULL,
+    description CHAR(255) DEFAULT NULL
+);
+
+CREATE INDEX ORA_globalblacklist_idx  ON globalblacklist (prefix);
+
+INSERT INTO version (table_name, table_version) values ('imc_rooms','2');
+CREATE TABLE imc_rooms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    name CHAR(64) NOT NULL,
+    domain CHAR(64) NOT NULL,
+    flag INTEGER NOT NULL,
+    CONSTRAINT imc_rooms_name_domain_idx  UNIQUE (name, domain)
+);
+
+INSERT INTO version (table_name, table_version) values ('imc_members','2');
+CREATE TABLE imc_members (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    username CHAR(64) NOT NULL,
+    domain CHAR(64) NOT NULL,
+    room CHAR(64) NOT NULL,
+    flag INTEGER NOT NULL,
+    CONSTRAINT imc_members_account_room_idx  UNIQUE (username, domain, room)
+);
 INSERT INTO version (table_name, table_version) values ('sip_trace','5');
 CREATE TABLE sip_trace (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
