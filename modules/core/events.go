@@ -11,10 +11,11 @@ import (
 	"gosips/pv"
 )
 
-// The core events OpenSIPS 3.6 publishes (evi_core.c), in its order so
-// that events_list gives the same ids.
-var coreEvents = []string{"E_CORE_THRESHOLD", "E_CORE_SHM_THRESHOLD", "E_CORE_PKG_THRESHOLD",
-	"E_CORE_PROC_AUTO_SCALE", "E_CORE_TCP_DISCONNECT"}
+// The core events OpenSIPS 3.6 publishes (status_report.c, evi_core.c,
+// dprint.c), in its order so that events_list gives the same ids. Only
+// E_CORE_TCP_DISCONNECT can be raised by gosips.
+var coreEvents = []string{"E_CORE_SR_STATUS_CHANGED", "E_CORE_THRESHOLD", "E_CORE_SHM_THRESHOLD",
+	"E_CORE_PKG_THRESHOLD", "E_CORE_PROC_AUTO_SCALE", "E_CORE_TCP_DISCONNECT", "E_CORE_LOG"}
 
 // initEvents publishes the core events and keeps the event interface for
 // raise_event(), subscribe_event() and the MI commands.
@@ -294,15 +295,8 @@ func (c *Core) miRaise(_ context.Context, p api.MIParams) (any, error) {
 		}
 		params = ps
 	default:
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return nil, &api.MIError{Code: 400, Msg: "Bad Params"}
-		}
-		ps, err := jsonEventParams(raw)
-		if err != nil {
-			return nil, &api.MIError{Code: 400, Msg: "No Params"}
-		}
-		params = ps
+		// As OpenSIPS: named parameters come as a JSON object in a string.
+		return nil, &api.MIError{Code: 400, Msg: "No Params"}
 	}
 	// OpenSIPS hands the raise to a worker and answers at once.
 	go ev.Raise(params)
