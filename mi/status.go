@@ -2,6 +2,8 @@ package mi
 
 import (
 	"context"
+	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,6 +93,35 @@ func (r *StatusReports) Set(group, ident string, status int, details string) {
 			i.status, i.details = status, details
 		}
 	}
+}
+
+// Status returns an identifier's status for sr_check_status: ident ""
+// is "main", "all" aggregates the group (1 when every identifier is
+// ready, else -1), an unknown identifier is math.MinInt32 (OpenSIPS
+// SR_STATUS_NOT_FOUND); found is false for an unknown group.
+func (r *StatusReports) Status(group, ident string) (status int, found bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	g := r.group(group)
+	if g == nil {
+		return math.MinInt32, false
+	}
+	if strings.EqualFold(ident, "all") {
+		status = 1
+		for _, i := range g.ids {
+			if i.status < 0 {
+				status = -1
+			}
+		}
+		return status, true
+	}
+	if ident == "" {
+		ident = "main"
+	}
+	if i := g.ident(ident); i != nil {
+		return i.status, true
+	}
+	return math.MinInt32, true
 }
 
 // Report appends a report line to an identifier (the oldest is dropped

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gosips/api"
 	"gosips/lang"
 	"gosips/lang/diag"
 	"gosips/mi"
@@ -226,11 +227,16 @@ func runServer(o runOptions) error {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	startGCTuner(ctx)
+	status := mi.NewStatusReports()
+	if m := s.Module("core"); m != nil {
+		if c, ok := m.Inst.(interface{ SetStatusReports(api.StatusReports) }); ok {
+			c.SetStatusReports(status)
+		}
+	}
 	if err := eng.Start(ctx); err != nil {
 		s.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	status := mi.NewStatusReports()
 	rl := &routeReloader{path: path, running: s, eng: eng, log: log}
 	stopMI, err := startMI(ctx, miEnv{script: s, eng: eng, levels: levels, stop: stop, log: log, status: status,
 		reload: func(ctx context.Context) error {

@@ -5,6 +5,8 @@
 package core
 
 import (
+	"sync/atomic"
+
 	"gosips/api"
 )
 
@@ -24,6 +26,8 @@ type Core struct {
 
 	// bl holds the destination blacklists, built on first use.
 	bl blacklistSet
+	// sr is the status-report registry sr_check_status() reads.
+	sr atomic.Pointer[api.StatusReports]
 
 	// Statistics updated by core functions (forward()).
 	fwdRequests, dropRequests *api.Stat
