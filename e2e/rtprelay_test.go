@@ -49,6 +49,7 @@ route {
 		$rtp_relay = "CALLER";
 		$rtp_relay_peer = "CALLEE";
 		$rtp_relay_ctx(flags) = "CTXFLAGS";
+		EXTRA
 		if (!rtp_relay_engage("ENGINE")) {
 			sl_send_reply(500, "No media relay");
 			exit;
@@ -67,7 +68,7 @@ func startRtprelayServer(t *testing.T, engine, socks, callerFlags, calleeFlags, 
 	uas := newUDPClient(t)
 	httpPort := freePort(t)
 	cfg := strings.NewReplacer("ENGINE", engine, "SOCKS", socks, "CALLER", callerFlags, "CALLEE", calleeFlags,
-		"CTXFLAGS", ctxFlags, "UASPORT", strconv.Itoa(uas.Port()), "HTTPPORT", strconv.Itoa(httpPort)).Replace(rtprelayCfg)
+		"CTXFLAGS", ctxFlags, "EXTRA", "", "UASPORT", strconv.Itoa(uas.Port()), "HTTPPORT", strconv.Itoa(httpPort)).Replace(rtprelayCfg)
 	return startServer(t, cfg), newUDPClient(t), uas, httpPort
 }
 
@@ -317,7 +318,7 @@ modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
 		uas, caller := newUDPClient(t), newUDPClient(t)
 		httpPort := freePort(t)
 		cfg := strings.NewReplacer("ENGINE", "rtpengine", "SOCKS", socks, "CALLER", "replace-origin",
-			"CALLEE", "replace-session-connection", "CTXFLAGS", "ICE=remove", "UASPORT", strconv.Itoa(uas.Port()),
+			"CALLEE", "replace-session-connection", "CTXFLAGS", "ICE=remove", "EXTRA", "", "UASPORT", strconv.Itoa(uas.Port()),
 			"HTTPPORT", strconv.Itoa(httpPort)).Replace(rtprelayCfg)
 		var port int
 		if oracle {
@@ -403,7 +404,7 @@ func TestRtpRelaySippRtpengine(t *testing.T) {
 	uasPort, uasWait := startSippUAS(t, "uas_call.xml", "-mp", strconv.Itoa(freePort(t)), "-rtp_echo")
 	cfg := strings.NewReplacer("ENGINE", "rtpengine", "SOCKS", fmt.Sprintf(`loadmodule "rtpengine.so"
 modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG), "CALLER", "replace-origin",
-		"CALLEE", "replace-origin", "CTXFLAGS", "", "UASPORT", strconv.Itoa(uasPort),
+		"CALLEE", "replace-origin", "CTXFLAGS", "", "EXTRA", "", "UASPORT", strconv.Itoa(uasPort),
 		"HTTPPORT", strconv.Itoa(freePort(t))).Replace(rtprelayCfg)
 	srv := startServer(t, cfg)
 	callID := fmt.Sprintf("rtprelay-sipp-%d@test", time.Now().UnixNano())
@@ -502,5 +503,71 @@ modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
 		strings.Join(headers(bye, "Via"), "\r\nVia: "), header(bye, "From"), header(bye, "To"), id)))
 	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
 		t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
+	}
+}
+
+// TestRtpRelayCancelAndDisabled: a call cancelled while ringing leaves
+// no session on rtpengine; with $rtp_relay(disabled) set for the caller,
+// the SDP goes through untouched and rtpengine never sees the call.
+func TestRtpRelayCancelAndDisabled(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
+	srv, caller, uas, _ := startRtprelayServer(t, "rtpengine", socks, "", "", "")
+	id := "rtprelay-cancel@test"
+	a := newMediaPeer(t)
+	offer := sdpOffer(a.port(), "1001")
+	invite := fmt.Sprintf("INVITE sip:uas@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-cancel-1\r\n"+
+		"From: <sip:caller@127.0.0.1>;tag=ct1\r\nTo: <sip:uas@127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"+
+		"Contact: <sip:caller@127.0.0.1:LPORT>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+		id, len(offer), offer)
+	caller.Send(srv.Port, invite)
+	inv := uas.Recv(5 * time.Second)
+	if _, p := sdpAddr(inv); !strings.HasPrefix(inv, "INVITE ") || p == a.port() {
+		t.Fatalf("UAS got %q, want the INVITE with the relay's SDP", inv)
+	}
+	reply := func(req string, code int, reason, toTag string) []byte {
+		to := header(req, "To")
+		if toTag != "" {
+			to += ";tag=" + toTag
+		}
+		return []byte(fmt.Sprintf("SIP/2.0 %d %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
+			code, reason, strings.Join(headers(req, "Via"), "\r\nVia: "), header(req, "From"), to, id, header(req, "CSeq")))
+	}
+	uas.SendRaw(srv.Port, reply(inv, 180, "Ringing", "ut1"))
+	r := caller.Recv(3 * time.Second)
+	if statusCode(r) == "100" {
+		r = caller.Recv(3 * time.Second)
+	}
+	if statusCode(r) != "180" {
+		t.Fatalf("caller got %q, want 180", r)
+	}
+	caller.Send(srv.Port, fmt.Sprintf("CANCEL sip:uas@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-cancel-1\r\n"+
+		"From: <sip:caller@127.0.0.1>;tag=ct1\r\nTo: <sip:uas@127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", id))
+	cancel := uas.Recv(3 * time.Second)
+	if !strings.HasPrefix(cancel, "CANCEL ") {
+		t.Fatalf("UAS got %q, want the CANCEL", cancel)
+	}
+	uas.SendRaw(srv.Port, reply(cancel, 200, "OK", ""))
+	uas.SendRaw(srv.Port, reply(inv, 487, "Request Terminated", "ut1"))
+	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "200" && statusCode(r) != "487" {
+		t.Fatalf("caller got %q after the CANCEL", r)
+	}
+	if !eventually(3*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("rtpengine still holds %v after the CANCEL", e.calls(t))
+	}
+
+	// The caller's relaying disabled.
+	uas2 := newUDPClient(t)
+	cfg := strings.NewReplacer("ENGINE", "rtpengine", "SOCKS", socks, "CALLER", "", "CALLEE", "", "CTXFLAGS", "",
+		"EXTRA", "$rtp_relay(disabled) = 1;", "UASPORT", strconv.Itoa(uas2.Port()), "HTTPPORT", strconv.Itoa(freePort(t))).Replace(rtprelayCfg)
+	srv2 := startServer(t, cfg)
+	caller.Send(srv2.Port, strings.Replace(invite, id, "rtprelay-disabled@test", 1))
+	inv = uas2.Recv(5 * time.Second)
+	if _, p := sdpAddr(inv); !strings.HasPrefix(inv, "INVITE ") || p != a.port() {
+		t.Fatalf("UAS got %q, want the INVITE with the caller's own SDP", inv)
+	}
+	if calls := e.calls(t); len(calls) != 0 {
+		t.Errorf("rtpengine holds %v for a disabled call", calls)
 	}
 }

@@ -503,6 +503,9 @@ func (m *Module) handleReply(t *tuple, l *leg, method string, reply *sip.Msg, co
 		}
 		return
 	}
+	if from == nil && method == "NOTIFY" {
+		return // the answer to a REFER progress NOTIFY of ours
+	}
 	if from == nil {
 		from = peer
 	}
