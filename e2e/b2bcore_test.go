@@ -70,7 +70,7 @@ func (e *b2bcEnv) b2bcEmpty(t *testing.T) {
 // caller and a sipp callee. The callee sees none of the caller's Via,
 // Contact, Call-ID or From tag, the caller none of the callee's; a BYE
 // from either side ends both, a 486 reaches the caller, and no entity is
-// left behind.
+// left behind. A re-INVITE (hold) and a CANCEL pass through too.
 func TestB2BCoreTopHiding(t *testing.T) {
 	gosipsBin(t) // built before the peers' clocks start
 	for _, tc := range []struct {
@@ -80,6 +80,7 @@ func TestB2BCoreTopHiding(t *testing.T) {
 		{"callee hangs up", "b2bc_uac_wait.xml", "b2bc_uas_bye.xml"},
 		{"callee busy", "b2bc_uac_busy.xml", "b2bc_uas_busy.xml"},
 		{"re-INVITE for hold", "b2bc_uac_hold.xml", "b2bc_uas_hold.xml"},
+		{"caller cancels", "b2bc_uac_cancel.xml", "uas_ring_cancel.xml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
