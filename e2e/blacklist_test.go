@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gosips/db"
 	"gosips/internal/testenv"
 )
 
@@ -173,5 +174,60 @@ func TestBlacklistOracle(t *testing.T) {
 		if g[i] != o[i] {
 			t.Errorf("step %d differs:\n gosips:   %s\n opensips: %s", i, g[i], o[i])
 		}
+	}
+}
+
+// blDispatcherCfg blacklists the destinations of dispatcher set 1
+// (ds_define_blacklist) and relays to that set with the list in use when
+// the R-URI user is "use".
+const blDispatcherCfg = `
+log_level = 3
+socket = udp:127.0.0.1:PORT
+loadmodule "proto_udp.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "db_sqlite.so"
+loadmodule "dispatcher.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "port", HTTPPORT)
+modparam("tm", "fr_timeout", 1)
+modparam("dispatcher", "db_url", "DBURL")
+modparam("dispatcher", "ds_define_blacklist", "dsbl = 1")
+route {
+	if ($rm == "ACK") {
+		t_check_trans();
+		exit;
+	}
+	if ($rU == "use")
+		use_blacklist("dsbl");
+	ds_select_dst(1, 0);
+	t_relay();
+}
+`
+
+// TestBlacklistDispatcher: ds_define_blacklist fills a core list with the
+// set's destinations; a relay to them is filtered (473) once the script
+// uses the list, and list_blacklists shows it owned by dispatcher.
+func TestBlacklistDispatcher(t *testing.T) {
+	uas := newUDPClient(t)
+	url := sqliteDB(t, "dispatcher")
+	insertRow(t, url, "dispatcher", map[string]db.Value{"setid": db.IntValue(1),
+		"destination": db.StringValue(fmt.Sprintf("sip:127.0.0.1:%d", uas.Port())), "weight": db.StringValue("1")})
+	httpPort := freePort(t)
+	srv := startServer(t, strings.NewReplacer("DBURL", url, "HTTPPORT", fmt.Sprint(httpPort)).Replace(blDispatcherCfg))
+	c := newUDPClient(t)
+	c.Send(srv.Port, blRequest(srv.Port, c.Port(), "use"))
+	if rep := c.RecvFinal(3 * time.Second); statusCode(rep) != "473" {
+		t.Fatalf("blacklisted dispatcher destination: %q\n%s", rep, srv.Logs())
+	}
+	c.Send(srv.Port, blRequest(srv.Port, c.Port(), "free"))
+	if req := uas.Recv(3 * time.Second); !strings.HasPrefix(req, "INVITE ") {
+		t.Fatalf("destination not reached without the list: %q", req)
+	}
+	raw, err := miHTTP(t, httpPort, "list_blacklists", map[string]any{"name": "dsbl"})
+	want := fmt.Sprintf(`"name":"dsbl","owner":"dispatcher","flags":[],"Rules":[{"flags":0,"IP":"127.0.0.1","Mask":"255.255.255.255","Proto":"any","Port":%d}]`, uas.Port())
+	if err != nil || !strings.Contains(string(raw), want) {
+		t.Errorf("list_blacklists: %s %v, want %s", raw, err, want)
 	}
 }

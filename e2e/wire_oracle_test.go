@@ -305,3 +305,222 @@ func TestWireRepliesOracle(t *testing.T) {
 		"cseq method mismatch": {"a CSeq method that is not the request's is a 400", reply404},
 	})
 }
+
+// wireRelayCfg relays: to registered contacts (one or two), with the From
+// rewritten by uac_replace_from, and to a port nobody listens on.
+const wireRelayCfg = `
+log_level = 3
+stderror_enabled = yes
+socket = udp:127.0.0.1:PORT
+loadmodule "proto_udp.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "sipmsgops.so"
+loadmodule "signaling.so"
+loadmodule "registrar.so"
+loadmodule "uac.so"
+modparam("tm", "fr_timeout", 2)
+
+route {
+	if (!mf_process_maxfwd_header(10)) {
+		sl_send_reply(483, "Too Many Hops");
+		exit;
+	}
+	if (is_method("REGISTER")) {
+		save("location");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	if (has_totag()) {
+		if (loose_route())
+			t_relay();
+		else if (!t_check_trans())
+			sl_send_reply(404, "Not here");
+		exit;
+	}
+	record_route();
+	if ($rU == "anon") {
+		uac_replace_from("Anonymous", "sip:anonymous@anonymous.invalid");
+		$rU = "bob";
+	}
+	if ($rU == "dead") {
+		$du = "sip:127.0.0.1:DEADPORT";
+		t_relay();
+		exit;
+	}
+	if (!lookup("location")) {
+		sl_send_reply(404, "Not Found");
+		exit;
+	}
+	t_relay();
+}
+`
+
+// wireUAS is a callee on a UDP socket that answers by hand.
+type wireUAS struct {
+	*udpClient
+	proxy int
+}
+
+// recv returns the next request of method (other messages are skipped).
+func (u *wireUAS) recv(method string) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		m := u.Recv(time.Until(deadline))
+		if strings.HasPrefix(m, method+" ") {
+			return m
+		}
+	}
+	return ""
+}
+
+// reply answers req with code, adding toTag when To has none.
+func (u *wireUAS) reply(req string, code int, reason, toTag string) {
+	req = strings.ReplaceAll(req, "\r\n", "\n")
+	head, _, _ := strings.Cut(req, "\n\n")
+	var b strings.Builder
+	fmt.Fprintf(&b, "SIP/2.0 %d %s\n", code, reason)
+	for _, l := range strings.Split(head, "\n")[1:] {
+		name, _, _ := strings.Cut(l, ":")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "via", "from", "call-id", "cseq", "record-route":
+			b.WriteString(l + "\n")
+		case "to":
+			if toTag != "" && !strings.Contains(l, "tag=") {
+				l += ";tag=" + toTag
+			}
+			b.WriteString(l + "\n")
+		}
+	}
+	b.WriteString("Contact: <sip:callee@127.0.0.1:LPORT>\nContent-Length: 0\n\n")
+	u.Send(u.proxy, b.String())
+}
+
+// wireRelayRun plays the relay scenario against the server on port and
+// returns what each party received, normalised.
+func wireRelayRun(t *testing.T, port int) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	b1, b2 := &wireUAS{newUDPClient(t), port}, &wireUAS{newUDPClient(t), port}
+	caller := newUDPClient(t)
+	ports := map[int]string{port: "PROXY", b1.Port(): "B1", b2.Port(): "B2", caller.Port(): "CALLER"}
+	norm := func(m string) string { return wireNormalize(m, ports) }
+	for i, r := range []struct {
+		aor string
+		ua  *wireUAS
+	}{{"bob", b1}, {"fork", b1}, {"fork", b2}} {
+		msg := wireRequest("REGISTER", "sip:127.0.0.1:PORT", fmt.Sprintf("Contact: <sip:%s@127.0.0.1:LPORT>", r.aor))
+		msg = strings.Replace(msg, "To: <sip:127.0.0.1:PORT>", "To: <sip:"+r.aor+"@127.0.0.1>", 1)
+		msg = strings.ReplaceAll(msg, "CALLID", fmt.Sprintf("wire-reg-%d", i))
+		msg = strings.ReplaceAll(msg, "LPORT", strconv.Itoa(r.ua.Port()))
+		r.ua.Send(port, strings.ReplaceAll(msg, "PORT", strconv.Itoa(port)))
+		if rep := r.ua.RecvFinal(3 * time.Second); statusCode(rep) != "200" {
+			t.Fatalf("REGISTER %s: %q", r.aor, rep)
+		}
+	}
+	send := func(msg, callID string) {
+		msg = strings.ReplaceAll(msg, "CALLID", callID)
+		msg = strings.ReplaceAll(msg, "LPORT", strconv.Itoa(caller.Port()))
+		caller.Send(port, strings.ReplaceAll(msg, "PORT", strconv.Itoa(port)))
+	}
+	// final waits for the caller's final reply of callID and acknowledges
+	// it (hop by hop) so that it is not retransmitted.
+	final := func(callID, ruri string) string {
+		deadline := time.Now().Add(6 * time.Second)
+		for time.Now().Before(deadline) {
+			m := caller.Recv(time.Until(deadline))
+			if m == "" || header(m, "Call-ID") != callID || strings.HasPrefix(m, "SIP/2.0 1") || !strings.HasSuffix(header(m, "CSeq"), "INVITE") {
+				continue
+			}
+			ack := wireRequest("ACK", ruri)
+			ack = strings.Replace(ack, "To: <"+ruri+">", "To: "+header(m, "To"), 1)
+			send(ack, callID)
+			return m
+		}
+		return ""
+	}
+	// Rewritten From, negative answer: the callee's INVITE and ACK, the
+	// caller's 486 (From restored).
+	inv := wireRequest("INVITE", "sip:anon@127.0.0.1:PORT", "Contact: <sip:caller@127.0.0.1:LPORT>")
+	send(inv, "wire-anon")
+	req := b1.recv("INVITE")
+	got["anon: callee INVITE"] = norm(req)
+	b1.reply(req, 486, "Busy Here", "b1tag")
+	got["anon: callee ACK"] = norm(b1.recv("ACK"))
+	got["anon: caller final"] = norm(final("wire-anon", "sip:anon@127.0.0.1:PORT"))
+
+	// Max-Forwards 1 is relayed as 0.
+	send(strings.Replace(wireRequest("INVITE", "sip:bob@127.0.0.1:PORT"), "Max-Forwards: 70", "Max-Forwards: 1", 1), "wire-mf1")
+	req = b1.recv("INVITE")
+	got["mf1: callee INVITE"] = norm(req)
+	b1.reply(req, 603, "Decline", "b1tag")
+	b1.recv("ACK")
+	got["mf1: caller final"] = norm(final("wire-mf1", "sip:bob@127.0.0.1:PORT"))
+
+	// Forked call cancelled by the caller after both ring.
+	inv = wireRequest("INVITE", "sip:fork@127.0.0.1:PORT", "Contact: <sip:caller@127.0.0.1:LPORT>")
+	send(inv, "wire-fork")
+	r1, r2 := b1.recv("INVITE"), b2.recv("INVITE")
+	got["fork: b1 INVITE"], got["fork: b2 INVITE"] = norm(r1), norm(r2)
+	b1.reply(r1, 180, "Ringing", "b1tag")
+	b2.reply(r2, 180, "Ringing", "b2tag")
+	var rings []string
+	for len(rings) < 2 {
+		m := caller.Recv(3 * time.Second)
+		if m == "" {
+			break
+		}
+		if statusCode(m) == "180" {
+			rings = append(rings, norm(m))
+		}
+	}
+	slices.Sort(rings)
+	got["fork: caller 180s"] = strings.Join(rings, "\n----\n")
+	send(wireRequest("CANCEL", "sip:fork@127.0.0.1:PORT"), "wire-fork")
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+		if m := caller.Recv(time.Until(deadline)); strings.HasSuffix(header(m, "CSeq"), "CANCEL") || m == "" {
+			got["fork: caller CANCEL reply"] = norm(m)
+			break
+		}
+	}
+	for _, u := range []struct {
+		name string
+		ua   *wireUAS
+		inv  string
+		tag  string
+	}{{"b1", b1, r1, "b1tag"}, {"b2", b2, r2, "b2tag"}} {
+		c := u.ua.recv("CANCEL")
+		got["fork: "+u.name+" CANCEL"] = norm(c)
+		u.ua.reply(c, 200, "OK", u.tag)
+		u.ua.reply(u.inv, 487, "Request Terminated", u.tag)
+		got["fork: "+u.name+" ACK"] = norm(u.ua.recv("ACK"))
+	}
+	got["fork: caller final"] = norm(final("wire-fork", "sip:fork@127.0.0.1:PORT"))
+
+	// Nobody listens: 408 after fr_timeout.
+	send(wireRequest("INVITE", "sip:dead@127.0.0.1:PORT"), "wire-dead")
+	got["dead: caller final"] = norm(final("wire-dead", "sip:dead@127.0.0.1:PORT"))
+	return got
+}
+
+// TestWireRelayOracle compares what callees and callers receive from both
+// engines relaying: uac_replace_from's From towards the callee and back
+// in the reply, tm's ACK for a negative reply, Max-Forwards, a forked
+// INVITE cancelled after both branches rang (CANCELs, ACKs of the 487s,
+// the caller's 487) and the 408 of a branch nobody answers.
+func TestWireRelayOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	cfg := func() string { return strings.ReplaceAll(wireRelayCfg, "DEADPORT", strconv.Itoa(freePort(t))) }
+	srv := startServer(t, cfg())
+	g := wireRelayRun(t, srv.Port)
+	oport, _ := wireOracleRun(t, bin, cfg())
+	o := wireRelayRun(t, oport)
+	wireCompare(t, g, o, nil)
+}

@@ -23,9 +23,13 @@ func parseBridgeFlags(s string) (bridgeFlags, error) {
 				return f, fmt.Errorf("max_duration needs a number of seconds, got %q", val)
 			}
 			f.maxDuration = n
-		case "notify", "rollback-failed", "hold", "no-late-sdp":
+		case "notify":
+			f.notify = true
+		case "rollback-failed":
+			f.rollback = true
+		case "hold", "no-late-sdp":
 			return f, &api.HintError{Err: fmt.Errorf("bridge flag %q is not implemented", name),
-				Hint: "supported: max_duration=N"}
+				Hint: "supported: max_duration=N, notify, rollback-failed"}
 		default:
 			return f, fmt.Errorf("unknown bridge flag %q", name)
 		}
@@ -97,6 +101,15 @@ func (m *Module) scriptBridge(c *api.Ctx, args []any) api.Ret {
 		return api.RetFalse
 	}
 	contact := m.contactFor(c.Msg, "")
+	if init := st.leg; init != nil && init != keep && (fl.notify || fl.rollback) {
+		// A transfer: the initiator stays until the new entity answers.
+		t.mu.Lock()
+		t.binit = init
+		t.mu.Unlock()
+		if fl.notify {
+			m.notifyProgress(init, "SIP/2.0 100 Trying", false)
+		}
+	}
 	if !m.startBridge(t, keep, spec, contact, fl) {
 		return api.RetFalse
 	}
@@ -106,6 +119,12 @@ func (m *Module) scriptBridge(c *api.Ctx, args []any) api.Ret {
 // startBridge ends the legs other than keep and invites the new entity.
 func (m *Module) startBridge(t *tuple, keep *leg, spec *clientSpec, contact string, fl bridgeFlags) bool {
 	for _, o := range m.otherLegs(t, keep) {
+		t.mu.Lock()
+		init := o == t.binit
+		t.mu.Unlock()
+		if init {
+			continue
+		}
 		m.endLeg(o)
 		m.deleteLeg(t, o)
 	}
@@ -124,15 +143,12 @@ func (m *Module) startBridge(t *tuple, keep *leg, spec *clientSpec, contact stri
 	}
 	t.state = tsBridging
 	t.bflags = fl
+	t.bstep, t.bkeep = brWaitNew, keep
 	t.mu.Unlock()
-	l, ok := m.inviteNew(t, keep, spec, from, contact)
-	if !ok {
+	if _, ok := m.inviteNew(t, keep, spec, from, contact); !ok {
 		m.terminate(t)
 		return false
 	}
-	t.mu.Lock()
-	t.bstep, t.bkeep, t.bnew = brWaitNew, keep, l
-	t.mu.Unlock()
 	return true
 }
 
@@ -145,16 +161,25 @@ func (m *Module) inviteNew(t *tuple, keep *leg, spec *clientSpec, fromURI, conta
 	if spec.fromDname != "" {
 		fromHdr = quoteDname(spec.fromDname) + " " + fromHdr
 	}
-	cl, err := m.ents.ClientNew(&api.B2BClientSpec{RURI: spec.uri, NextHop: spec.proxy, From: fromHdr,
-		To: "<" + spec.uri + ">", Headers: spec.hdrs, Contact: contact}, m, t.key)
+	l := &leg{id: spec.id, typ: api.B2BClient, no: 1, fromURI: fromURI, toURI: spec.uri, hdrs: spec.hdrs}
+	_, err := m.ents.ClientNew(&api.B2BClientSpec{RURI: spec.uri, NextHop: spec.proxy, From: fromHdr,
+		To: "<" + spec.uri + ">", Headers: spec.hdrs, Contact: contact,
+		Created: func(e api.B2BEntity) {
+			t.mu.Lock()
+			l.ent = e
+			t.clients = append(t.clients, l)
+			t.bnew = l
+			t.mu.Unlock()
+		}}, m, t.key)
 	if err != nil {
 		m.log.Error("b2b_bridge: cannot create the client entity", "uri", spec.uri, "err", err)
+		if l.ent != nil {
+			t.mu.Lock()
+			t.removeLeg(l)
+			t.mu.Unlock()
+		}
 		return nil, false
 	}
-	l := &leg{ent: cl, id: spec.id, typ: api.B2BClient, no: 1, fromURI: fromURI, toURI: spec.uri, hdrs: spec.hdrs}
-	t.mu.Lock()
-	t.clients = append(t.clients, l)
-	t.mu.Unlock()
 	return l, true
 }
 
@@ -165,6 +190,9 @@ func (m *Module) bridgeReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 	t.mu.Unlock()
 	switch {
 	case l == nw && step == brWaitNew:
+		if code >= 200 && !m.bridgeOutcome(t, keep, nw, reply, code) {
+			return // rolled back
+		}
 		switch {
 		case code < 200:
 			return
@@ -235,13 +263,54 @@ func (m *Module) bridgeRetry(c *api.Ctx, id string) api.Ret {
 		return api.RetFalse
 	}
 	m.deleteLeg(t, failed)
-	l, ok := m.inviteNew(t, keep, spec, from, m.contactFor(c.Msg, ""))
-	if !ok {
+	if _, ok := m.inviteNew(t, keep, spec, from, m.contactFor(c.Msg, "")); !ok {
 		m.terminate(t)
 		return api.RetFalse
 	}
-	t.mu.Lock()
-	t.bnew = l
-	t.mu.Unlock()
 	return api.RetTrue
+}
+
+// notifyProgress sends a REFER progress NOTIFY (RFC 3515) with a sipfrag
+// body to l: "active" while the bridge runs, "terminated" with the final
+// answer of the new entity.
+func (m *Module) notifyProgress(l *leg, frag string, final bool) {
+	state := "active;expires=60"
+	if final {
+		state = "terminated;reason=noresource"
+	}
+	hdrs := l.hdrs + "Event: refer\r\nSubscription-State: " + state + "\r\n"
+	if err := m.ents.SendRequest(l.ent, "NOTIFY", hdrs, "message/sipfrag", frag); err != nil {
+		m.log.Debug("b2b_bridge: cannot send the NOTIFY", "err", err)
+	}
+}
+
+// bridgeOutcome reports the new entity's final answer to the bridge's
+// initiator (a NOTIFY with the notify flag) and ends the initiator; with
+// rollback-failed a failure instead restores the call between the kept
+// entity and the initiator, and bridgeOutcome returns false.
+func (m *Module) bridgeOutcome(t *tuple, keep, nw *leg, reply *sip.Msg, code int) bool {
+	t.mu.Lock()
+	init, fl := t.binit, t.bflags
+	t.binit = nil
+	t.mu.Unlock()
+	if init == nil {
+		return true
+	}
+	if fl.notify {
+		m.notifyProgress(init, "SIP/2.0 "+strconv.Itoa(code)+" "+reply.Reason(), true)
+	}
+	if code >= 300 && fl.rollback {
+		m.deleteLeg(t, nw)
+		t.mu.Lock()
+		keep.peer, init.peer = init, keep
+		t.bridge[0], t.bridge[1] = init, keep
+		init.no, keep.no = 0, 1
+		t.bstep, t.bkeep, t.bnew = brNone, nil, nil
+		t.state = tsBridged
+		t.mu.Unlock()
+		return false
+	}
+	m.endLeg(init)
+	m.deleteLeg(t, init)
+	return true
 }

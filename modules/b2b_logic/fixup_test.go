@@ -45,7 +45,7 @@ func TestFlags(t *testing.T) {
 		in  string
 		bad bool
 	}{
-		{"max_duration=60", false}, {"", false}, {"notify", true}, {"hold", true}, {"x", true},
+		{"max_duration=60", false}, {"", false}, {"notify", false}, {"notify,rollback-failed", false}, {"hold", true}, {"x", true},
 	} {
 		if _, err := parseBridgeFlags(tc.in); (err != nil) != tc.bad {
 			t.Errorf("bridge flags %q: err %v", tc.in, err)

@@ -287,7 +287,20 @@ func (m *Module) Funcs() []api.Func {
 			{Name: "b2bl_key", Type: api.ArgStr},
 			{Name: "entity_no", Type: api.ArgInt},
 			{Name: "adv_contact", Type: api.ArgStr, Optional: true},
-			{Name: "flags", Type: api.ArgStr, Optional: true}}},
+			{Name: "flags", Type: api.ArgStr, Optional: true, Fixup: func(_ *api.FixupCtx, a *api.FixArg) error {
+				if a.Str != "" && a.Str != "late_bye" {
+					return fmt.Errorf("unknown flag %q (late_bye)", a.Str)
+				}
+				if a.Str == "late_bye" {
+					return &api.HintError{Err: fmt.Errorf("flag late_bye is not implemented"),
+						Hint: "leave the flags out: the replaced entity is ended at once"}
+				}
+				return nil
+			}}},
+			Call: func(c *api.Ctx, args []any) api.Ret {
+				no, _ := args[1].(int64)
+				return m.bridgeRequest(c, str(args, 0), int(no), str(args, 2))
+			}},
 	}
 }
 

@@ -74,11 +74,17 @@ type tuple struct {
 	bnewOffer     string
 	bnewOfferType string
 	bflags        bridgeFlags
-	dbFlag        int
+	// binit is the entity that asked for the bridge (a REFER's sender):
+	// it learns the outcome (notify) and is ended once the new entity
+	// answers, or kept when the bridge fails (rollback-failed).
+	binit  *leg
+	dbFlag int
 }
 
 type bridgeFlags struct {
 	maxDuration int
+	notify      bool // RFC 3515 NOTIFYs to the initiator
+	rollback    bool // rollback-failed: a failed bridge restores the call
 }
 
 // legs returns every leg of the tuple.

@@ -66,6 +66,9 @@ func (m *Module) Init(ic *api.InitCtx) error {
 			p.inherit(&m.Default, m.Default.DBURL)
 		}
 	}
+	if err := m.initBlacklists(ic); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	for _, p := range m.allPartitions() {
 		if p.DBURL == "" {
@@ -90,6 +93,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 			return fmt.Errorf("dispatcher: partition %q: %w", p.Name, err)
 		}
 		p.rt.data = dt
+		m.fillBlacklists(p, dt)
 	}
 	if m.DefaultOverride != "" {
 		if p := m.partition(m.DefaultOverride); p != nil && p != &m.Default {
@@ -137,6 +141,7 @@ func (m *Module) reload(ctx context.Context, p *Partition, inherit bool) error {
 	}
 	pd.data = dt
 	pd.mu.Unlock()
+	m.fillBlacklists(p, dt)
 	return nil
 }
 

@@ -45,6 +45,7 @@ type Module struct {
 	ProbingSock          string
 	ProbingList          []int
 	Blacklists           []string
+	bls                  []*dsBlacklist
 	FetchFreeswitchStats int
 	MaxFreeswitchWeight  int
 	ClusterID            int

@@ -353,6 +353,9 @@ func TestCancel(t *testing.T) {
 			if _, meth, _ := ok.msg.CSeq(); meth != "CANCEL" {
 				t.Fatalf("200 for %s", meth)
 			}
+			if ok.msg.FirstLine() != "SIP/2.0 200 canceling" { // OpenSIPS' reason
+				t.Errorf("CANCEL answered %q", ok.msg.FirstLine())
+			}
 			if early {
 				if count(out, "CANCEL") != 0 {
 					t.Fatal("CANCEL sent before a provisional reply")

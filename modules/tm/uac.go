@@ -298,7 +298,7 @@ func (t *TM) e2eCancel(c *api.Ctx, inv *Tx, opts RelayOpts) api.Ret {
 		return api.RetStop
 	}
 	unlock := tx.lockFor(c)
-	_ = t.replyLocked(tx, 200, "OK", "", "")
+	_ = t.replyLocked(tx, 200, "canceling", "", "") // OpenSIPS' reason
 	unlock()
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
