@@ -196,7 +196,6 @@ func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.M
 			e.state = stTerminated
 		}
 	}
-	e.lastReplyCode = code
 	ack, dest := e.ack, e.ackDest
 	e.mu.Unlock()
 	if retrans {
