@@ -87,6 +87,9 @@ type B2BClientSpec struct {
 	// Contact is the URI advertised in the entity's Contact header.
 	Contact string
 	Socket  *sip.Socket
+	// Created, when set, is called with the new entity before its
+	// request is sent, so that replies find it known to the caller.
+	Created func(e B2BEntity)
 }
 
 // B2BEntities is implemented by the b2b_entities module (load_b2b): the

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,8 +70,9 @@ func (e *b2bcEnv) b2bcEmpty(t *testing.T) {
 // caller and a sipp callee. The callee sees none of the caller's Via,
 // Contact, Call-ID or From tag, the caller none of the callee's; a BYE
 // from either side ends both, a 486 reaches the caller, and no entity is
-// left behind.
+// left behind. A re-INVITE (hold) and a CANCEL pass through too.
 func TestB2BCoreTopHiding(t *testing.T) {
+	gosipsBin(t) // built before the peers' clocks start
 	for _, tc := range []struct {
 		name, uac, uas string
 	}{
@@ -77,6 +80,7 @@ func TestB2BCoreTopHiding(t *testing.T) {
 		{"callee hangs up", "b2bc_uac_wait.xml", "b2bc_uas_bye.xml"},
 		{"callee busy", "b2bc_uac_busy.xml", "b2bc_uas_busy.xml"},
 		{"re-INVITE for hold", "b2bc_uac_hold.xml", "b2bc_uas_hold.xml"},
+		{"caller cancels", "b2bc_uac_cancel.xml", "uas_ring_cancel.xml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
@@ -191,6 +195,7 @@ route[b2b_rpl] {
 // caller, the caller's answer in the ACK). The caller's BYE ends the
 // call and no entity is left.
 func TestB2BCoreScriptBridge(t *testing.T) {
+	gosipsBin(t)
 	carolPort, carolWait := startSippUAS(t, "b2bc_uas_late.xml")
 	mediaPort, mediaWait := startSippUAS(t, "b2bc_uas_bye.xml", "-d", "300")
 	cfg := strings.ReplaceAll(b2bcBridgeCfg, "CAROLPORT", strconv.Itoa(carolPort))
@@ -213,4 +218,85 @@ func TestB2BCoreScriptBridge(t *testing.T) {
 		t.Errorf("the request route did not see the media server's BYE with its entity and scenario:\n%s", env.srv.Logs())
 	}
 	env.b2bcEmpty(t)
+}
+
+const b2bcProxyCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 2
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+route {
+	if (has_totag()) {
+		loose_route();
+		t_relay();
+		exit;
+	}
+	record_route();
+	$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// b2bcCPU returns the CPU time (user + system) a process used so far.
+func b2bcCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// TestB2BCoreLoad: 1,000 calls at 100/s through
+// b2b_init_request("top hiding") and, for comparison, through a plain
+// stateful proxy (record_route + t_relay) on the same sipp scenarios:
+// no call fails, no entity is left, and the CPU gosips used per call is
+// logged for docs/performance.md.
+func TestB2BCoreLoad(t *testing.T) {
+	const calls = 1000
+	gosipsBin(t) // built before the callee's clock starts
+	for _, tc := range []struct{ name, cfg string }{
+		{"top hiding", b2bcCfg},
+		{"proxy", b2bcProxyCfg},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := strconv.Itoa(calls)
+			uasPort, uasWait := startSippUAS(t, "b2bc_uas_wait.xml", "-m", n)
+			env := startB2BC(t, tc.cfg, uasPort)
+			pid := env.srv.cmd.Process.Pid
+			before := b2bcCPU(t, pid)
+			start := time.Now()
+			caller := runSipp(t, "b2bc_uac_bye.xml", env.srv.Port, "-s", "bob", "-d", "100",
+				"-m", n, "-r", "100", "-l", "200", "-timeout", "35s")
+			callee := uasWait()
+			cpu := b2bcCPU(t, pid) - before
+			if caller.Exit != 0 || callee.Exit != 0 {
+				t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n--- callee:\n%s", caller.Exit, callee.Exit,
+					b2bcTail(caller.Output), b2bcTail(callee.Output))
+			}
+			if !strings.Contains(caller.Output, "Successful call") {
+				t.Fatalf("no statistics:\n%s", caller.Output)
+			}
+			t.Logf("%s: %d calls in %v, gosips CPU %v, %.3f ms per call", tc.name, calls,
+				time.Since(start).Round(time.Millisecond), cpu, float64(cpu)/float64(time.Millisecond)/calls)
+			if tc.name == "top hiding" {
+				env.b2bcEmpty(t)
+			}
+		})
+	}
+}
+
+func b2bcTail(s string) string {
+	if len(s) > 3000 {
+		return s[len(s)-3000:]
+	}
+	return s
 }

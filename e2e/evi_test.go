@@ -257,6 +257,7 @@ startup_route {
 	subscribe_event("E_ACC_CDR", "udp:127.0.0.1:DGPORT");
 	subscribe_event("E_ACC_EVENT", "udp:127.0.0.1:DGPORT");
 	subscribe_event("E_ACC_MISSED_EVENT", "udp:127.0.0.1:DGPORT");
+	subscribe_event("E_DLG_STATE_CHANGED", "udp:127.0.0.1:DGPORT");
 }
 
 route {
@@ -312,8 +313,8 @@ func eviAccExchange(t *testing.T, start func(cfg string) int) []string {
 	if r := c.RecvFinal(3 * time.Second); statusCode(r) != "202" {
 		t.Fatalf("MESSAGE: %q", r)
 	}
-	got := sink.wait(3)
-	norm := regexp.MustCompile(`"(from_tag|to_tag|callid)":"[^"]*"|"(time|created|setuptime|duration|ms_duration)":[0-9]+`)
+	got := sink.wait(8)
+	norm := regexp.MustCompile(`"(id|db_id|from_tag|to_tag|callid)":"[^"]*"|"(time|created|setuptime|duration|ms_duration)":[0-9]+`)
 	var out []string
 	for _, m := range got {
 		m = norm.ReplaceAllStringFunc(m, func(s string) string {
@@ -330,23 +331,28 @@ func eviAccExchange(t *testing.T, start func(cfg string) int) []string {
 }
 
 // TestEventInterfaceAcc: do_accounting("evi", "cdr|missed") raises
-// E_ACC_CDR for the answered call and E_ACC_MISSED_EVENT
-// for the busy one; acc_evi_request() raises E_ACC_EVENT.
+// E_ACC_CDR for the answered call and E_ACC_MISSED_EVENT for the busy
+// one; acc_evi_request() raises E_ACC_EVENT; the dialog module raises
+// E_DLG_STATE_CHANGED for every state change of both calls.
 func TestEventInterfaceAcc(t *testing.T) {
 	needSipp(t)
 	got := eviAccExchange(t, func(cfg string) int { return startServer(t, cfg).Port })
 	want := []string{
 		`udp {"jsonrpc":"2.0","method":"E_ACC_CDR","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"200","sip_reason":"OK","time":X,"from_user":"alice","duration":X,"ms_duration":X,"setuptime":X,"created":X}}`,
 		`udp {"jsonrpc":"2.0","method":"E_ACC_EVENT","params":{"method":"MESSAGE","from_tag":"accmsg","to_tag":null,"callid":"evi-acc-msg","sip_code":"202","sip_reason":"Accepted","time":X,"from_user":null}}`,
-		`udp {"jsonrpc":"2.0","method":"E_ACC_MISSED_EVENT","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"486","sip_reason":"Busy Here","time":X,"from_user":"alice","setuptime":X,"created":X}}`,
+		`udp {"jsonrpc":"2.0","method":"E_ACC_MISSED_EVENT","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"486","sip_reason":"Busy Here","time":X,"from_user":"alice","setuptime":X,"created":X}}`,		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":1,"new_state":2}}`,
+		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":1,"new_state":5}}`,
+		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":2,"new_state":3}}`,
+		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":3,"new_state":4}}`,
+		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":4,"new_state":5}}`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("accounting events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
-// TestEventInterfaceAccOracle compares the accounting events with real
-// OpenSIPS' (OPENSIPS_BIN).
+// TestEventInterfaceAccOracle compares the accounting and dialog events
+// with real OpenSIPS' (OPENSIPS_BIN).
 func TestEventInterfaceAccOracle(t *testing.T) {
 	bin := testenv.Oracle(t)
 	needSipp(t)

@@ -175,7 +175,7 @@ func (p *Packet) Append(dst []byte) ([]byte, error) {
 	case 1, 2:
 		return p.appendV12(dst), nil
 	case 3:
-		return p.appendV3(dst)
+		return p.appendV3(dst, false)
 	}
 	return dst, fmt.Errorf("hep: bad version %d", p.Version)
 }
@@ -197,7 +197,17 @@ func (p *Packet) family() uint8 {
 	return FamilyIPv4
 }
 
-func (p *Packet) appendV3(b []byte) ([]byte, error) {
+// AppendRelay encodes a version 3 packet as OpenSIPS' sipcapture relays
+// one (hep_relay()): the extra chunks before the payload. Other versions
+// encode as Append does.
+func (p *Packet) AppendRelay(dst []byte) ([]byte, error) {
+	if p.Version != 3 {
+		return p.Append(dst)
+	}
+	return p.appendV3(dst, true)
+}
+
+func (p *Packet) appendV3(b []byte, chunksFirst bool) ([]byte, error) {
 	total := p.Len()
 	if total > 0xffff {
 		return b, ErrTooLong
@@ -222,9 +232,14 @@ func (p *Packet) appendV3(b []byte) ([]byte, error) {
 		b = append(chunkHdr(b, 0, ChunkSrcIP4, 4), s[:]...)
 		b = append(chunkHdr(b, 0, ChunkDstIP4, 4), d[:]...)
 	}
-	b = append(chunkHdr(b, 0, ChunkPayload, len(p.Payload)), p.Payload...)
+	if !chunksFirst {
+		b = append(chunkHdr(b, 0, ChunkPayload, len(p.Payload)), p.Payload...)
+	}
 	for _, c := range p.Chunks {
 		b = append(chunkHdr(b, c.Vendor, c.Type, len(c.Data)), c.Data...)
+	}
+	if chunksFirst {
+		b = append(chunkHdr(b, 0, ChunkPayload, len(p.Payload)), p.Payload...)
 	}
 	return b, nil
 }

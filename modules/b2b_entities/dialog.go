@@ -125,6 +125,9 @@ func (m *Module) ClientNew(spec *api.B2BClientSpec, h api.B2BHandler, param stri
 		e.invite = r
 	}
 	e.mu.Unlock()
+	if spec.Created != nil {
+		spec.Created(e)
+	}
 	if err := m.uac.SendRequest(m.ctx(), r); err != nil {
 		m.clients.del(key)
 		return nil, errf("sending %s: %w", method, err)

@@ -143,15 +143,12 @@ func (m *Module) startBridge(t *tuple, keep *leg, spec *clientSpec, contact stri
 	}
 	t.state = tsBridging
 	t.bflags = fl
+	t.bstep, t.bkeep = brWaitNew, keep
 	t.mu.Unlock()
-	l, ok := m.inviteNew(t, keep, spec, from, contact)
-	if !ok {
+	if _, ok := m.inviteNew(t, keep, spec, from, contact); !ok {
 		m.terminate(t)
 		return false
 	}
-	t.mu.Lock()
-	t.bstep, t.bkeep, t.bnew = brWaitNew, keep, l
-	t.mu.Unlock()
 	return true
 }
 
@@ -164,16 +161,25 @@ func (m *Module) inviteNew(t *tuple, keep *leg, spec *clientSpec, fromURI, conta
 	if spec.fromDname != "" {
 		fromHdr = quoteDname(spec.fromDname) + " " + fromHdr
 	}
-	cl, err := m.ents.ClientNew(&api.B2BClientSpec{RURI: spec.uri, NextHop: spec.proxy, From: fromHdr,
-		To: "<" + spec.uri + ">", Headers: spec.hdrs, Contact: contact}, m, t.key)
+	l := &leg{id: spec.id, typ: api.B2BClient, no: 1, fromURI: fromURI, toURI: spec.uri, hdrs: spec.hdrs}
+	_, err := m.ents.ClientNew(&api.B2BClientSpec{RURI: spec.uri, NextHop: spec.proxy, From: fromHdr,
+		To: "<" + spec.uri + ">", Headers: spec.hdrs, Contact: contact,
+		Created: func(e api.B2BEntity) {
+			t.mu.Lock()
+			l.ent = e
+			t.clients = append(t.clients, l)
+			t.bnew = l
+			t.mu.Unlock()
+		}}, m, t.key)
 	if err != nil {
 		m.log.Error("b2b_bridge: cannot create the client entity", "uri", spec.uri, "err", err)
+		if l.ent != nil {
+			t.mu.Lock()
+			t.removeLeg(l)
+			t.mu.Unlock()
+		}
 		return nil, false
 	}
-	l := &leg{ent: cl, id: spec.id, typ: api.B2BClient, no: 1, fromURI: fromURI, toURI: spec.uri, hdrs: spec.hdrs}
-	t.mu.Lock()
-	t.clients = append(t.clients, l)
-	t.mu.Unlock()
 	return l, true
 }
 
@@ -257,14 +263,10 @@ func (m *Module) bridgeRetry(c *api.Ctx, id string) api.Ret {
 		return api.RetFalse
 	}
 	m.deleteLeg(t, failed)
-	l, ok := m.inviteNew(t, keep, spec, from, m.contactFor(c.Msg, ""))
-	if !ok {
+	if _, ok := m.inviteNew(t, keep, spec, from, m.contactFor(c.Msg, "")); !ok {
 		m.terminate(t)
 		return api.RetFalse
 	}
-	t.mu.Lock()
-	t.bnew = l
-	t.mu.Unlock()
 	return api.RetTrue
 }
 

@@ -126,6 +126,9 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 		return api.RetStop // retransmission
 	}
 	sl := &leg{ent: srv, typ: api.B2BServer, no: 0, fromURI: from.URI, toURI: srv.ToURI()}
+	if topHiding {
+		sl.toURI = c.RURI()
+	}
 	if st.server != nil {
 		sl.id, sl.hdrs = st.server.id, st.server.hdrs
 	}
@@ -164,21 +167,32 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 		if cs.contact != "" {
 			cc = cs.contact
 		}
-		cl, err := m.ents.ClientNew(&api.B2BClientSpec{RURI: cs.uri, NextHop: cs.proxy, From: fromHdr, To: toHdr,
-			Headers: hdrs + cs.hdrs, ContentType: ct, Body: body, Contact: cc, Socket: c.ForceSocket}, m, t.key)
+		l := &leg{id: cs.id, typ: api.B2BClient, no: 1, fromURI: from.URI, toURI: cs.uri, hdrs: cs.hdrs}
+		_, err := m.ents.ClientNew(&api.B2BClientSpec{RURI: cs.uri, NextHop: cs.proxy, From: fromHdr, To: toHdr,
+			Headers: hdrs + cs.hdrs, ContentType: ct, Body: body, Contact: cc, Socket: c.ForceSocket,
+			Created: func(e api.B2BEntity) {
+				t.mu.Lock()
+				l.ent = e
+				t.clients = append(t.clients, l)
+				if first == nil {
+					first = l
+					t.bridge[1] = l
+					l.peer, sl.peer = sl, l
+				}
+				t.mu.Unlock()
+			}}, m, t.key)
 		if err != nil {
 			m.log.Error("b2b_init_request: cannot create the client entity", "callid", req.CallID(), "err", err)
+			if l.ent != nil {
+				t.mu.Lock()
+				t.removeLeg(l)
+				if first == l {
+					first = nil
+				}
+				t.mu.Unlock()
+			}
 			continue
 		}
-		l := &leg{ent: cl, id: cs.id, typ: api.B2BClient, no: 1, fromURI: from.URI, toURI: cs.uri, hdrs: cs.hdrs}
-		t.mu.Lock()
-		t.clients = append(t.clients, l)
-		if first == nil {
-			first = l
-			t.bridge[1] = l
-			l.peer, sl.peer = sl, l
-		}
-		t.mu.Unlock()
 	}
 	if first == nil {
 		_ = m.ents.SendReply(srv, "INVITE", 500, "Server Internal Error", "", "", "")

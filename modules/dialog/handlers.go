@@ -290,7 +290,9 @@ func (m *Module) initialReply(d *dlg, e *api.TxEvent) {
 		}
 		d.state = api.DlgStateEarly
 		d.setCallee(e.Ctx, rpl)
+		ev := m.stateEvent(d, api.DlgStateUnconfirmed)
 		d.mu.Unlock()
+		m.raiseState(ev)
 		m.stats.early.Inc()
 		d.run(api.DlgCbEarly, e.Ctx, rpl, api.DlgDirUpstream)
 	case code < 300:
@@ -314,7 +316,9 @@ func (m *Module) initialReply(d *dlg, e *api.TxEvent) {
 		d.flags |= flagNew
 		d.dirty = true
 		onAnswer := d.onAnswer
+		ev := m.stateEvent(d, prev)
 		d.mu.Unlock()
+		m.raiseState(ev)
 		if prev == api.DlgStateEarly {
 			m.stats.early.Dec()
 		}
@@ -378,7 +382,9 @@ func (m *Module) fail(d *dlg, c *api.Ctx, rpl *sip.Msg) {
 	d.state = api.DlgStateDeleted
 	d.end = time.Now()
 	d.dropProfiles()
+	ev := m.stateEvent(d, prev)
 	d.mu.Unlock()
+	m.raiseState(ev)
 	if prev == api.DlgStateEarly {
 		m.stats.early.Dec()
 	}
@@ -533,11 +539,14 @@ func (m *Module) sequential(c *api.Ctx, d *dlg, dir api.DialogDir) {
 		return
 	case sip.MethodAck:
 		d.mu.Lock()
+		var ev api.EventParams
 		if d.state == api.DlgStateConfirmedNA {
 			d.state = api.DlgStateConfirmed
 			d.markChanged()
+			ev = m.stateEvent(d, api.DlgStateConfirmedNA)
 		}
 		d.mu.Unlock()
+		m.raiseState(ev)
 		m.dbUpdate(d)
 		// An ACK is an in-dialog request too (DLGCB_REQ_WITHIN): it
 		// carries the answer of a late negotiation.
@@ -595,7 +604,9 @@ func (m *Module) terminate(d *dlg, c *api.Ctx, reason string, dir api.DialogDir)
 	m.timers.stop(d)
 	d.dropProfiles()
 	onHangup := d.onHangup
+	ev := m.stateEvent(d, prev)
 	d.mu.Unlock()
+	m.raiseState(ev)
 	switch prev {
 	case api.DlgStateEarly:
 		m.stats.early.Dec()

@@ -35,6 +35,9 @@ const (
 
 // Module is one instance of the dialog module.
 type Module struct {
+	// stateChanged is E_DLG_STATE_CHANGED (nil without an event interface).
+	stateChanged *api.Event
+
 	EnableStats          int
 	HashSize             int
 	LogProfileHashSize   int
@@ -197,6 +200,9 @@ func (m *Module) Validate(vc *api.ValidateCtx) error {
 func (m *Module) Init(ic *api.InitCtx) error {
 	if ic.Log != nil {
 		m.log = ic.Log
+	}
+	if ic.Events != nil {
+		m.stateChanged = ic.Events.MustPublish("E_DLG_STATE_CHANGED")
 	}
 	m.configDir = ic.ConfigDir
 	if m.HashSize <= 0 {

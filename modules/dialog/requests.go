@@ -163,13 +163,16 @@ func (m *Module) expire(d *dlg) {
 		d.mu.Unlock()
 		return
 	}
+	prev := d.state
 	d.state = api.DlgStateDeleted
 	d.end = time.Now()
 	if d.endReason == "" {
 		d.endReason = "Lifetime Timeout"
 	}
 	d.dropProfiles()
+	ev := m.stateEvent(d, prev)
 	d.mu.Unlock()
+	m.raiseState(ev)
 	m.stats.active.Dec()
 	d.run(api.DlgCbExpired, nil, nil, api.DlgDirNone)
 	m.dbRemove(d)

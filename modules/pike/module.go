@@ -28,6 +28,7 @@ type Pike struct {
 
 	log     *slog.Logger
 	flooded *api.Stat
+	blocked *api.Event // E_PIKE_BLOCKED
 
 	mu  sync.Mutex
 	ips map[netip.Addr]*node
@@ -70,6 +71,9 @@ func (p *Pike) Init(ic *api.InitCtx) error {
 	}
 	p.log = ic.Log
 	p.flooded = ic.Stats.Group("pike").Counter("flooded_ips")
+	if ic.Events != nil {
+		p.blocked = ic.Events.MustPublish("E_PIKE_BLOCKED")
+	}
 	return nil
 }
 
@@ -124,7 +128,18 @@ func (p *Pike) report(msg string, ip netip.Addr) {
 func (p *Pike) Check(ip netip.Addr) api.Ret {
 	ip = ip.Unmap()
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	ret := p.check(ip)
+	p.mu.Unlock()
+	if ret == -2 && p.blocked.HasSubscribers() {
+		var ev api.EventParams
+		ev.Str("ip", ip.String())
+		p.blocked.Raise(ev)
+	}
+	return ret
+}
+
+// check is Check with mu held.
+func (p *Pike) check(ip netip.Addr) api.Ret {
 	n := p.ips[ip]
 	if n == nil {
 		n = &node{}

@@ -216,16 +216,19 @@ func setChunk(p *hep.Packet, id uint16, data, typ string, vendorArg any) error {
 			}
 			vendor = v
 		}
-		if id <= hep.ChunkVLANID && vendor != 0 {
-			if id >= hep.ChunkKeepAlive {
-				vendor = 0 // generic chunks without built-in support are vendor 0
-			}
-		}
 		b, err := encodeData(data, typ)
 		if err != nil {
 			return err
 		}
-		p.SetChunk(uint16(vendor), id, b)
+		// A chunk of that type (any vendor) is replaced; a new one goes
+		// last, as OpenSIPS' sipcapture does.
+		for i := range p.Chunks {
+			if p.Chunks[i].Type == id {
+				p.Chunks[i] = hep.Chunk{Vendor: uint16(vendor), Type: id, Data: b}
+				return nil
+			}
+		}
+		p.Chunks = append(p.Chunks, hep.Chunk{Vendor: uint16(vendor), Type: id, Data: b})
 	}
 	return nil
 }
@@ -342,7 +345,14 @@ func (m *Module) hepRelay(c *api.Ctx, _ []any) api.Ret {
 		port = 5060
 	}
 	d := &hep.Dest{Host: strings.Trim(u.Host, "[]"), Port: port, Transport: transport, Version: r.Packet.Version}
-	if err := m.hep.Send(d, &r.Packet); err != nil {
+	b := r.Raw // versions 1 and 2 go out as they came
+	if r.Packet.Version == 3 {
+		if b, err = r.Packet.AppendRelay(nil); err != nil {
+			c.Log.Error("hep_relay: " + err.Error())
+			return api.RetFalse
+		}
+	}
+	if err := m.hep.SendRaw(d, b); err != nil {
 		c.Log.Error("hep_relay: " + err.Error())
 		return api.RetFalse
 	}
