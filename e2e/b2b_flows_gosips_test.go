@@ -5,9 +5,6 @@ import "testing"
 // TestB2BFlows runs the B2BUA acceptance scenarios through gosips.
 func TestB2BFlows(t *testing.T) {
 	for _, f := range b2bFlows() {
-		if f.overlap {
-			continue // b2b_entities does not refuse overlapping requests yet
-		}
 		t.Run(f.name, func(t *testing.T) { b2bRunFlow(t, b2bGosips(), f) })
 	}
 }

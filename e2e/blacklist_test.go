@@ -65,6 +65,11 @@ route {
 		add_blacklist_rule("dyn", "127.0.0.0/24", UASPORT, "udp", "*Call-ID: bl-add*", 60);
 		use_blacklist("dyn");
 		$du = "sip:127.0.0.1:UASPORT";
+	} else if ($rU == "fwd") {
+		use_blacklist("stat");
+		if (!forward("udp:127.0.0.1:UASPORT"))
+			sl_send_reply(403, "forward refused");
+		exit;
 	} else if ($rU == "rc") {
 		use_blacklist("all");
 		$du = "sip:127.0.0.1:UASPORT";
@@ -95,7 +100,7 @@ func blExchange(t *testing.T, port, httpPort int) []string {
 	t.Helper()
 	c := newUDPClient(t)
 	var out []string
-	for _, user := range []string{"chk", "def", "add", "rc"} {
+	for _, user := range []string{"chk", "def", "add", "rc", "fwd"} {
 		c.Send(port, blRequest(port, c.Port(), user))
 		rep := c.RecvFinal(3 * time.Second)
 		first, _, _ := strings.Cut(rep, "\r\n")
@@ -147,7 +152,7 @@ func TestBlacklistRelay(t *testing.T) {
 
 	got := blExchange(t, srv.Port, httpPort)
 	want := []string{"chk: SIP/2.0 200 chk 1248b", "def: SIP/2.0 408 Request Timeout",
-		"add: SIP/2.0 473 Filtered destination (473/TM)", "rc: SIP/2.0 500 rc -5"}
+		"add: SIP/2.0 473 Filtered destination (473/TM)", "rc: SIP/2.0 500 rc -5", "fwd: SIP/2.0 403 forward refused"}
 	for i, w := range want {
 		if got[i] != w {
 			t.Errorf("case %d: %q, want %q", i, got[i], w)
@@ -156,8 +161,8 @@ func TestBlacklistRelay(t *testing.T) {
 	for _, w := range []string{`{"Rules":[{"Expire":N,"IP":"127.0.0.0","Mask":"255.255.255.0","Match":"*Call-ID: bl-add*","Port":` +
 		fmt.Sprint(uasPort) + `,"Proto":"udp","flags":0}],"flags":["expire"],"name":"dyn","owner":"script"}`,
 		`"flags":["read-only"],"name":"stat","owner":"script"}`, `"flags":["default"],"name":"defl","owner":"script"}`} {
-		if !strings.Contains(got[4], w) {
-			t.Errorf("list_blacklists lacks %s:\n%s", w, got[4])
+		if !strings.Contains(got[5], w) {
+			t.Errorf("list_blacklists lacks %s:\n%s", w, got[5])
 		}
 	}
 }

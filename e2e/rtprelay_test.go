@@ -571,3 +571,42 @@ modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
 		t.Errorf("rtpengine holds %v for a disabled call", calls)
 	}
 }
+
+// TestRtpRelayBranchRoute: rtp_relay_engage() in a branch route relays
+// that branch only, with the branch's own $rtp_relay; rtp_relay_list
+// shows the branch index, and the re-INVITE and BYE work as for a call
+// engaged in the request route.
+func TestRtpRelayBranchRoute(t *testing.T) {
+	e := startRtpengine(t)
+	socks := fmt.Sprintf(`loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:%d")`, e.NG)
+	uas, caller := newUDPClient(t), newUDPClient(t)
+	httpPort := freePort(t)
+	cfg := strings.NewReplacer("ENGINE", "rtpengine", "SOCKS", socks, "UASPORT", strconv.Itoa(uas.Port()),
+		"HTTPPORT", strconv.Itoa(httpPort)).Replace(rtprelayCfg)
+	start := strings.Index(cfg, "\t\t$rtp_relay = ")
+	end := strings.Index(cfg, "\t$du = ")
+	cfg = cfg[:start] + "\t\tt_on_branch(\"media\");\n\t}\n" + cfg[end:] + `
+branch_route[media] {
+	$rtp_relay = "replace-origin";
+	rtp_relay_engage("rtpengine");
+}
+`
+	srv := startServer(t, cfg)
+	got := rtprelayReinvite(t, srv.Port, httpPort, caller, uas, "rtprelay-branch@test",
+		func(p int) bool { return p >= e.PortMin && p <= e.PortMax })
+	if len(got.established) != 1 {
+		t.Fatalf("rtp_relay_list while the call lasts = %v", got.established)
+	}
+	l := got.established[0]
+	ce, _ := l["callee"].(map[string]any)
+	if l["branch"] != float64(0) || ce["flags"] != "replace-origin" || ce["tag"] != "ut1" {
+		t.Errorf("rtp_relay_list entry = %v", l)
+	}
+	if len(got.ended) != 0 {
+		t.Errorf("rtp_relay_list after the BYE = %v", got.ended)
+	}
+	if !eventually(2*time.Second, func() bool { return len(e.calls(t)) == 0 }) {
+		t.Errorf("rtpengine still holds %v after the BYE", e.calls(t))
+	}
+}

@@ -33,6 +33,7 @@ var (
 	wireSign    = regexp.MustCompile(`(?m)^(Server|User-Agent): .*$`)
 	wireExpires = regexp.MustCompile(`expires=(\d+)`)
 	wireRport   = regexp.MustCompile(`rport=(\d+)`)
+	wireSecond  = regexp.MustCompile(`127\.0\.0\.2:\d+`)
 )
 
 // wireNormalize keeps the first line and every header line of msg, in
@@ -62,6 +63,7 @@ func wireNormalize(msg string, ports map[int]string) string {
 		}
 		return "rport=PORT"
 	})
+	head = wireSecond.ReplaceAllString(head, "127.0.0.2:SECOND")
 	out := stockMask(head, ports)
 	if body != "" {
 		out += "\n\n" + body
@@ -287,7 +289,12 @@ func TestWireRepliesOracle(t *testing.T) {
 	// known differences: the malformed requests gosips refuses before the
 	// script, $rU of a malformed R-URI, the foreign nonce's code).
 	skip := regexp.MustCompile(`WIRE (INVITE (bob|<null>)|auth -[23])$`)
-	if gl, ol := wireLogLines(srv.Logs(), skip), wireLogLines(ologs.String(), skip); gl != ol {
+	var gl, ol string
+	eventually(3*time.Second, func() bool { // workers log after replying
+		gl, ol = wireLogLines(srv.Logs(), skip), wireLogLines(ologs.String(), skip)
+		return gl == ol
+	})
+	if gl != ol {
 		t.Errorf("xlog lines differ:\ngosips:\n%s\nopensips:\n%s", gl, ol)
 	}
 	reply404 := func(s string) string {
@@ -312,6 +319,7 @@ const wireRelayCfg = `
 log_level = 3
 stderror_enabled = yes
 socket = udp:127.0.0.1:PORT
+socket = udp:127.0.0.2:SECONDPORT
 loadmodule "proto_udp.so"
 loadmodule "sl.so"
 loadmodule "tm.so"
@@ -345,7 +353,25 @@ route {
 			sl_send_reply(404, "Not here");
 		exit;
 	}
-	record_route();
+	if ($rU == "hdrs") {
+		# Script headers around our Via, and a double Record-Route (the
+		# request leaves from the other socket).
+		insert_hf("X-Top: 1\r\n");
+		record_route();
+		append_hf("X-End: 2\r\n");
+		insert_hf("X-Top2: 2\r\n");
+		force_send_socket("udp:127.0.0.2:SECONDPORT");
+		$rU = "bob";
+	} else if ($rU == "preset") {
+		record_route_preset("127.0.0.1:PORT;p=1");
+		insert_hf("X-Top: 1\r\n");
+		$rU = "bob";
+	} else if ($rU == "preset2") {
+		record_route_preset("127.0.0.1:PORT;p=1", "127.0.0.2:SECONDPORT;p=2");
+		$rU = "bob";
+	} else {
+		record_route();
+	}
 	if ($rU == "anon") {
 		uac_replace_from("Anonymous", "sip:anonymous@anonymous.invalid");
 		$rU = "bob";
@@ -456,6 +482,16 @@ func wireRelayRun(t *testing.T, port int) map[string]string {
 	got["anon: callee ACK"] = norm(b1.recv("ACK"))
 	got["anon: caller final"] = norm(final("wire-anon", "sip:anon@127.0.0.1:PORT"))
 
+	// Headers the script adds, our Via, single and double Record-Route.
+	for _, u := range []string{"hdrs", "preset", "preset2"} {
+		send(wireRequest("INVITE", "sip:"+u+"@127.0.0.1:PORT"), "wire-"+u)
+		req = b1.recv("INVITE")
+		got[u+": callee INVITE"] = norm(req)
+		b1.reply(req, 486, "Busy Here", "b1tag")
+		got[u+": callee ACK"] = norm(b1.recv("ACK"))
+		got[u+": caller final"] = norm(final("wire-"+u, "sip:"+u+"@127.0.0.1:PORT"))
+	}
+
 	// Max-Forwards 1 is relayed as 0.
 	send(strings.Replace(wireRequest("INVITE", "sip:bob@127.0.0.1:PORT"), "Max-Forwards: 70", "Max-Forwards: 1", 1), "wire-mf1")
 	req = b1.recv("INVITE")
@@ -517,7 +553,10 @@ func wireRelayRun(t *testing.T, port int) map[string]string {
 // the caller's 487) and the 408 of a branch nobody answers.
 func TestWireRelayOracle(t *testing.T) {
 	bin := testenv.Oracle(t)
-	cfg := func() string { return strings.ReplaceAll(wireRelayCfg, "DEADPORT", strconv.Itoa(freePort(t))) }
+	cfg := func() string {
+		c := strings.ReplaceAll(wireRelayCfg, "DEADPORT", strconv.Itoa(freePort(t)))
+		return strings.ReplaceAll(c, "SECONDPORT", strconv.Itoa(freePort(t)))
+	}
 	srv := startServer(t, cfg())
 	g := wireRelayRun(t, srv.Port)
 	oport, _ := wireOracleRun(t, bin, cfg())

@@ -407,6 +407,21 @@ func (p *porter) oldDefault(mod string) (url, rel string) {
 		}
 	}
 	if best == nil {
+		// A module of the other family only (userblacklist, born in
+		// OpenSIPS 1.4, in an OpenSER 1.4dev config): its nearest
+		// release's default.
+		for _, n := range names {
+			for _, e := range legacy.ParamRows(n, "db_url") {
+				if e.Default == "" {
+					continue
+				}
+				if best == nil || (p.hist.openser && e.First < best.First) || (!p.hist.openser && e.Last > best.Last) {
+					best = e
+				}
+			}
+		}
+	}
+	if best == nil {
 		return "", ""
 	}
 	name := "OpenSIPS " + legacy.Releases[best.First] + "–" + legacy.Releases[best.Last]

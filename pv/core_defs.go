@@ -131,7 +131,7 @@ func CoreDefs() []Def {
 		inner(need(rw("msg.flag", "one message flag", getMsgFlag, setMsgFlag)), flagName),
 		r("msg.is_request", "1 for requests", getIsRequest), r("msg.type", "request or reply", getMsgType),
 		idx(inner(opt(rw("branch", "additional branch fields", branchGetter(""), branchSetter(""))), oneOf(branchFields...))),
-		idx(inner(need(decl("branch.flag", "branch flag", true)), flagName)),
+		idx(inner(need(rw("branch.flag", "branch flag", branchFlagGetter, branchFlagSetter)), flagName)),
 		rw("msg.branch", "message branch", branchGetter("uri"), branchSetter("")),
 		r("msg.branch.last_idx", "index of the last branch", getLastBranchIdx),
 		r("err.class", "error class", errField(func(e *api.ErrInfo) api.Value { return IntStr(int64(e.Class)) })),

@@ -18,6 +18,8 @@ func TestBranchPVs(t *testing.T) {
 	set(t, c, "$msg.branch.path", api.StrValue("<sip:p;lr>"))
 	set(t, c, "$(msg.branch.flag(BNAT)[1])", api.IntValue(1))
 	tests := []struct{ pv, want string }{
+		{"$(branch.flag(BNAT)[1])", "1"},
+		{"$(branch.flag(BNAT)[0])", "0"},
 		{"$branch", "sip:b1@h1"},
 		{"$branch(uri)", "sip:b1@h1"},
 		{"$(branch(uri)[-1])", "sip:b2@h2"},
@@ -43,6 +45,11 @@ func TestBranchPVs(t *testing.T) {
 		if got := get(t, c, tt.pv); got != tt.want {
 			t.Errorf("%s = %q, want %q", tt.pv, got, tt.want)
 		}
+	}
+	// $branch.flag is the old name of $msg.branch.flag.
+	set(t, c, "$(branch.flag(BNAT)[0])", api.IntValue(1))
+	if got := get(t, c, "$(msg.branch.flag(BNAT)[0])"); got != "1" {
+		t.Errorf("$branch.flag write not seen by $msg.branch.flag: %q", got)
 	}
 	// $msg.branch = uri appends; unindexed fields then write that branch.
 	set(t, c, "$msg.branch", api.StrValue("sip:b3@h3"))
@@ -175,7 +182,7 @@ func TestCoreDefsImplemented(t *testing.T) {
 		}
 	}
 	want := []string{"msg.branch.attr", "sdp", "sdp.line", "sdp.stream", "sdp.stream.idx",
-		"sdp.session", "branch.flag"}
+		"sdp.session"}
 	for _, n := range want {
 		if !missing[n] {
 			t.Errorf("$%s is now implemented; update this list", n)

@@ -68,7 +68,7 @@ func TestTraceExample(t *testing.T) {
 			kinds = append(kinds, m.Reason())
 		}
 	}
-	if got := strings.Join(kinds, ","); got != "OK,Trying,INVITE,ACK,Busy Here" {
+	if got := strings.Join(kinds, ","); got != "OK,Giving it a try,INVITE,ACK,Busy Here" {
 		t.Errorf("sent %s", got)
 	}
 	if t.Failed() {

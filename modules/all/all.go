@@ -28,6 +28,7 @@ import (
 	_ "gosips/modules/exec"
 	_ "gosips/modules/group"
 	_ "gosips/modules/httpd"
+	_ "gosips/modules/imc"
 	_ "gosips/modules/json"
 	_ "gosips/modules/load_balancer"
 	_ "gosips/modules/mangler"

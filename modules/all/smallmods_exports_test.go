@@ -18,6 +18,8 @@ func TestSmallModuleExports(t *testing.T) {
 			"domain_column", "prefix", "char_list", "check_domain"}, mi: []string{"pdt_add", "pdt_reload", "pdt_delete", "pdt_list"}},
 		"userblacklist": {funcs: []string{"check_user_blacklist", "check_blacklist"}, params: []string{"db_url", "db_table", "use_domain"},
 			mi: []string{"reload_blacklist"}},
+		"imc": {funcs: []string{"imc_manager"}, params: []string{"db_url", "hash_size", "imc_cmd_start_char", "rooms_table",
+			"members_table", "outbound_proxy"}, mi: []string{"imc_list_rooms", "imc_list_members"}},
 	}
 	for name, w := range want {
 		info, ok := api.Default().Lookup(name)

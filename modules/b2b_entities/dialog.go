@@ -157,6 +157,9 @@ func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.M
 	if method == "INVITE" {
 		if code >= 200 {
 			e.invite = nil
+			if e.reinvite == cseq {
+				e.reinvite = 0
+			}
 		}
 		switch {
 		case code > 100 && code < 300:
@@ -196,7 +199,6 @@ func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.M
 			e.state = stTerminated
 		}
 	}
-	e.lastReplyCode = code
 	ack, dest := e.ack, e.ackDest
 	e.mu.Unlock()
 	if retrans {
@@ -244,6 +246,7 @@ func (m *Module) SendRequest(be api.B2BEntity, method, headers, contentType, bod
 	if method == "INVITE" {
 		e.lastInviteCSeq = cseq
 		e.state = stModified
+		e.reinvite = cseq
 	}
 	if method == "BYE" {
 		e.state = stTerminated

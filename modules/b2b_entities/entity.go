@@ -71,6 +71,9 @@ type entity struct {
 	ack     []byte
 	ackDest sip.Dest
 	ackCSeq uint32
+	// reinvite is the CSeq of a re-INVITE we sent that has no final
+	// answer yet: requests received meanwhile get 491 (glare).
+	reinvite uint32
 	// acked2xx reports an INVITE whose 2xx waits for our ACK.
 	need2xxACK uint32
 	deleted    bool

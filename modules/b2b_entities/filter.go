@@ -1,6 +1,8 @@
 package b2bentities
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"gosips/api"
@@ -79,19 +81,18 @@ func (m *Module) matchCancel(req *sip.Msg) *entity {
 func (m *Module) received(e *entity, c *api.Ctx) {
 	req := c.Msg
 	method := req.Method()
-	var tx api.ServerTx
-	var ok bool
-	var err error
-	tx, ok, err = m.tm.NewServerTx(c)
-	if err != nil {
-		m.log.Debug("cannot create transaction for b2b request", "callid", req.CallID(), "err", err)
-		return
-	}
-	if !ok {
-		return // retransmission, or the ACK of a negative reply
+	// The transaction is created under the entity's lock: a request sent
+	// right after this one's 100 Trying must see it pending.
+	e.mu.Lock()
+	tx, ok, err := m.tm.NewServerTx(c)
+	if err != nil || !ok {
+		e.mu.Unlock()
+		if err != nil {
+			m.log.Debug("cannot create transaction for b2b request", "callid", req.CallID(), "err", err)
+		}
+		return // or a retransmission, or the ACK of a negative reply
 	}
 	cseq, _, _ := req.CSeq()
-	e.mu.Lock()
 	if e.deleted {
 		e.mu.Unlock()
 		if tx != nil {
@@ -103,6 +104,9 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 		if cseq <= e.remoteCSeq && e.remoteCSeq != 0 && method != "PRACK" {
 			e.mu.Unlock()
 			_ = tx.Reply(500, "Server Internal Error", "", "Retry-After: 1\r\n", "")
+			return
+		}
+		if m.overlaps(e, method, tx) {
 			return
 		}
 		e.remoteCSeq = cseq
@@ -138,4 +142,43 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 	} else if tx != nil && method != "CANCEL" {
 		_ = tx.Reply(481, "Call/Transaction Does Not Exist", "", "", "")
 	}
+}
+
+// overlaps refuses a request that overlaps a transaction of the dialog,
+// as OpenSIPS' b2b_entities does (PRACK and UPDATE excepted): 491 while
+// a re-INVITE of ours waits for its answer, 500 while a received request
+// is unanswered; a BYE is taken then and the pending INVITE gets 487.
+// It is called with e.mu held and releases it when it answers.
+func (m *Module) overlaps(e *entity, method string, tx api.ServerTx) bool {
+	if tx == nil || method == "PRACK" || method == "UPDATE" || e.state < stConfirmed {
+		return false
+	}
+	toTag := e.fromTag
+	if e.typ == api.B2BServer {
+		toTag = e.key
+	}
+	if e.reinvite != 0 {
+		e.mu.Unlock()
+		_ = tx.Reply(491, "Request Pending", toTag, "", "")
+		return true
+	}
+	busy := false
+	for pm := range e.pending {
+		if pm != "PRACK" && pm != "UPDATE" {
+			busy = true
+		}
+	}
+	if !busy {
+		return false
+	}
+	if method != "BYE" {
+		e.mu.Unlock()
+		_ = tx.Reply(500, "Overlapping Requests", toTag, "Retry-After: "+strconv.Itoa(rand.IntN(10))+"\r\n", "")
+		return true
+	}
+	if inv := e.pending["INVITE"]; inv != nil {
+		delete(e.pending, "INVITE")
+		_ = inv.Reply(487, "Request Terminated", toTag, "", "")
+	}
+	return false
 }

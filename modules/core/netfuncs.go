@@ -202,7 +202,15 @@ func (co *Core) forward(c *api.Ctx, d *api.Dest) api.Ret {
 	host, port := api.AdvertisedAddr(c, sock)
 	m.SetVia(sip.FormatVia(sock.Proto.ViaName(), host, port, sip.StatelessBranch(m, 0), LocalRport(c)))
 	m.SetSendSocket(sock)
-	err = c.Core.Send(dst, m.Bytes())
+	b := m.Bytes()
+	if co.Blacklists().Blocked(c, dst, b) {
+		m.SetVia("")
+		m.SetSendSocket(nil)
+		co.dropRequests.Inc()
+		c.Log.Error("forward: destination blacklisted", "dest", dst.String())
+		return api.RetFalse
+	}
+	err = c.Core.Send(dst, b)
 	m.SetVia("")
 	m.SetSendSocket(nil)
 	if err != nil {

@@ -40,9 +40,11 @@ func TestRecordRoute(t *testing.T) {
 		{name: "param added after", after: ";nat=yes", want: "Record-Route: <sip:10.0.0.1;lr;ftag=1928301774;nat=yes>\r\n"},
 		{name: "no fromtag", setup: func(r *RR) { r.AppendFromtag = 0 }, want: "Record-Route: <sip:10.0.0.1;lr>\r\n"},
 		{name: "username", setup: func(r *RR) { r.AddUsername = 1 }, want: "Record-Route: <sip:bob@10.0.0.1;lr;ftag=1928301774>\r\n"},
-		{name: "preset", preset: []any{"1.2.3.4:5080"}, want: "Record-Route: <sip:1.2.3.4:5080;lr;ftag=1928301774>\r\n"},
+		// As OpenSIPS 3.6 (checked on the wire by TestWireRelayOracle):
+		// ftag before lr, the first address on top, no r2 added.
+		{name: "preset", preset: []any{"1.2.3.4:5080"}, want: "Record-Route: <sip:1.2.3.4:5080;ftag=1928301774;lr>\r\n"},
 		{name: "preset double", preset: []any{"1.2.3.4", "5.6.7.8;transport=tcp"},
-			want: "Record-Route: <sip:5.6.7.8;transport=tcp;r2=on;lr;ftag=1928301774>\r\nRecord-Route: <sip:1.2.3.4;r2=on;lr;ftag=1928301774>\r\n"},
+			want: "Record-Route: <sip:1.2.3.4;ftag=1928301774;lr>\r\nRecord-Route: <sip:5.6.7.8;transport=tcp;ftag=1928301774;lr>\r\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

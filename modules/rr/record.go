@@ -82,6 +82,23 @@ func rrHeader(b *strings.Builder, user, addr string, double bool, ftag, params s
 	b.WriteString(">\r\n")
 }
 
+// presetHeader writes one record_route_preset() header line.
+func presetHeader(b *strings.Builder, user, addr, ftag, params string) {
+	b.WriteString("Record-Route: <sip:")
+	if user != "" {
+		b.WriteString(user)
+		b.WriteByte('@')
+	}
+	b.WriteString(addr)
+	if ftag != "" {
+		b.WriteString(";ftag=")
+		b.WriteString(ftag)
+	}
+	b.WriteString(";lr")
+	b.WriteString(params)
+	b.WriteString(">\r\n")
+}
+
 // rrText is one record_route() (or record_route_preset()) insertion. Its
 // text is built when the request is sent, once the outgoing socket is
 // known, as OpenSIPS' conditional lumps are: a second header (r2=on)
@@ -107,11 +124,11 @@ func (t *rrText) Text(out *sip.Socket) string {
 	t.mu.Unlock()
 	var b strings.Builder
 	if t.preset != "" {
+		// OpenSIPS writes the addresses as given, the first on top,
+		// ftag before lr, no r2 of its own.
+		presetHeader(&b, t.user, t.preset, t.ftag, params)
 		if t.preset2 != "" {
-			rrHeader(&b, t.user, t.preset2, true, t.ftag, params)
-			rrHeader(&b, t.user, t.preset, true, t.ftag, params)
-		} else {
-			rrHeader(&b, t.user, t.preset, false, t.ftag, params)
+			presetHeader(&b, t.user, t.preset2, t.ftag, params)
 		}
 		return b.String()
 	}

@@ -160,7 +160,8 @@ func (rc *relayCtx) fillLeg(s *session, typ int, tag string, idx int) {
 
 func (rc *relayCtx) newSess(e *engine, set int, tag string, idx int) *session {
 	s := &session{index: idx, engine: e, set: set}
-	rc.fillLeg(s, caller, tag, idx)
+	// The caller is known by its tag: a branch index designates callees.
+	rc.fillLeg(s, caller, tag, allBranches)
 	rc.fillLeg(s, callee, "", idx)
 	rc.sessions = append([]*session{s}, rc.sessions...)
 	return s

@@ -94,7 +94,7 @@ func (m *Module) engage(c *api.Ctx, args []any) api.Ret {
 	}
 	s := rc.newSess(e, set, from, idx)
 	if s.legs[caller] == nil {
-		s.pushLeg(rc.newLeg(from, idx), caller)
+		s.pushLeg(rc.newLeg(from, allBranches), caller)
 	}
 	if sdpBody(msg) == "" {
 		s.late = true

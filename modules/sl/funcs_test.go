@@ -30,7 +30,7 @@ func TestSendReply(t *testing.T) {
 	}
 	tag := s.ToTag(msg)
 	want := "SIP/2.0 404 Not Here\r\n" +
-		"Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport=5062\r\n" +
+		"Via: SIP/2.0/UDP 192.0.2.10:5062;received=192.0.2.10;branch=z9hG4bK776asdhds;rport=5062\r\n" +
 		"To: Bob <sip:bob@example.com>;tag=" + tag + "\r\n" +
 		"From: Alice <sip:alice@example.org>;tag=1928301774\r\n" +
 		"Call-ID: a84b4c76e66710@pc33.example.org\r\n" +

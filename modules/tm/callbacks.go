@@ -82,8 +82,9 @@ func (t *TM) hookRequestOut(tx *Tx, br *branch) {
 }
 
 // hookReplyOut reports a reply about to go upstream: m is the received
-// reply (relayed) or nil with b the bytes of a local one; mu held.
-func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool) {
+// reply (relayed, from branch idx) or nil with b the bytes of a local one
+// (idx -1); mu held.
+func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool, idx int) {
 	hs := tx.txHooks()
 	if len(hs) == 0 || code < 100 || code == 100 && !wantTrying(hs) {
 		return
@@ -98,7 +99,7 @@ func (t *TM) hookReplyOut(tx *Tx, m *sip.Msg, b []byte, code int, local bool) {
 	c := tx.core.NewCtx(tx.ctx, api.OnReplyRoute, m)
 	c.Msg, c.Reply, c.Req, c.Tx = m, m, tx.req, tx
 	c.Flags, c.Slots = tx.flags, tx.slots
-	e := api.TxEvent{Ctx: c, Req: tx.req, Reply: m, Code: code, Local: local, Branch: -1}
+	e := api.TxEvent{Ctx: c, Req: tx.req, Reply: m, Code: code, Local: local, Branch: idx}
 	for _, h := range hs {
 		if h.ReplyOut != nil && (code > 100 || h.WithTrying) {
 			h.ReplyOut(&e)

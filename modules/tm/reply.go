@@ -67,7 +67,7 @@ func (t *TM) branchReply(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg) {
 		// negative one is acknowledged again.
 		switch {
 		case code >= 200 && code < 300 && tx.isInvite && !tx.replicate && tx.local == nil:
-			t.relayReply(tx, m, code)
+			t.relayReply(tx, m, code, br.idx)
 		case code >= 200 && code < 300 && tx.isInvite && tx.local != nil && tx.local.Retransmitted2xx && tx.local.OnReply != nil:
 			cb := tx.local.OnReply
 			tx.notes = append(tx.notes, func() { cb(m, code) })
@@ -111,12 +111,12 @@ func (t *TM) branchReply(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg) {
 	switch {
 	case code < 200:
 		if code > 100 && tx.status < 200 && !tx.replicate {
-			t.relayReply(tx, m, code)
+			t.relayReply(tx, m, code, br.idx)
 		}
 	case code < 300:
 		br.final = true
 		if !tx.replicate {
-			t.relayReply(tx, m, code)
+			t.relayReply(tx, m, code, br.idx)
 		} else if tx.status < 200 && tx.finished() {
 			t.finishReplicated(tx)
 		}
@@ -153,13 +153,13 @@ func (t *TM) runOnReply(c *api.Ctx, tx *Tx, br *branch, m *sip.Msg, name string)
 	return drop
 }
 
-// relayReply removes our Via from a received reply and sends it
-// upstream; mu held.
-func (t *TM) relayReply(tx *Tx, m *sip.Msg, code int) {
+// relayReply removes our Via from a reply received on branch idx and
+// sends it upstream; mu held.
+func (t *TM) relayReply(tx *Tx, m *sip.Msg, code, idx int) {
 	if err := m.RemoveTopVia(); err != nil {
 		return
 	}
-	t.hookReplyOut(tx, m, nil, code, false)
+	t.hookReplyOut(tx, m, nil, code, false, idx)
 	t.editReply(tx, m)
 	b := m.Bytes()
 	t.stats.relayedReplies.Inc()
@@ -276,7 +276,7 @@ func (t *TM) relayBest(tx *Tx, win int) {
 		if br.lastCode == 401 || br.lastCode == 407 {
 			t.mergeChallenges(tx, br)
 		}
-		t.relayReply(tx, br.reply, br.lastCode)
+		t.relayReply(tx, br.reply, br.lastCode, win)
 		return
 	}
 	_ = t.replyLocked(tx, br.lastCode, "", "", "")

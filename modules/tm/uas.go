@@ -149,7 +149,7 @@ func (tx *Tx) retransmit() {
 // re-sent on request retransmissions.
 func (t *TM) sendUpstream(tx *Tx, b []byte, code int, local bool) {
 	if local {
-		t.hookReplyOut(tx, nil, b, code, true)
+		t.hookReplyOut(tx, nil, b, code, true, -1)
 	}
 	if tx.status < 200 {
 		tx.status, tx.lastReply, tx.lastLocal = code, b, local

@@ -206,8 +206,10 @@ func (m *Module) traceDialog(c *api.Ctx, in *instance) {
 			return
 		}
 	}
-	d.Register(api.DlgCbReqWithin, func(e *api.DialogEventInfo) {
-		if e.Ctx == nil || e.Msg == nil {
+	// A BYE ends the dialog (DlgCbTerminated) rather than being reported
+	// as a request within it.
+	d.Register(api.DlgCbReqWithin|api.DlgCbTerminated, func(e *api.DialogEventInfo) {
+		if e.Ctx == nil || e.Msg == nil || !e.Msg.IsRequest() {
 			return
 		}
 		leg := legCaller
@@ -215,8 +217,8 @@ func (m *Module) traceDialog(c *api.Ctx, in *instance) {
 			leg = legCallee
 		}
 		m.traceIn(e.Msg, in, leg)
-		if m.tm != nil && e.Msg.MethodID() != sip.MethodAck {
-			m.traceTx(e.Ctx, in)
+		if m.tm != nil {
+			m.traceTx(e.Ctx, in) // an ACK is traced out when t_relay forwards it
 		}
 	})
 }
