@@ -31,7 +31,9 @@ func (p EventParams) Get(name string) (Value, bool) {
 }
 
 // Str adds a string attribute.
-func (p *EventParams) Str(name, v string) { *p = append(*p, EventParam{Name: name, Value: StrValue(v)}) }
+func (p *EventParams) Str(name, v string) {
+	*p = append(*p, EventParam{Name: name, Value: StrValue(v)})
+}
 
 // StrOrNull adds a string attribute that is null when empty (OpenSIPS
 // prints an unset string as null).
@@ -44,7 +46,9 @@ func (p *EventParams) StrOrNull(name, v string) {
 }
 
 // Int adds an integer attribute.
-func (p *EventParams) Int(name string, v int64) { *p = append(*p, EventParam{Name: name, Value: IntValue(v)}) }
+func (p *EventParams) Int(name string, v int64) {
+	*p = append(*p, EventParam{Name: name, Value: IntValue(v)})
+}
 
 // EventSocket is one subscriber's destination as a transport parsed it
 // (OpenSIPS' evi_reply_sock).

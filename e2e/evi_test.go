@@ -340,7 +340,7 @@ func TestEventInterfaceAcc(t *testing.T) {
 	want := []string{
 		`udp {"jsonrpc":"2.0","method":"E_ACC_CDR","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"200","sip_reason":"OK","time":X,"from_user":"alice","duration":X,"ms_duration":X,"setuptime":X,"created":X}}`,
 		`udp {"jsonrpc":"2.0","method":"E_ACC_EVENT","params":{"method":"MESSAGE","from_tag":"accmsg","to_tag":null,"callid":"evi-acc-msg","sip_code":"202","sip_reason":"Accepted","time":X,"from_user":null}}`,
-		`udp {"jsonrpc":"2.0","method":"E_ACC_MISSED_EVENT","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"486","sip_reason":"Busy Here","time":X,"from_user":"alice","setuptime":X,"created":X}}`,		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":1,"new_state":2}}`,
+		`udp {"jsonrpc":"2.0","method":"E_ACC_MISSED_EVENT","params":{"method":"INVITE","from_tag":X,"to_tag":X,"callid":X,"sip_code":"486","sip_reason":"Busy Here","time":X,"from_user":"alice","setuptime":X,"created":X}}`, `udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":1,"new_state":2}}`,
 		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":1,"new_state":5}}`,
 		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":2,"new_state":3}}`,
 		`udp {"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":X,"db_id":X,"callid":X,"from_tag":X,"to_tag":X,"old_state":3,"new_state":4}}`,
