@@ -31,14 +31,9 @@ test: check-fmt vet
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# fuzz runs every fuzz target for FUZZTIME each.
+# fuzz runs every fuzz target for FUZZTIME each (.ci/fuzz.sh).
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
-			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg; \
-		done; \
-	done
+	GO=$(GO) .ci/fuzz.sh $(FUZZTIME) $(FUZZMINTIME)
 
 # fuzz-long: the same targets for longer (FUZZTIME each, 10m unless given),
 # e.g. make fuzz-long FUZZTIME=30m.
