@@ -28,8 +28,9 @@ func (o *OrderedMap) Get(k string) (any, bool) {
 	return nil, false
 }
 
-// MarshalJSON implements json.Marshaler.
-func (o *OrderedMap) MarshalJSON() ([]byte, error) {
+// MarshalJSON implements json.Marshaler (on the value, so maps held by
+// value marshal too).
+func (o OrderedMap) MarshalJSON() ([]byte, error) {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, k := range o.keys {

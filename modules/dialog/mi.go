@@ -13,82 +13,82 @@ import (
 
 // miDialog is a dialog as dlg_list prints it (OpenSIPS'
 // internal_mi_print_dlg): the keys keep OpenSIPS' order.
-func (m *Module) miDialog(d *dlg, withContext bool) orderedMap {
+func (m *Module) miDialog(d *dlg, withContext bool) api.OrderedMap {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o := orderedMap{}
-	o.add("ID", d.rrDID())
-	o.add("db_id", strconv.FormatUint(d.ID(), 10))
-	o.add("state", int(d.state))
-	o.add("user_flags", m.flagNameList(d.sflags))
+	o := api.OrderedMap{}
+	o.Set("ID", d.rrDID())
+	o.Set("db_id", strconv.FormatUint(d.ID(), 10))
+	o.Set("state", int(d.state))
+	o.Set("user_flags", m.flagNameList(d.sflags))
 	var ts int64
 	if !d.start.IsZero() {
 		ts = d.start.Unix()
 	}
-	o.add("timestart", ts)
+	o.Set("timestart", ts)
 	if ts != 0 {
-		o.add("datestart", time.Unix(ts, 0).Format("2006-01-02 15:04:05"))
+		o.Set("datestart", time.Unix(ts, 0).Format("2006-01-02 15:04:05"))
 	}
 	var to int64
 	if !d.expiresAt.IsZero() && d.state != api.DlgStateDeleted {
 		to = d.expiresAt.Unix()
 	}
-	o.add("timeout", to)
+	o.Set("timeout", to)
 	if to != 0 {
-		o.add("dateout", time.Unix(to, 0).Format("2006-01-02 15:04:05"))
+		o.Set("dateout", time.Unix(to, 0).Format("2006-01-02 15:04:05"))
 	}
-	o.add("callid", d.callID)
-	o.add("from_uri", d.fromURI)
-	o.add("to_uri", d.toURI)
+	o.Set("callid", d.callID)
+	o.Set("from_uri", d.fromURI)
+	o.Set("to_uri", d.toURI)
 	cl := &d.legs[api.DlgCaller]
-	o.add("caller_tag", cl.tag)
-	o.add("caller_contact", cl.contact)
+	o.Set("caller_tag", cl.tag)
+	o.Set("caller_contact", cl.contact)
 	// OpenSIPS labels the caller leg's CSeq "callee_cseq" and the
 	// callee's "caller_cseq": kept for compatibility.
-	o.add("callee_cseq", cl.cseq)
-	o.add("caller_route_set", strings.Join(cl.routeSet, ","))
-	o.add("caller_bind_addr", sockString(cl))
+	o.Set("callee_cseq", cl.cseq)
+	o.Set("caller_route_set", strings.Join(cl.routeSet, ","))
+	o.Set("caller_bind_addr", sockString(cl))
 	callees := []any{}
 	if d.hasCallee {
 		ce := &d.legs[api.DlgCallee]
-		c := orderedMap{}
-		c.add("callee_tag", ce.tag)
-		c.add("callee_contact", ce.contact)
-		c.add("caller_cseq", ce.cseq)
-		c.add("callee_route_set", strings.Join(ce.routeSet, ","))
+		c := api.OrderedMap{}
+		c.Set("callee_tag", ce.tag)
+		c.Set("callee_contact", ce.contact)
+		c.Set("caller_cseq", ce.cseq)
+		c.Set("callee_route_set", strings.Join(ce.routeSet, ","))
 		if ce.socket != nil {
-			c.add("callee_bind_addr", ce.socket.String())
+			c.Set("callee_bind_addr", ce.socket.String())
 		} else {
-			c.add("callee_bind_addr", nil)
+			c.Set("callee_bind_addr", nil)
 		}
 		callees = append(callees, c)
 	}
-	o.add("CALLEES", callees)
+	o.Set("CALLEES", callees)
 	if withContext {
-		ctx := orderedMap{}
+		ctx := api.OrderedMap{}
 		if len(d.vals) > 0 {
 			vals := make([]any, 0, len(d.vals))
 			for _, v := range d.vals {
-				item := orderedMap{}
+				item := api.OrderedMap{}
 				if v.v.IsInt() && !v.v.IsStr() {
-					item.add(v.name, v.v.I)
+					item.Set(v.name, v.v.I)
 				} else {
-					item.add(v.name, escapeValue(v.v.S))
+					item.Set(v.name, escapeValue(v.v.S))
 				}
 				vals = append(vals, item)
 			}
-			ctx.add("values", vals)
+			ctx.Set("values", vals)
 		}
 		if len(d.profiles) > 0 {
 			ps := make([]any, 0, len(d.profiles))
 			for _, l := range d.profiles {
-				item := orderedMap{}
-				item.add(l.prof.name, l.value)
+				item := api.OrderedMap{}
+				item.Set(l.prof.name, l.value)
 				ps = append(ps, item)
 			}
-			ctx.add("profiles", ps)
+			ctx.Set("profiles", ps)
 		}
-		o.add("context", ctx)
+		o.Set("context", ctx)
 	}
 	return o
 }
@@ -134,38 +134,6 @@ func (m *Module) dialogJSON(d *dlg, withContext bool) string {
 		return ""
 	}
 	return string(b)
-}
-
-// orderedMap is a JSON object that keeps its keys in insertion order.
-type orderedMap struct {
-	keys []string
-	vals []any
-}
-
-func (o *orderedMap) add(k string, v any) {
-	o.keys = append(o.keys, k)
-	o.vals = append(o.vals, v)
-}
-
-// MarshalJSON implements json.Marshaler.
-func (o orderedMap) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, k := range o.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(o.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return []byte(b.String()), nil
 }
 
 func miStr(p api.MIParams, name string) (string, bool) {
@@ -256,18 +224,18 @@ func (m *Module) miList(p api.MIParams, withContext bool) (any, error) {
 		if idx < 0 || cnt <= 0 {
 			return nil, &api.MIError{Code: -32602, Msg: "Invalid params"}
 		}
-		out := orderedMap{}
-		out.add("count", len(list))
+		out := api.OrderedMap{}
+		out.Set("count", len(list))
 		if idx >= len(list) {
 			list = nil
 		} else {
 			list = list[idx:min(len(list), idx+cnt)]
 		}
-		out.add("Dialogs", m.miDialogs(list, withContext))
+		out.Set("Dialogs", m.miDialogs(list, withContext))
 		return out, nil
 	}
-	out := orderedMap{}
-	out.add("Dialogs", m.miDialogs(list, withContext))
+	out := api.OrderedMap{}
+	out.Set("Dialogs", m.miDialogs(list, withContext))
 	return out, nil
 }
 
@@ -307,18 +275,18 @@ func (m *Module) miProfileSize(_ context.Context, p api.MIParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := orderedMap{}
-	o.add("name", pr.name)
+	o := api.OrderedMap{}
+	o.Set("name", pr.name)
 	if has {
-		o.add("value", val)
+		o.Set("value", val)
 	} else {
-		o.add("value", nil)
+		o.Set("value", nil)
 	}
-	o.add("count", pr.size(val, !has))
-	o.add("shared", "no")
-	o.add("replicated", "no")
-	out := orderedMap{}
-	out.add("Profile", o)
+	o.Set("count", pr.size(val, !has))
+	o.Set("shared", "no")
+	o.Set("replicated", "no")
+	out := api.OrderedMap{}
+	out.Set("Profile", o)
 	return out, nil
 }
 
@@ -327,8 +295,8 @@ func (m *Module) miProfileList(_ context.Context, p api.MIParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := orderedMap{}
-	out.add("Dialogs", m.miDialogs(pr.dialogs(val, !has), false))
+	out := api.OrderedMap{}
+	out.Set("Dialogs", m.miDialogs(pr.dialogs(val, !has), false))
 	return out, nil
 }
 
@@ -341,15 +309,15 @@ func (m *Module) miProfileValues(_ context.Context, p api.MIParams) (any, error)
 	// entry with a null value.
 	vals := []any{}
 	if !pr.withValue {
-		o := orderedMap{}
-		o.add("value", nil)
-		o.add("count", pr.size("", true))
+		o := api.OrderedMap{}
+		o.Set("value", nil)
+		o.Set("count", pr.size("", true))
 		return append(vals, o), nil
 	}
 	for v, n := range pr.values() {
-		o := orderedMap{}
-		o.add("value", v)
-		o.add("count", n)
+		o := api.OrderedMap{}
+		o.Set("value", v)
+		o.Set("count", n)
 		vals = append(vals, o)
 	}
 	return vals, nil
@@ -358,13 +326,13 @@ func (m *Module) miProfileValues(_ context.Context, p api.MIParams) (any, error)
 func (m *Module) miAllProfiles(context.Context, api.MIParams) (any, error) {
 	out := []any{}
 	for _, p := range m.profs.all() {
-		o := orderedMap{}
-		o.add("name", p.name)
-		o.add("has value", p.withValue)
+		o := api.OrderedMap{}
+		o.Set("name", p.name)
+		o.Set("has value", p.withValue)
 		out = append(out, o)
 	}
-	res := orderedMap{}
-	res.add("Profiles", out)
+	res := api.OrderedMap{}
+	res.Set("Profiles", out)
 	return res, nil
 }
 
