@@ -187,14 +187,24 @@ func (m *Module) invite(cmd command, src, dst party) string {
 	return ""
 }
 
-func (m *Module) accept(cmd command, src, dst party) string {
+// invitation finds the room of #accept/#deny and the sender's pending
+// invitation in it, or says why there is none.
+func (m *Module) invitation(cmd command, src, dst party) (*room, *member, string) {
 	r := m.room(roomName(cmd, 0, dst), dst.host)
 	if r == nil {
-		return "no such room"
+		return nil, nil, "no such room"
 	}
 	mb := r.member(src.user, src.host)
 	if mb == nil || mb.flags&memberInvited == 0 {
-		return "not invited"
+		return nil, nil, "not invited"
+	}
+	return r, mb, ""
+}
+
+func (m *Module) accept(cmd command, src, dst party) string {
+	r, mb, why := m.invitation(cmd, src, dst)
+	if why != "" {
+		return why
 	}
 	mb.flags &^= memberInvited
 	m.broadcast(r, joined(mb), nil)
@@ -202,13 +212,9 @@ func (m *Module) accept(cmd command, src, dst party) string {
 }
 
 func (m *Module) deny(cmd command, src, dst party) string {
-	r := m.room(roomName(cmd, 0, dst), dst.host)
-	if r == nil {
-		return "no such room"
-	}
-	mb := r.member(src.user, src.host)
-	if mb == nil || mb.flags&memberInvited == 0 {
-		return "not invited"
+	r, _, why := m.invitation(cmd, src, dst)
+	if why != "" {
+		return why
 	}
 	r.del(src.user, src.host)
 	return ""

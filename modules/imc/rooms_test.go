@@ -51,3 +51,28 @@ func TestMembersOrderAndUserURI(t *testing.T) {
 		}
 	}
 }
+
+// TestDeny checks #deny: only a pending invitation can be declined, and
+// declining removes the invitee from the room.
+func TestDeny(t *testing.T) {
+	m := New()
+	r := newRoom("chat", "example.com", roomPrivate)
+	r.add("alice", "example.com", memberOwner)
+	r.add("bob", "example.com", 0)
+	r.add("carol", "example.com", memberInvited)
+	m.rooms[roomKey(r.name, r.domain)] = r
+	dst := party{"chat", "example.com"}
+	deny := command{name: "deny"}
+	if why := m.deny(deny, party{"bob", "example.com"}, dst); why != "not invited" {
+		t.Errorf("member denies: %q", why)
+	}
+	if why := m.deny(command{name: "deny", params: []string{"other"}}, party{"carol", "example.com"}, dst); why != "no such room" {
+		t.Errorf("unknown room: %q", why)
+	}
+	if why := m.deny(deny, party{"carol", "example.com"}, dst); why != "" || r.member("carol", "example.com") != nil {
+		t.Errorf("invitee denies: %q, still a member: %v", why, r.member("carol", "example.com") != nil)
+	}
+	if why := m.deny(deny, party{"carol", "example.com"}, dst); why != "not invited" {
+		t.Errorf("second deny: %q", why)
+	}
+}
