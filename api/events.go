@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gosips/internal/cjson"
 )
 
 // EventParam is one attribute of a raised event. Name is empty for the
@@ -331,7 +333,7 @@ func EventJSON(method string, id int, params EventParams, extraKey, extraVal str
 		b = append(b, ',')
 	}
 	b = append(b, `"jsonrpc":"2.0","method":`...)
-	b = AppendJSONString(b, method)
+	b = cjson.AppendString(b, method)
 	if len(params) > 0 {
 		named := params[0].Name != ""
 		open, close := byte('['), byte(']')
@@ -350,20 +352,20 @@ func EventJSON(method string, id int, params EventParams, extraKey, extraVal str
 		if extraKey != "" {
 			sep()
 			if named {
-				b = AppendJSONString(b, extraKey)
+				b = cjson.AppendString(b, extraKey)
 				b = append(b, ':')
 			}
-			b = AppendJSONString(b, extraVal)
+			b = cjson.AppendString(b, extraVal)
 		}
 		for _, p := range params {
 			sep()
 			if named {
-				b = AppendJSONString(b, p.Name)
+				b = cjson.AppendString(b, p.Name)
 				b = append(b, ':')
 			}
 			switch {
 			case p.Value.IsStr():
-				b = AppendJSONString(b, p.Value.S)
+				b = cjson.AppendString(b, p.Value.S)
 			case p.Value.IsInt():
 				b = strconv.AppendInt(b, p.Value.I, 10)
 			default:
@@ -373,39 +375,6 @@ func EventJSON(method string, id int, params EventParams, extraKey, extraVal str
 		b = append(b, close)
 	}
 	return append(b, '}')
-}
-
-// AppendJSONString appends s as a JSON string the way cJSON prints it:
-// quote, backslash and control characters escaped, everything else raw.
-func AppendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			if c < 0x20 {
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-			} else {
-				b = append(b, c)
-			}
-		}
-	}
-	return append(b, '"')
 }
 
 // EventParamsSlot is the Ctx slot holding the parameters of the event an

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"gosips/internal/cjson"
 )
 
 // Generic chunk types (vendor 0), HEP3 rev 11.
@@ -484,41 +486,12 @@ func AppendJSON(dst []byte, kv ...string) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '\n', '\t')
-		dst = appendJSONString(dst, kv[i])
+		dst = cjson.AppendString(dst, kv[i])
 		dst = append(dst, ':', '\t')
-		dst = appendJSONString(dst, kv[i+1])
+		dst = cjson.AppendString(dst, kv[i+1])
 	}
 	if len(kv) >= 2 {
 		dst = append(dst, '\n')
 	}
 	return append(dst, '}')
-}
-
-func appendJSONString(dst []byte, s string) []byte {
-	const hexd = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			if c < 0x20 {
-				dst = append(dst, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&15])
-			} else {
-				dst = append(dst, c)
-			}
-		}
-	}
-	return append(dst, '"')
 }

@@ -42,6 +42,7 @@ var rules = []rule{
 	{"internal/sdp", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/bencode", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/mediarelay", []string{"pv", "runtime", "modules", "db/", "mi", "cmd", "lang"}},
+	{"internal/cjson", []string{"api", "pv", "runtime", "modules", "sip", "db", "mi", "cmd", "lang"}},
 	{"internal/hep", []string{"api", "pv", "runtime", "modules", "db", "mi", "cmd", "lang"}},
 }
 
