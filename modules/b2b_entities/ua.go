@@ -181,11 +181,13 @@ func (m *Module) uaRaise(e *entity, evType string, flags uint, msg *sip.Msg, ext
 		p.Str("reason", msg.Reason())
 	}
 	p.Str("method", method)
-	body := ""
-	if flags&uaProvideBody != 0 {
-		body = msg.Body()
+	// With the b flag OpenSIPS gives an empty body as "" when the message
+	// has a Content-Length header, null otherwise.
+	if flags&uaProvideBody != 0 && (msg.Body() != "" || len(msg.Headers("Content-Length")) > 0) {
+		p.Str("body", msg.Body())
+	} else {
+		p.StrOrNull("body", "")
 	}
-	p.StrOrNull("body", body)
 	hdrs := ""
 	if flags&uaProvideHdrs != 0 {
 		hdrs = rawHeaders(msg)
