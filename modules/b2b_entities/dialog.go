@@ -92,10 +92,14 @@ func (m *Module) ClientNew(spec *api.B2BClientSpec, h api.B2BHandler, param stri
 	} else {
 		key = callID
 	}
+	// The entity's CSeq starts at spec.CSeq (1 when unset) and, as in
+	// OpenSIPS (tm's t_request_within counts before sending), the first
+	// request already carries the next number: 2 by default.
 	cseq := spec.CSeq
 	if cseq == 0 {
 		cseq = 1
 	}
+	cseq++
 	e := &entity{
 		key: key, typ: api.B2BClient, param: param, handler: h,
 		callID: callID, fromHdr: hdrNoTag(from), toHdr: hdrNoTag(to),
