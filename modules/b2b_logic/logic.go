@@ -393,7 +393,7 @@ func (m *Module) passRequest(t *tuple, l *leg, req *sip.Msg, tx api.ServerTx) {
 		if bstep != brNone {
 			// The kept or the new side hung up during the bridge: end
 			// everything.
-			for _, p := range []*leg{bkeep, bnew, peer} {
+			for _, p := range append([]*leg{bkeep, bnew, peer}, m.otherLegs(t, l)...) {
 				if p != nil && p != l {
 					m.endLeg(p)
 				}
@@ -495,7 +495,7 @@ func (m *Module) handleReply(t *tuple, l *leg, method string, reply *sip.Msg, co
 		return
 	}
 	t.mu.Lock()
-	if t.bstep != brNone && method == "INVITE" && (l == t.bnew || l == t.bkeep) {
+	if t.bstep != brNone && method == "INVITE" && (l == t.bnew || l == t.bkeep || t.bstep == brExt) {
 		t.mu.Unlock()
 		m.bridgeReply(t, l, reply, code)
 		return

@@ -79,12 +79,16 @@ type tuple struct {
 	// answers, or kept when the bridge fails (rollback-failed).
 	binit  *leg
 	dbFlag int
+	// x is an extended bridge in progress (bstep brExt).
+	x *extBridge
 }
 
 type bridgeFlags struct {
 	maxDuration int
 	notify      bool // RFC 3515 NOTIFYs to the initiator
 	rollback    bool // rollback-failed: a failed bridge restores the call
+	hold        bool // the kept entity is put on hold first
+	noLateSDP   bool // no-late-sdp: the new entity gets the kept one's last SDP
 }
 
 // legs returns every leg of the tuple.
