@@ -81,7 +81,7 @@ type entity struct {
 	prackHdr string
 	// ackWait is when a received INVITE was answered, until its ACK.
 	ackWait time.Time
-	deleted  bool
+	deleted bool
 }
 
 // sentReq is a request sent on an entity, kept until its final reply

@@ -45,7 +45,7 @@ type Module struct {
 	cancel  api.UACCanceller
 	// auth answers digest challenges to client entities' INVITEs
 	// (uac_auth's credentials); nil without uac_auth.
-	auth api.UACAuthenticator
+	auth    api.UACAuthenticator
 	root    context.Context
 	uaEvent *api.Event // E_UA_SESSION
 }
