@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -175,5 +177,93 @@ func TestB2BUACPrackOracle(t *testing.T) {
 		if g, o := seen["gosips"][i], seen["opensips"][i]; !slices.Equal(g, o) {
 			t.Errorf("%s got\ngosips   %q\nopensips %q", side, g, o)
 		}
+	}
+}
+
+// b2buAuthParams are the uac_auth module and credential of the
+// authentication tests.
+const (
+	b2buAuthExtra  = `loadmodule "uac_auth.so"`
+	b2buAuthParams = `modparam("uac_auth", "credential", "gw-user:gw.example:secret")`
+)
+
+// b2buDigestOK checks a Digest credentials header value against the
+// password: the response matches the method, uri, nonce and qop fields
+// the header shows.
+func b2buDigestOK(v, method, password string) (string, bool) {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "Digest ")
+	f := map[string]string{}
+	for _, p := range strings.Split(v, ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+		f[k] = strings.Trim(val, `"`)
+	}
+	md := func(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+	ha1 := md(f["username"] + ":" + f["realm"] + ":" + password)
+	ha2 := md(method + ":" + f["uri"])
+	want := md(ha1 + ":" + f["nonce"] + ":" + ha2)
+	if f["qop"] != "" {
+		want = md(ha1 + ":" + f["nonce"] + ":" + f["nc"] + ":" + f["cnonce"] + ":" + f["qop"] + ":" + ha2)
+	}
+	return f["username"] + "@" + f["realm"] + " nonce " + f["nonce"], f["response"] == want
+}
+
+// b2buWantAuthCSeqs are the requests a challenging callee sees: each
+// challenged INVITE is sent again with the next CSeq.
+var b2buWantAuthCSeqs = []string{"2 INVITE", "2 ACK", "3 INVITE", "3 ACK", "4 INVITE", "4 ACK", "5 INVITE", "5 ACK", "6 BYE"}
+
+// b2buAuth runs a call whose callee challenges the INVITE (401) and the
+// hold re-INVITE (407) through engine e with uac_auth's credential for
+// the realm, and checks that the callee got each INVITE again with valid
+// credentials and the next CSeq, and that the caller saw no challenge.
+func b2buAuth(t *testing.T, e b2bEngine) b2buCall {
+	t.Helper()
+	r := b2buRun(t, e, b2buAuthExtra, b2buAuthParams, "b2bc_uac_hold.xml", "b2bu_uas_auth.xml", nil, nil)
+	if got := b2buCSeqs(r.callee.Messages); !slices.Equal(got, b2buWantAuthCSeqs) {
+		t.Errorf("%s: callee got CSeqs %q, want %q", e.name, got, b2buWantAuthCSeqs)
+	}
+	invs := received(r.callee.Messages, "INVITE")
+	if len(invs) != 4 {
+		t.Fatalf("%s: callee got %d INVITEs, want 4", e.name, len(invs))
+	}
+	for i, hdr := range []string{"", "Authorization", "", "Proxy-Authorization"} {
+		for _, h := range []string{"Authorization", "Proxy-Authorization"} {
+			v := header(invs[i], h)
+			switch {
+			case h != hdr && v != "":
+				t.Errorf("%s: INVITE %d has %s: %s", e.name, i+1, h, v)
+			case h == hdr:
+				who, ok := b2buDigestOK(v, "INVITE", "secret")
+				if !ok {
+					t.Errorf("%s: INVITE %d has wrong credentials %s: %s", e.name, i+1, h, v)
+				}
+				nonce := map[int]string{1: "n0nce-invite", 3: "n0nce-reinvite"}[i]
+				if who != "gw-user@gw.example nonce "+nonce {
+					t.Errorf("%s: INVITE %d answers %q", e.name, i+1, who)
+				}
+			}
+		}
+	}
+	for _, m := range received(r.caller.Messages, "SIP/2.0 40") {
+		t.Errorf("%s: the caller saw the challenge:\n%s", e.name, m)
+	}
+	return r
+}
+
+// TestB2BUACAuth: a client entity answers its callee's 401 to the INVITE
+// and 407 to a re-INVITE with uac_auth's credentials, sending each INVITE
+// again with the next CSeq; the caller sees neither challenge and the
+// call goes on to its BYE.
+func TestB2BUACAuth(t *testing.T) {
+	gosipsBin(t)
+	b2buAuth(t, b2bGosips())
+}
+
+// TestB2BUACAuthOracle: OpenSIPS 3.6 passes the same checks on the same
+// scenario, and both send the callee the same requests.
+func TestB2BUACAuthOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	for _, e := range []b2bEngine{b2bGosips(), b2bOpenSIPS(bin)} {
+		b2buAuth(t, e)
 	}
 }
