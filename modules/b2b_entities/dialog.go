@@ -211,6 +211,7 @@ func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.M
 	if e.handler != nil {
 		e.handler.B2BReply(e, method, reply, code)
 	}
+	m.dbSave(e)
 }
 
 // SendRequest implements api.B2BEntities.
@@ -268,6 +269,7 @@ func (m *Module) SendRequest(be api.B2BEntity, method, headers, contentType, bod
 	if err := m.uac.SendRequest(m.ctx(), r); err != nil {
 		return errf("sending %s: %w", method, err)
 	}
+	m.dbSave(e)
 	return nil
 }
 
@@ -332,6 +334,7 @@ func (m *Module) sendACK(e *entity, headers, contentType, body string) error {
 	e.mu.Lock()
 	e.ack, e.ackDest, e.ackCSeq = b, d, cseq
 	e.mu.Unlock()
+	m.dbSave(e)
 	return core.Send(d, b)
 }
 
@@ -382,7 +385,9 @@ func (m *Module) SendReply(be api.B2BEntity, method string, code int, reason, he
 	if contentType != "" && body != "" {
 		hdrs += "Content-Type: " + contentType + "\r\n"
 	}
-	return tx.Reply(code, reason, toTag, hdrs, body)
+	err := tx.Reply(code, reason, toTag, hdrs, body)
+	m.dbSave(e)
+	return err
 }
 
 // Delete implements api.B2BEntities.
@@ -394,6 +399,7 @@ func (m *Module) Delete(be api.B2BEntity) {
 	e.mu.Lock()
 	e.deleted = true
 	e.mu.Unlock()
+	m.dbForget(e)
 	if e.typ == api.B2BServer {
 		m.servers.del(e.key)
 	} else {
@@ -421,6 +427,7 @@ func (m *Module) SetParam(be api.B2BEntity, param string) {
 		e.mu.Lock()
 		e.param = param
 		e.mu.Unlock()
+		m.dbSave(e)
 	}
 }
 

@@ -77,6 +77,8 @@ type entity struct {
 	// acked2xx reports an INVITE whose 2xx waits for our ACK.
 	need2xxACK uint32
 	deleted    bool
+	// inDB: the row exists; dirty: changed since written (db_mode 2).
+	inDB, dirty bool
 }
 
 func (e *entity) Key() string             { return e.key }

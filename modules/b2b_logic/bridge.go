@@ -225,7 +225,9 @@ func (m *Module) bridgeReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 			t.bstep, t.bkeep, t.bnew = brNone, nil, nil
 			t.state = tsBridged
 			md := t.bflags.maxDuration
+			keep.sdp, nw.sdp = t.bnewOffer, reply.Body()
 			t.mu.Unlock()
+			m.dbSave(t)
 			if md > 0 {
 				m.setLifetime(t, time.Duration(md)*m.unit)
 			}
@@ -308,6 +310,7 @@ func (m *Module) bridgeOutcome(t *tuple, keep, nw *leg, reply *sip.Msg, code int
 		t.bstep, t.bkeep, t.bnew = brNone, nil, nil
 		t.state = tsBridged
 		t.mu.Unlock()
+		m.dbSave(t)
 		return false
 	}
 	m.endLeg(init)

@@ -211,7 +211,11 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 	if setup > 0 {
 		t.setupTimer = time.AfterFunc(setup, func() { m.setupTimeout(t) })
 	}
+	for _, l := range t.clients {
+		l.sdp = body
+	}
 	t.mu.Unlock()
+	m.dbSave(t)
 	st.tuple, st.leg = t, sl
 	return api.RetTrue
 }
@@ -275,6 +279,7 @@ func (m *Module) deleteTuple(t *tuple) {
 	for _, l := range legs {
 		m.ents.Delete(l.ent)
 	}
+	m.dbForget(t)
 	m.tuples.del(t.key)
 }
 
@@ -548,8 +553,14 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		if t.setupTimer != nil {
 			t.setupTimer.Stop()
 		}
+		if srv != nil && reply.Body() != "" {
+			srv.sdp = reply.Body()
+		}
 	}
 	t.mu.Unlock()
+	if code >= 200 && code < 300 {
+		m.dbSave(t)
+	}
 	if srv == nil {
 		return
 	}

@@ -45,6 +45,8 @@ type leg struct {
 	pendingFrom map[string]*leg
 	// hdrs are the extra headers for every request sent on this leg.
 	hdrs string
+	// sdp is the last session description sent to the leg (stored).
+	sdp string
 }
 
 // tuple is one B2B session (b2bl_tuple_t); guarded by mu.
@@ -79,6 +81,8 @@ type tuple struct {
 	// answers, or kept when the bridge fails (rollback-failed).
 	binit  *leg
 	dbFlag int
+	// inDB: the row exists; dirty: changed since written (db_mode 2).
+	inDB, dirty bool
 }
 
 type bridgeFlags struct {
