@@ -53,10 +53,14 @@ func TestTCPAcceptAtFDLimit(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second)
 	logs := srv.Logs()
+	// One line per episode: a descriptor the runtime frees for a moment can
+	// end an episode (an accept succeeds and says so) and the next accept
+	// starts another, so count episodes, and few of them.
 	n := strings.Count(logs, "out of file descriptors")
-	t.Logf("%d connections dialled; %d log lines about the fd limit in 2s", len(conns), n)
-	if n != 1 {
-		t.Errorf("%d log lines about the descriptor limit, want 1", n)
+	resumed := strings.Count(logs, "file descriptors available again")
+	t.Logf("%d connections dialled; %d log lines about the fd limit and %d about resuming in 2s", len(conns), n, resumed)
+	if n != resumed+1 || n > 3 {
+		t.Errorf("%d log lines about the descriptor limit for %d resumptions, want one per episode and at most 3", n, resumed)
 	}
 	uac := newUDPClient(t)
 	uac.Send(srv.Port, fmt.Sprintf("OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKfd\r\n"+

@@ -35,6 +35,7 @@ func CoreDefs() []Def {
 	opt := func(d Def) Def { d.Inner = OptInner; return d }
 	mod := func(m string, d Def) Def { d.Module = m; return d }
 	inner := func(d Def, f func(string) (any, error)) Def { d.ParseInner = f; return d }
+	static := func(d Def) Def { d.StaticInner = true; return d }
 	cred := func(name, doc string, f func(*digest) string, aliases ...string) Def {
 		return r(name, doc, digestGetter(false, f), aliases...)
 	}
@@ -151,10 +152,16 @@ func CoreDefs() []Def {
 	add(idx(inner(need(rw("msg.branch.flag", "message branch flag", branchFlagGetter, branchFlagSetter)), flagName)),
 		idx(need(decl("msg.branch.attr", "message branch attribute", true))))
 	// SDP.
-	sdpIns := func(d Def) Def { d.IndexWords = []string{"insert", "insertAfter"}; return d }
-	add(opt(decl("sdp", "SDP body", true)), sdpIns(idx(need(decl("sdp.line", "SDP line", true)))),
-		sdpIns(idx(need(decl("sdp.stream", "SDP stream", true)))), need(decl("sdp.stream.idx", "SDP stream index", false)),
-		sdpIns(idx(need(decl("sdp.session", "SDP session line", true)))))
+	sdpRW := func(name, doc string, scope sdpScope, parse func(string) (any, error)) Def {
+		d := inner(need(rw(name, doc, sdpLineGetter(scope), sdpLineSetter(scope))), parse)
+		d.IndexWords, d.StaticInner = []string{"insert", "insertAfter"}, true
+		return d
+	}
+	add(rw("sdp", "SDP body", getSDP, setSDP),
+		sdpRW("sdp.line", "SDP line or token", scopeBody, parseSDPLineName),
+		sdpRW("sdp.stream", "SDP line or token of a media stream", scopeStream, parseSDPStreamName),
+		static(inner(need(r("sdp.stream.idx", "index of an SDP line of a media stream", getSDPStreamIdx)), parseSDPStreamName)),
+		sdpRW("sdp.session", "SDP session line or token", scopeSession, parseSDPLineName))
 	// Variables, time, process, terminal.
 	add(varDefs()...)
 	add(timeDefs()...)

@@ -39,6 +39,8 @@ type Def struct {
 	// ParseInner validates the inner name at load time; its result is
 	// stored in Spec.Parsed.
 	ParseInner func(inner string) (any, error)
+	// StaticInner refuses a variable as the inner name ($sdp.line($var(x))).
+	StaticInner bool
 	// GetAll returns every value for for-each over $(name[*]); nil means
 	// the single value of Get.
 	GetAll func(c *api.Ctx, s *Spec) ([]api.Value, error)

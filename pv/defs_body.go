@@ -123,7 +123,7 @@ func parseMime(in string) (any, error) {
 // MIME and no index is the whole body; otherwise the idx-th part (of that
 // MIME type).
 func getBody(c *api.Ctx, s *Spec) (api.Value, error) {
-	m := msgOf(c)
+	m := bodyMsgOf(c)
 	if m == nil {
 		return api.Null, nil
 	}

@@ -83,6 +83,8 @@ type MsgCache struct {
 	authHdr string // header value the digest was parsed from
 	auth    digest
 	authOK  bool
+
+	sdp sdpLines // the SDP body cut into lines ($sdp.line...)
 }
 
 // Reset prepares the cache for the next message. The source-address

@@ -46,6 +46,9 @@ func (t *Table) Resolve(s *Spec) error {
 		return err
 	}
 	if s.InnerPV != nil {
+		if d.StaticInner {
+			return errAt(s.InnerOff, diag.CodeBadPV, "$"+s.Name+" does not take a variable as its name", "")
+		}
 		if err := t.Resolve(s.InnerPV); err != nil {
 			return err
 		}

@@ -54,9 +54,10 @@ func TestResolveErrors(t *testing.T) {
 		in, msg, hint, code string
 	}{
 		{"$rx", "unknown variable $rx", `did you mean "$r`, diag.CodeUnknownPV},
-		{"$(sdp.line(a)[insertAfter])", "variable $sdp.line is not implemented yet", "", diag.CodeNotImplemented},
+		{"$msg.branch.attr(a)", "variable $msg.branch.attr is not implemented yet", "", diag.CodeNotImplemented},
+		{"$(sdp.line(a)[2])", "$sdp.line does not accept an index", "", diag.CodeBadPV},
+		{"$sdp.line($var(x))", "$sdp.line does not take a variable as its name", "", diag.CodeBadPV},
 		{"$T_reply_code", "variable $T_reply_code is not implemented yet", "", diag.CodeNotImplemented}, // a placeholder tm replaces
-		{"$(ru{sdp.stream,audio})", "transformation {sdp.stream} is not implemented yet", "", diag.CodeNotImplemented},
 		{"$foo_bar_baz", "unknown variable", "maybe a loadmodule", diag.CodeUnknownPV},
 		{"$uac_x", "uac module", `loadmodule "uac.so" is missing`, diag.CodeUnknownPV},
 		{"$shv(x)", "needs the cfgutils module", `loadmodule "cfgutils.so"`, diag.CodeUnknownPV},

@@ -260,3 +260,29 @@ func TrimEnd(body string) int {
 	}
 	return n
 }
+
+// Check reports whether body is an SDP session description a SIP server
+// can work with, as OpenSIPS' parser demands: up to two leading line
+// breaks, then v=, an o= line, at least one m= line, and a c= line for
+// every media (its own or the session's).
+func Check(body string) error {
+	for i := 0; i < 2 && body != "" && (body[0] == '\r' || body[0] == '\n'); i++ {
+		body = body[1:]
+	}
+	s, err := Parse(body)
+	if err != nil {
+		return err
+	}
+	switch {
+	case s.Origin == nil:
+		return errors.New("sdp: no o= line")
+	case len(s.Media) == 0:
+		return errors.New("sdp: no m= line")
+	}
+	for i := range s.Media {
+		if s.ConnFor(i) == nil {
+			return fmt.Errorf("sdp: no c= line for media %d", i)
+		}
+	}
+	return nil
+}

@@ -7,22 +7,11 @@ import (
 	"gosips/api"
 )
 
-// MICommands lists b2be_list and the ua_session_* commands (not
-// implemented yet).
+// MICommands lists b2be_list and the ua_session_* commands.
 func (m *Module) MICommands() []api.MICommand {
-	return []api.MICommand{
+	return append([]api.MICommand{
 		{Name: "b2be_list", Help: "lists the B2B entities", Recipes: [][]string{{}}, Handler: m.miList},
-		{Name: "ua_session_client_start", Help: "starts a UAC session (not implemented)",
-			Recipes: [][]string{{"ruri", "to", "from"}}},
-		{Name: "ua_session_update", Help: "sends a request in a UA session (not implemented)",
-			Recipes: [][]string{{"key", "method"}}},
-		{Name: "ua_session_reply", Help: "replies in a UA session (not implemented)",
-			Recipes: [][]string{{"key", "method", "code", "reason"}}},
-		{Name: "ua_session_terminate", Help: "ends a UA session (not implemented)",
-			Recipes: [][]string{{"key"}}},
-		{Name: "ua_session_list", Help: "lists UA sessions (not implemented)",
-			Recipes: [][]string{{}, {"key"}}},
-	}
+	}, m.uaMICommands()...)
 }
 
 // miList is b2be_list: every server entity, then every client entity,
@@ -51,6 +40,9 @@ func (e *entity) miInfo() *api.OrderedMap {
 	if e.param != "" {
 		o.Set("logic_key", e.param)
 		o.Set("mod_name", "b2b_logic")
+	} else if e.uaIsSession() {
+		o.Set("logic_key", "")
+		o.Set("mod_name", "b2b_entities")
 	}
 	o.Set("state", e.state)
 	o.Set("last_invite_cseq", e.lastInviteCSeq)

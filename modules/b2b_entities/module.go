@@ -47,6 +47,7 @@ type Module struct {
 	uac     api.UAC
 	cancel  api.UACCanceller
 	root    context.Context
+	uaEvent *api.Event // E_UA_SESSION
 
 	// persistence (db_url, db_mode): dbMu orders the writes.
 	dbh  dbconn.Handle
@@ -101,29 +102,32 @@ func (m *Module) Params() []api.Param {
 	}
 }
 
-// Funcs lists the script functions: the ua_session_* API is not
-// implemented yet.
+// Funcs lists the script functions: the UA session API (ua.go).
 func (m *Module) Funcs() []api.Func {
 	return []api.Func{
 		{Name: "ua_session_server_init", Routes: api.RequestRoute, Args: []api.Arg{
 			{Name: "key", Type: api.ArgVar, Optional: true, Writable: true},
 			{Name: "flags", Type: api.ArgStr, Optional: true},
-			{Name: "extra_params", Type: api.ArgStr, Optional: true}}},
+			{Name: "extra_params", Type: api.ArgStr, Optional: true}},
+			Call: m.uaServerInit},
 		{Name: "ua_session_update", Routes: api.RequestRoute | api.EventRoute, Args: []api.Arg{
 			{Name: "key", Type: api.ArgStr}, {Name: "method", Type: api.ArgStr},
 			{Name: "body", Type: api.ArgStr, Optional: true},
 			{Name: "extra_headers", Type: api.ArgStr, Optional: true},
-			{Name: "content_type", Type: api.ArgStr, Optional: true}}},
+			{Name: "content_type", Type: api.ArgStr, Optional: true}},
+			Call: m.uaUpdate},
 		{Name: "ua_session_reply", Routes: api.RequestRoute | api.EventRoute, Args: []api.Arg{
 			{Name: "key", Type: api.ArgStr}, {Name: "method", Type: api.ArgStr},
 			{Name: "code", Type: api.ArgInt},
 			{Name: "reason", Type: api.ArgStr, Optional: true},
 			{Name: "body", Type: api.ArgStr, Optional: true},
 			{Name: "extra_headers", Type: api.ArgStr, Optional: true},
-			{Name: "content_type", Type: api.ArgStr, Optional: true}}},
+			{Name: "content_type", Type: api.ArgStr, Optional: true}},
+			Call: m.uaReply},
 		{Name: "ua_session_terminate", Routes: api.RequestRoute, Args: []api.Arg{
 			{Name: "key", Type: api.ArgStr},
-			{Name: "extra_headers", Type: api.ArgStr, Optional: true}}},
+			{Name: "extra_headers", Type: api.ArgStr, Optional: true}},
+			Call: m.uaTerminate},
 	}
 }
 
@@ -146,6 +150,9 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	}
 	m.servers = newTable(m.ServerHsize)
 	m.clients = newTable(m.ClientHsize)
+	if ic.Events != nil {
+		m.uaEvent = ic.Events.MustPublish("E_UA_SESSION")
+	}
 	tm := ic.Module("tm")
 	var ok1, ok2, ok3 bool
 	m.tm, ok1 = tm.(api.ServerTxs)

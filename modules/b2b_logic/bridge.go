@@ -27,9 +27,10 @@ func parseBridgeFlags(s string) (bridgeFlags, error) {
 			f.notify = true
 		case "rollback-failed":
 			f.rollback = true
-		case "hold", "no-late-sdp":
-			return f, &api.HintError{Err: fmt.Errorf("bridge flag %q is not implemented", name),
-				Hint: "supported: max_duration=N, notify, rollback-failed"}
+		case "hold":
+			f.hold = true
+		case "no-late-sdp":
+			f.noLateSDP = true
 		default:
 			return f, fmt.Errorf("unknown bridge flag %q", name)
 		}
@@ -47,10 +48,6 @@ func (m *Module) scriptBridge(c *api.Ctx, args []any) api.Ret {
 	t := st.tuple
 	if t == nil {
 		m.log.Error("b2b_bridge: only in a b2b_logic route")
-		return api.RetFalse
-	}
-	if str(args, 2) != "" {
-		m.log.Error("b2b_bridge: provisional media is not implemented")
 		return api.RetFalse
 	}
 	var fl bridgeFlags
@@ -109,6 +106,12 @@ func (m *Module) scriptBridge(c *api.Ctx, args []any) api.Ret {
 		if fl.notify {
 			m.notifyProgress(init, "SIP/2.0 100 Trying", false)
 		}
+	}
+	if prov := str(args, 2); prov != "" || fl.hold || fl.noLateSDP {
+		if !m.startExtBridge(t, keep, spec, prov, contact, fl) {
+			return api.RetFalse
+		}
+		return api.RetTrue
 	}
 	if !m.startBridge(t, keep, spec, contact, fl) {
 		return api.RetFalse
@@ -189,6 +192,8 @@ func (m *Module) bridgeReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 	step, keep, nw := t.bstep, t.bkeep, t.bnew
 	t.mu.Unlock()
 	switch {
+	case step == brExt:
+		m.extReply(t, l, reply, code)
 	case l == nw && step == brWaitNew:
 		if code >= 200 && !m.bridgeOutcome(t, keep, nw, reply, code) {
 			return // rolled back
@@ -225,7 +230,6 @@ func (m *Module) bridgeReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 			t.bstep, t.bkeep, t.bnew = brNone, nil, nil
 			t.state = tsBridged
 			md := t.bflags.maxDuration
-			keep.sdp, nw.sdp = t.bnewOffer, reply.Body()
 			t.mu.Unlock()
 			m.dbSave(t)
 			if md > 0 {

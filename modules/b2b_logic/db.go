@@ -37,7 +37,7 @@ func (m *Module) persisting() bool { return m.dbc != nil && m.DBMode != dbNone }
 
 // row builds t's row; t.mu held. ok is false while the session has not
 // both bridge entities (OpenSIPS does not store it then).
-func (t *tuple) row() (vals []db.Value, ok bool) {
+func (t *tuple) row(sdpOut func(*leg) string) (vals []db.Value, ok bool) {
 	if t.bridge[0] == nil || t.bridge[1] == nil {
 		return nil, false
 	}
@@ -48,7 +48,7 @@ func (t *tuple) row() (vals []db.Value, ok bool) {
 	}
 	vals = []db.Value{str(t.key), str(t.scenario), db.IntValue(int64(t.state)), db.IntValue(life)}
 	for _, l := range t.bridge {
-		vals = append(vals, db.IntValue(int64(l.typ)), str(l.id), str(l.toURI), str(l.fromURI), str(l.ent.Key()), str(l.sdp))
+		vals = append(vals, db.IntValue(int64(l.typ)), str(l.id), str(l.toURI), str(l.fromURI), str(l.ent.Key()), str(sdpOut(l)))
 	}
 	vals = append(vals, db.NullValue(db.Int), db.NullValue(db.String), db.NullValue(db.String),
 		db.NullValue(db.String), db.NullValue(db.String))
@@ -83,7 +83,7 @@ func (m *Module) dbWrite(ctx context.Context, t *tuple) {
 		t.mu.Unlock()
 		return
 	}
-	vals, ok := t.row()
+	vals, ok := t.row(m.sdpOut)
 	t.mu.Unlock()
 	if !ok {
 		return
@@ -195,13 +195,12 @@ func (m *Module) dbRestore(ctx context.Context) error {
 				m.log.Warn("b2b_logic: a stored session's entity is gone", "key", key, "entity", col(p+"key").Str())
 				continue
 			}
-			m.ents.SetHandler(ent, m)
 			l := &leg{ent: ent, id: col(p + "sid").Str(), typ: typ, no: int(typ), confirmed: true,
 				fromURI: col(p + "from").Str(), toURI: col(p + "to").Str()}
 			if i < 2 {
-				l.sdp = col(p + "sdp").Str()
 				t.bridge[i] = l
 			}
+			m.claim(ent, col(p+"sdp").Str(), col(map[string]string{"e1_": "e2_", "e2_": "e1_", "e3_": "e3_"}[p]+"sdp").Str())
 			if typ == api.B2BServer {
 				t.servers = append(t.servers, l)
 			} else {
@@ -232,6 +231,18 @@ func (m *Module) dbRestore(ctx context.Context) error {
 		m.log.Info("b2b_logic: restored sessions from the database", "count", n)
 	}
 	return nil
+}
+
+// claim makes m the handler of a restored entity, with the SDPs last
+// sent to it (out) and received from it (in, the peer's out).
+func (m *Module) claim(e api.B2BEntity, out, in string) {
+	var h api.B2BHandler = m
+	if tr, ok := m.ents.(*sdpTracker); ok {
+		h = &sdpHandler{tr, m}
+		tr.record(e, false, "", out)
+		tr.record(e, true, "", in)
+	}
+	m.ents.SetHandler(e, h)
 }
 
 // restore indexes a session under its stored key ("hash.id"); new keys

@@ -45,10 +45,37 @@ func TestFlags(t *testing.T) {
 		in  string
 		bad bool
 	}{
-		{"max_duration=60", false}, {"", false}, {"notify", false}, {"notify,rollback-failed", false}, {"hold", true}, {"x", true},
+		{"max_duration=60", false}, {"", false}, {"notify", false}, {"notify,rollback-failed", false}, {"hold", false}, {"no-late-sdp,hold", false}, {"x", true},
 	} {
 		if _, err := parseBridgeFlags(tc.in); (err != nil) != tc.bad {
 			t.Errorf("bridge flags %q: err %v", tc.in, err)
+		}
+	}
+}
+
+func TestHoldSDP(t *testing.T) {
+	in := "v=0\r\no=a 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 8000 RTP/AVP 0\r\na=sendrecv\r\nm=video 9000 RTP/AVP 96\r\n"
+	want := "v=0\r\no=a 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 8000 RTP/AVP 0\r\na=inactive\r\nm=video 9000 RTP/AVP 96\r\na=inactive\r\n"
+	if got := holdSDP(in); got != want {
+		t.Errorf("holdSDP:\n%q\nwant\n%q", got, want)
+	}
+	if got := holdSDP(want); got != "" {
+		t.Errorf("holdSDP of an inactive body: %q", got)
+	}
+}
+
+func TestParsePeer(t *testing.T) {
+	p, err := parsePeer("agent, sip:a@h ,sip:proxy@p,Agent A", true)
+	if err != nil || p.id != "agent" || p.uri != "sip:a@h" || p.proxy != "sip:proxy@p" || p.fromDname != "Agent A" {
+		t.Errorf("script peer: %+v %v", p, err)
+	}
+	p, err = parsePeer("c,<sip:c@h>,Customer", false)
+	if err != nil || p.uri != "sip:c@h" || p.fromDname != "Customer" || p.proxy != "" {
+		t.Errorf("MI peer: %+v %v", p, err)
+	}
+	for _, bad := range []string{"", "id", "id,", ",sip:a@h", "id,notauri"} {
+		if _, err := parsePeer(bad, false); err == nil {
+			t.Errorf("peer %q accepted", bad)
 		}
 	}
 }

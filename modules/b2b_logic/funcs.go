@@ -282,7 +282,8 @@ func (m *Module) Funcs() []api.Func {
 			{Name: "extra_headers_contents_peer1", Type: api.ArgVar, Optional: true},
 			{Name: "peer2", Type: api.ArgStr},
 			{Name: "extra_headers_peer2", Type: api.ArgVar, Optional: true},
-			{Name: "extra_headers_contents_peer2", Type: api.ArgVar, Optional: true}}},
+			{Name: "extra_headers_contents_peer2", Type: api.ArgVar, Optional: true}},
+			Call: func(c *api.Ctx, args []any) api.Ret { return m.scriptTrigger(c, args) }},
 		{Name: "b2b_bridge_request", Routes: api.RequestRoute, Args: []api.Arg{
 			{Name: "b2bl_key", Type: api.ArgStr},
 			{Name: "entity_no", Type: api.ArgInt},

@@ -211,9 +211,6 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 	if setup > 0 {
 		t.setupTimer = time.AfterFunc(setup, func() { m.setupTimeout(t) })
 	}
-	for _, l := range t.clients {
-		l.sdp = body
-	}
 	t.mu.Unlock()
 	m.dbSave(t)
 	st.tuple, st.leg = t, sl
@@ -398,7 +395,7 @@ func (m *Module) passRequest(t *tuple, l *leg, req *sip.Msg, tx api.ServerTx) {
 		if bstep != brNone {
 			// The kept or the new side hung up during the bridge: end
 			// everything.
-			for _, p := range []*leg{bkeep, bnew, peer} {
+			for _, p := range append([]*leg{bkeep, bnew, peer}, m.otherLegs(t, l)...) {
 				if p != nil && p != l {
 					m.endLeg(p)
 				}
@@ -500,7 +497,7 @@ func (m *Module) handleReply(t *tuple, l *leg, method string, reply *sip.Msg, co
 		return
 	}
 	t.mu.Lock()
-	if t.bstep != brNone && method == "INVITE" && (l == t.bnew || l == t.bkeep) {
+	if t.bstep != brNone && method == "INVITE" && (l == t.bnew || l == t.bkeep || t.bstep == brExt) {
 		t.mu.Unlock()
 		m.bridgeReply(t, l, reply, code)
 		return
@@ -552,9 +549,6 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		t.state = tsBridged
 		if t.setupTimer != nil {
 			t.setupTimer.Stop()
-		}
-		if srv != nil && reply.Body() != "" {
-			srv.sdp = reply.Body()
 		}
 	}
 	t.mu.Unlock()

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"gosips/api"
+	"gosips/sip"
 )
 
 var started = time.Now()
 
 // MICommands lists b2b_list, b2b_terminate_call, b2b_bridge and
-// b2b_trigger_scenario (not implemented).
+// b2b_trigger_scenario.
 func (m *Module) MICommands() []api.MICommand {
 	return []api.MICommand{
 		{Name: "b2b_list", Help: "lists the B2B sessions", Recipes: [][]string{{}}, Handler: m.miList},
@@ -20,8 +21,9 @@ func (m *Module) MICommands() []api.MICommand {
 			Recipes: [][]string{{"dialog_id", "new_uri"}, {"dialog_id", "new_uri", "flag"},
 				{"dialog_id", "new_uri", "prov_media_uri"}, {"dialog_id", "new_uri", "flag", "prov_media_uri"}},
 			Handler: m.miBridge},
-		{Name: "b2b_trigger_scenario", Help: "starts a B2B session from the middle (not implemented)",
-			Recipes: [][]string{{"scenario_id", "entity1", "entity2"}, {"scenario_id", "entity1", "entity2", "context"}}},
+		{Name: "b2b_trigger_scenario", Help: "starts a B2B session from the middle",
+			Recipes: [][]string{{"scenario_id", "entity1", "entity2"}, {"scenario_id", "entity1", "entity2", "context"}},
+			Handler: m.miTrigger},
 	}
 }
 
@@ -72,9 +74,6 @@ func (m *Module) miTerminate(_ context.Context, p api.MIParams) (any, error) {
 // miBridge bridges the caller (flag 0) or the callee (flag 1) of a
 // session to a new URI; the other party gets a BYE.
 func (m *Module) miBridge(_ context.Context, p api.MIParams) (any, error) {
-	if miStr(p, "prov_media_uri") != "" {
-		return nil, &api.MIError{Code: 501, Msg: "Provisional media not implemented"}
-	}
 	t := m.lookup(miStr(p, "dialog_id"))
 	if t == nil {
 		return nil, errNoSession
@@ -94,6 +93,15 @@ func (m *Module) miBridge(_ context.Context, p api.MIParams) (any, error) {
 	t.mu.Unlock()
 	if keep == nil || busy {
 		return nil, &api.MIError{Code: 500, Msg: "Failed to bridge"}
+	}
+	if prov := miStr(p, "prov_media_uri"); prov != "" {
+		if _, err := sip.ParseURI(prov); err != nil {
+			return nil, &api.MIError{Code: 404, Msg: "Bad 'prov_media_uri' parameter"}
+		}
+		if !m.startExtBridge(t, keep, &clientSpec{uri: uri}, prov, m.ServerAddress, bridgeFlags{}) {
+			return nil, &api.MIError{Code: 500, Msg: "Failed to bridge"}
+		}
+		return "OK", nil
 	}
 	if !m.startBridge(t, keep, &clientSpec{uri: uri}, m.ServerAddress, bridgeFlags{}) {
 		return nil, &api.MIError{Code: 500, Msg: "Failed to bridge"}
@@ -151,6 +159,9 @@ func (m *Module) tupleInfo(t *tuple) *api.OrderedMap {
 func legInfo(i int, l *leg) *api.OrderedMap {
 	o := &api.OrderedMap{}
 	o.Set("index", i)
+	if l.id != "" {
+		o.Set("scenario_id", l.id)
+	}
 	o.Set("key", l.ent.Key())
 	disc := 0
 	if l.disconnected {

@@ -118,7 +118,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if !ok {
 		return fmt.Errorf("b2b_logic: b2b_entities does not offer its API")
 	}
-	m.ents = ents
+	m.ents = newSDPTracker(ents)
 	m.tuples = newTuples(m.HashSize)
 	m.custom = map[string]bool{}
 	for _, h := range strings.Split(m.CustomHeaders, ";") {

@@ -45,8 +45,6 @@ type leg struct {
 	pendingFrom map[string]*leg
 	// hdrs are the extra headers for every request sent on this leg.
 	hdrs string
-	// sdp is the last session description sent to the leg (stored).
-	sdp string
 }
 
 // tuple is one B2B session (b2bl_tuple_t); guarded by mu.
@@ -83,12 +81,16 @@ type tuple struct {
 	dbFlag int
 	// inDB: the row exists; dirty: changed since written (db_mode 2).
 	inDB, dirty bool
+	// x is an extended bridge in progress (bstep brExt).
+	x *extBridge
 }
 
 type bridgeFlags struct {
 	maxDuration int
 	notify      bool // RFC 3515 NOTIFYs to the initiator
 	rollback    bool // rollback-failed: a failed bridge restores the call
+	hold        bool // the kept entity is put on hold first
+	noLateSDP   bool // no-late-sdp: the new entity gets the kept one's last SDP
 }
 
 // legs returns every leg of the tuple.

@@ -1,0 +1,412 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gosips/internal/testenv"
+)
+
+// b2btCfg starts calls from the middle (b2b_trigger_scenario) when asked
+// by an OPTIONS to "c2d", and runs the bridges of the b2b_bridge flags
+// for callers (R-URI user: the bridge variant) once the media server
+// hangs up. FIRSTPORT, SECONDPORT, MEDIAPORT, PROVPORT are the peers.
+const b2btCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "sipmsgops.so"
+loadmodule "b2b_entities.so"
+loadmodule "b2b_logic.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "ip", "127.0.0.1")
+modparam("httpd", "port", HTTPPORT)
+modparam("b2b_entities", "db_mode", 0)
+modparam("b2b_logic", "db_mode", 0)
+modparam("b2b_logic", "server_address", "sip:127.0.0.1:PORT")
+modparam("b2b_logic", "script_req_route", "b2b_request")
+modparam("b2b_logic", "script_reply_route", "b2b_reply")
+
+route {
+	if (is_method("OPTIONS") && $rU == "c2d") {
+		$avp(h1) = "X-C2D";
+		$avp(v1) = "first-leg";
+		b2b_trigger_scenario("c2d", , "first,sip:first@127.0.0.1:FIRSTPORT", $avp(h1), $avp(v1), "second,sip:second@127.0.0.1:SECONDPORT");
+		send_reply(202, "Accepted");
+		exit;
+	}
+	if (is_method("INVITE") && !has_totag()) {
+		b2b_server_new("caller");
+		b2b_client_new("media", "sip:announce@127.0.0.1:MEDIAPORT");
+		if ($rU == "hold")
+			b2b_init_request("hold");
+		else if ($rU == "nolate")
+			b2b_init_request("nolate");
+		else
+			b2b_init_request("provmedia");
+		exit;
+	}
+	send_reply(404, "Not here");
+}
+
+route[b2b_request] {
+	if ($rm == "BYE" && $b2b_logic.entity(id) == "media") {
+		b2b_send_reply(200, "OK");
+		b2b_client_new("callee", "sip:second@127.0.0.1:SECONDPORT");
+		if ($b2b_logic.scenario == "hold")
+			b2b_bridge("caller", "callee", , "hold");
+		else if ($b2b_logic.scenario == "nolate")
+			b2b_bridge("caller", "callee", , "no-late-sdp");
+		else if ($b2b_logic.scenario == "provmedia")
+			b2b_bridge("caller", "callee", "sip:ringback@127.0.0.1:PROVPORT");
+		exit;
+	}
+	b2b_pass_request();
+}
+
+route[b2b_reply] {
+	b2b_handle_reply();
+}
+`
+
+// b2btRun is one call from the middle on one engine: what each peer
+// received and the MI lists while the call was up.
+type b2btRun struct {
+	first, second sippResult
+	list, ents    json.RawMessage
+}
+
+// b2btStart runs the b2btCfg on e with the peers' ports filled in.
+func b2btStart(t *testing.T, e b2bEngine, ports map[string]int) (sip, mi int) {
+	t.Helper()
+	cfg := strings.NewReplacer("FIRSTPORT", strconv.Itoa(ports["first"]), "SECONDPORT", strconv.Itoa(ports["second"]),
+		"MEDIAPORT", strconv.Itoa(ports["media"]), "PROVPORT", strconv.Itoa(ports["prov"])).Replace(b2btCfg)
+	return e.start(t, cfg)
+}
+
+// b2btTrigger calls first and second from the middle, by MI or by the
+// script, and waits for both peers; the second hangs up after 1.5 s.
+func b2btTrigger(t *testing.T, e b2bEngine, byMI bool) b2btRun {
+	t.Helper()
+	ports := map[string]int{"first": freePort(t), "second": freePort(t), "media": freePort(t), "prov": freePort(t)}
+	first := startSippPeer(t, "b2bt_uas_first.xml", ports["first"], 1, 30*time.Second)
+	second := startSippPeer(t, "b2bt_uas_second.xml", ports["second"], 1, 30*time.Second, "-d", "1500")
+	sipPort, mi := b2btStart(t, e, ports)
+	if byMI {
+		raw, err := miCall(t, mi, "b2b_trigger_scenario", []any{"c2d",
+			fmt.Sprintf("first,sip:first@127.0.0.1:%d", ports["first"]),
+			fmt.Sprintf("second,sip:second@127.0.0.1:%d", ports["second"]), []any{"agent=sip:op@example.com"}})
+		if err != nil || string(raw) != `"OK"` {
+			t.Fatalf("%s: MI b2b_trigger_scenario: %s %v", e.name, raw, err)
+		}
+	} else {
+		r := runSipp(t, "b2bt_uac_trigger.xml", sipPort, "-s", "c2d")
+		if r.Exit != 0 {
+			t.Fatalf("%s: trigger request: exit %d\n%s", e.name, r.Exit, r.Output)
+		}
+	}
+	var run b2btRun
+	b2bWaitTuple(t, mi)
+	run.list, _ = miCall(t, mi, "b2b_list", nil)
+	run.ents, _ = miCall(t, mi, "b2be_list", nil)
+	run.first, run.second = first.wait(20*time.Second), second.wait(20*time.Second)
+	for role, r := range map[string]sippResult{"first": run.first, "second": run.second} {
+		if r.Exit != 0 {
+			t.Fatalf("%s: %s exited %d\n%s\n%s", e.name, role, r.Exit, r.Output, r.Messages)
+		}
+	}
+	b2bCheckEmpty(t, mi)
+	return run
+}
+
+// b2btURI returns the URI of a From or To header value.
+func b2btURI(v string) string {
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			return v[i+1 : i+j]
+		}
+	}
+	u, _, _ := strings.Cut(v, ";")
+	return strings.TrimSpace(u)
+}
+
+var b2btPort = regexp.MustCompile(`:\d+`)
+
+// b2btSummary lists, per message a peer received, the method, the From
+// and To URIs (ports elided) and whose SDP it carries: what must be the
+// same on gosips and OpenSIPS (180s aside).
+func b2btSummary(log string) []string {
+	var out []string
+	for _, part := range strings.Split(log, "-----------------------------------------------") {
+		_, msg, ok := strings.Cut(part, "message received")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = strings.TrimLeft(msg[i:], "\r\n")
+		}
+		first, _, _ := strings.Cut(msg, "\n")
+		f := strings.Fields(first)
+		if len(f) == 0 {
+			continue
+		}
+		what := f[0]
+		if what == "SIP/2.0" && len(f) > 1 && f[1] == "180" {
+			// OpenSIPS drops a 180 that comes before it saved the
+			// caller's transaction ("Tm transaction not saved!").
+			continue
+		}
+		if what == "SIP/2.0" && len(f) > 1 {
+			what = f[1] + " " + strings.Fields(header(msg, "CSeq"))[1]
+		}
+		out = append(out, fmt.Sprintf("%s from=%s to=%s sdp=%s", what,
+			b2btPort.ReplaceAllString(b2btURI(header(msg, "From")), ""),
+			b2btPort.ReplaceAllString(b2btURI(header(msg, "To")), ""), b2bOrigin(msg)))
+	}
+	return out
+}
+
+// b2btTupleOf returns the only tuple of a b2b_list answer.
+func b2btTupleOf(t *testing.T, raw json.RawMessage) map[string]any {
+	t.Helper()
+	var v map[string]any
+	json.Unmarshal(raw, &v)
+	ts, _ := v["Tuples"].([]any)
+	if len(ts) != 1 {
+		t.Fatalf("b2b_list has %d tuples: %s", len(ts), raw)
+	}
+	m, _ := ts[0].(map[string]any)
+	return m
+}
+
+// TestB2BTrigger: b2b_trigger_scenario, by MI and from the script,
+// starts a click-to-dial call: the first peer gets an INVITE without SDP
+// (From the second peer), its offer goes in the INVITE to the second
+// peer (From the first), the answer in the ACK to the first; the
+// session is bridged (b2b_list state 4, two client entities), the
+// second peer's BYE reaches the first and nothing is left.
+func TestB2BTrigger(t *testing.T) {
+	gosipsBin(t)
+	for _, byMI := range []bool{true, false} {
+		name := "script"
+		if byMI {
+			name = "mi"
+		}
+		t.Run(name, func(t *testing.T) {
+			r := b2btTrigger(t, b2bGosips(), byMI)
+			inv := received(r.first.Messages, "INVITE")
+			if len(inv) != 1 || header(inv[0], "Content-Length") != "0" {
+				t.Fatalf("the first peer's INVITE is not late SDP: %q", inv)
+			}
+			if from := b2btURI(header(inv[0], "From")); !strings.HasPrefix(from, "sip:second@") {
+				t.Errorf("the first peer's INVITE is From %q", from)
+			}
+			if !byMI && header(inv[0], "X-C2D") != "first-leg" {
+				t.Errorf("the first peer's INVITE lacks the extra header:\n%s", inv[0])
+			}
+			inv2 := received(r.second.Messages, "INVITE")
+			if len(inv2) != 1 || b2bOrigin(inv2[0]) != "first" || !strings.HasPrefix(b2btURI(header(inv2[0], "From")), "sip:first@") {
+				t.Errorf("the second peer's INVITE:\n%q", inv2)
+			}
+			if ack := received(r.second.Messages, "ACK"); len(ack) != 1 || b2bBody(ack[0]) != "" {
+				t.Errorf("the second peer's ACK: %q", ack)
+			}
+			tu := b2btTupleOf(t, r.list)
+			cl, _ := tu["CLIENTS"].([]any)
+			sv, _ := tu["SERVERS"].([]any)
+			if tu["scenario"] != "c2d" || tu["state"] != float64(4) || len(cl) != 2 || len(sv) != 0 {
+				t.Errorf("b2b_list during the call: %s", r.list)
+			}
+			var ents []any
+			json.Unmarshal(r.ents, &ents)
+			if len(ents) != 2 {
+				t.Errorf("b2be_list during the call: %s", r.ents)
+			}
+		})
+	}
+}
+
+// TestB2BTriggerOracle: the same calls from the middle through
+// OpenSIPS 3.6: each peer receives the same messages (methods, From and
+// To URIs, SDP origins) and b2b_list / b2be_list have the same members.
+func TestB2BTriggerOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	skip := map[string]bool{"send_sock": true}
+	for _, byMI := range []bool{true, false} {
+		name := "script"
+		if byMI {
+			name = "mi"
+		}
+		t.Run(name, func(t *testing.T) {
+			g := b2btTrigger(t, b2bGosips(), byMI)
+			o := b2btTrigger(t, b2bOpenSIPS(bin), byMI)
+			for _, p := range []struct {
+				role string
+				g, o sippResult
+			}{{"first", g.first, o.first}, {"second", g.second, o.second}} {
+				gs, os := b2btSummary(p.g.Messages), b2btSummary(p.o.Messages)
+				if !slices.Equal(gs, os) {
+					t.Errorf("%s peer received\ngosips:\n%s\nopensips:\n%s", p.role, strings.Join(gs, "\n"), strings.Join(os, "\n"))
+				}
+			}
+			for _, c := range []struct {
+				cmd  string
+				g, o json.RawMessage
+			}{{"b2b_list", g.list, o.list}, {"b2be_list", g.ents, o.ents}} {
+				if gs, os := b2bcShape(c.g, skip), b2bcShape(c.o, skip); !slices.Equal(gs, os) {
+					t.Errorf("%s members differ\ngosips:\n%s\nopensips:\n%s", c.cmd, strings.Join(gs, "\n"), strings.Join(os, "\n"))
+				}
+			}
+			gt, ot := b2btTupleOf(t, g.list), b2btTupleOf(t, o.list)
+			for _, k := range []string{"state", "scenario"} {
+				if gt[k] != ot[k] {
+					t.Errorf("b2b_list %s: gosips %v, opensips %v", k, gt[k], ot[k])
+				}
+			}
+		})
+	}
+}
+
+// b2btFlow is one bridge variant of b2btCfg: the caller's R-URI user and
+// the sipp scenarios of the caller and the callee.
+type b2btFlow struct {
+	name, caller, callee string
+	check                func(t *testing.T, r b2btFlowRun)
+}
+
+// b2btFlowRun is what the parties of a bridge variant received.
+type b2btFlowRun struct {
+	caller, media, callee, prov sippResult
+	list                        json.RawMessage
+}
+
+func b2btFlows() []b2btFlow {
+	return []b2btFlow{
+		{name: "hold", caller: "b2bt_uac_twice.xml", callee: "b2bc_uas_late.xml",
+			check: func(t *testing.T, r b2btFlowRun) {
+				reinv := received(r.caller.Messages, "INVITE")
+				if len(reinv) != 2 || b2bOrigin(reinv[0]) != "bob" || b2bSDPDir(reinv[0]) != "inactive" {
+					t.Fatalf("the caller was not put on hold first (the media server's SDP made inactive): %q", reinv)
+				}
+				if b2bOrigin(reinv[1]) != "carol" {
+					t.Errorf("the caller's second re-INVITE does not carry the callee's offer:\n%s", reinv[1])
+				}
+			}},
+		{name: "nolate", caller: "b2bc_uac_bridged.xml", callee: "b2bt_uas_nolate.xml",
+			check: func(t *testing.T, r b2btFlowRun) {
+				reinv := received(r.caller.Messages, "INVITE")
+				if len(reinv) != 1 || b2bBody(reinv[0]) != "" {
+					t.Fatalf("the caller's re-INVITE should have no body: %q", reinv)
+				}
+				if ack := received(r.caller.Messages, "ACK"); len(ack) != 1 || b2bOrigin(ack[0]) != "carol" {
+					t.Errorf("the caller's ACK does not carry the callee's answer: %q", ack)
+				}
+				if ack := received(r.callee.Messages, "ACK"); len(ack) != 2 || b2bBody(ack[0]) != "" || b2bBody(ack[1]) != "" {
+					t.Errorf("the callee's ACKs: %q", ack)
+				}
+			}},
+		{name: "provmedia", caller: "b2bt_uac_twice.xml", callee: "b2bc_uas_late.xml",
+			check: func(t *testing.T, r b2btFlowRun) {
+				reinv := received(r.caller.Messages, "INVITE")
+				if len(reinv) != 2 || b2bBody(reinv[0]) != "" || b2bOrigin(reinv[1]) != "carol" {
+					t.Fatalf("the caller's re-INVITEs (none with body, then the callee's offer): %q", reinv)
+				}
+				if ack := received(r.caller.Messages, "ACK"); len(ack) != 2 || b2bOrigin(ack[0]) != "bob" || b2bBody(ack[1]) != "" {
+					t.Errorf("the caller's ACKs (the media server's answer, then none): %q", ack)
+				}
+				inv := received(r.prov.Messages, "INVITE")
+				if len(inv) != 1 || b2bOrigin(inv[0]) != "alice" {
+					t.Errorf("the provisional media server's INVITE does not carry the caller's offer: %q", inv)
+				}
+				if len(received(r.prov.Messages, "BYE")) != 1 {
+					t.Errorf("the provisional media server got no BYE")
+				}
+			}},
+	}
+}
+
+// b2btRunFlow runs a bridge variant on e: the caller is answered by a
+// media server that hangs up after 300 ms; the script bridges the
+// caller to the callee with the variant's flag; the caller hangs up
+// after 1.5 s; MI is empty afterwards.
+func b2btRunFlow(t *testing.T, e b2bEngine, f b2btFlow) b2btFlowRun {
+	t.Helper()
+	ports := map[string]int{"first": freePort(t), "second": freePort(t), "media": freePort(t), "prov": freePort(t)}
+	media := startSippPeer(t, "b2bc_uas_bye.xml", ports["media"], 1, 30*time.Second, "-d", "300")
+	callee := startSippPeer(t, f.callee, ports["second"], 1, 30*time.Second)
+	var prov *sippPeer
+	if f.name == "provmedia" {
+		prov = startSippPeer(t, "b2bc_uas_wait.xml", ports["prov"], 1, 30*time.Second)
+	}
+	sipPort, mi := b2btStart(t, e, ports)
+	caller := b2bStartUAC(t, f.caller, sipPort, "-s", f.name, "-d", "1500")
+	var r b2btFlowRun
+	b2bWaitTuple(t, mi)
+	r.list, _ = miCall(t, mi, "b2b_list", nil)
+	r.caller, r.media, r.callee = caller.wait(30*time.Second), media.wait(10*time.Second), callee.wait(10*time.Second)
+	peers := map[string]sippResult{"caller": r.caller, "media": r.media, "callee": r.callee}
+	if prov != nil {
+		r.prov = prov.wait(10 * time.Second)
+		peers["prov"] = r.prov
+	}
+	for role, res := range peers {
+		if res.Exit != 0 {
+			t.Fatalf("%s %s: %s exited %d\n%s\n%s", e.name, f.name, role, res.Exit, res.Output, res.Messages)
+		}
+	}
+	b2bCheckEmpty(t, mi)
+	return r
+}
+
+// TestB2BBridgeFlags: b2b_bridge from the request route with the flags
+// hold (the caller's SDP made inactive in a re-INVITE before the callee
+// is invited), no-late-sdp (the callee gets the caller's last SDP, then
+// the caller's fresh offer) and a provisional media server (the caller
+// talks to it while the callee is invited with late SDP): each party
+// gets the SDP expected, the call is bridged and nothing is left.
+func TestB2BBridgeFlags(t *testing.T) {
+	gosipsBin(t)
+	for _, f := range b2btFlows() {
+		t.Run(f.name, func(t *testing.T) {
+			r := b2btRunFlow(t, b2bGosips(), f)
+			f.check(t, r)
+			tu := b2btTupleOf(t, r.list)
+			if tu["state"] != float64(4) || tu["scenario"] != f.name {
+				t.Errorf("b2b_list while bridged: %s", r.list)
+			}
+		})
+	}
+}
+
+// TestB2BBridgeFlagsOracle: the bridge variants through OpenSIPS 3.6
+// give each party the same messages (methods, URIs, SDP origins).
+func TestB2BBridgeFlagsOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	for _, f := range b2btFlows() {
+		t.Run(f.name, func(t *testing.T) {
+			g := b2btRunFlow(t, b2bGosips(), f)
+			o := b2btRunFlow(t, b2bOpenSIPS(bin), f)
+			for _, p := range []struct {
+				role string
+				g, o sippResult
+			}{{"caller", g.caller, o.caller}, {"media", g.media, o.media}, {"callee", g.callee, o.callee}, {"prov", g.prov, o.prov}} {
+				gs, os := b2btSummary(p.g.Messages), b2btSummary(p.o.Messages)
+				if !slices.Equal(gs, os) {
+					t.Errorf("%s received\ngosips:\n%s\nopensips:\n%s", p.role, strings.Join(gs, "\n"), strings.Join(os, "\n"))
+				}
+			}
+		})
+	}
+}
