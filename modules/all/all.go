@@ -62,6 +62,7 @@ import (
 	_ "gosips/modules/rtp_relay"
 	_ "gosips/modules/rtpengine"
 	_ "gosips/modules/rtpproxy"
+	_ "gosips/modules/script_helper"
 	_ "gosips/modules/signaling"
 	_ "gosips/modules/sipcapture"
 	_ "gosips/modules/sipmsgops"
