@@ -46,6 +46,11 @@ route {
 			ua_session_reply($var(key), "INVITE", 200, "OK", "v=0\r\no=ua 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0\r\n");
 			exit;
 		}
+		if ($rU == "short") {
+			ua_session_server_init($var(key), "t1");
+			ua_session_reply($var(key), "INVITE", 180, "Ringing");
+			exit;
+		}
 		if ($rU == "early") {
 			ua_session_server_init($var(key), "b");
 			ua_session_reply($var(key), "INVITE", 180, "Ringing");
@@ -494,5 +499,23 @@ func TestUASessionEdgesOracle(t *testing.T) {
 	}
 	if gm, om := noList(g.mi), noList(o.mi); strings.Join(gm, "\n") != strings.Join(om, "\n") {
 		t.Errorf("MI answers differ\ngosips:\n%s\nopensips:\n%s", strings.Join(gm, "\n"), strings.Join(om, "\n"))
+	}
+}
+
+// TestUASessionEarlyTimeout: a server session never answered (t1)
+// answers its INVITE 408 when its lifetime ends and is removed.
+func TestUASessionEarlyTimeout(t *testing.T) {
+	gosipsBin(t)
+	sink := newEviSink(t)
+	sipPort, miPort := b2bGosips().start(t, sink.cfg(uasessCfg))
+	if r := runSipp(t, "uasess_uac_timeout.xml", sipPort, "-s", "short"); r.Exit != 0 {
+		t.Fatalf("caller exit %d\n%s\n%s", r.Exit, r.Output, r.Messages)
+	}
+	var raw json.RawMessage
+	if !eventually(3*time.Second, func() bool {
+		raw, _ = miCall(t, miPort, "ua_session_list", nil)
+		return string(raw) == "[]"
+	}) {
+		t.Errorf("session left: %s", raw)
 	}
 }
