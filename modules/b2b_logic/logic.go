@@ -371,6 +371,7 @@ func (m *Module) passRequest(t *tuple, l *leg, req *sip.Msg, tx api.ServerTx) {
 	t.mu.Unlock()
 	switch method {
 	case "ACK":
+		m.lateBye(t)
 		if bstep == brWaitOld && l == bkeep {
 			return // our ACK goes from the bridge step
 		}

@@ -81,6 +81,9 @@ type tuple struct {
 	dbFlag int
 	// x is an extended bridge in progress (bstep brExt).
 	x *extBridge
+	// lateBye are the entities b2b_bridge_request's late_bye keeps until
+	// the bridged INVITE's ACK.
+	lateBye []*leg
 }
 
 type bridgeFlags struct {
