@@ -200,8 +200,12 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 	mi("reply", "ua_session_reply", map[string]any{"key": key, "method": "INVITE", "code": "200", "reason": "OK", "body": uasessSDP})
 	time.Sleep(500 * time.Millisecond) // the caller's ACK
 	mi("list by key", "ua_session_list", map[string]any{"key": key})
-	mi("options", "ua_session_update", map[string]any{"key": key, "method": "OPTIONS"})
+	mi("options", "ua_session_update", map[string]any{"key": key, "method": "OPTIONS", "body": "hello",
+		"content_type": "Content-Type: text/plain\r\n", "extra_headers": "X-UA: one\r\n"})
 	got = events(len(got) + 1)
+	mi("reinvite", "ua_session_update", map[string]any{"key": key, "method": "INVITE", "body": uasessSDP})
+	got = events(len(got) + 1)
+	time.Sleep(300 * time.Millisecond) // our ACK
 	mi("terminate", "ua_session_terminate", map[string]any{"key": key})
 	if r := caller.wait(20 * time.Second); r.Exit != 0 {
 		t.Fatalf("%s: MI caller exit %d\n%s", e.name, r.Exit, r.Output)
@@ -237,8 +241,9 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 // script (180, 200 with SDP) takes an UPDATE and a re-INVITE answered
 // from event_route[E_UA_SESSION] and ends with the caller's BYE
 // (answered 200 automatically); one answered over MI ua_session_reply
-// takes an OPTIONS sent with ua_session_update and ends with
-// ua_session_terminate; a client session started with
+// takes an OPTIONS (with a body, Content-Type and an extra header) and
+// a re-INVITE (ACKed automatically) sent with ua_session_update and ends
+// with ua_session_terminate; a client session started with
 // ua_session_client_start is ACKed automatically and ended over MI.
 // E_UA_SESSION reaches an event_datagram subscriber for each step, and
 // ua_session_list shows the sessions while they last.
@@ -254,6 +259,7 @@ func TestUASession(t *testing.T) {
 		`E_UA_SESSION key=KEY event_type=TERMINATED entity_type=UAS status=0 reason=null method=BYE body= headers=Via,From,To,Call-ID,CSeq,Contact,Max-Forwards,Content-Length extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=NEW entity_type=UAS status=0 reason=null method=INVITE body=v=0|o=alice 1 1 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0| headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAS status=200 reason=OK method=OPTIONS body= headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAS status=200 reason=OK method=INVITE body=v=0|o=alice 1 9 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0| headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=EARLY entity_type=UAC status=180 reason=Ringing method=INVITE body= headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAC status=200 reason=OK method=INVITE body=v=0|o=bob 1 1 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0|a=rtpmap:0 PCMU/N| headers=null extra_params=null`,
 	}
@@ -267,6 +273,7 @@ func TestUASession(t *testing.T) {
 		"reply: \"OK\"",
 		"list by key: 1 logic_key= mod_name=b2b_entities state=5 ",
 		"options: \"OK\"",
+		"reinvite: \"OK\"",
 		"terminate: \"OK\"",
 		"after MI call: 0 ",
 		"bad key: error 400: Bad format for b2b key",
