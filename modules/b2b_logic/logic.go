@@ -215,6 +215,7 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 		t.setupTimer = time.AfterFunc(setup, func() { m.setupTimeout(t) })
 	}
 	t.mu.Unlock()
+	m.dbSave(t)
 	st.tuple, st.leg = t, sl
 	return api.RetTrue
 }
@@ -278,6 +279,7 @@ func (m *Module) deleteTuple(t *tuple) {
 	for _, l := range legs {
 		m.ents.Delete(l.ent)
 	}
+	m.dbForget(t)
 	m.tuples.del(t.key)
 }
 
@@ -555,6 +557,9 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 	}
 	t.mu.Unlock()
 	if srv == nil {
+		if code >= 200 && code < 300 {
+			m.dbSave(t)
+		}
 		return
 	}
 	hdrs := m.passHeaders(reply)
@@ -572,6 +577,9 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		}
 	}
 	err := m.ents.SendReply(srv.ent, "INVITE", code, reply.Reason(), hdrs, contentType(reply), reply.Body())
+	if code >= 200 && code < 300 {
+		m.dbSave(t) // with the answer sent to the caller
+	}
 	if code >= 300 {
 		t.mu.Lock()
 		l.disconnected = true

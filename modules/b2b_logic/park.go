@@ -67,6 +67,7 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string, l
 	}
 	keep.pendingFrom["INVITE"] = nl
 	t.mu.Unlock()
+	m.dbSave(t)
 	if err := m.ents.SendRequest(keep.ent, "INVITE", keep.hdrs+m.passHeaders(req), contentType(req), req.Body()); err != nil {
 		m.log.Error("b2b_bridge_request: cannot re-INVITE the parked entity", "err", err)
 		_ = m.ents.SendReply(srv, "INVITE", 500, "Server Internal Error", "", "", "")
