@@ -217,3 +217,10 @@ type DialogEventInfo struct {
 // DialogCallback is called for the events it was registered for. It runs
 // without the dialog's lock held; it must not block for long.
 type DialogCallback func(e *DialogEventInfo)
+
+// DialogFlagChecker is implemented by the dialog module: it validates
+// create_dialog() flags ahead of time, for modules that take them as a
+// parameter (script_helper's create_dialog_flags).
+type DialogFlagChecker interface {
+	CheckCreateFlags(flags string) error
+}

@@ -347,3 +347,17 @@ func NonNegParam(name string, dst *int, def string) Param {
 		return nil
 	}}
 }
+
+// RouteNamer is implemented by modules whose parameters name script
+// routes (script_helper's sequential_route): check counts those routes as
+// used and warns when one is not defined.
+type RouteNamer interface {
+	NamedRoutes() []NamedRoute
+}
+
+// NamedRoute is a route a module parameter names.
+type NamedRoute struct {
+	Param string
+	Kind  RouteType
+	Name  string
+}

@@ -15,3 +15,16 @@ type RRAPI interface {
 	// Route (is_direction()); ok is false when it cannot tell.
 	Direction(c *Ctx) (upstream bool, ok bool)
 }
+
+// RRRouter is implemented by the rr module beside RRAPI: the routing
+// functions themselves, for modules that route on the script's behalf
+// (script_helper), as OpenSIPS' rr_binds carries record_route and
+// loose_route.
+type RRRouter interface {
+	// RecordRoute adds our Record-Route header to the request in c
+	// (record_route() without parameters).
+	RecordRoute(c *Ctx) Ret
+	// LooseRoute is loose_route(): 1 when the request was routed by its
+	// Route headers, -1 otherwise.
+	LooseRoute(c *Ctx) Ret
+}

@@ -566,11 +566,19 @@ modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d")`, e.UDP)
 
 	// A call turned down: the session goes with the failed dialog.
 	id = "engage-2@test"
+	relayRejectedCall(t, e, srv.Port, caller, uas, id, "z9hG4bK-eng2")
+}
+
+// relayRejectedCall sends an INVITE with SDP that the UAS turns down with
+// 486: rtpengine holds the session while the INVITE is pending and drops
+// it with the failed call.
+func relayRejectedCall(t *testing.T, e *rtpeDaemon, srvPort int, caller, uas *udpClient, id, branch string) {
+	t.Helper()
 	offer := sdpOffer(newMediaPeer(t).port(), "1003")
-	caller.Send(srv.Port, fmt.Sprintf("INVITE sip:uas@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-eng2\r\n"+
+	caller.Send(srvPort, fmt.Sprintf("INVITE sip:uas@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=%s\r\n"+
 		"From: <sip:caller@127.0.0.1>;tag=ct2\r\nTo: <sip:uas@127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"+
 		"Contact: <sip:caller@127.0.0.1:LPORT>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
-		id, len(offer), offer))
+		branch, id, len(offer), offer))
 	inv := uas.Recv(5 * time.Second)
 	if !strings.HasPrefix(inv, "INVITE ") {
 		t.Fatalf("UAS got %q, want the INVITE", inv)
@@ -578,7 +586,7 @@ modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:%d")`, e.UDP)
 	if calls := e.calls(t); len(calls) != 1 || calls[0] != id {
 		t.Errorf("rtpengine holds %v during the second call, want [%s]", calls, id)
 	}
-	uas.SendRaw(srv.Port, []byte(fmt.Sprintf("SIP/2.0 486 Busy Here\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=busy\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	uas.SendRaw(srvPort, []byte(fmt.Sprintf("SIP/2.0 486 Busy Here\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=busy\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
 		strings.Join(headers(inv, "Via"), "\r\nVia: "), header(inv, "From"), header(inv, "To"), id)))
 	if r := caller.RecvFinal(5 * time.Second); statusCode(r) != "486" {
 		t.Fatalf("caller got %q, want 486", r)

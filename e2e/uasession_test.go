@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +44,11 @@ route {
 			ua_session_server_init($var(key), "arhb", "extra-value");
 			ua_session_reply($var(key), "INVITE", 180, "Ringing");
 			ua_session_reply($var(key), "INVITE", 200, "OK", "v=0\r\no=ua 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0\r\n");
+			exit;
+		}
+		if ($rU == "early") {
+			ua_session_server_init($var(key), "b");
+			ua_session_reply($var(key), "INVITE", 180, "Ringing");
 			exit;
 		}
 		ua_session_server_init($var(key), "b");
@@ -194,8 +200,12 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 	mi("reply", "ua_session_reply", map[string]any{"key": key, "method": "INVITE", "code": "200", "reason": "OK", "body": uasessSDP})
 	time.Sleep(500 * time.Millisecond) // the caller's ACK
 	mi("list by key", "ua_session_list", map[string]any{"key": key})
-	mi("options", "ua_session_update", map[string]any{"key": key, "method": "OPTIONS"})
+	mi("options", "ua_session_update", map[string]any{"key": key, "method": "OPTIONS", "body": "hello",
+		"content_type": "Content-Type: text/plain\r\n", "extra_headers": "X-UA: one\r\n"})
 	got = events(len(got) + 1)
+	mi("reinvite", "ua_session_update", map[string]any{"key": key, "method": "INVITE", "body": uasessSDP})
+	got = events(len(got) + 1)
+	time.Sleep(300 * time.Millisecond) // our ACK
 	mi("terminate", "ua_session_terminate", map[string]any{"key": key})
 	if r := caller.wait(20 * time.Second); r.Exit != 0 {
 		t.Fatalf("%s: MI caller exit %d\n%s", e.name, r.Exit, r.Output)
@@ -231,8 +241,9 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 // script (180, 200 with SDP) takes an UPDATE and a re-INVITE answered
 // from event_route[E_UA_SESSION] and ends with the caller's BYE
 // (answered 200 automatically); one answered over MI ua_session_reply
-// takes an OPTIONS sent with ua_session_update and ends with
-// ua_session_terminate; a client session started with
+// takes an OPTIONS (with a body, Content-Type and an extra header) and
+// a re-INVITE (ACKed automatically) sent with ua_session_update and ends
+// with ua_session_terminate; a client session started with
 // ua_session_client_start is ACKed automatically and ended over MI.
 // E_UA_SESSION reaches an event_datagram subscriber for each step, and
 // ua_session_list shows the sessions while they last.
@@ -248,6 +259,7 @@ func TestUASession(t *testing.T) {
 		`E_UA_SESSION key=KEY event_type=TERMINATED entity_type=UAS status=0 reason=null method=BYE body= headers=Via,From,To,Call-ID,CSeq,Contact,Max-Forwards,Content-Length extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=NEW entity_type=UAS status=0 reason=null method=INVITE body=v=0|o=alice 1 1 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0| headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAS status=200 reason=OK method=OPTIONS body= headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAS status=200 reason=OK method=INVITE body=v=0|o=alice 1 9 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0| headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=EARLY entity_type=UAC status=180 reason=Ringing method=INVITE body= headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAC status=200 reason=OK method=INVITE body=v=0|o=bob 1 1 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0|a=rtpmap:0 PCMU/N| headers=null extra_params=null`,
 	}
@@ -261,6 +273,7 @@ func TestUASession(t *testing.T) {
 		"reply: \"OK\"",
 		"list by key: 1 logic_key= mod_name=b2b_entities state=5 ",
 		"options: \"OK\"",
+		"reinvite: \"OK\"",
 		"terminate: \"OK\"",
 		"after MI call: 0 ",
 		"bad key: error 400: Bad format for b2b key",
@@ -293,5 +306,176 @@ func TestUASessionOracle(t *testing.T) {
 	sort.Strings(om)
 	if strings.Join(gm, "\n") != strings.Join(om, "\n") {
 		t.Errorf("MI answers differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g.mi, "\n"), strings.Join(o.mi, "\n"))
+	}
+}
+
+// uasessEdges runs the edge cases against one engine, with E_UA_SESSION
+// going to an event_datagram and an event_stream subscriber: a caller
+// that cancels an unanswered server session, a client session rejected
+// with 486, one whose 2xx is ACKed over MI (d flag) and one ended by its
+// lifetime (t2). It returns the datagram payloads and checks that the
+// stream got the same (in any order: OpenSIPS raises from several
+// workers).
+func uasessEdges(t *testing.T, e b2bEngine) uasessRun {
+	t.Helper()
+	sink := newEviSink(t)
+	cfg := strings.Replace(uasessCfg, `loadmodule "event_datagram.so"`, "loadmodule \"event_datagram.so\"\nloadmodule \"event_stream.so\"", 1)
+	cfg = strings.Replace(cfg, `subscribe_event("E_UA_SESSION", "udp:127.0.0.1:DGPORT");`,
+		`subscribe_event("E_UA_SESSION", "udp:127.0.0.1:DGPORT");`+"\n\t"+`subscribe_event("E_UA_SESSION", "tcp:127.0.0.1:TCPPORT");`, 1)
+	sipPort, miPort := e.start(t, sink.cfg(cfg))
+	var run uasessRun
+	mi := func(name, cmd string, params map[string]any) json.RawMessage {
+		t.Helper()
+		var p any
+		if params != nil {
+			p = params
+		}
+		raw, err := miCall(t, miPort, cmd, p)
+		if err != nil {
+			run.mi = append(run.mi, name+": error "+err.Error())
+			return nil
+		}
+		if cmd == "ua_session_list" {
+			run.mi = append(run.mi, name+": "+uasessList(raw))
+		} else {
+			run.mi = append(run.mi, name+": "+uasessKeyRE.ReplaceAllString(string(raw), "KEY"))
+		}
+		return raw
+	}
+	n := 0
+	events := func(more int) []string {
+		n += 2 * more
+		return sink.wait(n)
+	}
+	start := func(flags string, uasPort int) {
+		t.Helper()
+		params := map[string]any{"ruri": "sip:bob@127.0.0.1:" + strconv.Itoa(uasPort), "to": "sip:bob@127.0.0.1",
+			"from": "sip:alice@ua.example"}
+		if flags != "" {
+			params["flags"] = flags
+		}
+		mi("start "+flags, "ua_session_client_start", params)
+	}
+
+	// A. The caller cancels a server session answered 180. OpenSIPS 3.6
+	// answers the CANCEL but never the INVITE (no 487): only gosips'
+	// caller must end well.
+	if r := runSipp(t, "uac_cancel.xml", sipPort, "-s", "early"); r.Exit != 0 && e.name == "gosips" {
+		t.Errorf("%s: cancelling caller exit %d\n%s\n%s", e.name, r.Exit, r.Output, r.Messages)
+	}
+	events(2)
+	mi("after cancel", "ua_session_list", nil)
+
+	// B. A client session rejected with 486.
+	busyPort, busyWait := startSippUAS(t, "uas_busy.xml")
+	start("b", busyPort)
+	events(1)
+	if r := busyWait(); r.Exit != 0 {
+		t.Errorf("%s: busy callee exit %d\n%s", e.name, r.Exit, r.Output)
+	}
+	mi("after reject", "ua_session_list", nil)
+
+	// C. d flag: the 2xx is ACKed over MI.
+	uasPort, uasWait := startSippUAS(t, "b2bc_uas_wait.xml")
+	start("d", uasPort)
+	got := events(2)
+	if m := uasessKeyRE.FindString(got[len(got)-1]); m != "" {
+		mi("ack", "ua_session_update", map[string]any{"key": m, "method": "ACK"})
+		time.Sleep(300 * time.Millisecond)
+		mi("d list", "ua_session_list", nil)
+		mi("d terminate", "ua_session_terminate", map[string]any{"key": m})
+	}
+	if r := uasWait(); r.Exit != 0 {
+		t.Errorf("%s: callee (d) exit %d\n%s\n%s", e.name, r.Exit, r.Output, r.Messages)
+	}
+	mi("after d", "ua_session_list", nil)
+
+	// D. t2: the session ends by itself after 2 s.
+	uasPort, uasWait = startSippUAS(t, "b2bc_uas_wait.xml")
+	start("t2", uasPort)
+	events(2)
+	mi("t2 list", "ua_session_list", nil)
+	if r := uasWait(); r.Exit != 0 {
+		t.Errorf("%s: callee (t2) exit %d\n%s\n%s", e.name, r.Exit, r.Output, r.Messages)
+	}
+	mi("after t2", "ua_session_list", nil)
+
+	var udp, tcp []string
+	for _, ev := range sink.wait(n) {
+		if strings.HasPrefix(ev, "tcp ") {
+			tcp = append(tcp, uasessEvent(t, "udp "+strings.TrimPrefix(ev, "tcp ")))
+		} else {
+			udp = append(udp, uasessEvent(t, ev))
+		}
+	}
+	su, st := slices.Clone(udp), slices.Clone(tcp)
+	sort.Strings(su)
+	sort.Strings(st)
+	if strings.Join(su, "\n") != strings.Join(st, "\n") {
+		t.Errorf("%s: event_stream got:\n%s\nevent_datagram got:\n%s", e.name, strings.Join(tcp, "\n"), strings.Join(udp, "\n"))
+	}
+	run.events = udp
+	return run
+}
+
+// TestUASessionEdges: a CANCEL ends an unanswered server session (487 to
+// the caller), a 486 ends a client session, the d flag leaves the ACK to
+// ua_session_update, and the t flag ends a session with a BYE; each
+// leaves ua_session_list empty, and an event_stream subscriber gets the
+// same payloads as the event_datagram one.
+func TestUASessionEdges(t *testing.T) {
+	gosipsBin(t)
+	run := uasessEdges(t, b2bGosips())
+	want := []string{
+		`E_UA_SESSION key=KEY event_type=NEW entity_type=UAS status=0 reason=null method=INVITE body= headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=TERMINATED entity_type=UAS status=0 reason=null method=CANCEL body= headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=REJECTED entity_type=UAC status=486 reason=Busy Here method=INVITE body= headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=EARLY entity_type=UAC status=180 reason=Ringing method=INVITE body=null headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAC status=200 reason=OK method=INVITE body=null headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=EARLY entity_type=UAC status=180 reason=Ringing method=INVITE body=null headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAC status=200 reason=OK method=INVITE body=null headers=null extra_params=null`,
+	}
+	if strings.Join(run.events, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(run.events, "\n"), strings.Join(want, "\n"))
+	}
+	mi := strings.Join(run.mi, "\n")
+	for _, w := range []string{
+		"after cancel: 0 ", "after reject: 0 ", "ack: \"OK\"", "d list: 1 logic_key= mod_name=b2b_entities state=5 ",
+		"d terminate: \"OK\"", "after d: 0 ", "t2 list: 1 logic_key= mod_name=b2b_entities state=5 ", "after t2: 0 ",
+	} {
+		if !strings.Contains(mi, w) {
+			t.Errorf("MI answers lack %q:\n%s", w, mi)
+		}
+	}
+}
+
+// TestUASessionEdgesOracle compares the edge cases with real OpenSIPS
+// 3.6 (OPENSIPS_BIN): the same events (sorted: OpenSIPS may raise the
+// 180 and the 200 of a call from two workers out of order) and the same
+// MI answers. ua_session_list is left out: OpenSIPS 3.6 keeps a
+// cancelled server session (state 7) and a rejected client session
+// (state 1) in its table for good, gosips removes them.
+func TestUASessionEdgesOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	o := uasessEdges(t, b2bOpenSIPS(bin))
+	g := uasessEdges(t, b2bGosips())
+	ge, oe := slices.Clone(g.events), slices.Clone(o.events)
+	sort.Strings(ge)
+	sort.Strings(oe)
+	if strings.Join(ge, "\n") != strings.Join(oe, "\n") {
+		t.Errorf("events differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g.events, "\n"), strings.Join(o.events, "\n"))
+	}
+	noList := func(mi []string) []string {
+		var out []string
+		for _, l := range mi {
+			if !strings.Contains(l, "list: ") && !strings.HasPrefix(l, "after ") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	if gm, om := noList(g.mi), noList(o.mi); strings.Join(gm, "\n") != strings.Join(om, "\n") {
+		t.Errorf("MI answers differ\ngosips:\n%s\nopensips:\n%s", strings.Join(gm, "\n"), strings.Join(om, "\n"))
 	}
 }

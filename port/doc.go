@@ -28,5 +28,14 @@
 // (H2) modules, replaced functions and their new mandatory arguments (H3),
 // moved functions (M7: any move the history shows), old built-in db_url
 // defaults (H5), flag-driven features turned into calls (H6), modules
-// gosips will never provide (H7) and moved or dropped parameters (H8).
+// gosips will never provide (H7) and moved or dropped parameters (H8),
+// also inside a "a|b" modparam, which OpenSIPS sets in every module the
+// expression matches.
+//
+// G21 and P15 carry the TLS settings of the implicit default server and
+// client domains of 1.x (core globals) and 2.x (un-prefixed proto_tls /
+// tls_mgm modparams) to two explicit 3.x tls_mgm domains, default_server
+// and default_client, matching any address, with tls_openssl as the TLS
+// library (see tls.go). P16 turns presence's server_address URI into the
+// contact_user of 3.1.
 package port

@@ -2,6 +2,7 @@ package port
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -492,6 +493,51 @@ func (ps *pass) paramFate(mp *ast.ModParam, old, modern string) bool {
 		msg += ": " + r.Note
 	}
 	ps.note(mp.At, "H8", msg, old, name, r.NewModule, r.NewParam, r.Since)
+	return true
+}
+
+// regexFate applies the fate of a moved or dropped parameter to each
+// module of a "a|b" modparam (H8): OpenSIPS sets the parameter in every
+// loaded module the expression matches and fails when one of them lacks
+// it, so "presence|presence_xml" db_url becomes "presence|xcap" once
+// presence_xml's db_url moved to xcap.
+func (ps *pass) regexFate(mp *ast.ModParam) bool {
+	alts := strings.Split(mp.Module, "|")
+	var out []string
+	changed := false
+	for _, alt := range alts {
+		old := strings.ToLower(strings.TrimSpace(alt))
+		modern := ps.modernName(old)
+		if _, ok := ps.p.opts.Registry.Lookup(modern); !ok || ps.param(modern, mp.Param) != nil {
+			out = append(out, alt)
+			continue
+		}
+		r, ok := legacy.ParamFate(old, mp.Param)
+		if !ok && modern != old {
+			r, ok = legacy.ParamFate(modern, mp.Param)
+		}
+		if !ok || (r.NewParam != "" && r.NewParam != mp.Param) {
+			out = append(out, alt)
+			continue
+		}
+		changed = true
+		if r.NewParam == "" {
+			ps.note(mp.At, "H8", "modparam %s %s: dropped %s, whose %s was removed in %s", mp.Module, mp.Param, old, mp.Param, r.Since)
+			continue
+		}
+		ps.note(mp.At, "H8", "modparam %s %s: %s %s is %s %s since %s", mp.Module, mp.Param, old, mp.Param, r.NewModule, r.NewParam, r.Since)
+		if !slices.Contains(out, r.NewModule) && !slices.Contains(alts, r.NewModule) {
+			out = append(out, r.NewModule)
+		}
+	}
+	if !changed {
+		return false
+	}
+	if len(out) == 0 {
+		ps.es.deleteItem(mp.At.Offset, mp.End.Offset)
+		return true
+	}
+	ps.replaceString(mp.ModAt.Offset, strings.Join(out, "|"))
 	return true
 }
 

@@ -65,6 +65,16 @@ func (ps *pass) modparam(mp *ast.ModParam, set map[[2]string]bool) {
 		ps.flagModparam(mp, ff, set)
 		return
 	}
+	if n, ok := valueInt(mp.Value); ok && strings.ToLower(mod) == "xlog" && (mp.Param == "buf_size" || mp.Param == "force_color") {
+		// M4: the xlog module became part of the core in 1.6, its
+		// parameters core globals.
+		ps.es.replace(mp.At.Offset, mp.End.Offset, "xlog_"+mp.Param+"="+strconv.FormatInt(n, 10))
+		ps.note(mp.At, "M4", "xlog %s is the core global xlog_%s since 1.6", mp.Param, mp.Param)
+		return
+	}
+	if strings.Contains(mod, "|") && ps.regexFate(mp) {
+		return
+	}
 	if old := strings.ToLower(mod); !strings.Contains(old, "|") && ps.param(ps.modernName(old), mp.Param) == nil {
 		if ps.paramFate(mp, old, ps.modernName(old)) {
 			return
@@ -160,6 +170,9 @@ func (ps *pass) legacyParam(mp *ast.ModParam, mod, hint string) {
 			ps.replaceString(mp.ModAt.Offset, m[1])
 		}
 		ps.replaceString(mp.ParamAt.Offset, m[2])
+		if mp.Param == "server_address" && m[2] == "contact_user" && mp.Value.Kind == ast.ValString {
+			ps.contactUser(mp)
+		}
 		return
 	}
 	low := strings.ToLower(hint)
@@ -220,4 +233,20 @@ func valueInt(v *ast.Value) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v.Str), 0, 64)
 	return n, err == nil
+}
+
+// contactUser turns the Contact URI of server_address into the user part
+// contact_user holds since 3.1 (P16): the host, port and transport of the
+// Contact now come from the interface the request used.
+func (ps *pass) contactUser(mp *ast.ModParam) {
+	uri := strings.TrimSpace(mp.Value.Str)
+	user := ""
+	if rest, ok := strings.CutPrefix(strings.ToLower(uri), "sip:"); ok {
+		rest = uri[len(uri)-len(rest):]
+		if at := strings.IndexByte(rest, '@'); at >= 0 {
+			user = rest[:at]
+		}
+	}
+	ps.es.replace(mp.Value.At.Offset, mp.Value.End.Offset, strconv.Quote(user))
+	ps.note(mp.At, "P16", "%s server_address %q became contact_user %q: since 3.1 only the user part of the Contact is set, its host, port and transport come from the interface the SUBSCRIBE used", mp.Module, uri, user)
 }

@@ -148,7 +148,7 @@ func (ps *pass) addModparam(mod, line string) {
 			ps.added = map[string]bool{}
 		}
 		ps.added[mod] = true
-		ps.insertLoad(mod, false)
+		ps.insertLoad(mod, strings.HasPrefix(mod, "proto_"))
 	}
 	ls := ps.loads()
 	if len(ls) == 0 {
@@ -173,6 +173,9 @@ func modulesPass(ps *pass) {
 	dbDefaults(ps)
 	reg := ps.p.opts.Registry
 	need := map[string]string{} // module → rule
+	// firstParam is the first modparam of a module that is not loaded:
+	// OpenSIPS wants the loadmodule line before it.
+	firstParam := map[string]int{}
 	want := func(name, rule string) {
 		if _, ok := reg.Lookup(name); !ok || ps.script.Loaded(name) {
 			return
@@ -189,6 +192,9 @@ func modulesPass(ps *pass) {
 		if m := needsRe.FindStringSubmatch(d.Msg); m != nil {
 			want(m[1], "M3")
 		}
+		if d.Msg == "tls_mgm: no TLS library module loaded" {
+			ps.loadTLSLibrary()
+		}
 		switch d.Code {
 		case diag.CodeUnknownFunction:
 			if m := ownerRe.FindStringSubmatch(d.Msg); m != nil {
@@ -203,6 +209,9 @@ func modulesPass(ps *pass) {
 		case diag.CodeModparamModule:
 			if m := mpModRe.FindStringSubmatch(d.Msg); m != nil {
 				want(m[1], "M1")
+				if _, seen := firstParam[m[1]]; !seen && ps.mine(d.Pos) {
+					firstParam[m[1]] = d.Pos.Offset
+				}
 			}
 		case diag.CodeModuleDep:
 			if m := requireRe.FindStringSubmatch(d.Msg); m != nil {
@@ -221,7 +230,11 @@ func modulesPass(ps *pass) {
 	sort.Strings(names)
 	for _, n := range names {
 		proto := strings.HasPrefix(n, "proto_")
-		ps.insertLoad(n, proto)
+		if off, ok := firstParam[n]; ok && need[n] == "M1" && off < ps.lastLoadOffset() {
+			ps.es.insertLineBefore(off, `loadmodule "`+n+`.so"`)
+		} else {
+			ps.insertLoad(n, proto)
+		}
 		ps.noteAtLoads(need[n], "added loadmodule \"%s.so\"", n)
 	}
 }
@@ -254,4 +267,26 @@ func (ps *pass) noteAtLoads(rule, format string, args ...any) {
 		at = ls[0].At
 	}
 	ps.note(at, rule, format, args...)
+}
+
+// loadTLSLibrary loads tls_openssl before tls_mgm (G21): the TLS library
+// left tls_mgm for its own module in 3.2, and OpenSIPS 1.x–2.x used
+// OpenSSL.
+func (ps *pass) loadTLSLibrary() {
+	for _, l := range ps.loads() {
+		if loadName(l.Path) == "tls_mgm" {
+			ps.es.insertLineBefore(l.At.Offset, `loadmodule "tls_openssl.so"`)
+			ps.note(l.At, "G21", `added loadmodule "tls_openssl.so": tls_mgm needs a TLS library module since 3.2 (OpenSIPS 1.x-2.x used OpenSSL)`)
+			return
+		}
+	}
+}
+
+// lastLoadOffset is the offset of the main file's last loadmodule, or -1.
+func (ps *pass) lastLoadOffset() int {
+	ls := ps.loads()
+	if len(ls) == 0 {
+		return -1
+	}
+	return ls[len(ls)-1].At.Offset
 }

@@ -48,5 +48,6 @@ func rewritePass(ps *pass) {
 	modparams(ps)
 	routes(ps)
 	formats(ps)
+	tlsSettings(ps)
 	ps.p.hist.flagCallsDone = true
 }

@@ -825,9 +825,32 @@ func (k *checker) routeFlags() {
 	}
 }
 
+// moduleRoutes marks the routes module parameters name as used and warns
+// about those that are not defined (the module ignores them at run time).
+func (k *checker) moduleRoutes() {
+	rt := k.c.script.Routes
+	for _, m := range k.c.script.Modules {
+		n, ok := m.Inst.(api.RouteNamer)
+		if !ok {
+			continue
+		}
+		for _, nr := range n.NamedRoutes() {
+			kind := routeKindOf(nr.Kind)
+			if r := rt.Get(kind, nr.Name); r != nil {
+				rt.used[r] = true
+				continue
+			}
+			k.c.diags.Warn(m.At, diag.CodeUnknownRoute,
+				fmt.Sprintf("%s parameter %s names %s[%s], which is not defined (ignored)", m.Name, nr.Param, kind, nr.Name),
+				diag.DidYouMean(nr.Name, rt.Names(kind)))
+		}
+	}
+}
+
 // unused warns about named routes nothing refers to.
 func (k *checker) unused() {
 	rt := k.c.script.Routes
+	k.moduleRoutes()
 	if rt.dynamic {
 		return
 	}

@@ -42,3 +42,11 @@ func (r *RR) runRouteCbs(c *api.Ctx, st *state) {
 }
 
 var _ api.RRAPI = (*RR)(nil)
+
+// RecordRoute implements api.RRRouter.
+func (r *RR) RecordRoute(c *api.Ctx) api.Ret { return r.recordRoute(c, []any{nil}) }
+
+// LooseRoute implements api.RRRouter.
+func (r *RR) LooseRoute(c *api.Ctx) api.Ret { return r.looseRoute(c, nil) }
+
+var _ api.RRRouter = (*RR)(nil)

@@ -167,6 +167,9 @@ type ParamRule struct {
 	Since               string
 	// Note says what to check, or why dropping it is safe.
 	Note string
+	// Unreleased is set for a parameter dropped before the first release
+	// of the map (0.9) that upstream doc examples still set.
+	Unreleased bool
 }
 
 // ParamRules are keyed by old module and parameter; moves the history
@@ -182,10 +185,18 @@ var ParamRules = map[[2]string]ParamRule{
 	{"db_mysql", "ping_interval"}:  {Since: "1.8", Note: "connections are checked and reopened on use (max_db_retries)"},
 	{"db_mysql", "auto_reconnect"}: {Since: "1.5", Note: "connections are reopened on failure (max_db_retries)"},
 	{"rtpproxy", "rtpproxy_tout"}:  {NewModule: "rtpproxy", NewParam: "rtpproxy_timeout", Since: "3.3"},
-	{"pdt", "hsize_2pow"}:          {Since: "1.4", Note: "the prefix cache is a tree that sizes itself"},
-	{"pdt", "sync_time"}:           {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
-	{"pdt", "clean_time"}:          {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
-	{"pdt", "fetch_rows"}:          {Since: "1.7", Note: "the table is read in one query"},
+	// nathelper's RTPProxy half became rtpproxy in 1.7; the integer
+	// rtpproxy_tout gave way to the string rtpproxy_timeout in 3.3 (both
+	// in seconds).
+	{"nathelper", "rtpproxy_tout"}: {NewModule: "rtpproxy", NewParam: "rtpproxy_timeout", Since: "1.7", Note: "the timeout is in seconds as before, written as a string"},
+	// Automatic prefix allocation left pdt in January 2005, before the
+	// first OpenSER release, but its doc example kept the parameters.
+	{"pdt", "start_range"}: {Since: "0.9", Note: "automatic prefix allocation was removed before OpenSER 0.9 (the line was already refused then)", Unreleased: true},
+	{"pdt", "terminator"}:  {Since: "0.9", Note: "terminating codes were removed before OpenSER 0.9 (the line was already refused then)", Unreleased: true},
+	{"pdt", "hsize_2pow"}:  {Since: "1.4", Note: "the prefix cache is a tree that sizes itself"},
+	{"pdt", "sync_time"}:   {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
+	{"pdt", "clean_time"}:  {Since: "1.3", Note: "the cache is reloaded by pdt_reload (or changed by pdt_add/pdt_delete)"},
+	{"pdt", "fetch_rows"}:  {Since: "1.7", Note: "the table is read in one query"},
 }
 
 // ParamFate returns where a module parameter that the latest release no
