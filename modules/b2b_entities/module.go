@@ -43,6 +43,9 @@ type Module struct {
 	tm      api.ServerTxs
 	uac     api.UAC
 	cancel  api.UACCanceller
+	// auth answers digest challenges to client entities' INVITEs
+	// (uac_auth's credentials); nil without uac_auth.
+	auth    api.UACAuthenticator
 	root    context.Context
 	uaEvent *api.Event // E_UA_SESSION
 }
@@ -87,7 +90,7 @@ func (m *Module) Params() []api.Param {
 		api.NonNegParam("update_period", &m.UpdatePeriod, "100"),
 		api.IgnoredParam(api.StrParam("b2b_key_prefix", &m.KeyPrefix), "keys always start with B2B"),
 		api.IgnoredParam(api.IntParam("cluster_id", new(int)), "no clustering"),
-		api.IgnoredParam(api.IntParam("passthru_prack", &m.PassthruPrack), "PRACK is not passed through"),
+		api.IntParam("passthru_prack", &m.PassthruPrack),
 		api.StrParam("advertised_contact", &m.AdvertisedContact),
 		api.NonNegParam("ua_default_timeout", &m.UADefaultTimeout, "43200"),
 	}
@@ -141,6 +144,7 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if !ok1 || !ok2 || !ok3 {
 		return fmt.Errorf("b2b_entities: tm does not offer transactions to other modules")
 	}
+	m.auth, _ = ic.Module("uac_auth").(api.UACAuthenticator)
 	return nil
 }
 
