@@ -50,6 +50,8 @@ var upstreamHeaders = map[string]string{
 	"globalblacklist":     "id(int,auto) prefix(string) whitelist(int) description(string,null)",
 	"imc_rooms":           "id(int,auto) name(string) domain(string) flag(int)",
 	"imc_members":         "id(int,auto) username(string) domain(string) room(string) flag(int)",
+	"b2b_entities":        "id(int,auto) type(int) state(int) ruri(string,null) from_uri(string) to_uri(string) from_dname(string,null) to_dname(string,null) tag0(string) tag1(string,null) callid(string) cseq0(int) cseq1(int,null) contact0(string) contact1(string,null) route0(string,null) route1(string,null) sockinfo_srv(string,null) param(string) mod_name(string) storage(blob,null) lm(int) lrc(int,null) lic(int,null) leg_cseq(int,null) leg_route(string,null) leg_tag(string,null) leg_contact(string,null) leg_sockinfo(string,null)",
+	"b2b_logic":           "id(int,auto) si_key(string) scenario(string,null) sstate(int) lifetime(int) e1_type(int) e1_sid(string,null) e1_from(string) e1_to(string) e1_key(string) e1_sdp(string,null) e2_type(int) e2_sid(string,null) e2_from(string) e2_to(string) e2_key(string) e2_sdp(string,null) e3_type(int,null) e3_sid(string,null) e3_from(string,null) e3_to(string,null) e3_key(string,null)",
 }
 
 func TestTextHeadersMatchUpstream(t *testing.T) {
@@ -71,7 +73,7 @@ func TestTextHeadersMatchUpstream(t *testing.T) {
 func TestVersions(t *testing.T) {
 	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3, "usr_preferences": 3, "dialog": 12, "acc": 7, "missed_calls": 5,
 		"presentity": 5, "active_watchers": 12, "watchers": 4, "xcap": 4, "pua": 9, "rls_presentity": 1, "rls_watchers": 2,
-		"rtpproxy_sockets": 0, "rtpengine": 1, "sip_trace": 5}
+		"rtpproxy_sockets": 0, "rtpengine": 1, "sip_trace": 5, "b2b_entities": 2, "b2b_logic": 5}
 	for name, v := range want {
 		if tb, _ := Lookup(name); tb == nil || tb.Version != v {
 			t.Errorf("%s version = %+v, want %d", name, tb, v)

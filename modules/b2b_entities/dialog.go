@@ -224,6 +224,7 @@ func (m *Module) clientReply(e *entity, sr *sentReq, reply *sip.Msg, code int) {
 	if e.handler != nil && sr.notify {
 		e.handler.B2BReply(e, method, reply, code)
 	}
+	m.dbSave(e)
 }
 
 // SendRequest implements api.B2BEntities.
@@ -297,6 +298,7 @@ func (m *Module) send(e *entity, sr *sentReq) error {
 	if err := m.uac.SendRequest(m.ctx(), r); err != nil {
 		return errf("sending %s: %w", method, err)
 	}
+	m.dbSave(e)
 	return nil
 }
 
@@ -361,6 +363,7 @@ func (m *Module) sendACK(e *entity, headers, contentType, body string) error {
 	e.mu.Lock()
 	e.ack, e.ackDest, e.ackCSeq = b, d, cseq
 	e.mu.Unlock()
+	m.dbSave(e)
 	return core.Send(d, b)
 }
 
@@ -412,7 +415,9 @@ func (m *Module) SendReply(be api.B2BEntity, method string, code int, reason, he
 	if contentType != "" && body != "" {
 		hdrs += "Content-Type: " + contentType + "\r\n"
 	}
-	return tx.Reply(code, reason, toTag, hdrs, body)
+	err := tx.Reply(code, reason, toTag, hdrs, body)
+	m.dbSave(e)
+	return err
 }
 
 // Delete implements api.B2BEntities.
@@ -424,6 +429,7 @@ func (m *Module) Delete(be api.B2BEntity) {
 	e.mu.Lock()
 	e.deleted = true
 	e.mu.Unlock()
+	m.dbForget(e)
 	if e.typ == api.B2BServer {
 		m.servers.del(e.key)
 	} else {
@@ -451,6 +457,7 @@ func (m *Module) SetParam(be api.B2BEntity, param string) {
 		e.mu.Lock()
 		e.param = param
 		e.mu.Unlock()
+		m.dbSave(e)
 	}
 }
 

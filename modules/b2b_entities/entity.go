@@ -82,6 +82,8 @@ type entity struct {
 	// ackWait is when a received INVITE was answered, until its ACK.
 	ackWait time.Time
 	deleted bool
+	// inDB: the row exists; dirty: changed since written (db_mode 2).
+	inDB, dirty bool
 }
 
 // sentReq is a request sent on an entity, kept until its final reply

@@ -153,6 +153,7 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 	} else if tx != nil && method != "CANCEL" {
 		_ = tx.Reply(481, "Call/Transaction Does Not Exist", "", "", "")
 	}
+	m.dbSave(e)
 }
 
 // overlaps refuses a request that overlaps a transaction of the dialog,
