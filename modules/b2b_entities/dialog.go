@@ -197,6 +197,10 @@ func (m *Module) clientReply(e *entity, sr *sentReq, reply *sip.Msg, code int) {
 					e.remoteTarget = u
 				}
 			}
+			if e.socket == nil && reply.Recv() != nil {
+				// The socket the dialog uses (stored, shown by MI).
+				e.socket = reply.Recv().Socket
+			}
 			if code >= 200 {
 				if e.ackCSeq == cseq && e.ack != nil {
 					retrans = true

@@ -553,10 +553,10 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		}
 	}
 	t.mu.Unlock()
-	if code >= 200 && code < 300 {
-		m.dbSave(t)
-	}
 	if srv == nil {
+		if code >= 200 && code < 300 {
+			m.dbSave(t)
+		}
 		return
 	}
 	hdrs := m.passHeaders(reply)
@@ -574,6 +574,9 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		}
 	}
 	err := m.ents.SendReply(srv.ent, "INVITE", code, reply.Reason(), hdrs, contentType(reply), reply.Body())
+	if code >= 200 && code < 300 {
+		m.dbSave(t) // with the answer sent to the caller
+	}
 	if code >= 300 {
 		t.mu.Lock()
 		l.disconnected = true
