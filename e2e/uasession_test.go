@@ -46,6 +46,11 @@ route {
 			ua_session_reply($var(key), "INVITE", 200, "OK", "v=0\r\no=ua 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0\r\n");
 			exit;
 		}
+		if ($rU == "short") {
+			ua_session_server_init($var(key), "t1");
+			ua_session_reply($var(key), "INVITE", 180, "Ringing");
+			exit;
+		}
 		if ($rU == "early") {
 			ua_session_server_init($var(key), "b");
 			ua_session_reply($var(key), "INVITE", 180, "Ringing");
@@ -147,6 +152,18 @@ func uasessList(raw json.RawMessage) string {
 type uasessRun struct {
 	events []string
 	mi     []string
+	hdrs   []string // the headers attributes, masked
+}
+
+// uasessHeaders returns the headers attribute of an event with the key
+// and the numbers of 4-5 digits masked.
+func uasessHeaders(raw string) string {
+	var ev struct{ Params struct{ Headers *string } }
+	if json.Unmarshal([]byte(strings.TrimPrefix(raw, "udp ")), &ev) != nil || ev.Params.Headers == nil {
+		return "null"
+	}
+	h := uasessKeyRE.ReplaceAllString(*ev.Params.Headers, "KEY")
+	return strings.ReplaceAll(uasessPortRE.ReplaceAllString(h, "N"), "\r\n", "|")
 }
 
 // uasessExchange runs the three UA session flows against one engine:
@@ -233,6 +250,7 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 	got = events(len(got))
 	for _, ev := range got {
 		run.events = append(run.events, uasessEvent(t, ev))
+		run.hdrs = append(run.hdrs, uasessHeaders(ev))
 	}
 	return run
 }
@@ -291,8 +309,9 @@ func TestUASession(t *testing.T) {
 }
 
 // TestUASessionOracle runs the same flows against real OpenSIPS 3.6
-// (OPENSIPS_BIN) and compares the E_UA_SESSION payloads and the MI
-// answers (keys, ports and tags masked).
+// (OPENSIPS_BIN) and compares the E_UA_SESSION payloads (the headers
+// attribute byte for byte) and the MI answers (keys, ports and tags
+// masked).
 func TestUASessionOracle(t *testing.T) {
 	bin := testenv.Oracle(t)
 	gosipsBin(t)
@@ -300,6 +319,9 @@ func TestUASessionOracle(t *testing.T) {
 	o := uasessExchange(t, b2bOpenSIPS(bin))
 	if strings.Join(g.events, "\n") != strings.Join(o.events, "\n") {
 		t.Errorf("events differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g.events, "\n"), strings.Join(o.events, "\n"))
+	}
+	if strings.Join(g.hdrs, "\n") != strings.Join(o.hdrs, "\n") {
+		t.Errorf("headers attributes differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g.hdrs, "\n"), strings.Join(o.hdrs, "\n"))
 	}
 	gm, om := append([]string(nil), g.mi...), append([]string(nil), o.mi...)
 	sort.Strings(gm)
@@ -477,5 +499,23 @@ func TestUASessionEdgesOracle(t *testing.T) {
 	}
 	if gm, om := noList(g.mi), noList(o.mi); strings.Join(gm, "\n") != strings.Join(om, "\n") {
 		t.Errorf("MI answers differ\ngosips:\n%s\nopensips:\n%s", strings.Join(gm, "\n"), strings.Join(om, "\n"))
+	}
+}
+
+// TestUASessionEarlyTimeout: a server session never answered (t1)
+// answers its INVITE 408 when its lifetime ends and is removed.
+func TestUASessionEarlyTimeout(t *testing.T) {
+	gosipsBin(t)
+	sink := newEviSink(t)
+	sipPort, miPort := b2bGosips().start(t, sink.cfg(uasessCfg))
+	if r := runSipp(t, "uasess_uac_timeout.xml", sipPort, "-s", "short"); r.Exit != 0 {
+		t.Fatalf("caller exit %d\n%s\n%s", r.Exit, r.Output, r.Messages)
+	}
+	var raw json.RawMessage
+	if !eventually(3*time.Second, func() bool {
+		raw, _ = miCall(t, miPort, "ua_session_list", nil)
+		return string(raw) == "[]"
+	}) {
+		t.Errorf("session left: %s", raw)
 	}
 }
