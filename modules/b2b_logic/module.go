@@ -64,6 +64,8 @@ type Module struct {
 	dbc  db.Conn
 	dbMu sync.Mutex
 	wg   sync.WaitGroup
+	// cachedbURL is refused with db_mode 1 or 2 (not implemented).
+	cachedbURL string
 }
 
 // New returns a b2b_logic instance with OpenSIPS' defaults.
@@ -90,7 +92,7 @@ func (m *Module) Params() []api.Param {
 		api.StrParam("custom_headers_regexp", &m.CustomHeadersRegexp),
 		api.IntParam("contact_user", &m.ContactUser),
 		api.StrParam("db_url", &m.DBURL),
-		api.IgnoredParam(api.StrParam("cachedb_url", new(string)), "no cachedb persistence"),
+		api.IgnoredParam(api.StrParam("cachedb_url", &m.cachedbURL), "no cachedb persistence: refused with db_mode 1 or 2"),
 		api.IgnoredParam(api.StrParam("cachedb_key_prefix", new(string)), "no cachedb persistence"),
 		api.StrParam("db_table", &m.DBTable),
 		api.NonNegParam("max_duration", &m.MaxDuration, "43200"),
@@ -215,6 +217,11 @@ func (m *Module) ctx() context.Context {
 func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if m.DBMode == dbNone {
 		return nil
+	}
+	if m.cachedbURL != "" {
+		// Accepting it would lose the sessions at a restart.
+		return &api.HintError{Err: fmt.Errorf("b2b_logic: cachedb_url: persistence in a cachedb backend is not implemented"),
+			Hint: "persist in SQL with db_url, or set db_mode to 0"}
 	}
 	url, err := api.CheckDBURL(vc, "db_url", m.DBURL, false)
 	m.DBURL = url
