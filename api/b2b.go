@@ -114,4 +114,7 @@ type B2BEntities interface {
 	Entity(t B2BEntityType, key string) B2BEntity
 	// SetParam changes the entity's stored param.
 	SetParam(e B2BEntity, param string)
+	// SetHandler gives an entity restored from the database (which has
+	// none) to the module owning it.
+	SetHandler(e B2BEntity, h B2BHandler)
 }

@@ -1,6 +1,9 @@
 package api
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Presence is implemented by the presence module instance; the event
 // package modules (presence_xml, presence_mwi, presence_dialoginfo) find
@@ -103,3 +106,73 @@ const (
 	XCAPPIDFManipulation = 1 << 4
 	XCAPOMAPresRules     = 1 << 5
 )
+
+// PresenceEvents is implemented by the presence module instance: the
+// names of the event packages registered (OpenSIPS' search_event and
+// get_event_list, used by rls).
+type PresenceEvents interface {
+	EventNames() []string
+}
+
+// XCAPDatabase is implemented by the xcap module: the database holding
+// its table, which rls shares for its own tables (OpenSIPS' xcap_api.db_url).
+type XCAPDatabase interface {
+	DatabaseURL() string
+}
+
+// PUASubscriber is implemented by the pua module instance: it keeps SUBSCRIBE
+// dialogs on behalf of other modules (rls, pua_bla), refreshing them
+// before they expire (OpenSIPS' send_subscribe, get_record_id, is_dialog,
+// get_subs_list).
+type PUASubscriber interface {
+	// Subscribe starts, refreshes (same presentity, watcher, event, id and
+	// source) or, with Expires 0, ends a subscription.
+	Subscribe(ctx context.Context, s *SubscribeRequest) error
+	// SubscriptionID finds the subscription a NOTIFY belongs to: its
+	// Call-ID, its To-tag (the SUBSCRIBE's From-tag) and From-tag; it
+	// returns the ID the subscription was made with.
+	SubscriptionID(source, callID, localTag, remoteTag string) (id string, ok bool)
+	// SubscribedURIs lists the presentities subscribed with id.
+	SubscribedURIs(source, id string) []string
+}
+
+// SubscribeRequest is one subscription pua keeps.
+type SubscribeRequest struct {
+	// PresURI is the request-URI; ToURI the To header ("" = PresURI).
+	PresURI, ToURI string
+	// WatcherURI is the From header.
+	WatcherURI string
+	// Contact is the local Contact URI of the dialog.
+	Contact string
+	// ID tells apart subscriptions of one watcher (the rls list dialog).
+	ID string
+	// Source is the module subscribing (OpenSIPS' source flag).
+	Source string
+	// Event is the Event header value.
+	Event string
+	// Expires is the lifetime asked for; 0 ends the subscription, a
+	// negative value uses pua's default_expires.
+	Expires int
+	// OutboundProxy is where the initial SUBSCRIBE goes ("" = PresURI).
+	OutboundProxy string
+	// ExtraHeaders are added header lines, each CRLF-terminated.
+	ExtraHeaders string
+}
+
+// ParseEvent splits an Event header value into the package name (lower
+// case, with ";sla" kept: "dialog;sla" is a package of its own) and its
+// id parameter.
+func ParseEvent(v string) (name, id string) {
+	parts := strings.Split(v, ";")
+	name = strings.ToLower(strings.TrimSpace(parts[0]))
+	for _, p := range parts[1:] {
+		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "id":
+			id = strings.TrimSpace(val)
+		case "sla":
+			name += ";sla"
+		}
+	}
+	return name, id
+}

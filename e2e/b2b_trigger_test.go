@@ -16,7 +16,9 @@ import (
 // b2btCfg starts calls from the middle (b2b_trigger_scenario) when asked
 // by an OPTIONS to "c2d", and runs the bridges of the b2b_bridge flags
 // for callers (R-URI user: the bridge variant) once the media server
-// hangs up. FIRSTPORT, SECONDPORT, MEDIAPORT, PROVPORT are the peers.
+// hangs up; "park" parks a caller on the media server, "pickup" takes it
+// with b2b_bridge_request's late_bye (old_entity_term_delay 1 s).
+// FIRSTPORT, SECONDPORT, MEDIAPORT, PROVPORT are the peers.
 const b2btCfg = `
 socket = udp:127.0.0.1:PORT
 log_level = 3
@@ -25,6 +27,7 @@ loadmodule "signaling.so"
 loadmodule "sl.so"
 loadmodule "tm.so"
 loadmodule "sipmsgops.so"
+loadmodule "cachedb_local.so"
 loadmodule "b2b_entities.so"
 loadmodule "b2b_logic.so"
 loadmodule "httpd.so"
@@ -36,6 +39,7 @@ modparam("b2b_logic", "db_mode", 0)
 modparam("b2b_logic", "server_address", "sip:127.0.0.1:PORT")
 modparam("b2b_logic", "script_req_route", "b2b_request")
 modparam("b2b_logic", "script_reply_route", "b2b_reply")
+modparam("b2b_logic", "old_entity_term_delay", 1)
 
 route {
 	if (is_method("OPTIONS") && $rU == "c2d") {
@@ -43,6 +47,19 @@ route {
 		$avp(v1) = "first-leg";
 		b2b_trigger_scenario("c2d", , "first,sip:first@127.0.0.1:FIRSTPORT", $avp(h1), $avp(v1), "second,sip:second@127.0.0.1:SECONDPORT");
 		send_reply(202, "Accepted");
+		exit;
+	}
+	if (is_method("INVITE") && $rU == "park") {
+		b2b_server_new("caller");
+		b2b_client_new("media", "sip:park@127.0.0.1:MEDIAPORT");
+		b2b_init_request("park");
+		cache_store("local", "parked", "$b2b_logic.key");
+		exit;
+	}
+	if (is_method("INVITE") && $rU == "pickup") {
+		cache_fetch("local", "parked", $var(key));
+		cache_remove("local", "parked");
+		b2b_bridge_request($var(key), 0, , "late_bye");
 		exit;
 	}
 	if (is_method("INVITE") && !has_totag()) {
@@ -408,5 +425,131 @@ func TestB2BBridgeFlagsOracle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// b2btTimes returns when the messages of a sipp log that start with
+// what ("ACK", "BYE", "SIP/2.0 200"...) were sent or received.
+func b2btTimes(t *testing.T, log, dir, what string) []time.Time {
+	t.Helper()
+	var out []time.Time
+	parts := strings.Split(log, "----------------------------------------------- ")
+	for _, part := range parts {
+		stamp, rest, ok := strings.Cut(part, "\n")
+		if !ok || !strings.Contains(rest, "message "+dir) {
+			continue
+		}
+		msg := rest
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = strings.TrimLeft(msg[i:], "\r\n")
+		}
+		if !strings.HasPrefix(msg, what) {
+			continue
+		}
+		ts, err := time.ParseInLocation("2006-01-02 15:04:05.000000", strings.TrimSpace(stamp), time.Local)
+		if err != nil {
+			t.Fatalf("sipp time stamp %q: %v", stamp, err)
+		}
+		out = append(out, ts)
+	}
+	return out
+}
+
+// b2btLateBye parks a caller on a media server and picks it up with
+// b2b_bridge_request(key, 0, , "late_bye"); it returns the parties' logs.
+func b2btLateBye(t *testing.T, e b2bEngine) (caller, media, picker sippResult) {
+	t.Helper()
+	ports := map[string]int{"first": freePort(t), "second": freePort(t), "media": freePort(t), "prov": freePort(t)}
+	m := startSippPeer(t, "b2b_uas_answer.xml", ports["media"], 1, 30*time.Second)
+	sipPort, mi := b2btStart(t, e, ports)
+	c := b2bStartUAC(t, "b2b_uac_bridged_wait.xml", sipPort, "-s", "park")
+	b2bWaitTuple(t, mi)
+	p := b2bStartUAC(t, "b2b_uac_call.xml", sipPort, "-s", "pickup", "-d", "2500")
+	// Once the picker is connected, the media server is out of the
+	// session but not yet hung up.
+	var list, ents json.RawMessage
+	if !eventually(3*time.Second, func() bool {
+		list, _ = miCall(t, mi, "b2b_list", nil)
+		ents, _ = miCall(t, mi, "b2be_list", nil)
+		var v map[string]any
+		json.Unmarshal(list, &v)
+		tu, _ := v["Tuples"].([]any)
+		if len(tu) != 1 {
+			return false
+		}
+		m, _ := tu[0].(map[string]any)
+		sv, _ := m["SERVERS"].([]any)
+		cl, _ := m["CLIENTS"].([]any)
+		return len(sv) == 2 && len(cl) == 0
+	}) {
+		t.Fatalf("%s: the media server is still in the session after the pickup:\n%s", e.name, list)
+	}
+	var el []any
+	json.Unmarshal(ents, &el)
+	if len(el) != 3 {
+		t.Errorf("%s: b2be_list right after the pickup should still hold the media server (3 entities): %s", e.name, ents)
+	}
+	picker = p.wait(30 * time.Second)
+	caller, media = c.wait(10*time.Second), m.wait(10*time.Second)
+	for role, r := range map[string]sippResult{"caller": caller, "media": media, "picker": picker} {
+		if r.Exit != 0 {
+			t.Fatalf("%s: %s exited %d\n%s\n%s", e.name, role, r.Exit, r.Output, r.Messages)
+		}
+	}
+	b2bCheckEmpty(t, mi)
+	return caller, media, picker
+}
+
+// TestB2BLateBye: b2b_bridge_request with late_bye keeps the parked
+// call's media server until the picker's ACK and, with
+// old_entity_term_delay 1, hangs it up a second later; the picker gets
+// the parked caller's answer and nothing is left.
+func TestB2BLateBye(t *testing.T) {
+	gosipsBin(t)
+	_, media, picker := b2btLateBye(t, b2bGosips())
+	ack := b2btTimes(t, picker.Messages, "sent", "ACK")
+	bye := b2btTimes(t, media.Messages, "received", "BYE")
+	if len(ack) < 1 || len(bye) != 1 {
+		t.Fatalf("picker ACKs %v, media server BYEs %v", ack, bye)
+	}
+	if d := bye[0].Sub(ack[0]); d < 900*time.Millisecond || d > 2500*time.Millisecond {
+		t.Errorf("the media server's BYE came %v after the picker's ACK, want about 1 s", d)
+	}
+	if ok := receivedReply(t, picker.Messages, "200", "INVITE"); !strings.Contains(b2bBody(ok), "o=alice") {
+		t.Errorf("the picker's 200 OK should carry the parked caller's answer:\n%s", ok)
+	}
+}
+
+// TestB2BLateByeOracle: the same pickup through OpenSIPS 3.6: the
+// parties get the same messages, b2b_list and b2be_list look the same
+// after the pickup, and the media server's BYE comes after the picker's
+// ACK (1 s on gosips, 0-2 s on OpenSIPS, whose timer ticks each second).
+func TestB2BLateByeOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	gc, gm, gp := b2btLateBye(t, b2bGosips())
+	oc, om, op := b2btLateBye(t, b2bOpenSIPS(bin))
+	for _, p := range []struct {
+		role string
+		g, o sippResult
+	}{{"caller", gc, oc}, {"media", gm, om}, {"picker", gp, op}} {
+		gs, os := b2btSummary(p.g.Messages), b2btSummary(p.o.Messages)
+		if !slices.Equal(gs, os) {
+			t.Errorf("%s received\ngosips:\n%s\nopensips:\n%s", p.role, strings.Join(gs, "\n"), strings.Join(os, "\n"))
+		}
+	}
+	delay := func(media, picker sippResult) time.Duration {
+		ack := b2btTimes(t, picker.Messages, "sent", "ACK")
+		bye := b2btTimes(t, media.Messages, "received", "BYE")
+		if len(ack) == 0 || len(bye) == 0 {
+			return -1
+		}
+		return bye[0].Sub(ack[0])
+	}
+	// OpenSIPS counts the delay in whole ticks of its 1 s timer (0-2 s);
+	// gosips waits 1 s.
+	g, o := delay(gm, gp), delay(om, op)
+	if g < 900*time.Millisecond || g > 1500*time.Millisecond || o <= 0 || o > 2500*time.Millisecond {
+		t.Errorf("the media server's BYE after the picker's ACK: gosips %v, opensips %v", g, o)
 	}
 }

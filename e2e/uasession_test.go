@@ -46,6 +46,11 @@ route {
 			ua_session_reply($var(key), "INVITE", 200, "OK", "v=0\r\no=ua 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0\r\n");
 			exit;
 		}
+		if ($rU == "short") {
+			ua_session_server_init($var(key), "t1");
+			ua_session_reply($var(key), "INVITE", 180, "Ringing");
+			exit;
+		}
 		if ($rU == "early") {
 			ua_session_server_init($var(key), "b");
 			ua_session_reply($var(key), "INVITE", 180, "Ringing");
@@ -147,6 +152,18 @@ func uasessList(raw json.RawMessage) string {
 type uasessRun struct {
 	events []string
 	mi     []string
+	hdrs   []string // the headers attributes, masked
+}
+
+// uasessHeaders returns the headers attribute of an event with the key
+// and the numbers of 4-5 digits masked.
+func uasessHeaders(raw string) string {
+	var ev struct{ Params struct{ Headers *string } }
+	if json.Unmarshal([]byte(strings.TrimPrefix(raw, "udp ")), &ev) != nil || ev.Params.Headers == nil {
+		return "null"
+	}
+	h := uasessKeyRE.ReplaceAllString(*ev.Params.Headers, "KEY")
+	return strings.ReplaceAll(uasessPortRE.ReplaceAllString(h, "N"), "\r\n", "|")
 }
 
 // uasessExchange runs the three UA session flows against one engine:
@@ -200,8 +217,12 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 	mi("reply", "ua_session_reply", map[string]any{"key": key, "method": "INVITE", "code": "200", "reason": "OK", "body": uasessSDP})
 	time.Sleep(500 * time.Millisecond) // the caller's ACK
 	mi("list by key", "ua_session_list", map[string]any{"key": key})
-	mi("options", "ua_session_update", map[string]any{"key": key, "method": "OPTIONS"})
+	mi("options", "ua_session_update", map[string]any{"key": key, "method": "OPTIONS", "body": "hello",
+		"content_type": "Content-Type: text/plain\r\n", "extra_headers": "X-UA: one\r\n"})
 	got = events(len(got) + 1)
+	mi("reinvite", "ua_session_update", map[string]any{"key": key, "method": "INVITE", "body": uasessSDP})
+	got = events(len(got) + 1)
+	time.Sleep(300 * time.Millisecond) // our ACK
 	mi("terminate", "ua_session_terminate", map[string]any{"key": key})
 	if r := caller.wait(20 * time.Second); r.Exit != 0 {
 		t.Fatalf("%s: MI caller exit %d\n%s", e.name, r.Exit, r.Output)
@@ -229,6 +250,7 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 	got = events(len(got))
 	for _, ev := range got {
 		run.events = append(run.events, uasessEvent(t, ev))
+		run.hdrs = append(run.hdrs, uasessHeaders(ev))
 	}
 	return run
 }
@@ -237,8 +259,9 @@ func uasessExchange(t *testing.T, e b2bEngine) uasessRun {
 // script (180, 200 with SDP) takes an UPDATE and a re-INVITE answered
 // from event_route[E_UA_SESSION] and ends with the caller's BYE
 // (answered 200 automatically); one answered over MI ua_session_reply
-// takes an OPTIONS sent with ua_session_update and ends with
-// ua_session_terminate; a client session started with
+// takes an OPTIONS (with a body, Content-Type and an extra header) and
+// a re-INVITE (ACKed automatically) sent with ua_session_update and ends
+// with ua_session_terminate; a client session started with
 // ua_session_client_start is ACKed automatically and ended over MI.
 // E_UA_SESSION reaches an event_datagram subscriber for each step, and
 // ua_session_list shows the sessions while they last.
@@ -254,6 +277,7 @@ func TestUASession(t *testing.T) {
 		`E_UA_SESSION key=KEY event_type=TERMINATED entity_type=UAS status=0 reason=null method=BYE body= headers=Via,From,To,Call-ID,CSeq,Contact,Max-Forwards,Content-Length extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=NEW entity_type=UAS status=0 reason=null method=INVITE body=v=0|o=alice 1 1 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0| headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAS status=200 reason=OK method=OPTIONS body= headers=null extra_params=null`,
+		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAS status=200 reason=OK method=INVITE body=v=0|o=alice 1 9 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0| headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=EARLY entity_type=UAC status=180 reason=Ringing method=INVITE body= headers=null extra_params=null`,
 		`E_UA_SESSION key=KEY event_type=ANSWERED entity_type=UAC status=200 reason=OK method=INVITE body=v=0|o=bob 1 1 IN IP4 127.0.0.1|s=-|c=IN IP4 127.0.0.1|t=0 0|m=audio N RTP/AVP 0|a=rtpmap:0 PCMU/N| headers=null extra_params=null`,
 	}
@@ -267,6 +291,7 @@ func TestUASession(t *testing.T) {
 		"reply: \"OK\"",
 		"list by key: 1 logic_key= mod_name=b2b_entities state=5 ",
 		"options: \"OK\"",
+		"reinvite: \"OK\"",
 		"terminate: \"OK\"",
 		"after MI call: 0 ",
 		"bad key: error 400: Bad format for b2b key",
@@ -284,8 +309,9 @@ func TestUASession(t *testing.T) {
 }
 
 // TestUASessionOracle runs the same flows against real OpenSIPS 3.6
-// (OPENSIPS_BIN) and compares the E_UA_SESSION payloads and the MI
-// answers (keys, ports and tags masked).
+// (OPENSIPS_BIN) and compares the E_UA_SESSION payloads (the headers
+// attribute byte for byte) and the MI answers (keys, ports and tags
+// masked).
 func TestUASessionOracle(t *testing.T) {
 	bin := testenv.Oracle(t)
 	gosipsBin(t)
@@ -293,6 +319,9 @@ func TestUASessionOracle(t *testing.T) {
 	o := uasessExchange(t, b2bOpenSIPS(bin))
 	if strings.Join(g.events, "\n") != strings.Join(o.events, "\n") {
 		t.Errorf("events differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g.events, "\n"), strings.Join(o.events, "\n"))
+	}
+	if strings.Join(g.hdrs, "\n") != strings.Join(o.hdrs, "\n") {
+		t.Errorf("headers attributes differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g.hdrs, "\n"), strings.Join(o.hdrs, "\n"))
 	}
 	gm, om := append([]string(nil), g.mi...), append([]string(nil), o.mi...)
 	sort.Strings(gm)
@@ -470,5 +499,23 @@ func TestUASessionEdgesOracle(t *testing.T) {
 	}
 	if gm, om := noList(g.mi), noList(o.mi); strings.Join(gm, "\n") != strings.Join(om, "\n") {
 		t.Errorf("MI answers differ\ngosips:\n%s\nopensips:\n%s", strings.Join(gm, "\n"), strings.Join(om, "\n"))
+	}
+}
+
+// TestUASessionEarlyTimeout: a server session never answered (t1)
+// answers its INVITE 408 when its lifetime ends and is removed.
+func TestUASessionEarlyTimeout(t *testing.T) {
+	gosipsBin(t)
+	sink := newEviSink(t)
+	sipPort, miPort := b2bGosips().start(t, sink.cfg(uasessCfg))
+	if r := runSipp(t, "uasess_uac_timeout.xml", sipPort, "-s", "short"); r.Exit != 0 {
+		t.Fatalf("caller exit %d\n%s\n%s", r.Exit, r.Output, r.Messages)
+	}
+	var raw json.RawMessage
+	if !eventually(3*time.Second, func() bool {
+		raw, _ = miCall(t, miPort, "ua_session_list", nil)
+		return string(raw) == "[]"
+	}) {
+		t.Errorf("session left: %s", raw)
 	}
 }

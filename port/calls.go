@@ -97,6 +97,10 @@ func (w *walker) call(c *ast.Call, stmt bool) {
 	case (c.Name == "uac_replace_from" || c.Name == "uac_replace_to") && len(c.Args) == 1 && c.Args[0] != nil:
 		ps.es.insert(c.Args[0].Start().Offset, ", ") // X28
 		return
+	case natFlagNames[c.Name] != nil && len(args) >= 1 && t.atLeast(4):
+		if w.natFlags(c, args[0]) {
+			return
+		}
 	case c.Name == "sl_send_reply" && w.r.Kind == ast.RouteFailure:
 		rename("t_reply") // X29d
 	}
@@ -197,6 +201,33 @@ func hostPort(proto string, args []ast.Expr) (string, bool) {
 		return "", false
 	}
 	return strings.Join(parts, ":"), true
+}
+
+// natFlagNames are the names nathelper gave the bits of its old numeric
+// flags in 3.4 (X30), by bit.
+var natFlagNames = map[string][]string{
+	"nat_uac_test": {"private-contact", "diff-ip-src-via", "private-via", "private-sdp",
+		"diff-port-src-via", "diff-ip-src-contact", "diff-port-src-contact", "carrier-grade-nat"},
+	"fix_nated_sdp": {"add-dir-active", "rewrite-media-ip", "add-no-rtpproxy", "rewrite-origin-ip", "rewrite-null-ips"},
+}
+
+// natFlags turns the bit mask of nat_uac_test() / fix_nated_sdp() into the
+// flag names OpenSIPS 3.4 requires (it refuses numbers).
+func (w *walker) natFlags(c *ast.Call, a ast.Expr) bool {
+	n, ok := intArg(a)
+	names := natFlagNames[c.Name]
+	if !ok || n <= 0 || n >= 1<<len(names) {
+		return false
+	}
+	var set []string
+	for i, name := range names {
+		if n&(1<<i) != 0 {
+			set = append(set, name)
+		}
+	}
+	w.ps.es.replace(a.Start().Offset, exprEnd(w.ps.src, a), strconv.Quote(strings.Join(set, ",")))
+	w.ps.note(c.At, "X30", "%s(%d): the flags are named since 3.4", c.Name, n)
+	return true
 }
 
 // challenge rewrites the qop argument of www/proxy_challenge (X12).

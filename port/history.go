@@ -528,6 +528,7 @@ func (ps *pass) regexFate(mp *ast.ModParam) bool {
 		ps.note(mp.At, "H8", "modparam %s %s: %s %s is %s %s since %s", mp.Module, mp.Param, old, mp.Param, r.NewModule, r.NewParam, r.Since)
 		if !slices.Contains(out, r.NewModule) && !slices.Contains(alts, r.NewModule) {
 			out = append(out, r.NewModule)
+			ps.loadBefore(mp, r.NewModule)
 		}
 	}
 	if !changed {
@@ -539,6 +540,25 @@ func (ps *pass) regexFate(mp *ast.ModParam) bool {
 	}
 	ps.replaceString(mp.ModAt.Offset, strings.Join(out, "|"))
 	return true
+}
+
+// loadBefore loads mod ahead of a "a|b" modparam naming it: OpenSIPS
+// applies such a modparam to the modules loaded so far only.
+func (ps *pass) loadBefore(mp *ast.ModParam, mod string) {
+	for _, l := range ps.loads() {
+		if loadName(l.Path) == mod && l.At.Offset < mp.At.Offset {
+			return
+		}
+	}
+	if ps.added[mod] {
+		return
+	}
+	if ps.added == nil {
+		ps.added = map[string]bool{}
+	}
+	ps.added[mod] = true
+	ps.es.insertLineBefore(mp.At.Offset, `loadmodule "`+mod+`.so"`)
+	ps.note(mp.At, "H8", "added loadmodule \"%s.so\" before the modparam: OpenSIPS sets a parameter only in the modules loaded above it", mod)
 }
 
 // hasDBURL reports whether the script gives a module a non-empty db_url.

@@ -11,11 +11,11 @@ import (
 )
 
 // infoTables are the tables gosips creates.
-const infoTables = "'version','location','subscriber','silo','dispatcher','registrant','acc','missed_calls','tls_mgm'"
+const infoTables = "'version','location','subscriber','silo','dispatcher','registrant','acc','missed_calls','tls_mgm','b2b_entities','b2b_logic'"
 
 // The testdata/upstream-*.tsv files hold what information_schema shows of
 // a database made by OpenSIPS 3.6's scripts/mysql/*-create.sql (standard,
-// usrloc, auth_db, msilo, dispatcher, registrant, tls_mgm), for these
+// usrloc, auth_db, msilo, dispatcher, registrant, tls_mgm, b2b), for these
 // queries.
 var infoQueries = map[string]string{
 	"upstream-columns.tsv": "SELECT table_name, column_name, column_type, is_nullable, IFNULL(column_default,'<none>'), extra, column_key " +

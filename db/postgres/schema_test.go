@@ -14,13 +14,13 @@ import (
 const infoTables = "'version','location','subscriber','silo','dispatcher','registrant'," +
 	"'address','domain','grp','re_grp','dbaliases','dr_gateways','dr_rules','dr_carriers','dr_groups','dr_partitions'," +
 	"'dialplan','sip_trace','speed_dial','load_balancer','carrierroute','carrierfailureroute','route_tree','acc','missed_calls','tls_mgm'," +
-	"'rtpengine','rtpproxy_sockets','presentity','active_watchers','watchers','xcap','pua','userblacklist','globalblacklist','imc_rooms','imc_members'"
+	"'rtpengine','rtpproxy_sockets','presentity','active_watchers','watchers','xcap','pua','rls_presentity','rls_watchers','userblacklist','globalblacklist','imc_rooms','imc_members','b2b_entities','b2b_logic'"
 
 // The testdata/upstream-*.tsv files hold what the catalogue shows of a
 // database made by OpenSIPS 3.6's scripts/postgres/*-create.sql (standard,
 // usrloc, auth_db, msilo, dispatcher, registrant, permissions, domain, group,
 // alias_db, drouting, dialplan, speeddial, load_balancer, carrierroute, acc, dialog, tls_mgm, rtpengine,
-// rtpproxy, presence, userblacklist, imc), for
+// rtpproxy, presence, rls, userblacklist, imc, b2b), for
 // these queries (the sequence of avpops' usr_preferences added).
 var infoQueries = map[string]string{
 	"upstream-columns.tsv": "SELECT table_name, column_name, data_type, COALESCE(character_maximum_length::text,''), is_nullable, " +

@@ -40,6 +40,8 @@ var upstreamHeaders = map[string]string{
 	"watchers":            "id(int,auto) presentity_uri(string) watcher_username(string) watcher_domain(string) event(string) status(int) reason(string,null) inserted_time(int)",
 	"xcap":                "id(int,auto) username(string) domain(string) doc(blob) doc_type(int) etag(string) source(int) doc_uri(string) port(int)",
 	"pua":                 "id(int,auto) pres_uri(string) pres_id(string) event(int) expires(int) desired_expires(int) flag(int) etag(string,null) tuple_id(string,null) watcher_uri(string,null) to_uri(string,null) call_id(string,null) to_tag(string,null) from_tag(string,null) cseq(int,null) record_route(string,null) contact(string,null) remote_contact(string,null) version(int,null) extra_headers(string,null) sharing_tag(string,null)",
+	"rls_presentity":      "id(int,auto) rlsubs_did(string) resource_uri(string) content_type(string) presence_state(blob) expires(int) updated(int) auth_state(int) reason(string)",
+	"rls_watchers":        "id(int,auto) presentity_uri(string) to_user(string) to_domain(string) watcher_username(string) watcher_domain(string) event(string) event_id(string,null) to_tag(string) from_tag(string) callid(string) local_cseq(int) remote_cseq(int) contact(string) record_route(string,null) expires(int) status(int) reason(string) version(int) socket_info(string) local_contact(string)",
 	"rtpproxy_sockets":    "id(int,auto) rtpproxy_sock(string) set_id(int)",
 	"rtpengine":           "id(int,auto) socket(string) set_id(int)",
 	"sip_trace":           "id(int,auto) time_stamp(int) callid(string) trace_attrs(string,null) msg(string) method(string) status(string,null) from_proto(string) from_ip(string) from_port(int) to_proto(string) to_ip(string) to_port(int) fromtag(string) direction(string)",
@@ -48,6 +50,8 @@ var upstreamHeaders = map[string]string{
 	"globalblacklist":     "id(int,auto) prefix(string) whitelist(int) description(string,null)",
 	"imc_rooms":           "id(int,auto) name(string) domain(string) flag(int)",
 	"imc_members":         "id(int,auto) username(string) domain(string) room(string) flag(int)",
+	"b2b_entities":        "id(int,auto) type(int) state(int) ruri(string,null) from_uri(string) to_uri(string) from_dname(string,null) to_dname(string,null) tag0(string) tag1(string,null) callid(string) cseq0(int) cseq1(int,null) contact0(string) contact1(string,null) route0(string,null) route1(string,null) sockinfo_srv(string,null) param(string) mod_name(string) storage(blob,null) lm(int) lrc(int,null) lic(int,null) leg_cseq(int,null) leg_route(string,null) leg_tag(string,null) leg_contact(string,null) leg_sockinfo(string,null)",
+	"b2b_logic":           "id(int,auto) si_key(string) scenario(string,null) sstate(int) lifetime(int) e1_type(int) e1_sid(string,null) e1_from(string) e1_to(string) e1_key(string) e1_sdp(string,null) e2_type(int) e2_sid(string,null) e2_from(string) e2_to(string) e2_key(string) e2_sdp(string,null) e3_type(int,null) e3_sid(string,null) e3_from(string,null) e3_to(string,null) e3_key(string,null)",
 }
 
 func TestTextHeadersMatchUpstream(t *testing.T) {
@@ -68,8 +72,8 @@ func TestTextHeadersMatchUpstream(t *testing.T) {
 
 func TestVersions(t *testing.T) {
 	want := map[string]int{"version": 0, "location": 1013, "subscriber": 8, "silo": 6, "dispatcher": 9, "registrant": 3, "usr_preferences": 3, "dialog": 12, "acc": 7, "missed_calls": 5,
-		"presentity": 5, "active_watchers": 12, "watchers": 4, "xcap": 4, "pua": 9,
-		"rtpproxy_sockets": 0, "rtpengine": 1, "sip_trace": 5}
+		"presentity": 5, "active_watchers": 12, "watchers": 4, "xcap": 4, "pua": 9, "rls_presentity": 1, "rls_watchers": 2,
+		"rtpproxy_sockets": 0, "rtpengine": 1, "sip_trace": 5, "b2b_entities": 2, "b2b_logic": 5}
 	for name, v := range want {
 		if tb, _ := Lookup(name); tb == nil || tb.Version != v {
 			t.Errorf("%s version = %+v, want %d", name, tb, v)

@@ -1,6 +1,6 @@
 package schema
 
-// The tables of the presence modules (presence, xcap, pua), as OpenSIPS
+// The tables of the presence modules (presence, xcap, pua, rls), as OpenSIPS
 // 3.6 creates them (scripts/*/presence-create.sql).
 
 var presenceTables = []*Table{
@@ -112,6 +112,53 @@ var presenceTables = []*Table{
 			{Name: "pua_del2_idx", Cols: []string{"expires"}},
 			{Name: "pua_update_idx", Cols: []string{"pres_uri", "pres_id", "flag", "event"}},
 		},
+	},
+	{
+		Name: "rls_presentity", Version: 1, Module: "rls",
+		Columns: []Column{
+			autoID("id", Int),
+			reqStr("rlsubs_did", "255"),
+			reqStr("resource_uri", "255"),
+			reqStr("content_type", "255"),
+			{Name: "presence_state", Type: Blob},
+			int11("expires", ""),
+			int11("updated", ""),
+			int11("auth_state", ""),
+			reqStr("reason", "64"),
+		},
+		Indexes: []Index{
+			{Name: "rls_presentity_rls_presentity_idx", SQLiteName: "ORA_rls_presentity_idx",
+				Cols: []string{"rlsubs_did", "resource_uri"}, Unique: true},
+			{Name: "rls_presentity_updated_idx", Cols: []string{"updated"}},
+		},
+	},
+	{
+		Name: "rls_watchers", Version: 2, Module: "rls",
+		Columns: []Column{
+			autoID("id", Int),
+			reqStr("presentity_uri", "255"),
+			reqStr("to_user", "64"),
+			reqStr("to_domain", "64"),
+			reqStr("watcher_username", "64"),
+			reqStr("watcher_domain", "64"),
+			{Name: "event", Type: String, Size: "64", Default: "'presence'"},
+			optStr("event_id", "64"),
+			reqStr("to_tag", "64"),
+			reqStr("from_tag", "64"),
+			reqStr("callid", "64"),
+			int11("local_cseq", ""),
+			int11("remote_cseq", ""),
+			reqStr("contact", "64"),
+			{Name: "record_route", Type: Text, Null: true},
+			int11("expires", ""),
+			int11("status", "2"),
+			reqStr("reason", "64"),
+			int11("version", "0"),
+			reqStr("socket_info", "64"),
+			reqStr("local_contact", "255"),
+		},
+		Indexes: []Index{{Name: "rls_watchers_rls_watcher_idx",
+			Cols: []string{"presentity_uri", "callid", "to_tag", "from_tag"}, Unique: true}},
 	},
 }
 

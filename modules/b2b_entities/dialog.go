@@ -92,10 +92,14 @@ func (m *Module) ClientNew(spec *api.B2BClientSpec, h api.B2BHandler, param stri
 	} else {
 		key = callID
 	}
+	// The entity's CSeq starts at spec.CSeq (1 when unset) and, as in
+	// OpenSIPS (tm's t_request_within counts before sending), the first
+	// request already carries the next number: 2 by default.
 	cseq := spec.CSeq
 	if cseq == 0 {
 		cseq = 1
 	}
+	cseq++
 	e := &entity{
 		key: key, typ: api.B2BClient, param: param, handler: h,
 		callID: callID, fromHdr: hdrNoTag(from), toHdr: hdrNoTag(to),
@@ -119,7 +123,8 @@ func (m *Module) ClientNew(spec *api.B2BClientSpec, h api.B2BHandler, param stri
 		ContentType: spec.ContentType, Body: spec.Body, NextHop: spec.NextHop, Socket: spec.Socket,
 		Provisional: true, Retransmitted2xx: true,
 	}
-	r.OnReply = func(reply *sip.Msg, code int) { m.clientReply(e, method, cseq, reply, code) }
+	sr := &sentReq{r: r, method: method, cseq: cseq, notify: true, initial: true}
+	r.OnReply = func(reply *sip.Msg, code int) { m.clientReply(e, sr, reply, code) }
 	e.mu.Lock()
 	if method == "INVITE" {
 		e.invite = r
@@ -147,13 +152,17 @@ func contactLine(uri string) string {
 
 // clientReply processes a reply to a request sent on e (initial or
 // within the dialog) and hands it to the entity's handler.
-func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.Msg, code int) {
+func (m *Module) clientReply(e *entity, sr *sentReq, reply *sip.Msg, code int) {
+	method, cseq := sr.method, sr.cseq
+	if (code == 401 || code == 407) && m.authenticate(e, sr, reply, code) {
+		return
+	}
 	e.mu.Lock()
 	if e.deleted {
 		e.mu.Unlock()
 		return
 	}
-	retrans := false
+	retrans, reliable := false, false
 	if method == "INVITE" {
 		if code >= 200 {
 			e.invite = nil
@@ -181,11 +190,16 @@ func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.M
 				}
 				if code < 200 {
 					e.state = stEarly
+					reliable = true
 				}
 			} else if code >= 200 {
 				if u := contactURI(reply); u != "" {
 					e.remoteTarget = u
 				}
+			}
+			if e.socket == nil && reply.Recv() != nil {
+				// The socket the dialog uses (stored, shown by MI).
+				e.socket = reply.Recv().Socket
 			}
 			if code >= 200 {
 				if e.ackCSeq == cseq && e.ack != nil {
@@ -208,9 +222,13 @@ func (m *Module) clientReply(e *entity, method string, cseq uint32, reply *sip.M
 		}
 		return
 	}
-	if e.handler != nil {
+	if reliable && sr.initial {
+		m.reliableProvisional(e, reply)
+	}
+	if e.handler != nil && sr.notify {
 		e.handler.B2BReply(e, method, reply, code)
 	}
+	m.dbSave(e)
 }
 
 // SendRequest implements api.B2BEntities.
@@ -232,6 +250,18 @@ func (m *Module) SendRequest(be api.B2BEntity, method, headers, contentType, bod
 		}
 		return nil
 	}
+	return m.sendWithin(e, method, headers, contentType, body, true)
+}
+
+// sendWithin sends a request within e's dialog; its replies go to the
+// entity's handler when notify is set.
+func (m *Module) sendWithin(e *entity, method, headers, contentType, body string, notify bool) error {
+	return m.send(e, &sentReq{method: method, hdrs: headers, ct: contentType, body: body, notify: notify})
+}
+
+// send sends sr.method within e's dialog with the next CSeq.
+func (m *Module) send(e *entity, sr *sentReq) error {
+	method, headers, contentType, body := sr.method, sr.hdrs, sr.ct, sr.body
 	e.mu.Lock()
 	if e.deleted {
 		e.mu.Unlock()
@@ -252,6 +282,9 @@ func (m *Module) SendRequest(be api.B2BEntity, method, headers, contentType, bod
 		e.state = stTerminated
 	}
 	e.lastMethod = method
+	if method == "PRACK" && e.prackHdr != "" {
+		headers = e.prackHdr + headers
+	}
 	local, remote := e.localRemote()
 	headers, mf := takeMaxForwards(headers)
 	r := &api.UACRequest{Method: method, RURI: e.remoteTarget, From: local, To: remote, MaxForwards: mf,
@@ -264,10 +297,12 @@ func (m *Module) SendRequest(be api.B2BEntity, method, headers, contentType, bod
 		}
 	}
 	e.mu.Unlock()
-	r.OnReply = func(reply *sip.Msg, code int) { m.clientReply(e, method, cseq, reply, code) }
+	sr.r, sr.cseq = r, cseq
+	r.OnReply = func(reply *sip.Msg, code int) { m.clientReply(e, sr, reply, code) }
 	if err := m.uac.SendRequest(m.ctx(), r); err != nil {
 		return errf("sending %s: %w", method, err)
 	}
+	m.dbSave(e)
 	return nil
 }
 
@@ -332,6 +367,7 @@ func (m *Module) sendACK(e *entity, headers, contentType, body string) error {
 	e.mu.Lock()
 	e.ack, e.ackDest, e.ackCSeq = b, d, cseq
 	e.mu.Unlock()
+	m.dbSave(e)
 	return core.Send(d, b)
 }
 
@@ -359,6 +395,7 @@ func (m *Module) SendReply(be api.B2BEntity, method string, code int, reason, he
 	if code >= 200 {
 		delete(e.pending, method)
 		if method == "INVITE" {
+			e.ackWait = time.Now()
 			switch {
 			case code < 300:
 				if e.state < stConfirmed || e.state == stModified {
@@ -382,7 +419,9 @@ func (m *Module) SendReply(be api.B2BEntity, method string, code int, reason, he
 	if contentType != "" && body != "" {
 		hdrs += "Content-Type: " + contentType + "\r\n"
 	}
-	return tx.Reply(code, reason, toTag, hdrs, body)
+	err := tx.Reply(code, reason, toTag, hdrs, body)
+	m.dbSave(e)
+	return err
 }
 
 // Delete implements api.B2BEntities.
@@ -394,6 +433,7 @@ func (m *Module) Delete(be api.B2BEntity) {
 	e.mu.Lock()
 	e.deleted = true
 	e.mu.Unlock()
+	m.dbForget(e)
 	if e.typ == api.B2BServer {
 		m.servers.del(e.key)
 	} else {
@@ -421,6 +461,7 @@ func (m *Module) SetParam(be api.B2BEntity, param string) {
 		e.mu.Lock()
 		e.param = param
 		e.mu.Unlock()
+		m.dbSave(e)
 	}
 }
 

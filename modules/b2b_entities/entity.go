@@ -76,7 +76,27 @@ type entity struct {
 	reinvite uint32
 	// acked2xx reports an INVITE whose 2xx waits for our ACK.
 	need2xxACK uint32
-	deleted    bool
+	// prackHdr is the RAck of the last reliable provisional reply, for
+	// the PRACK b2b_logic passes (passthru_prack).
+	prackHdr string
+	// ackWait is when a received INVITE was answered, until its ACK.
+	ackWait time.Time
+	deleted bool
+	// inDB: the row exists; dirty: changed since written (db_mode 2).
+	inDB, dirty bool
+}
+
+// sentReq is a request sent on an entity, kept until its final reply
+// (to resend it with credentials).
+type sentReq struct {
+	r               *api.UACRequest
+	method          string
+	cseq            uint32
+	hdrs, ct, body  string // as passed to SendRequest (within the dialog)
+	notify, initial bool
+	// authed marks a request resent with credentials: a second challenge
+	// is not answered again.
+	authed bool
 }
 
 func (e *entity) Key() string             { return e.key }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 
 	"gosips/api"
 	"gosips/sip"
@@ -84,6 +85,11 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 	// The transaction is created under the entity's lock: a request sent
 	// right after this one's 100 Trying must see it pending.
 	e.mu.Lock()
+	if method == "ACK" {
+		// The ACK ends the INVITE transaction answered on e: requests
+		// are no longer overlapping.
+		e.ackWait = time.Time{}
+	}
 	tx, ok, err := m.tm.NewServerTx(c)
 	if err != nil || !ok {
 		e.mu.Unlock()
@@ -98,6 +104,11 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 		if tx != nil {
 			_ = tx.Reply(481, "Call/Transaction Does Not Exist", "", "", "")
 		}
+		return
+	}
+	if method == "PRACK" && m.PassthruPrack == 0 {
+		e.mu.Unlock()
+		m.localPrack(tx, method)
 		return
 	}
 	if method != "ACK" && method != "CANCEL" {
@@ -142,6 +153,7 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 	} else if tx != nil && method != "CANCEL" {
 		_ = tx.Reply(481, "Call/Transaction Does Not Exist", "", "", "")
 	}
+	m.dbSave(e)
 }
 
 // overlaps refuses a request that overlaps a transaction of the dialog,
@@ -162,7 +174,10 @@ func (m *Module) overlaps(e *entity, method string, tx api.ServerTx) bool {
 		_ = tx.Reply(491, "Request Pending", toTag, "", "")
 		return true
 	}
-	busy := false
+	// An INVITE answered but not acknowledged yet still counts, as in
+	// OpenSIPS (its transaction is kept until the ACK; here for 64*T1 at
+	// most).
+	busy := !e.ackWait.IsZero() && time.Since(e.ackWait) < ackWaitMax
 	for pm := range e.pending {
 		if pm != "PRACK" && pm != "UPDATE" {
 			busy = true
@@ -176,9 +191,14 @@ func (m *Module) overlaps(e *entity, method string, tx api.ServerTx) bool {
 		_ = tx.Reply(500, "Overlapping Requests", toTag, "Retry-After: "+strconv.Itoa(rand.IntN(10))+"\r\n", "")
 		return true
 	}
+	e.ackWait = time.Time{}
 	if inv := e.pending["INVITE"]; inv != nil {
 		delete(e.pending, "INVITE")
 		_ = inv.Reply(487, "Request Terminated", toTag, "", "")
 	}
 	return false
 }
+
+// ackWaitMax bounds how long an INVITE answered on an entity waits for
+// its ACK before requests stop being refused as overlapping (64*T1).
+const ackWaitMax = 32 * time.Second

@@ -7,9 +7,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"gosips/api"
+	"gosips/db"
+	"gosips/internal/dbconn"
 )
 
 func init() {
@@ -43,15 +46,24 @@ type Module struct {
 	tm      api.ServerTxs
 	uac     api.UAC
 	cancel  api.UACCanceller
+	// auth answers digest challenges to client entities' INVITEs
+	// (uac_auth's credentials); nil without uac_auth.
+	auth    api.UACAuthenticator
 	root    context.Context
 	uaEvent *api.Event // E_UA_SESSION
+
+	// persistence (db_url, db_mode): dbMu orders the writes.
+	dbh  dbconn.Handle
+	dbc  db.Conn
+	dbMu sync.Mutex
+	wg   sync.WaitGroup
 }
 
 type coreRef struct{ c api.Core }
 
 // New returns a b2b_entities instance with OpenSIPS' defaults.
 func New() *Module {
-	return &Module{ServerHsize: 9, ClientHsize: 9, DBTable: "b2b_entities", DBMode: 0,
+	return &Module{ServerHsize: 9, ClientHsize: 9, DBTable: "b2b_entities", DBMode: dbWriteBack,
 		UpdatePeriod: 100, KeyPrefix: "B2B", UADefaultTimeout: 12 * 3600}
 }
 
@@ -73,7 +85,7 @@ func (m *Module) Params() []api.Param {
 			"the b2b_entities request route is not run; use b2b_logic's routes"),
 		api.IgnoredParam(api.StrParam("script_reply_route", &m.ScriptReplyRoute),
 			"the b2b_entities reply route is not run; use b2b_logic's routes"),
-		api.IgnoredParam(api.StrParam("db_url", &m.DBURL), "entities are not persisted yet"),
+		api.StrParam("db_url", &m.DBURL),
 		api.IgnoredParam(api.StrParam("cachedb_url", new(string)), "no cachedb persistence"),
 		api.IgnoredParam(api.StrParam("cachedb_key_prefix", new(string)), "no cachedb persistence"),
 		api.StrParam("db_table", &m.DBTable),
@@ -87,7 +99,7 @@ func (m *Module) Params() []api.Param {
 		api.NonNegParam("update_period", &m.UpdatePeriod, "100"),
 		api.IgnoredParam(api.StrParam("b2b_key_prefix", &m.KeyPrefix), "keys always start with B2B"),
 		api.IgnoredParam(api.IntParam("cluster_id", new(int)), "no clustering"),
-		api.IgnoredParam(api.IntParam("passthru_prack", &m.PassthruPrack), "PRACK is not passed through"),
+		api.IntParam("passthru_prack", &m.PassthruPrack),
 		api.StrParam("advertised_contact", &m.AdvertisedContact),
 		api.NonNegParam("ua_default_timeout", &m.UADefaultTimeout, "43200"),
 	}
@@ -122,6 +134,17 @@ func (m *Module) Funcs() []api.Func {
 	}
 }
 
+// Validate checks that the database module of db_url is loaded when
+// entities are persisted.
+func (m *Module) Validate(vc *api.ValidateCtx) error {
+	if m.DBMode == dbNone {
+		return nil
+	}
+	url, err := api.CheckDBURL(vc, "db_url", m.DBURL, false)
+	m.DBURL = url
+	return err
+}
+
 // Init builds the hash tables and finds tm.
 func (m *Module) Init(ic *api.InitCtx) error {
 	m.log = ic.Log
@@ -141,6 +164,22 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if !ok1 || !ok2 || !ok3 {
 		return fmt.Errorf("b2b_entities: tm does not offer transactions to other modules")
 	}
+	m.auth, _ = ic.Module("uac_auth").(api.UACAuthenticator)
+	if m.DBMode != dbNone {
+		m.dbh.URL = m.DBURL
+		if err := m.dbh.Open(ic, m.log); err == nil {
+			m.dbc = m.dbh.Conn
+		} else if m.DBURL != "" || m.dbh.URL != "" {
+			return fmt.Errorf("b2b_entities: db_url: %w", err)
+		}
+		// Without db_url (nor db_default_url) nothing is persisted, as
+		// in OpenSIPS.
+	}
+	if m.dbc != nil {
+		if err := m.dbh.CheckVersion(m.ctx(), m.DBTable, tableVersion); err != nil {
+			return fmt.Errorf("b2b_entities: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -155,6 +194,16 @@ func (m *Module) SetCore(c api.Core) {
 // Start keeps the context bounding the module's work.
 func (m *Module) Start(ctx context.Context) error {
 	m.root = ctx
+	if m.dbc == nil {
+		return nil
+	}
+	if err := m.dbRestore(ctx); err != nil {
+		return err
+	}
+	if m.DBMode == dbWriteBack && m.UpdatePeriod > 0 {
+		m.wg.Add(1)
+		go m.dbLoop(ctx)
+	}
 	return nil
 }
 
@@ -174,6 +223,8 @@ func (m *Module) ctx() context.Context {
 
 var (
 	_ api.Initer        = (*Module)(nil)
+	_ api.Validator     = (*Module)(nil)
+	_ api.Closer        = (*Module)(nil)
 	_ api.Starter       = (*Module)(nil)
 	_ api.MIExporter    = (*Module)(nil)
 	_ api.B2BEntities   = (*Module)(nil)

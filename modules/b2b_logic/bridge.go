@@ -231,6 +231,7 @@ func (m *Module) bridgeReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 			t.state = tsBridged
 			md := t.bflags.maxDuration
 			t.mu.Unlock()
+			m.dbSave(t)
 			if md > 0 {
 				m.setLifetime(t, time.Duration(md)*m.unit)
 			}
@@ -313,6 +314,7 @@ func (m *Module) bridgeOutcome(t *tuple, keep, nw *leg, reply *sip.Msg, code int
 		t.bstep, t.bkeep, t.bnew = brNone, nil, nil
 		t.state = tsBridged
 		t.mu.Unlock()
+		m.dbSave(t)
 		return false
 	}
 	m.endLeg(init)

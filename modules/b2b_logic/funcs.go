@@ -292,15 +292,11 @@ func (m *Module) Funcs() []api.Func {
 				if a.Str != "" && a.Str != "late_bye" {
 					return fmt.Errorf("unknown flag %q (late_bye)", a.Str)
 				}
-				if a.Str == "late_bye" {
-					return &api.HintError{Err: fmt.Errorf("flag late_bye is not implemented"),
-						Hint: "leave the flags out: the replaced entity is ended at once"}
-				}
 				return nil
 			}}},
 			Call: func(c *api.Ctx, args []any) api.Ret {
 				no, _ := args[1].(int64)
-				return m.bridgeRequest(c, str(args, 0), int(no), str(args, 2))
+				return m.bridgeRequest(c, str(args, 0), int(no), str(args, 2), str(args, 3) == "late_bye")
 			}},
 	}
 }

@@ -212,6 +212,7 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 		t.setupTimer = time.AfterFunc(setup, func() { m.setupTimeout(t) })
 	}
 	t.mu.Unlock()
+	m.dbSave(t)
 	st.tuple, st.leg = t, sl
 	return api.RetTrue
 }
@@ -275,6 +276,7 @@ func (m *Module) deleteTuple(t *tuple) {
 	for _, l := range legs {
 		m.ents.Delete(l.ent)
 	}
+	m.dbForget(t)
 	m.tuples.del(t.key)
 }
 
@@ -371,6 +373,7 @@ func (m *Module) passRequest(t *tuple, l *leg, req *sip.Msg, tx api.ServerTx) {
 	t.mu.Unlock()
 	switch method {
 	case "ACK":
+		m.lateBye(t)
 		if bstep == brWaitOld && l == bkeep {
 			return // our ACK goes from the bridge step
 		}
@@ -551,6 +554,9 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 	}
 	t.mu.Unlock()
 	if srv == nil {
+		if code >= 200 && code < 300 {
+			m.dbSave(t)
+		}
 		return
 	}
 	hdrs := m.passHeaders(reply)
@@ -568,6 +574,9 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		}
 	}
 	err := m.ents.SendReply(srv.ent, "INVITE", code, reply.Reason(), hdrs, contentType(reply), reply.Body())
+	if code >= 200 && code < 300 {
+		m.dbSave(t) // with the answer sent to the caller
+	}
 	if code >= 300 {
 		t.mu.Lock()
 		l.disconnected = true

@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"gosips/api"
+	"gosips/db"
+	"gosips/internal/dbconn"
 )
 
 func init() {
@@ -53,12 +56,18 @@ type Module struct {
 	root     context.Context
 	// unit is the length of a "second" of the timers (tests shrink it).
 	unit time.Duration
+
+	// persistence (db_url, db_mode): dbMu orders the writes.
+	dbh  dbconn.Handle
+	dbc  db.Conn
+	dbMu sync.Mutex
+	wg   sync.WaitGroup
 }
 
 // New returns a b2b_logic instance with OpenSIPS' defaults.
 func New() *Module {
 	return &Module{HashSize: 9, CleanupPeriod: 100, UpdatePeriod: 100, DBTable: "b2b_logic",
-		MaxDuration: 12 * 3600, DBMode: 0, THInitTimeout: 60, unit: time.Second}
+		MaxDuration: 12 * 3600, DBMode: dbWriteBack, THInitTimeout: 60, unit: time.Second}
 }
 
 // Params binds the module parameters.
@@ -78,7 +87,7 @@ func (m *Module) Params() []api.Param {
 		api.StrParam("custom_headers", &m.CustomHeaders),
 		api.StrParam("custom_headers_regexp", &m.CustomHeadersRegexp),
 		api.IntParam("contact_user", &m.ContactUser),
-		api.IgnoredParam(api.StrParam("db_url", &m.DBURL), "sessions are not persisted yet"),
+		api.StrParam("db_url", &m.DBURL),
 		api.IgnoredParam(api.StrParam("cachedb_url", new(string)), "no cachedb persistence"),
 		api.IgnoredParam(api.StrParam("cachedb_key_prefix", new(string)), "no cachedb persistence"),
 		api.StrParam("db_table", &m.DBTable),
@@ -128,6 +137,21 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		return &api.HintError{Err: fmt.Errorf("b2b_logic: server_address %q: pseudo-variables are not supported", m.ServerAddress),
 			Hint: "give a literal SIP URI, or leave it unset to use the receiving socket"}
 	}
+	if m.DBMode != dbNone {
+		m.dbh.URL = m.DBURL
+		if err := m.dbh.Open(ic, m.log); err == nil {
+			m.dbc = m.dbh.Conn
+		} else if m.DBURL != "" || m.dbh.URL != "" {
+			return fmt.Errorf("b2b_logic: db_url: %w", err)
+		}
+		// Without db_url (nor db_default_url) nothing is persisted, as
+		// in OpenSIPS.
+	}
+	if m.dbc != nil {
+		if err := m.dbh.CheckVersion(context.Background(), m.DBTable, tableVersion); err != nil {
+			return fmt.Errorf("b2b_logic: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -153,6 +177,16 @@ func (m *Module) SetCore(c api.Core) { m.core = c }
 // Start runs the session lifetime checks.
 func (m *Module) Start(ctx context.Context) error {
 	m.root = ctx
+	if m.dbc == nil {
+		return nil
+	}
+	if err := m.dbRestore(ctx); err != nil {
+		return err
+	}
+	if m.DBMode == dbWriteBack && m.UpdatePeriod > 0 {
+		m.wg.Add(1)
+		go m.dbLoop(ctx)
+	}
 	return nil
 }
 
@@ -163,12 +197,21 @@ func (m *Module) ctx() context.Context {
 	return context.Background()
 }
 
-// Validate checks that the routes named by the parameters exist.
-func (m *Module) Validate(vc *api.ValidateCtx) error { return nil }
+// Validate checks that the database module of db_url is loaded when
+// sessions are persisted.
+func (m *Module) Validate(vc *api.ValidateCtx) error {
+	if m.DBMode == dbNone {
+		return nil
+	}
+	url, err := api.CheckDBURL(vc, "db_url", m.DBURL, false)
+	m.DBURL = url
+	return err
+}
 
 var (
 	_ api.Initer     = (*Module)(nil)
 	_ api.Starter    = (*Module)(nil)
+	_ api.Closer     = (*Module)(nil)
 	_ api.MIExporter = (*Module)(nil)
 	_ api.B2BHandler = (*Module)(nil)
 )

@@ -1,6 +1,8 @@
 package b2blogic
 
 import (
+	"time"
+
 	"gosips/api"
 	"gosips/sip"
 )
@@ -8,10 +10,11 @@ import (
 // bridgeRequest is b2b_bridge_request(key, entity_no, [adv_contact]): the
 // initial INVITE in c (a call picking up a parked one) becomes a server
 // entity of the existing session key and is connected to its entity
-// entity_no; the session's other entities are ended. The INVITE's offer
+// entity_no; the session's other entities are ended (with late_bye: once
+// the INVITE's ACK comes). The INVITE's offer
 // goes to the kept entity in a re-INVITE, whose answer answers the
 // INVITE.
-func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string) api.Ret {
+func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string, lateBye bool) api.Ret {
 	req := c.Msg
 	if req == nil || req.MethodID() != sip.MethodInvite || req.ToTag() != "" {
 		m.log.Error("b2b_bridge_request: only an initial INVITE can be bridged")
@@ -45,9 +48,13 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string) a
 	if srv == nil {
 		return api.RetStop // retransmission
 	}
-	for _, o := range m.otherLegs(t, keep) {
-		m.endLeg(o)
-		m.deleteLeg(t, o)
+	if lateBye {
+		m.deferEnd(t, keep)
+	} else {
+		for _, o := range m.otherLegs(t, keep) {
+			m.endLeg(o)
+			m.deleteLeg(t, o)
+		}
 	}
 	nl := &leg{ent: srv, typ: api.B2BServer, no: 1, fromURI: from.URI, toURI: srv.ToURI()}
 	t.mu.Lock()
@@ -60,6 +67,7 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string) a
 	}
 	keep.pendingFrom["INVITE"] = nl
 	t.mu.Unlock()
+	m.dbSave(t)
 	if err := m.ents.SendRequest(keep.ent, "INVITE", keep.hdrs+m.passHeaders(req), contentType(req), req.Body()); err != nil {
 		m.log.Error("b2b_bridge_request: cannot re-INVITE the parked entity", "err", err)
 		_ = m.ents.SendReply(srv, "INVITE", 500, "Server Internal Error", "", "", "")
@@ -69,4 +77,44 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string) a
 	st := msgState(c)
 	st.tuple, st.leg = t, nl
 	return api.RetTrue
+}
+
+// deferEnd keeps the legs other than keep until the ACK of the bridged
+// INVITE (b2b_bridge_request's late_bye); they no longer talk to keep.
+func (m *Module) deferEnd(t *tuple, keep *leg) {
+	others := m.otherLegs(t, keep)
+	t.mu.Lock()
+	for _, o := range others {
+		if o.peer == keep {
+			o.peer = nil
+		}
+	}
+	t.lateBye = append(t.lateBye, others...)
+	t.mu.Unlock()
+}
+
+// lateBye ends the legs kept by late_bye, old_entity_term_delay seconds
+// later when set; they leave the session at once.
+func (m *Module) lateBye(t *tuple) {
+	t.mu.Lock()
+	olds := t.lateBye
+	t.lateBye = nil
+	for _, o := range olds {
+		t.removeLeg(o)
+	}
+	t.mu.Unlock()
+	if len(olds) == 0 {
+		return
+	}
+	end := func() {
+		for _, o := range olds {
+			m.endLeg(o)
+			m.ents.Delete(o.ent)
+		}
+	}
+	if m.OldEntityTermDelay > 0 {
+		time.AfterFunc(time.Duration(m.OldEntityTermDelay)*m.unit, end)
+		return
+	}
+	end()
 }

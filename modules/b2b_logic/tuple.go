@@ -79,8 +79,13 @@ type tuple struct {
 	// answers, or kept when the bridge fails (rollback-failed).
 	binit  *leg
 	dbFlag int
+	// inDB: the row exists; dirty: changed since written (db_mode 2).
+	inDB, dirty bool
 	// x is an extended bridge in progress (bstep brExt).
 	x *extBridge
+	// lateBye are the entities b2b_bridge_request's late_bye keeps until
+	// the bridged INVITE's ACK.
+	lateBye []*leg
 }
 
 type bridgeFlags struct {

@@ -26,7 +26,7 @@ func (m *Module) miRefreshWatchers(_ context.Context, p api.MIParams) (any, erro
 	if !ok {
 		return nil, &api.MIError{Code: -32602, Msg: "Invalid params"}
 	}
-	name, _ := parseEvent(evName)
+	name, _ := api.ParseEvent(evName)
 	ev := m.byName[name]
 	if ev == nil {
 		return nil, &api.MIError{Code: 500, Msg: "wrong event parameter"}

@@ -33,23 +33,6 @@ func reply(c *api.Ctx, code int, reason, hdrs string) api.Ret {
 	return api.RetTrue
 }
 
-// parseEvent splits an Event header value into the package name (with
-// ";sla" kept, as OpenSIPS registers "dialog;sla") and the id parameter.
-func parseEvent(v string) (name, id string) {
-	parts := strings.Split(v, ";")
-	name = strings.ToLower(strings.TrimSpace(parts[0]))
-	for _, p := range parts[1:] {
-		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "id":
-			id = strings.TrimSpace(val)
-		case "sla":
-			name += ";sla"
-		}
-	}
-	return name, id
-}
-
 // presentityURI returns "sip:user@host" of a URI.
 func presentityURI(uri string) (user, host string, ok bool) {
 	u, err := sip.ParseURI(strings.TrimSpace(uri))
@@ -77,7 +60,7 @@ func (m *Module) handlePublish(c *api.Ctx, sender string) api.Ret {
 	if !ok || strings.TrimSpace(evHdr) == "" {
 		return reply(c, 400, "Bad request", "")
 	}
-	name, _ := parseEvent(evHdr)
+	name, _ := api.ParseEvent(evHdr)
 	ev := m.byName[name]
 	if ev == nil || ev.Winfo {
 		return reply(c, 489, "Bad Event", "Allow-Events: "+m.allowEvents()+"\r\n")

@@ -175,11 +175,17 @@ func (m *Module) AddEvent(pe *api.PresEvent) error {
 // allowEvents is the Allow-Events value of a 489: the events, newest
 // first, as OpenSIPS lists them.
 func (m *Module) allowEvents() string {
+	return strings.Join(m.EventNames(), ", ")
+}
+
+// EventNames implements api.PresenceEvents: the registered events, the
+// last registered first (the order of OpenSIPS' Allow-Events).
+func (m *Module) EventNames() []string {
 	names := make([]string, 0, len(m.events))
 	for i := len(m.events) - 1; i >= 0; i-- {
 		names = append(names, m.events[i].Name)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // Init binds tm, opens the database and restores the stored state.

@@ -18,7 +18,7 @@ func (m *Module) handleSubscribe(c *api.Ctx, forceActive bool, sharingTag string
 		return api.RetFalse
 	}
 	evHdr, _ := msg.Header("Event")
-	name, eventID := parseEvent(evHdr)
+	name, eventID := api.ParseEvent(evHdr)
 	ev := m.byName[name]
 	if ev == nil {
 		return reply(c, 489, "Bad Event", "Allow-Events: "+m.allowEvents()+"\r\n")

@@ -46,9 +46,13 @@ type Module struct {
 	dbh  dbconn.Handle
 	mu   sync.Mutex
 	pubs map[pubKey]*record
-	stop context.CancelFunc
-	done chan struct{}
-	now  func() time.Time
+	// subs are the subscriptions kept for rls and pua_bla, subDlgs the
+	// same by dialog.
+	subs    map[subKey]*subRecord
+	subDlgs map[subDlg]*subRecord
+	stop    context.CancelFunc
+	done    chan struct{}
+	now     func() time.Time
 }
 
 // New returns a pua instance with OpenSIPS' defaults.
@@ -103,6 +107,8 @@ func (m *Module) Init(ic *api.InitCtx) error {
 		m.now = time.Now
 	}
 	m.pubs = map[pubKey]*record{}
+	m.subs = map[subKey]*subRecord{}
+	m.subDlgs = map[subDlg]*subRecord{}
 	if m.uac == nil && ic.Module != nil {
 		u, ok := ic.Module("tm").(api.UAC)
 		if !ok {
@@ -320,6 +326,7 @@ func (m *Module) refresh(ctx context.Context) {
 			m.log.Error("refreshing PUBLISH failed", "presentity", it.k.uri, "err", err)
 		}
 	}
+	m.refreshSubs(limit)
 }
 
 var (

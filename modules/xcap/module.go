@@ -107,6 +107,9 @@ func (m *Module) GetDoc(ctx context.Context, user, domain string, docType int, f
 	return res.Rows[0][0].Bytes(), res.Rows[0][1].Str(), nil
 }
 
+// DatabaseURL implements api.XCAPDatabase.
+func (m *Module) DatabaseURL() string { return m.DBURL }
+
 var (
 	_ api.Validator = (*Module)(nil)
 	_ api.Initer    = (*Module)(nil)

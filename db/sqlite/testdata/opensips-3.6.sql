@@ -589,3 +589,108 @@ CREATE INDEX sip_trace_date_idx  ON sip_trace (time_stamp);
 CREATE INDEX sip_trace_fromip_idx  ON sip_trace (from_ip);
 CREATE INDEX sip_trace_callid_idx  ON sip_trace (callid);
 
+INSERT INTO version (table_name, table_version) values ('b2b_entities','2');
+CREATE TABLE b2b_entities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    type INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    ruri CHAR(255),
+    from_uri CHAR(255) NOT NULL,
+    to_uri CHAR(255) NOT NULL,
+    from_dname CHAR(64),
+    to_dname CHAR(64),
+    tag0 CHAR(64) NOT NULL,
+    tag1 CHAR(64),
+    callid CHAR(128) NOT NULL,
+    cseq0 INTEGER NOT NULL,
+    cseq1 INTEGER,
+    contact0 CHAR(255) NOT NULL,
+    contact1 CHAR(255),
+    route0 TEXT,
+    route1 TEXT,
+    sockinfo_srv CHAR(64),
+    param CHAR(255) NOT NULL,
+    mod_name CHAR(32) NOT NULL,
+    storage BLOB(4096) DEFAULT NULL,
+    lm INTEGER NOT NULL,
+    lrc INTEGER,
+    lic INTEGER,
+    leg_cseq INTEGER,
+    leg_route TEXT,
+    leg_tag CHAR(64),
+    leg_contact CHAR(255),
+    leg_sockinfo CHAR(255),
+    CONSTRAINT b2b_entities_b2b_entities_idx  UNIQUE (type, tag0, tag1, callid)
+);
+
+CREATE INDEX ORA_b2b_entities_param  ON b2b_entities (param);
+
+INSERT INTO version (table_name, table_version) values ('b2b_logic','5');
+CREATE TABLE b2b_logic (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    si_key CHAR(64) NOT NULL,
+    scenario CHAR(64),
+    sstate INTEGER NOT NULL,
+    lifetime INTEGER DEFAULT 0 NOT NULL,
+    e1_type INTEGER NOT NULL,
+    e1_sid CHAR(64),
+    e1_from CHAR(255) NOT NULL,
+    e1_to CHAR(255) NOT NULL,
+    e1_key CHAR(64) NOT NULL,
+    e1_sdp TEXT,
+    e2_type INTEGER NOT NULL,
+    e2_sid CHAR(64),
+    e2_from CHAR(255) NOT NULL,
+    e2_to CHAR(255) NOT NULL,
+    e2_key CHAR(64) NOT NULL,
+    e2_sdp TEXT,
+    e3_type INTEGER,
+    e3_sid CHAR(64),
+    e3_from CHAR(255),
+    e3_to CHAR(255),
+    e3_key CHAR(64),
+    CONSTRAINT b2b_logic_b2b_logic_idx  UNIQUE (si_key)
+);
+
+INSERT INTO version (table_name, table_version) values ('rls_presentity','1');
+CREATE TABLE rls_presentity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    rlsubs_did CHAR(255) NOT NULL,
+    resource_uri CHAR(255) NOT NULL,
+    content_type CHAR(255) NOT NULL,
+    presence_state BLOB NOT NULL,
+    expires INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    auth_state INTEGER NOT NULL,
+    reason CHAR(64) NOT NULL,
+    CONSTRAINT ORA_rls_presentity_idx  UNIQUE (rlsubs_did, resource_uri)
+);
+
+CREATE INDEX rls_presentity_updated_idx  ON rls_presentity (updated);
+
+INSERT INTO version (table_name, table_version) values ('rls_watchers','2');
+CREATE TABLE rls_watchers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    presentity_uri CHAR(255) NOT NULL,
+    to_user CHAR(64) NOT NULL,
+    to_domain CHAR(64) NOT NULL,
+    watcher_username CHAR(64) NOT NULL,
+    watcher_domain CHAR(64) NOT NULL,
+    event CHAR(64) DEFAULT 'presence' NOT NULL,
+    event_id CHAR(64),
+    to_tag CHAR(64) NOT NULL,
+    from_tag CHAR(64) NOT NULL,
+    callid CHAR(64) NOT NULL,
+    local_cseq INTEGER NOT NULL,
+    remote_cseq INTEGER NOT NULL,
+    contact CHAR(64) NOT NULL,
+    record_route TEXT,
+    expires INTEGER NOT NULL,
+    status INTEGER DEFAULT 2 NOT NULL,
+    reason CHAR(64) NOT NULL,
+    version INTEGER DEFAULT 0 NOT NULL,
+    socket_info CHAR(64) NOT NULL,
+    local_contact CHAR(255) NOT NULL,
+    CONSTRAINT rls_watchers_rls_watcher_idx  UNIQUE (presentity_uri, callid, to_tag, from_tag)
+);
+
