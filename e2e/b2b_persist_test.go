@@ -490,3 +490,59 @@ func b2bpDiff(want, got []string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestB2BPersistDBDown: with db_mode 1 on MySQL, the database server
+// stops while a call is established: the callee's BYE still reaches the
+// caller and both are answered, a call made while the server is down is
+// set up, put on hold and ended, the failed writes are logged, and nothing
+// is left in MI.
+func TestB2BPersistDBDown(t *testing.T) {
+	gosipsBin(t)
+	srv := dbserver.Find(t, dbserver.MySQL)
+	url := scaleDB(t, srv)
+	byePort, byeWait := startSippUAS(t, "b2bc_uas_bye.xml", "-d", "4000")
+	holdPort, holdWait := startSippUAS(t, "b2bc_uas_hold.xml")
+	env := &b2bpEnv{cfg: strings.NewReplacer("DBMODE", "1", "DBMOD", "db_mysql", "DBURL", url,
+		"HOLDPORT", strconv.Itoa(holdPort), "BYEPORT", strconv.Itoa(byePort), "MEDIAPORT", "1", "CAROLPORT", "1").Replace(b2bpCfg)}
+	env.start(t, 0)
+	caller := startSippUAC(t, "b2bc_uac_wait.xml", env.srv.Port, "-s", "bye")
+	if !eventually(8*time.Second, func() bool {
+		return len(b2bpRows(t, url, "b2b_entities")) == 2 && len(b2bpRows(t, url, "b2b_logic")) == 1
+	}) {
+		t.Fatalf("the call was not stored:\n%s", env.srv.Logs())
+	}
+	srv.Stop(t)
+	started := false
+	t.Cleanup(func() {
+		if !started {
+			srv.Start(t)
+		}
+	})
+	hold := runSipp(t, "b2bp_uac_hold_late.xml", env.srv.Port, "-s", "hold", "-d", "300")
+	if r := caller(); r.Exit != 0 {
+		t.Errorf("caller: sipp exit %d\n%s\n%s", r.Exit, r.Output, r.Messages)
+	}
+	if r := byeWait(); r.Exit != 0 {
+		t.Errorf("callee: sipp exit %d\n%s\n%s", r.Exit, r.Output, r.Messages)
+	}
+	if hold.Exit != 0 {
+		t.Errorf("call while the database is down: sipp exit %d\n%s\n%s", hold.Exit, hold.Output, hold.Messages)
+	}
+	if r := holdWait(); r.Exit != 0 {
+		t.Errorf("callee of the call while the database is down: sipp exit %d\n%s", r.Exit, r.Output)
+	}
+	receivedReply(t, byeWait().Messages, "200", "BYE")
+	(&b2bcEnv{srv: env.srv, httpPort: env.http}).b2bcEmpty(t)
+	srv.Start(t)
+	started = true
+	logs := env.srv.Logs()
+	if !strings.Contains(logs, "cannot delete the entity from the database") ||
+		!strings.Contains(logs, "cannot write the entity to the database") {
+		t.Errorf("the failed database writes were not logged:\n%s", logs)
+	}
+	select {
+	case <-env.srv.done:
+		t.Errorf("gosips exited:\n%s", logs)
+	default:
+	}
+}
