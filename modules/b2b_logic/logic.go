@@ -105,6 +105,9 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 	if err != nil {
 		return api.RetFalse
 	}
+	if f, ok := m.fromOverride(c); ok {
+		from = f
+	}
 	contact := m.contactFor(req, sipUser(from.URI))
 	srvContact := contact
 	if st.server != nil && st.server.contact != "" {
