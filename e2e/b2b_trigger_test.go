@@ -17,7 +17,8 @@ import (
 // by an OPTIONS to "c2d", and runs the bridges of the b2b_bridge flags
 // for callers (R-URI user: the bridge variant) once the media server
 // hangs up; "park" parks a caller on the media server, "pickup" takes it
-// with b2b_bridge_request's late_bye (old_entity_term_delay 1 s).
+// with b2b_bridge_request's late_bye (old_entity_term_delay 1 s);
+// "fromspec" is a top-hiding call with the From of b2bl_from_spec_param.
 // FIRSTPORT, SECONDPORT, MEDIAPORT, PROVPORT are the peers.
 const b2btCfg = `
 socket = udp:127.0.0.1:PORT
@@ -40,6 +41,7 @@ modparam("b2b_logic", "server_address", "sip:127.0.0.1:PORT")
 modparam("b2b_logic", "script_req_route", "b2b_request")
 modparam("b2b_logic", "script_reply_route", "b2b_reply")
 modparam("b2b_logic", "old_entity_term_delay", 1)
+modparam("b2b_logic", "b2bl_from_spec_param", "$var(b2bl_from)")
 
 route {
 	if (is_method("OPTIONS") && $rU == "c2d") {
@@ -47,6 +49,12 @@ route {
 		$avp(v1) = "first-leg";
 		b2b_trigger_scenario("c2d", , "first,sip:first@127.0.0.1:FIRSTPORT", $avp(h1), $avp(v1), "second,sip:second@127.0.0.1:SECONDPORT");
 		send_reply(202, "Accepted");
+		exit;
+	}
+	if (is_method("INVITE") && $rU == "fromspec") {
+		$var(b2bl_from) = "\"Call ID\" <sip:user@opensips.org>";
+		$ru = "sip:second@127.0.0.1:SECONDPORT";
+		b2b_init_request("top hiding");
 		exit;
 	}
 	if (is_method("INVITE") && $rU == "park") {
@@ -551,5 +559,63 @@ func TestB2BLateByeOracle(t *testing.T) {
 	g, o := delay(gm, gp), delay(om, op)
 	if g < 900*time.Millisecond || g > 1500*time.Millisecond || o <= 0 || o > 2500*time.Millisecond {
 		t.Errorf("the media server's BYE after the picker's ACK: gosips %v, opensips %v", g, o)
+	}
+}
+
+// b2btFromSpec makes a top-hiding call whose From is set by
+// b2bl_from_spec_param and returns what the callee received.
+func b2btFromSpec(t *testing.T, e b2bEngine) (caller, callee sippResult) {
+	t.Helper()
+	ports := map[string]int{"first": freePort(t), "second": freePort(t), "media": freePort(t), "prov": freePort(t)}
+	ce := startSippPeer(t, "b2bc_uas_wait.xml", ports["second"], 1, 30*time.Second)
+	sipPort, mi := b2btStart(t, e, ports)
+	caller = b2bStartUAC(t, "b2b_uac_call.xml", sipPort, "-s", "fromspec", "-d", "300").wait(20 * time.Second)
+	callee = ce.wait(10 * time.Second)
+	for role, r := range map[string]sippResult{"caller": caller, "callee": callee} {
+		if r.Exit != 0 {
+			t.Fatalf("%s: %s exited %d\n%s\n%s", e.name, role, r.Exit, r.Output, r.Messages)
+		}
+	}
+	b2bCheckEmpty(t, mi)
+	return caller, callee
+}
+
+// TestB2BFromSpec: with b2bl_from_spec_param, the callee of a
+// top-hiding call sees the From the script put in the variable (display
+// name and URI), with gosips' own tag.
+func TestB2BFromSpec(t *testing.T) {
+	gosipsBin(t)
+	_, callee := b2btFromSpec(t, b2bGosips())
+	inv := received(callee.Messages, "INVITE")
+	if len(inv) != 1 {
+		t.Fatalf("callee got %d INVITEs", len(inv))
+	}
+	if from := header(inv[0], "From"); !strings.HasPrefix(from, `"Call ID" <sip:user@opensips.org>;tag=`) {
+		t.Errorf("the callee's From: %q", from)
+	}
+}
+
+// TestB2BFromSpecOracle: the same call through OpenSIPS 3.6 gives the
+// caller and the callee the same messages (URIs, SDP) and the same From
+// display name.
+func TestB2BFromSpecOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	gc, ge := b2btFromSpec(t, b2bGosips())
+	oc, oe := b2btFromSpec(t, b2bOpenSIPS(bin))
+	for _, p := range []struct {
+		role string
+		g, o sippResult
+	}{{"caller", gc, oc}, {"callee", ge, oe}} {
+		gs, os := b2btSummary(p.g.Messages), b2btSummary(p.o.Messages)
+		if !slices.Equal(gs, os) {
+			t.Errorf("%s received\ngosips:\n%s\nopensips:\n%s", p.role, strings.Join(gs, "\n"), strings.Join(os, "\n"))
+		}
+	}
+	g, o := header(received(ge.Messages, "INVITE")[0], "From"), header(received(oe.Messages, "INVITE")[0], "From")
+	gd, _, _ := strings.Cut(g, "<")
+	od, _, _ := strings.Cut(o, "<")
+	if gd != od {
+		t.Errorf("From display: gosips %q, opensips %q", g, o)
 	}
 }

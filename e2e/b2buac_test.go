@@ -52,7 +52,7 @@ type b2buCall struct {
 
 // b2buRun starts cfg (EXTRA and PARAMS filled in) on engine e, runs one
 // call from a sipp caller to a sipp callee and checks that both end
-// their scenarios and that no B2B state is left.
+// their scenarios and, on gosips, that no B2B state is left.
 func b2buRun(t *testing.T, e b2bEngine, extra, params, uac, uas string, uacArgs, uasArgs []string) b2buCall {
 	t.Helper()
 	callee := startSippPeer(t, uas, 0, 1, 30*time.Second, uasArgs...)
@@ -64,7 +64,12 @@ func b2buRun(t *testing.T, e b2bEngine, extra, params, uac, uas string, uacArgs,
 		t.Fatalf("%s: caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s", e.name,
 			r.caller.Exit, r.callee.Exit, r.caller.Output, r.caller.Messages, r.callee.Output, r.callee.Messages)
 	}
-	b2bCheckEmpty(t, mi)
+	if e.name == "gosips" {
+		b2bCheckEmpty(t, mi)
+	} else if left := b2bTuplesOf(b2bMI(t, mi, "b2b_list", nil)); len(left) > 0 {
+		// OpenSIPS keeps some sessions (after a glare); gosips must not.
+		t.Logf("%s keeps %d B2B sessions after the call", e.name, len(left))
+	}
 	return r
 }
 
@@ -265,5 +270,104 @@ func TestB2BUACAuthOracle(t *testing.T) {
 	gosipsBin(t)
 	for _, e := range []b2bEngine{b2bGosips(), b2bOpenSIPS(bin)} {
 		b2buAuth(t, e)
+	}
+}
+
+// b2buSeq lists the messages a sipp log shows as received, as "METHOD
+// cseq" for requests and "code cseq" for replies (100 Trying left out).
+func b2buSeq(log string) []string {
+	var out []string
+	for _, part := range strings.Split(log, "-----------------------------------------------") {
+		_, msg, ok := strings.Cut(part, "message received")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = strings.TrimLeft(msg[i:], "\r\n")
+		}
+		first, _, _ := strings.Cut(msg, "\n")
+		f := strings.Fields(first)
+		if len(f) < 2 {
+			continue
+		}
+		what := f[0]
+		if what == "SIP/2.0" {
+			if what = f[1]; what == "100" {
+				continue
+			}
+		}
+		out = append(out, what+" "+header(msg, "CSeq"))
+	}
+	return out
+}
+
+// b2buGlare runs a bridged call in which the callee sends a re-INVITE
+// while the caller's re-INVITE reaches it: the B2BUA refuses the
+// callee's with 491 (the client entity has a re-INVITE of its own
+// pending), the callee refuses the caller's with 491, which reaches the
+// caller. Then the caller hangs up, or (variant "glare") first sends
+// another re-INVITE that goes through.
+func b2buGlare(t *testing.T, e b2bEngine, variant string) b2buCall {
+	t.Helper()
+	r := b2buRun(t, e, "", "", "b2bu_uac_"+variant+".xml", "b2bu_uas_"+variant+".xml", nil, nil)
+	receivedReply(t, r.callee.Messages, "491", "1 INVITE")
+	receivedReply(t, r.caller.Messages, "491", "2 INVITE")
+	return r
+}
+
+// TestB2BUACGlare: crossing re-INVITEs in a bridged call get 491 and the
+// call survives: a later re-INVITE is taken, a BYE ends it.
+func TestB2BUACGlare(t *testing.T) {
+	gosipsBin(t)
+	for _, v := range []string{"glare", "glare_bye"} {
+		t.Run(v, func(t *testing.T) { b2buGlare(t, b2bGosips(), v) })
+	}
+}
+
+// TestB2BUACGlareOracle: both peers of the glare call ending with a BYE
+// receive the same messages, with the same CSeqs, from gosips as from
+// OpenSIPS 3.6.
+func TestB2BUACGlareOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	seen := map[string][2][]string{}
+	for _, e := range []b2bEngine{b2bGosips(), b2bOpenSIPS(bin)} {
+		r := b2buGlare(t, e, "glare_bye")
+		seen[e.name] = [2][]string{b2buSeq(r.caller.Messages), b2buSeq(r.callee.Messages)}
+	}
+	for i, side := range []string{"caller", "callee"} {
+		if g, o := seen["gosips"][i], seen["opensips"][i]; !slices.Equal(g, o) {
+			t.Errorf("%s got\ngosips   %q\nopensips %q", side, g, o)
+		}
+	}
+}
+
+// TestB2BUACOverlap: a request the caller sends between the 200 to its
+// INVITE and its ACK is refused with 500 Overlapping Requests and a
+// Retry-After (the INVITE transaction lasts until the ACK); the ACK and
+// the BYE then go through.
+func TestB2BUACOverlap(t *testing.T) {
+	gosipsBin(t)
+	r := b2buRun(t, b2bGosips(), "", "", "b2bu_uac_overlap.xml", "b2bc_uas_wait.xml", nil, nil)
+	receivedReply(t, r.caller.Messages, "500", "2 INFO")
+	if got := received(r.callee.Messages, "INFO"); len(got) != 0 {
+		t.Errorf("the INFO reached the callee: %q", got)
+	}
+}
+
+// TestB2BUACOverlapOracle: the caller and the callee of TestB2BUACOverlap
+// receive the same messages from gosips as from OpenSIPS 3.6.
+func TestB2BUACOverlapOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	seen := map[string][2][]string{}
+	for _, e := range []b2bEngine{b2bGosips(), b2bOpenSIPS(bin)} {
+		r := b2buRun(t, e, "", "", "b2bu_uac_overlap.xml", "b2bc_uas_wait.xml", nil, nil)
+		seen[e.name] = [2][]string{b2buSeq(r.caller.Messages), b2buSeq(r.callee.Messages)}
+	}
+	for i, side := range []string{"caller", "callee"} {
+		if g, o := seen["gosips"][i], seen["opensips"][i]; !slices.Equal(g, o) {
+			t.Errorf("%s got\ngosips   %q\nopensips %q", side, g, o)
+		}
 	}
 }

@@ -84,8 +84,8 @@ const rlsResourceLists = `<?xml version="1.0" encoding="UTF-8"?>
 <list name="work"><entry uri="sip:alice@127.0.0.1"/></list>
 </resource-lists>`
 
-// rlsStart starts the list server with the watcher's documents.
-func rlsStart(t *testing.T) (*server, string, int) {
+// rlsDB makes a database with the watcher's documents.
+func rlsDB(t *testing.T) string {
 	t.Helper()
 	url := sqliteDB(t, rlsTables...)
 	for _, d := range []struct {
@@ -97,6 +97,13 @@ func rlsStart(t *testing.T) (*server, string, int) {
 			"etag": db.StringValue("e" + strconv.FormatInt(d.typ, 10)), "source": db.IntValue(1),
 			"doc_uri": db.StringValue(d.uri), "port": db.IntValue(0)})
 	}
+	return url
+}
+
+// rlsStart starts the list server with the watcher's documents.
+func rlsStart(t *testing.T) (*server, string, int) {
+	t.Helper()
+	url := rlsDB(t)
 	mi := freePort(t)
 	cfg := strings.NewReplacer("DBURL", url, "HTTPPORT", strconv.Itoa(mi)).Replace(rlsCfg)
 	return startServer(t, cfg), url, mi

@@ -197,6 +197,10 @@ func (m *Module) clientReply(e *entity, sr *sentReq, reply *sip.Msg, code int) {
 					e.remoteTarget = u
 				}
 			}
+			if e.socket == nil && reply.Recv() != nil {
+				// The socket the dialog uses (stored, shown by MI).
+				e.socket = reply.Recv().Socket
+			}
 			if code >= 200 {
 				if e.ackCSeq == cseq && e.ack != nil {
 					retrans = true
@@ -220,6 +224,9 @@ func (m *Module) clientReply(e *entity, sr *sentReq, reply *sip.Msg, code int) {
 	}
 	if reliable && sr.initial {
 		m.reliableProvisional(e, reply)
+	}
+	if sr.notify && code > 100 {
+		m.runReplyRoute(reply)
 	}
 	if e.handler != nil && sr.notify {
 		e.handler.B2BReply(e, method, reply, code)

@@ -57,6 +57,8 @@ type Module struct {
 	dbc  db.Conn
 	dbMu sync.Mutex
 	wg   sync.WaitGroup
+	// cachedbURL is refused with db_mode 1 or 2 (not implemented).
+	cachedbURL string
 }
 
 type coreRef struct{ c api.Core }
@@ -81,12 +83,10 @@ func (m *Module) Params() []api.Param {
 	return []api.Param{
 		hsize("server_hsize", &m.ServerHsize),
 		hsize("client_hsize", &m.ClientHsize),
-		api.IgnoredParam(api.StrParam("script_req_route", &m.ScriptReqRoute),
-			"the b2b_entities request route is not run; use b2b_logic's routes"),
-		api.IgnoredParam(api.StrParam("script_reply_route", &m.ScriptReplyRoute),
-			"the b2b_entities reply route is not run; use b2b_logic's routes"),
+		api.StrParam("script_req_route", &m.ScriptReqRoute),
+		api.StrParam("script_reply_route", &m.ScriptReplyRoute),
 		api.StrParam("db_url", &m.DBURL),
-		api.IgnoredParam(api.StrParam("cachedb_url", new(string)), "no cachedb persistence"),
+		api.IgnoredParam(api.StrParam("cachedb_url", &m.cachedbURL), "no cachedb persistence: refused with db_mode 1 or 2"),
 		api.IgnoredParam(api.StrParam("cachedb_key_prefix", new(string)), "no cachedb persistence"),
 		api.StrParam("db_table", &m.DBTable),
 		api.FuncParam("db_mode", api.ParamInt, false, func(v api.ParamValue) error {
@@ -139,6 +139,11 @@ func (m *Module) Funcs() []api.Func {
 func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if m.DBMode == dbNone {
 		return nil
+	}
+	if m.cachedbURL != "" {
+		// Accepting it would lose the entities at a restart.
+		return &api.HintError{Err: fmt.Errorf("b2b_entities: cachedb_url: persistence in a cachedb backend is not implemented"),
+			Hint: "persist in SQL with db_url, or set db_mode to 0"}
 	}
 	url, err := api.CheckDBURL(vc, "db_url", m.DBURL, false)
 	m.DBURL = url

@@ -87,7 +87,16 @@ func (s *uaSession) uaStart(e *entity, timeout int) {
 	}
 	s.mu.Lock()
 	s.timer = time.AfterFunc(time.Duration(timeout)*time.Second, func() {
-		_ = s.m.uaSend(e, "BYE", "", "", "")
+		e.mu.Lock()
+		early := e.typ == api.B2BServer && e.state < stConfirmed
+		e.mu.Unlock()
+		if early {
+			// An unanswered server session cannot send a BYE: its
+			// INVITE is answered 408 instead.
+			_ = s.m.SendReply(e, "INVITE", 408, "Request Timeout", "", "", "")
+		} else {
+			_ = s.m.uaSend(e, "BYE", "", "", "")
+		}
 		s.m.uaDelete(e)
 	})
 	s.mu.Unlock()

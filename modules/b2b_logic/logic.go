@@ -105,6 +105,9 @@ func (m *Module) initRequest(c *api.Ctx, scenario string, fl initFlags, reqRoute
 	if err != nil {
 		return api.RetFalse
 	}
+	if f, ok := m.fromOverride(c); ok {
+		from = f
+	}
 	contact := m.contactFor(req, sipUser(from.URI))
 	srvContact := contact
 	if st.server != nil && st.server.contact != "" {
@@ -553,10 +556,10 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		}
 	}
 	t.mu.Unlock()
-	if code >= 200 && code < 300 {
-		m.dbSave(t)
-	}
 	if srv == nil {
+		if code >= 200 && code < 300 {
+			m.dbSave(t)
+		}
 		return
 	}
 	hdrs := m.passHeaders(reply)
@@ -574,6 +577,9 @@ func (m *Module) initialReply(t *tuple, l *leg, reply *sip.Msg, code int) {
 		}
 	}
 	err := m.ents.SendReply(srv.ent, "INVITE", code, reply.Reason(), hdrs, contentType(reply), reply.Body())
+	if code >= 200 && code < 300 {
+		m.dbSave(t) // with the answer sent to the caller
+	}
 	if code >= 300 {
 		t.mu.Lock()
 		l.disconnected = true

@@ -15,6 +15,7 @@ import (
 	"gosips/api"
 	"gosips/db"
 	"gosips/internal/dbconn"
+	"gosips/pv"
 )
 
 func init() {
@@ -52,6 +53,7 @@ type Module struct {
 	tuples   *tuples
 	custom   map[string]bool
 	customRe *regexp.Regexp
+	fromPV   *pv.Spec // b2bl_from_spec_param
 	core     api.Core
 	root     context.Context
 	// unit is the length of a "second" of the timers (tests shrink it).
@@ -62,6 +64,8 @@ type Module struct {
 	dbc  db.Conn
 	dbMu sync.Mutex
 	wg   sync.WaitGroup
+	// cachedbURL is refused with db_mode 1 or 2 (not implemented).
+	cachedbURL string
 }
 
 // New returns a b2b_logic instance with OpenSIPS' defaults.
@@ -88,11 +92,11 @@ func (m *Module) Params() []api.Param {
 		api.StrParam("custom_headers_regexp", &m.CustomHeadersRegexp),
 		api.IntParam("contact_user", &m.ContactUser),
 		api.StrParam("db_url", &m.DBURL),
-		api.IgnoredParam(api.StrParam("cachedb_url", new(string)), "no cachedb persistence"),
+		api.IgnoredParam(api.StrParam("cachedb_url", &m.cachedbURL), "no cachedb persistence: refused with db_mode 1 or 2"),
 		api.IgnoredParam(api.StrParam("cachedb_key_prefix", new(string)), "no cachedb persistence"),
 		api.StrParam("db_table", &m.DBTable),
 		api.NonNegParam("max_duration", &m.MaxDuration, "43200"),
-		api.IgnoredParam(api.StrParam("b2bl_from_spec_param", &m.FromSpec), "the From of new entities is not taken from a variable"),
+		api.StrParam("b2bl_from_spec_param", &m.FromSpec),
 		api.StrParam("server_address", &m.ServerAddress),
 		api.StrParam("init_callid_hdr", &m.InitCallIDHdr),
 		api.FuncParam("db_mode", api.ParamInt, false, func(v api.ParamValue) error {
@@ -132,6 +136,17 @@ func (m *Module) Init(ic *api.InitCtx) error {
 			return fmt.Errorf("b2b_logic: custom_headers_regexp: %w", err)
 		}
 		m.customRe = re
+	}
+	if m.FromSpec != "" {
+		s, err := pv.Parse(m.FromSpec)
+		if err == nil {
+			err = pv.NewTable(pv.CoreDefs()).Resolve(s)
+		}
+		if err != nil {
+			return &api.HintError{Err: fmt.Errorf("b2b_logic: b2bl_from_spec_param %q: %w", m.FromSpec, err),
+				Hint: "name a variable, e.g. $var(b2bl_from)"}
+		}
+		m.fromPV = s
 	}
 	if strings.Contains(m.ServerAddress, "$") {
 		return &api.HintError{Err: fmt.Errorf("b2b_logic: server_address %q: pseudo-variables are not supported", m.ServerAddress),
@@ -202,6 +217,11 @@ func (m *Module) ctx() context.Context {
 func (m *Module) Validate(vc *api.ValidateCtx) error {
 	if m.DBMode == dbNone {
 		return nil
+	}
+	if m.cachedbURL != "" {
+		// Accepting it would lose the sessions at a restart.
+		return &api.HintError{Err: fmt.Errorf("b2b_logic: cachedb_url: persistence in a cachedb backend is not implemented"),
+			Hint: "persist in SQL with db_url, or set db_mode to 0"}
 	}
 	url, err := api.CheckDBURL(vc, "db_url", m.DBURL, false)
 	m.DBURL = url

@@ -237,3 +237,24 @@ func miPeerErr(err error, name string) error {
 	}
 	return &api.MIError{Code: 500, Msg: "Failed to initialize scenario"}
 }
+
+// fromOverride is the From of the new entities taken from the
+// b2bl_from_spec_param variable when it holds a name-addr.
+func (m *Module) fromOverride(c *api.Ctx) (sip.NameAddr, bool) {
+	if m.fromPV == nil {
+		return sip.NameAddr{}, false
+	}
+	v, err := m.fromPV.Get(c)
+	if err != nil || !v.IsStr() || strings.TrimSpace(v.S) == "" {
+		return sip.NameAddr{}, false
+	}
+	f, err := sip.ParseNameAddr(strings.TrimSpace(v.S))
+	if err == nil {
+		_, err = sip.ParseURI(f.URI)
+	}
+	if err != nil {
+		m.log.Error("b2b_logic: bad From in b2bl_from_spec_param", "value", v.S, "err", err)
+		return sip.NameAddr{}, false
+	}
+	return f, true
+}

@@ -63,8 +63,10 @@ type resState struct {
 // resources lists the <resource> elements in order, states the rows of
 // each (the instances).
 type rlmi struct {
-	list      strings.Builder
-	parts     strings.Builder
+	list strings.Builder
+	// parts are the body parts of each resource, sent in the order of
+	// the rls_presentity rows (by resource URI), as OpenSIPS.
+	parts     map[string]string
 	bnd, cid  string
 	listURI   string
 	hasParts  bool
@@ -72,7 +74,7 @@ type rlmi struct {
 }
 
 func (m *Module) newRLMI(listURI string, version int, full bool) *rlmi {
-	r := &rlmi{bnd: boundary(), listURI: listURI, fullState: full}
+	r := &rlmi{bnd: boundary(), listURI: listURI, fullState: full, parts: map[string]string{}}
 	r.list.WriteString(`<?xml version="1.0"?>` + "\n")
 	fmt.Fprintf(&r.list, `<list uri="%s" xmlns="urn:ietf:params:xml:ns:rlmi" version="%d" fullState="%t">`,
 		presxml.Escape(listURI), version, full)
@@ -93,11 +95,11 @@ func (m *Module) addResource(r *rlmi, uri string, states []resState) {
 			cid := m.contentID(uri)
 			fmt.Fprintf(&r.list, ` cid="%s"/>`, presxml.Escape(cid))
 			r.hasParts = true
-			r.parts.WriteString("--" + r.bnd + "\r\nContent-Transfer-Encoding: binary\r\n")
+			part := "--" + r.bnd + "\r\nContent-Transfer-Encoding: binary\r\n"
 			if body := strings.TrimSpace(st.body); body != "" {
-				r.parts.WriteString("Content-ID: <" + cid + ">\r\nContent-Type: " + st.ctype + "\r\n\r\n" + body + "\r\n")
+				part += "Content-ID: <" + cid + ">\r\nContent-Type: " + st.ctype + "\r\n\r\n" + body + "\r\n"
 			}
-			r.parts.WriteString("\r\n")
+			r.parts[uri] += part + "\r\n"
 		case st.auth&terminatedState != 0:
 			fmt.Fprintf(&r.list, ` reason="%s"/>`, presxml.Escape(st.reason))
 		default:
@@ -107,8 +109,9 @@ func (m *Module) addResource(r *rlmi, uri string, states []resState) {
 	r.list.WriteString("</resource>")
 }
 
-// body is the multipart/related body; it also sets r.cid, the start part.
-func (r *rlmi) body(m *Module) string {
+// body is the multipart/related body, with the parts of the resources
+// of order; it also sets r.cid, the start part.
+func (r *rlmi) body(m *Module, order []string) string {
 	r.list.WriteString("</list>\n")
 	r.cid = m.contentID(r.listURI)
 	var b strings.Builder
@@ -116,7 +119,9 @@ func (r *rlmi) body(m *Module) string {
 		"Content-Type: application/rlmi+xml;charset=\"UTF-8\"\r\n\r\n")
 	b.WriteString(r.list.String())
 	b.WriteString("\r\n")
-	b.WriteString(r.parts.String())
+	for _, u := range order {
+		b.WriteString(r.parts[u])
+	}
 	b.WriteString("--" + r.bnd + "--\r\n")
 	return b.String()
 }
@@ -152,7 +157,7 @@ func (m *Module) fullNotify(ctx context.Context, s *sub, svc *node, expires int)
 	if err != nil {
 		return err
 	}
-	states, _, err := m.states(ctx, s.did(), false)
+	states, order, err := m.states(ctx, s.did(), false)
 	if err != nil {
 		return err
 	}
@@ -162,7 +167,7 @@ func (m *Module) fullNotify(ctx context.Context, s *sub, svc *node, expires int)
 	for _, u := range uris {
 		m.addResource(r, u, states[u])
 	}
-	m.send(s, r, expires)
+	m.send(s, r, order, expires)
 	if _, err := m.dbh.Conn.Update(ctx, m.RLPresTable, []db.Cond{db.Eq("rlsubs_did", db.StringValue(s.did()))},
 		[]string{"updated"}, []db.Value{db.IntValue(noUpdateType)}); err != nil {
 		m.log.Error("updating rls_presentity failed", "err", err)
@@ -172,7 +177,7 @@ func (m *Module) fullNotify(ctx context.Context, s *sub, svc *node, expires int)
 
 // send sends a NOTIFY of the subscription (r nil: no body); expires 0
 // terminates it.
-func (m *Module) send(s *sub, r *rlmi, expires int) {
+func (m *Module) send(s *sub, r *rlmi, order []string, expires int) {
 	m.mu.Lock()
 	s.localCSeq++
 	s.version++
@@ -193,7 +198,7 @@ func (m *Module) send(s *sub, r *rlmi, expires int) {
 	hdrs.WriteString("Require: eventlist\r\n")
 	var body, ctype string
 	if r != nil {
-		body = r.body(m)
+		body = r.body(m, order)
 		ctype = `multipart/related;type="application/rlmi+xml";start="<` + r.cid + `>";boundary="` + r.bnd + `"`
 	}
 	next := ""
@@ -381,7 +386,7 @@ func (m *Module) sendUpdates(ctx context.Context) {
 		if left < 1 {
 			left = 1
 		}
-		m.send(s, r, left)
+		m.send(s, r, order, left)
 	}
 }
 
@@ -430,7 +435,7 @@ func (m *Module) flush(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	for _, s := range expired {
-		m.send(s, nil, 0)
+		m.send(s, nil, nil, 0)
 	}
 	if m.dbh.Conn == nil {
 		return
