@@ -519,3 +519,91 @@ func TestUASessionEarlyTimeout(t *testing.T) {
 		t.Errorf("session left: %s", raw)
 	}
 }
+
+// uasessRoutesExchange runs a script-answered UA session and a client
+// session with b2b_entities' script_req_route and script_reply_route
+// set; the routes raise E_B2BE_REQ / E_B2BE_RPL with the method (and
+// status), which a datagram subscriber collects.
+func uasessRoutesExchange(t *testing.T, e b2bEngine) []string {
+	t.Helper()
+	sink := newEviSink(t)
+	cfg := strings.Replace(uasessCfg, `subscribe_event("E_UA_SESSION", "udp:127.0.0.1:DGPORT");`,
+		`subscribe_event("E_B2BE_REQ", "udp:127.0.0.1:DGPORT");`+"\n\t"+`subscribe_event("E_B2BE_RPL", "udp:127.0.0.1:DGPORT");`, 1)
+	cfg = strings.Replace(cfg, "startup_route {", `modparam("b2b_entities", "script_req_route", "b2b_req")
+modparam("b2b_entities", "script_reply_route", "b2b_rpl")
+
+route[b2b_req] {
+	$avp(rn) = "method";
+	$avp(rv) = $rm;
+	raise_event("E_B2BE_REQ", $avp(rn), $avp(rv));
+}
+
+route[b2b_rpl] {
+	# := drops the values a previous reply of the transaction left
+	$avp(rn) := "method";
+	$avp(rv) := $rm;
+	$avp(rn) = "status";
+	$avp(rv) = $rs;
+	raise_event("E_B2BE_RPL", $avp(rn), $avp(rv));
+}
+
+startup_route {`, 1)
+	sipPort, miPort := e.start(t, sink.cfg(cfg))
+	if r := runSipp(t, "uasess_uac_script.xml", sipPort, "-s", "script"); r.Exit != 0 {
+		t.Fatalf("%s: script caller exit %d\n%s\n%s", e.name, r.Exit, r.Output, r.Messages)
+	}
+	sink.wait(5)
+	uasPort, uasWait := startSippUAS(t, "b2bc_uas_wait.xml")
+	raw, err := miCall(t, miPort, "ua_session_client_start", map[string]any{
+		"ruri": "sip:bob@127.0.0.1:" + strconv.Itoa(uasPort), "to": "sip:bob@127.0.0.1", "from": "sip:alice@ua.example"})
+	if err != nil {
+		t.Fatalf("%s: ua_session_client_start: %v", e.name, err)
+	}
+	var key string
+	_ = json.Unmarshal(raw, &key)
+	sink.wait(7)
+	time.Sleep(300 * time.Millisecond)
+	if _, err := miCall(t, miPort, "ua_session_terminate", map[string]any{"key": key}); err != nil {
+		t.Errorf("%s: ua_session_terminate: %v", e.name, err)
+	}
+	if r := uasWait(); r.Exit != 0 {
+		t.Errorf("%s: callee exit %d\n%s", e.name, r.Exit, r.Output)
+	}
+	return sink.wait(7)
+}
+
+// TestB2BEntitiesScriptRoutes: script_req_route runs for every request
+// received within an entity's dialog (ACK, UPDATE, re-INVITE, ACK, BYE
+// of a UA session) and script_reply_route for the replies of a client
+// entity (180, 200); the BYE of ua_session_terminate, whose answer is
+// not reported, runs neither.
+func TestB2BEntitiesScriptRoutes(t *testing.T) {
+	gosipsBin(t)
+	got := uasessRoutesExchange(t, b2bGosips())
+	want := []string{
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_REQ","params":{"method":"ACK"}}`,
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_REQ","params":{"method":"UPDATE"}}`,
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_REQ","params":{"method":"INVITE"}}`,
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_REQ","params":{"method":"ACK"}}`,
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_REQ","params":{"method":"BYE"}}`,
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_RPL","params":{"status":180,"method":"INVITE"}}`,
+		`udp {"jsonrpc":"2.0","method":"E_B2BE_RPL","params":{"status":200,"method":"INVITE"}}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("route events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestB2BEntitiesScriptRoutesOracle: the same routes run for the same
+// messages on real OpenSIPS 3.6 (OPENSIPS_BIN).
+func TestB2BEntitiesScriptRoutesOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	o := uasessRoutesExchange(t, b2bOpenSIPS(bin))
+	g := uasessRoutesExchange(t, b2bGosips())
+	sort.Strings(o)
+	sort.Strings(g)
+	if strings.Join(g, "\n") != strings.Join(o, "\n") {
+		t.Errorf("route events differ\ngosips:\n%s\nopensips:\n%s", strings.Join(g, "\n"), strings.Join(o, "\n"))
+	}
+}

@@ -209,6 +209,10 @@ func splitSDPLines(body string, dst []string) ([]string, string, error) {
 	if !ok {
 		return nil, "", errors.New("no line separator in the SDP body")
 	}
+	n := min(strings.Count(body, sep)+1, sdpMaxLines+1)
+	if cap(dst) < n {
+		dst = make([]string, 0, n)
+	}
 	lines := dst[:0]
 	for rest := body; rest != ""; {
 		i := strings.Index(rest, sep)

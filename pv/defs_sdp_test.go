@@ -451,3 +451,31 @@ func BenchmarkSDPLineRead(b *testing.B) {
 		}
 	})
 }
+
+// FuzzSDPName feeds names and bodies to the SDP variables: no panic, and
+// a read never returns text that is not in the body.
+func FuzzSDPName(f *testing.F) {
+	for _, s := range []string{"a=[3]/annexb[$var(i)]", "audio[1]/a=rtpmap[2]", "/", "[1]/", "\\/x\\\\[0]/y", "a=rtpmap/PCMU", "[", "x[ 3 ] /"} {
+		f.Add(s, joinSDP("\r\n", "", sdpStreamLines...))
+	}
+	f.Fuzz(func(t *testing.T, name, body string) {
+		for _, stream := range []bool{false, true} {
+			n, err := parseSDPName(name, stream)
+			if err != nil {
+				continue
+			}
+			c, fp := sdpMsgCtx(t, "")
+			fp.vars.Set("i", api.IntValue(1))
+			c.Msg.SetBody(body, "application/sdp")
+			c.Msg.ApplyChanges()
+			for _, d := range []*Def{{Name: "sdp.line", Get: sdpLineGetter(scopeBody)}, {Name: "sdp.stream", Get: sdpLineGetter(scopeStream)}} {
+				s := &Spec{Name: d.Name, Def: d, Parsed: n}
+				v, _ := d.Get(c, s)
+				if v.IsStr() && !strings.Contains(c.Msg.Body(), v.S) {
+					t.Fatalf("%s(%s) = %q, not in the body", d.Name, name, v.S)
+				}
+				_ = sdpLineSetter(scopeStream)(c, &Spec{Name: d.Name, Def: d, Parsed: n, Index: Index{Kind: IdxWord, Word: "insert"}}, api.StrValue("a=x"))
+			}
+		}
+	})
+}

@@ -125,7 +125,9 @@ func (m *Module) dbWrite(ctx context.Context, e *entity) {
 			m.dbDelete(ctx, vals)
 		}
 		return
-	case e.state < stConfirmed:
+	case e.state < stConfirmed, e.param == "":
+		// Early dialogs are not stored, nor UA sessions (no owner to
+		// claim them after a restart).
 		e.mu.Unlock()
 		return
 	}

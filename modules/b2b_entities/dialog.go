@@ -225,6 +225,9 @@ func (m *Module) clientReply(e *entity, sr *sentReq, reply *sip.Msg, code int) {
 	if reliable && sr.initial {
 		m.reliableProvisional(e, reply)
 	}
+	if sr.notify && code > 100 {
+		m.runReplyRoute(reply)
+	}
 	if e.handler != nil && sr.notify {
 		e.handler.B2BReply(e, method, reply, code)
 	}

@@ -148,6 +148,7 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 	if method == "CANCEL" && tx != nil {
 		_ = tx.Reply(200, "OK", "", "", "")
 	}
+	m.runReqRoute(c)
 	if h != nil {
 		h.B2BRequest(e, c, tx)
 	} else if tx != nil && method != "CANCEL" {

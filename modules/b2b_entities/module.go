@@ -83,10 +83,8 @@ func (m *Module) Params() []api.Param {
 	return []api.Param{
 		hsize("server_hsize", &m.ServerHsize),
 		hsize("client_hsize", &m.ClientHsize),
-		api.IgnoredParam(api.StrParam("script_req_route", &m.ScriptReqRoute),
-			"the b2b_entities request route is not run; use b2b_logic's routes"),
-		api.IgnoredParam(api.StrParam("script_reply_route", &m.ScriptReplyRoute),
-			"the b2b_entities reply route is not run; use b2b_logic's routes"),
+		api.StrParam("script_req_route", &m.ScriptReqRoute),
+		api.StrParam("script_reply_route", &m.ScriptReplyRoute),
 		api.StrParam("db_url", &m.DBURL),
 		api.IgnoredParam(api.StrParam("cachedb_url", &m.cachedbURL), "no cachedb persistence: refused with db_mode 1 or 2"),
 		api.IgnoredParam(api.StrParam("cachedb_key_prefix", new(string)), "no cachedb persistence"),
