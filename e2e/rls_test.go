@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -248,4 +251,55 @@ func TestRLSListSubscription(t *testing.T) {
 		raw, _ := miCall(t, mi, "subs_phtable_list", nil)
 		t.Errorf("resource subscriptions left: %s", raw)
 	}
+}
+
+// TestRLSUpdateSubscriptions changes the watcher's resource-lists
+// document during a list subscription: rls_update_subscriptions
+// subscribes to the resource added and ends the subscription of the one
+// removed (presence then holds bob and carol, no longer alice).
+func TestRLSUpdateSubscriptions(t *testing.T) {
+	needSipp(t)
+	t.Parallel()
+	srv, url, mi := rlsStart(t)
+	w := startSippPeer(t, "rls_watcher.xml", 0, 1, 60*time.Second, "127.0.0.1:"+strconv.Itoa(srv.Port),
+		"-s", "friends", "-set", "ev", "presence")
+	presURIs := func() []string {
+		raw, err := miCall(t, mi, "subs_phtable_list", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var subs []map[string]any
+		if err := json.Unmarshal(raw, &subs); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range subs {
+			out = append(out, s["pres_uri"].(string))
+		}
+		sort.Strings(out)
+		return out
+	}
+	if !eventually(10*time.Second, func() bool { return len(presURIs()) == 2 }) {
+		t.Fatalf("resource subscriptions %v\n%s", presURIs(), srv.Logs())
+	}
+	withDB(t, url, func(ctx context.Context, c db.Conn) {
+		doc := strings.Replace(rlsResourceLists, `<list name="work"><entry uri="sip:alice@127.0.0.1"/>`,
+			`<list name="work"><entry uri="sip:carol@127.0.0.1"/>`, 1)
+		if _, err := c.Update(ctx, "xcap", []db.Cond{db.Eq("doc_type", db.IntValue(4))}, []string{"doc"},
+			[]db.Value{db.BlobValue([]byte(doc))}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if raw, err := miCall(t, mi, "rls_update_subscriptions", map[string]any{"presentity_uri": "sip:watcher@127.0.0.1"}); err != nil ||
+		string(raw) != `"OK"` {
+		t.Fatalf("rls_update_subscriptions: %s %v", raw, err)
+	}
+	want := []string{"sip:bob@127.0.0.1", "sip:carol@127.0.0.1"}
+	if !eventually(10*time.Second, func() bool { return slices.Equal(presURIs(), want) }) {
+		t.Errorf("resource subscriptions %v, want %v\n%s", presURIs(), want, srv.Logs())
+	}
+	if raw, err := miCall(t, mi, "rls_update_subscriptions", map[string]any{"presentity_uri": ""}); err == nil {
+		t.Errorf("empty URI accepted: %s", raw)
+	}
+	w.stop()
 }
