@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gosips/api"
 )
 
 func TestParseUAFlags(t *testing.T) {
@@ -90,5 +92,39 @@ func TestRawHeaders(t *testing.T) {
 	}
 	if !strings.HasSuffix(rawHeaders(msg), "\r\n") {
 		t.Error("the last header keeps its CRLF")
+	}
+}
+
+// discardSock is an event subscriber that builds the payload the
+// datagram and stream transports send, and drops it.
+type discardSock struct{}
+
+func (discardSock) Raise(ev *api.Event, p api.EventParams) error {
+	_ = api.EventJSON(ev.Name, 0, p, "", "")
+	return nil
+}
+func (discardSock) Match(o api.EventSocket) bool { return true }
+func (discardSock) String() string               { return "discard" }
+
+// The hot path of a UA session: E_UA_SESSION for a request received
+// within it, with headers and body (flags h and b), to one subscriber.
+func BenchmarkUARaise(b *testing.B) {
+	evs := api.NewEvents()
+	if err := evs.RegisterTransport(api.EventTransport{Proto: "discard",
+		Parse: func(string) (api.EventSocket, error) { return discardSock{}, nil }}); err != nil {
+		b.Fatal(err)
+	}
+	m := New()
+	m.uaEvent = evs.MustPublish("E_UA_SESSION")
+	if err := evs.Subscribe("E_UA_SESSION", "discard:x", 0, false); err != nil {
+		b.Fatal(err)
+	}
+	e := &entity{key: "B2B.1.2.1700000000.42", typ: api.B2BServer}
+	req := mustParse(b, "UPDATE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"+
+		"From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=B2B.1.2.1700000000.42\r\nCall-ID: c1\r\nCSeq: 2 UPDATE\r\n"+
+		"Content-Type: application/sdp\r\nContent-Length: 13\r\n\r\nv=0\r\ns=-\r\nt=0")
+	b.ReportAllocs()
+	for b.Loop() {
+		m.uaRaise(e, uaEvUpdated, uaProvideHdrs|uaProvideBody, req, "", false)
 	}
 }
