@@ -285,6 +285,11 @@ type MIError struct {
 
 func (e *MIError) Error() string { return e.Msg }
 
+// ErrMINoResult is what a handler returns where an OpenSIPS handler
+// returns NULL (a failure it reports no detail of): the answer is the
+// JSON-RPC "Server error" OpenSIPS sends then.
+var ErrMINoResult = errors.New("Command handler returned null")
+
 // InitCtx is what a module gets at Init time.
 type InitCtx struct {
 	Log *slog.Logger

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -211,6 +213,88 @@ func TestScriptHelperOracle(t *testing.T) {
 	bin := testenv.Oracle(t)
 	g := scriptHelperRun(t, func(cfg string) int { return startServer(t, cfg).Port })
 	o := scriptHelperRun(t, func(cfg string) int { return natOracleStart(t, bin, cfg) })
+	if strings.Join(g, "\n") != strings.Join(o, "\n") {
+		t.Errorf("transcripts differ:\ngosips:\n%s\nopensips:\n%s", strings.Join(g, "\n"), strings.Join(o, "\n"))
+	}
+}
+
+// scriptHelperSample is the corpus' script_helper sample configuration
+// made runnable here: its socket, FIFO, logging and module path.
+func scriptHelperSample(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../shared/corpus/modern/head__modules__script_helper__samples__opensips-script-helper.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer(
+		"socket=udp:127.0.0.1:5060", "socket=udp:127.0.0.1:PORT",
+		`mpath="/usr/local/lib/opensips/modules/"`, "",
+		"/run/opensips/opensips_fifo", filepath.Join(t.TempDir(), "fifo"),
+		"syslog_enabled=yes", "syslog_enabled=no",
+		"stderror_enabled=no", "stderror_enabled=yes",
+	).Replace(string(b))
+}
+
+// scriptHelperSampleRun registers bob (Contact: a sipp UAS), then calls
+// him through the sample configuration and returns what the peers got.
+func scriptHelperSampleRun(t *testing.T, start func(cfg string) int) []string {
+	t.Helper()
+	uasPort, uasWait := startSippUAS(t, "uas_call.xml")
+	port := start(scriptHelperSample(t))
+	a := newUDPClient(t)
+	m := shMask{ports: map[int]string{port: "PROXY", uasPort: "UAS", a.Port(): "CALLER"}}
+	var out []string
+	add := func(label, msg string) {
+		out = append(out, "== "+label)
+		out = append(out, m.pick(msg)...)
+	}
+	a.Send(port, fmt.Sprintf("REGISTER sip:127.0.0.1:%d SIP/2.0\n"+
+		"Via: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-shs-reg\n"+
+		"From: <sip:bob@127.0.0.1>;tag=r1\nTo: <sip:bob@127.0.0.1>\n"+
+		"Call-ID: shs-reg@127.0.0.1\nCSeq: 1 REGISTER\nMax-Forwards: 70\n"+
+		"Contact: <sip:callee@127.0.0.1:%d>;expires=60\nContent-Length: 0\n\n", port, uasPort))
+	add("REGISTER, reply", a.RecvFinal(3*time.Second))
+	uac := runSipp(t, "acc_uac_call.xml", port, "-s", "bob", "-set", "caller", "alice", "-d", "200")
+	uas := uasWait()
+	if uac.Exit != 0 || uas.Exit != 0 {
+		t.Fatalf("sipp uac exit %d:\n%s\nuas exit %d:\n%s", uac.Exit, uac.Output, uas.Exit, uas.Output)
+	}
+	for _, method := range []string{"INVITE", "ACK", "BYE"} {
+		got := received(uas.Messages, method)
+		if len(got) != 1 {
+			t.Fatalf("UAS got %d %s:\n%s", len(got), method, uas.Messages)
+		}
+		add("call "+method+" at the callee", got[0])
+	}
+	return out
+}
+
+// TestScriptHelperSampleSipp runs the corpus sample: REGISTER stored by
+// the request route, a call routed by lookup() with script_helper's
+// Record-Route, and its ACK and BYE relayed through my_seq_route.
+func TestScriptHelperSampleSipp(t *testing.T) {
+	var srv *server
+	got := strings.Join(scriptHelperSampleRun(t, func(cfg string) int { srv = startServer(t, cfg); return srv.Port }), "\n")
+	if n := strings.Count(srv.Logs(), "---- Sequential request handler ----"); n != 2 {
+		t.Errorf("my_seq_route ran %d times, want 2 (ACK, BYE):\n%s", n, srv.Logs())
+	}
+	for _, want := range []string{
+		"== REGISTER, reply\nSIP/2.0 200 OK\n",
+		"== call INVITE at the callee\nINVITE sip:callee@127.0.0.1:UAS SIP/2.0\nRecord-Route: <sip:127.0.0.1:PROXY;lr;did=X>\n",
+		"== call ACK at the callee\nACK sip:callee@127.0.0.1:UAS;transport=UDP SIP/2.0\n",
+		"== call BYE at the callee\nBYE sip:callee@127.0.0.1:UAS;transport=UDP SIP/2.0",
+	} {
+		if !strings.Contains(got+"\n", want) {
+			t.Errorf("transcript lacks\n%s\ngot:\n%s", want, got)
+		}
+	}
+}
+
+// TestScriptHelperSampleOracle compares the sample's run with OpenSIPS'.
+func TestScriptHelperSampleOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	g := scriptHelperSampleRun(t, func(cfg string) int { return startServer(t, cfg).Port })
+	o := scriptHelperSampleRun(t, func(cfg string) int { return natOracleStart(t, bin, cfg) })
 	if strings.Join(g, "\n") != strings.Join(o, "\n") {
 		t.Errorf("transcripts differ:\ngosips:\n%s\nopensips:\n%s", strings.Join(g, "\n"), strings.Join(o, "\n"))
 	}

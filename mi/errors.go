@@ -63,6 +63,9 @@ func toError(err error) *Error {
 	if errors.As(err, &me) {
 		return me
 	}
+	if errors.Is(err, api.ErrMINoResult) {
+		return &Error{Code: CodeServerError, Message: MsgServerError, Data: api.ErrMINoResult.Error()}
+	}
 	var ae *api.MIError
 	if errors.As(err, &ae) {
 		return &Error{Code: ae.Code, Message: ae.Msg}

@@ -40,6 +40,7 @@ var flagParams = map[[2]string]struct {
 	{"usrloc", "nat_bflag"}:              {branchFlag, "NAT"},
 	{"registrar", "tcp_persistent_flag"}: {msgFlag, "TCP_PERSISTENT"},
 	{"tm", "minor_branch_flag"}:          {branchFlag, "MINOR_BRANCH"},
+	{"nathelper", "sipping_bflag"}:       {branchFlag, "SIP_PING"},
 }
 
 // flagFuncs are the functions whose first argument is a flag.

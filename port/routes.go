@@ -204,8 +204,10 @@ func (w *walker) keywordTest(b *ast.Binary, k *ast.Keyword) {
 		case k.Name == "method" && eq:
 			ps.es.replace(start, end, neg+`is_method(`+string(ps.src[yStart:end])+`)`)
 		case k.Name == "status":
+			// OpenSIPS 3.x takes no number after =~ / !~: a regex stays
+			// a string.
 			y := ""
-			if n, err := strconv.Atoi(v.Value); err == nil {
+			if n, err := strconv.Atoi(v.Value); err == nil && b.Op != "=~" && b.Op != "!~" {
 				y = strconv.Itoa(n)
 			}
 			keepOp(y)

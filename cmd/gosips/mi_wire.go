@@ -103,6 +103,18 @@ func startMI(ctx context.Context, env miEnv) (func(), error) {
 		addRoot(pm.Root, "prometheus")
 		httpUsers++
 	}
+	// Modules serving pages of their own under a root (pi_http).
+	for _, m := range s.Modules {
+		if hr, ok := m.Inst.(httpRootServer); ok {
+			root := strings.Trim(hr.HTTPRoot(), "/")
+			h := hr.HTTPHandler()
+			mux.Handle("/"+root, h)
+			mux.Handle("/"+root+"/", h)
+			log.Info("HTTP pages", "module", m.Name, "path", "/"+root)
+			addRoot(root, m.Name)
+			httpUsers++
+		}
+	}
 	if hm != nil && httpUsers > 0 {
 		srv := mi.NewHTTPServerHandler(hm.Addr(), mux, mi.WithLogger(log))
 		if err := srv.Start(ctx); err != nil {
@@ -132,6 +144,13 @@ func startMI(ctx context.Context, env miEnv) (func(), error) {
 			stops[i]()
 		}
 	}, nil
+}
+
+// httpRootServer is a module serving HTTP pages under a root path of the
+// httpd server.
+type httpRootServer interface {
+	HTTPRoot() string
+	HTTPHandler() http.Handler
 }
 
 // tcpConns lists the engine's stream connections for list_tcp_conns.

@@ -41,6 +41,7 @@ import (
 	_ "gosips/modules/options"
 	_ "gosips/modules/pdt"
 	_ "gosips/modules/permissions"
+	_ "gosips/modules/pi_http"
 	_ "gosips/modules/pike"
 	_ "gosips/modules/presence"
 	_ "gosips/modules/presence_dialoginfo"

@@ -135,6 +135,9 @@ func (c *Core) Params() []api.Param {
 		c.strP("db_version_table", &cf.DBVersionTable, "version"),
 		c.intP("db_max_async_connections", &cf.DBMaxAsyncConnections, "10"),
 		c.listP("mpath", &cf.MPath),
+		// The provisioning framework file (OpenSIPS 4.x core parameter;
+		// pi_http's framework modparam in 3.x).
+		c.storeP("pi_framework", api.ParamStr, ""),
 	}
 	return append(ps, c.legacyParams()...)
 }
