@@ -18,7 +18,8 @@ import (
 // for callers (R-URI user: the bridge variant) once the media server
 // hangs up; "park" parks a caller on the media server, "pickup" takes it
 // with b2b_bridge_request's late_bye (old_entity_term_delay 1 s);
-// "fromspec" is a top-hiding call with the From of b2bl_from_spec_param.
+// "fromspec" is a top-hiding call with the From of b2bl_from_spec_param;
+// "mibridge" a plain call for MI b2b_bridge.
 // FIRSTPORT, SECONDPORT, MEDIAPORT, PROVPORT are the peers.
 const b2btCfg = `
 socket = udp:127.0.0.1:PORT
@@ -55,6 +56,12 @@ route {
 		$var(b2bl_from) = "\"Call ID\" <sip:user@opensips.org>";
 		$ru = "sip:second@127.0.0.1:SECONDPORT";
 		b2b_init_request("top hiding");
+		exit;
+	}
+	if (is_method("INVITE") && $rU == "mibridge") {
+		b2b_server_new("caller");
+		b2b_client_new("callee", "sip:second@127.0.0.1:SECONDPORT");
+		b2b_init_request("mibridge");
 		exit;
 	}
 	if (is_method("INVITE") && $rU == "park") {
@@ -617,5 +624,76 @@ func TestB2BFromSpecOracle(t *testing.T) {
 	od, _, _ := strings.Cut(o, "<")
 	if gd != od {
 		t.Errorf("From display: gosips %q, opensips %q", g, o)
+	}
+}
+
+// b2btMIProv runs MI b2b_bridge with prov_media_uri on e (see
+// TestB2BMIBridgeProvMedia) and returns what each party received.
+func b2btMIProv(t *testing.T, e b2bEngine) map[string]sippResult {
+	t.Helper()
+	ports := map[string]int{"first": freePort(t), "second": freePort(t), "media": freePort(t), "prov": freePort(t)}
+	callee := startSippPeer(t, "b2bc_uas_wait.xml", ports["second"], 1, 30*time.Second)
+	prov := startSippPeer(t, "b2bc_uas_wait.xml", ports["prov"], 1, 30*time.Second)
+	target := startSippPeer(t, "b2bc_uas_late.xml", ports["first"], 1, 30*time.Second)
+	sipPort, mi := b2btStart(t, e, ports)
+	caller := b2bStartUAC(t, "b2bt_uac_twice.xml", sipPort, "-s", "mibridge", "-d", "1000")
+	key := b2bWaitTuple(t, mi)
+	raw, err := miCall(t, mi, "b2b_bridge", map[string]any{"dialog_id": key,
+		"new_uri": fmt.Sprintf("sip:first@127.0.0.1:%d", ports["first"]), "flag": "0",
+		"prov_media_uri": fmt.Sprintf("sip:ringback@127.0.0.1:%d", ports["prov"])})
+	if err != nil || (string(raw) != `"OK"` && string(raw) != `"ok"`) {
+		t.Fatalf("%s: MI b2b_bridge: %s %v", e.name, raw, err)
+	}
+	res := map[string]sippResult{"caller": caller.wait(30 * time.Second), "callee": callee.wait(10 * time.Second),
+		"prov": prov.wait(10 * time.Second), "target": target.wait(10 * time.Second)}
+	for role, r := range res {
+		if r.Exit != 0 {
+			t.Fatalf("%s: %s exited %d\n%s\n%s", e.name, role, r.Exit, r.Output, r.Messages)
+		}
+	}
+	if e.name == "opensips" {
+		// OpenSIPS keeps the replaced callee's entity in b2be_list.
+		if tu := b2bTuples(t, mi); len(tu) != 0 {
+			t.Errorf("opensips: b2b_list after the call: %v", tu)
+		}
+		return res
+	}
+	b2bCheckEmpty(t, mi)
+	return res
+}
+
+// TestB2BMIBridgeProvMedia: MI b2b_bridge with prov_media_uri bridges
+// the caller of a call to a new destination through a provisional media
+// server: the callee gets a BYE, the caller a re-INVITE without body
+// whose offer goes to the media server (its answer in the ACK), the new
+// destination an INVITE without body whose offer reaches the caller in
+// a second re-INVITE; the media server gets a BYE, and after the
+// caller's BYE nothing is left.
+func TestB2BMIBridgeProvMedia(t *testing.T) {
+	gosipsBin(t)
+	res := b2btMIProv(t, b2bGosips())
+	reinv := received(res["caller"].Messages, "INVITE")
+	if len(reinv) != 2 || b2bBody(reinv[0]) != "" || b2bOrigin(reinv[1]) != "carol" {
+		t.Errorf("the caller's re-INVITEs (none with body, then the new destination's offer): %q", reinv)
+	}
+	if inv := received(res["prov"].Messages, "INVITE"); len(inv) != 1 || b2bOrigin(inv[0]) != "alice" {
+		t.Errorf("the media server's INVITE: %q", inv)
+	}
+	if len(received(res["callee"].Messages, "BYE")) != 1 || len(received(res["prov"].Messages, "BYE")) != 1 {
+		t.Errorf("the callee and the media server should each get a BYE")
+	}
+}
+
+// TestB2BMIBridgeProvMediaOracle: the same MI bridge through OpenSIPS
+// 3.6 gives every party the same messages.
+func TestB2BMIBridgeProvMediaOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	g, o := b2btMIProv(t, b2bGosips()), b2btMIProv(t, b2bOpenSIPS(bin))
+	for _, role := range []string{"caller", "callee", "prov", "target"} {
+		gs, os := b2btSummary(g[role].Messages), b2btSummary(o[role].Messages)
+		if !slices.Equal(gs, os) {
+			t.Errorf("%s received\ngosips:\n%s\nopensips:\n%s", role, strings.Join(gs, "\n"), strings.Join(os, "\n"))
+		}
 	}
 }
