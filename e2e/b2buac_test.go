@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -369,5 +371,114 @@ func TestB2BUACOverlapOracle(t *testing.T) {
 		if g, o := seen["gosips"][i], seen["opensips"][i]; !slices.Equal(g, o) {
 			t.Errorf("%s got\ngosips   %q\nopensips %q", side, g, o)
 		}
+	}
+}
+
+// b2buUACCfg is a stateful proxy with dialog tracking and MI, for the
+// requests tm and dialog build themselves.
+const b2buUACCfg = `
+socket = udp:127.0.0.1:PORT
+log_level = 3
+user_agent_header = "User-Agent: uac-ua-test"
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "sipmsgops.so"
+loadmodule "dialog.so"
+loadmodule "httpd.so"
+loadmodule "mi_http.so"
+modparam("httpd", "ip", "127.0.0.1")
+modparam("httpd", "port", HTTPPORT)
+modparam("dialog", "db_mode", 0)
+route {
+	if (has_totag()) {
+		loose_route();
+		t_relay();
+		exit;
+	}
+	create_dialog();
+	record_route();
+	$du = "sip:127.0.0.1:UASPORT";
+	t_relay();
+}
+`
+
+// b2buUserAgents runs, on engine e, an MI t_uac_dlg OPTIONS and a call
+// ended by MI dlg_end_dlg, and returns the User-Agent headers of the
+// OPTIONS and of the BYEs the caller and the callee got.
+func b2buUserAgents(t *testing.T, e b2bEngine) []string {
+	t.Helper()
+	uas := startSippPeer(t, "b2bu_uas_options.xml", 0, 1, 20*time.Second)
+	callee := startSippPeer(t, "b2bc_uas_wait.xml", 0, 1, 30*time.Second)
+	sipPort, mi := e.start(t, strings.ReplaceAll(b2buUACCfg, "UASPORT", strconv.Itoa(callee.Port)))
+	hdrs := "From: <sip:mi@127.0.0.1>;tag=mi-ua-1\r\nTo: <sip:ua@127.0.0.1>\r\n"
+	if _, err := miCall(t, mi, "t_uac_dlg", map[string]any{"method": "OPTIONS",
+		"ruri": fmt.Sprintf("sip:ua@127.0.0.1:%d", uas.Port), "headers": hdrs}); err != nil {
+		t.Fatalf("%s: t_uac_dlg: %v", e.name, err)
+	}
+	opt := uas.wait(10 * time.Second)
+	caller := b2bStartUAC(t, "b2bc_uac_wait.xml", sipPort, "-s", "bob")
+	var callID string
+	if !eventually(10*time.Second, func() bool {
+		inv := received(b2buPeerLog(callee), "INVITE")
+		if len(inv) == 0 {
+			return false
+		}
+		callID = header(inv[0], "Call-ID")
+		return true
+	}) {
+		t.Fatalf("%s: the call did not reach the callee", e.name)
+	}
+	time.Sleep(500 * time.Millisecond) // the ACK
+	if _, err := miCall(t, mi, "dlg_end_dlg", map[string]any{"dialog_id": callID}); err != nil {
+		t.Fatalf("%s: dlg_end_dlg: %v", e.name, err)
+	}
+	cr, ce := caller.wait(20*time.Second), callee.wait(20*time.Second)
+	if opt.Exit != 0 || cr.Exit != 0 || ce.Exit != 0 {
+		t.Fatalf("%s: uas %d caller %d callee %d\n%s\n%s\n%s", e.name, opt.Exit, cr.Exit, ce.Exit, opt.Output, cr.Output, ce.Output)
+	}
+	var out []string
+	for _, m := range []string{b2buFirst(opt.Messages, "OPTIONS"), b2buFirst(cr.Messages, "BYE"), b2buFirst(ce.Messages, "BYE")} {
+		out = append(out, header(m, "User-Agent"))
+	}
+	return out
+}
+
+// b2buPeerLog reads the message log of a sipp peer still running.
+func b2buPeerLog(p *sippPeer) string {
+	b, _ := os.ReadFile(filepath.Join(p.dir, "msg.log"))
+	return string(b)
+}
+
+// b2buFirst returns the first request of method in a sipp log ("" when
+// none).
+func b2buFirst(log, method string) string {
+	if r := received(log, method); len(r) > 0 {
+		return r[0]
+	}
+	return ""
+}
+
+// TestUACUserAgent: the requests tm builds (MI t_uac_dlg) and the BYEs
+// dialog sends (dlg_end_dlg) carry the user_agent_header.
+func TestUACUserAgent(t *testing.T) {
+	gosipsBin(t)
+	got := b2buUserAgents(t, b2bGosips())
+	want := []string{"uac-ua-test", "uac-ua-test", "uac-ua-test"}
+	if !slices.Equal(got, want) {
+		t.Errorf("User-Agent of the OPTIONS, the caller's BYE, the callee's BYE: %q, want %q", got, want)
+	}
+}
+
+// TestUACUserAgentOracle: OpenSIPS 3.6 signs the same requests with the
+// same User-Agent.
+func TestUACUserAgentOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	g, o := b2buUserAgents(t, b2bGosips()), b2buUserAgents(t, b2bOpenSIPS(bin))
+	if !slices.Equal(g, o) {
+		t.Errorf("User-Agent of the OPTIONS, the caller's BYE, the callee's BYE\ngosips   %q\nopensips %q", g, o)
 	}
 }

@@ -343,7 +343,7 @@ func (m *Module) sendACK(e *entity, headers, contentType, body string) error {
 		}
 	}
 	msg, err := sip.NewRequest(&sip.RequestSpec{Method: "ACK", RURI: e.remoteTarget, From: local, To: remote, MaxForwards: mf,
-		CallID: e.callID, CSeq: cseq, Headers: routeLines(e.routeSet) + contactLine(e.contact) + headers,
+		CallID: e.callID, CSeq: cseq, Headers: userAgentLine(core) + routeLines(e.routeSet) + contactLine(e.contact) + headers,
 		ContentType: contentType, Body: body})
 	sock := e.socket
 	if e.state == stModified || e.state == stConfirmed {
@@ -484,4 +484,13 @@ func takeMaxForwards(h string) (string, int) {
 		return h[:i] + h[i+j+2:], 0
 	}
 	return h[:i] + h[i+j+2:], n
+}
+
+// userAgentLine is the User-Agent line tm signs its requests with ("" with
+// server_signature=0): the ACKs built here carry it too, as OpenSIPS'.
+func userAgentLine(core api.Core) string {
+	if ua := api.UserAgentOf(core); ua != "" {
+		return "User-Agent: " + ua + "\r\n"
+	}
+	return ""
 }

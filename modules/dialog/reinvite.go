@@ -98,8 +98,11 @@ func (m *Module) sendAck(inv *api.UACRequest, rpl *sip.Msg) {
 		}
 	}
 	hdrs := ""
+	if ua := api.UserAgentOf(core); ua != "" {
+		hdrs = "User-Agent: " + ua + "\r\n"
+	}
 	if rts := routeHeader(inv.Headers); rts != "" {
-		hdrs = rts
+		hdrs = rts + hdrs
 	}
 	ack, err := sip.NewRequest(&sip.RequestSpec{Method: "ACK", RURI: inv.RURI,
 		Via:  sip.FormatVia(dest.Proto.ViaName(), sock.AdvertisedHost(), sock.AdvertisedPort(), sip.NewBranch(), false),

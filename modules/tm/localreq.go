@@ -84,7 +84,7 @@ func (t *TM) SendRequest(ctx context.Context, r *api.UACRequest) error {
 		cseq = 1
 	}
 	m, err := sip.NewRequest(&sip.RequestSpec{Method: method, RURI: r.RURI, From: from, To: r.To,
-		CallID: callID, CSeq: cseq, Headers: r.Headers, ContentType: r.ContentType, Body: r.Body,
+		CallID: callID, CSeq: cseq, Headers: withUserAgent(core, r.Headers), ContentType: r.ContentType, Body: r.Body,
 		MaxForwards: r.MaxForwards})
 	if err != nil {
 		return fmt.Errorf("tm: %w", err)
@@ -275,4 +275,28 @@ func randHex(n int) string {
 		b[i] = byte(rand.Uint32())
 	}
 	return hex.EncodeToString(b)
+}
+
+// withUserAgent puts the User-Agent line OpenSIPS signs the requests tm
+// builds with (user_agent_header; none with server_signature=0) before
+// the extra headers, unless they carry one already.
+func withUserAgent(core api.Core, hdrs string) string {
+	ua := userAgentLine(core)
+	if ua == "" || hasHeaderLine(hdrs, "User-Agent") {
+		return hdrs
+	}
+	return ua + hdrs
+}
+
+// hasHeaderLine reports whether CRLF-separated header lines include one
+// named name (case-insensitive).
+func hasHeaderLine(hdrs, name string) bool {
+	for hdrs != "" {
+		line, rest, _ := strings.Cut(hdrs, "\r\n")
+		if n, _, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(n), name) {
+			return true
+		}
+		hdrs = rest
+	}
+	return false
 }
