@@ -697,3 +697,58 @@ func TestB2BMIBridgeProvMediaOracle(t *testing.T) {
 		}
 	}
 }
+
+// b2btTriggerBusy calls from the middle a first peer that answers and a
+// second that is busy (486).
+func b2btTriggerBusy(t *testing.T, e b2bEngine) (first, second sippResult) {
+	t.Helper()
+	ports := map[string]int{"first": freePort(t), "second": freePort(t), "media": freePort(t), "prov": freePort(t)}
+	f := startSippPeer(t, "b2bt_uas_first_bye.xml", ports["first"], 1, 30*time.Second)
+	sc := startSippPeer(t, "b2b_uas_busy.xml", ports["second"], 1, 30*time.Second)
+	_, mi := b2btStart(t, e, ports)
+	raw, err := miCall(t, mi, "b2b_trigger_scenario", []any{"c2d",
+		fmt.Sprintf("first,sip:first@127.0.0.1:%d", ports["first"]),
+		fmt.Sprintf("second,sip:second@127.0.0.1:%d", ports["second"])})
+	if err != nil || string(raw) != `"OK"` {
+		t.Fatalf("%s: MI b2b_trigger_scenario: %s %v", e.name, raw, err)
+	}
+	first, second = f.wait(20*time.Second), sc.wait(20*time.Second)
+	for role, r := range map[string]sippResult{"first": first, "second": second} {
+		if r.Exit != 0 {
+			t.Fatalf("%s: %s exited %d\n%s\n%s", e.name, role, r.Exit, r.Output, r.Messages)
+		}
+	}
+	if e.name == "gosips" {
+		b2bCheckEmpty(t, mi)
+	}
+	return first, second
+}
+
+// TestB2BTriggerBusy: when the second peer of a call from the middle
+// rejects it, the first peer (already answered) gets its ACK and a BYE
+// and nothing is left.
+func TestB2BTriggerBusy(t *testing.T) {
+	gosipsBin(t)
+	first, _ := b2btTriggerBusy(t, b2bGosips())
+	if len(received(first.Messages, "BYE")) != 1 {
+		t.Errorf("the first peer got no BYE:\n%s", first.Messages)
+	}
+}
+
+// TestB2BTriggerBusyOracle: the same failure through OpenSIPS 3.6 gives
+// both peers the same messages.
+func TestB2BTriggerBusyOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	gosipsBin(t)
+	gf, gs := b2btTriggerBusy(t, b2bGosips())
+	of, os := b2btTriggerBusy(t, b2bOpenSIPS(bin))
+	for _, p := range []struct {
+		role string
+		g, o sippResult
+	}{{"first", gf, of}, {"second", gs, os}} {
+		g, o := b2btSummary(p.g.Messages), b2btSummary(p.o.Messages)
+		if !slices.Equal(g, o) {
+			t.Errorf("%s received\ngosips:\n%s\nopensips:\n%s", p.role, strings.Join(g, "\n"), strings.Join(o, "\n"))
+		}
+	}
+}

@@ -310,3 +310,37 @@ func TestPIHTTPOracle(t *testing.T) {
 		t.Errorf("broken reload answers differ: gosips %s, opensips %s", gr, or)
 	}
 }
+
+// TestPIHTTPPost: with pi_http_method 1 the forms post, and a posted
+// form runs the command.
+func TestPIHTTPPost(t *testing.T) {
+	url := sqliteDB(t, "dispatcher")
+	dir := t.TempDir()
+	fw := filepath.Join(dir, "pi_framework.xml")
+	if err := os.WriteFile(fw, []byte(strings.ReplaceAll(piFramework, "DBURL", url)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer("DBMOD", "db_sqlite", "FRAMEWORK", fw).Replace(piCfg) +
+		"modparam(\"pi_http\", \"pi_http_method\", 1)\n"
+	port := piStartGosips(t)(cfg)
+	if p := piGet(t, port, "/pi/dispatcher/add"); !strings.Contains(p, "<form name=\"input\" method=\"POST\">") {
+		t.Errorf("form:\n%s", piBody(p))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	body := "cmd=on&a=2&b=sip%3A10.0.0.9&c=udp%3A127.0.0.1%3A5060&d=1&e=posted"
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/pi/dispatcher/add", port), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "Record successfully added to db.") {
+		t.Errorf("POST answer:\n%s", piBody(string(b)))
+	}
+	if p := piGet(t, port, "/pi/dispatcher/by_set?cmd=on&0=2"); !strings.Contains(p, "<td>sip:10.0.0.9</td>") {
+		t.Errorf("posted row not listed:\n%s", piBody(p))
+	}
+}

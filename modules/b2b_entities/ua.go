@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gosips/api"
@@ -74,6 +75,10 @@ type uaSession struct {
 	flags uint
 	mu    sync.Mutex
 	timer *time.Timer
+	// ending is set before the session's own BYE (or CANCEL) goes out:
+	// the answers to it are not reported (OpenSIPS sends it without
+	// callback), even when they come before the entity is removed.
+	ending atomic.Bool
 }
 
 // uaStart arms the session's lifetime timer: when it fires a BYE is sent
@@ -90,6 +95,7 @@ func (s *uaSession) uaStart(e *entity, timeout int) {
 		e.mu.Lock()
 		early := e.typ == api.B2BServer && e.state < stConfirmed
 		e.mu.Unlock()
+		s.ending.Store(true)
 		if early {
 			// An unanswered server session cannot send a BYE: its
 			// INVITE is answered 408 instead.
@@ -138,7 +144,7 @@ func (s *uaSession) B2BRequest(be api.B2BEntity, c *api.Ctx, tx api.ServerTx) {
 // dialog ended.
 func (s *uaSession) B2BReply(be api.B2BEntity, method string, reply *sip.Msg, code int) {
 	e := be.(*entity)
-	if code <= 100 {
+	if code <= 100 || s.ending.Load() {
 		return
 	}
 	// OpenSIPS 3.6 reports replies on every UA session, r flag or not.
@@ -453,7 +459,16 @@ func (m *Module) uaEnd(key, extraHeaders string) error {
 	if e == nil {
 		return errf("no session %s", key)
 	}
+	e.mu.Lock()
+	s, _ := e.handler.(*uaSession)
+	e.mu.Unlock()
+	if s != nil {
+		s.ending.Store(true)
+	}
 	if err := m.uaSend(e, "BYE", "", extraHeaders, ""); err != nil {
+		if s != nil {
+			s.ending.Store(false)
+		}
 		return err
 	}
 	m.uaDelete(e)

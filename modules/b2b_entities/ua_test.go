@@ -128,3 +128,40 @@ func BenchmarkUARaise(b *testing.B) {
 		m.uaRaise(e, uaEvUpdated, uaProvideHdrs|uaProvideBody, req, "", false)
 	}
 }
+
+// countSock counts the events it gets.
+type countSock struct{ n *int }
+
+func (c countSock) Raise(*api.Event, api.EventParams) error { *c.n++; return nil }
+func (countSock) Match(api.EventSocket) bool                { return true }
+func (countSock) String() string                            { return "count" }
+
+// The answer to the session's own BYE is not reported, even when it
+// comes before the entity is removed (ua_session_terminate and the
+// lifetime timer send it without callback).
+func TestUAEndingNotReported(t *testing.T) {
+	n := 0
+	evs := api.NewEvents()
+	if err := evs.RegisterTransport(api.EventTransport{Proto: "count",
+		Parse: func(string) (api.EventSocket, error) { return countSock{&n}, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	m := New()
+	m.uaEvent = evs.MustPublish("E_UA_SESSION")
+	if err := evs.Subscribe("E_UA_SESSION", "count:x", 0, false); err != nil {
+		t.Fatal(err)
+	}
+	s := &uaSession{m: m}
+	e := &entity{key: "B2B.1.2.1700000000.42", typ: api.B2BClient, state: stConfirmed, handler: s}
+	reply := mustParse(t, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"+
+		"From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: B2B.1.2.1700000000.42\r\nCSeq: 3 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+	s.B2BReply(e, "OPTIONS", reply, 200)
+	if n != 1 {
+		t.Fatalf("%d events for a reported reply", n)
+	}
+	s.ending.Store(true)
+	s.B2BReply(e, "OPTIONS", reply, 200)
+	if n != 1 {
+		t.Errorf("the answer to a terminating session's request was reported")
+	}
+}

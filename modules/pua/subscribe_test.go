@@ -79,3 +79,29 @@ func TestSubscribeDialog(t *testing.T) {
 		t.Error("the subscription outlived its removal")
 	}
 }
+
+// Without an outbound proxy the initial SUBSCRIBE goes to the To URI
+// when one is given (OpenSIPS' pua), else to the presentity.
+func TestSubscribeNextHop(t *testing.T) {
+	u := &fakeUAC{}
+	m := New()
+	m.uac = u
+	if err := m.Init(&api.InitCtx{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := m.Subscribe(ctx, &api.SubscribeRequest{PresURI: "sip:phone@10.0.0.9", ToURI: "sip:line@example.com",
+		WatcherURI: "sip:line@example.com", Contact: "sip:bla@10.0.0.1", Source: "pua_bla", Event: "dialog;sla", Expires: 60}); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.last(t, 1); r.NextHop != "sip:line@example.com" || r.RURI != "sip:phone@10.0.0.9" || r.To != "<sip:line@example.com>" {
+		t.Errorf("BLA SUBSCRIBE %+v", r)
+	}
+	if err := m.Subscribe(ctx, &api.SubscribeRequest{PresURI: "sip:bob@x", WatcherURI: "sip:w@x", Contact: "sip:rls@10.0.0.1",
+		Source: "rls", Event: "presence", Expires: 60}); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.last(t, 2); r.NextHop != "" || r.RURI != "sip:bob@x" {
+		t.Errorf("rls SUBSCRIBE %+v", r)
+	}
+}
