@@ -380,14 +380,27 @@ func (m *Module) passRequest(t *tuple, l *leg, req *sip.Msg, tx api.ServerTx) {
 		if bstep == brWaitOld && l == bkeep {
 			return // our ACK goes from the bridge step
 		}
-		if peer != nil {
+		if peer != nil && !l.noAck {
 			_ = m.ents.SendRequest(peer.ent, "ACK", peer.hdrs, contentType(req), req.Body())
 		}
 		return
 	case "CANCEL":
 		_ = m.ents.SendReply(l.ent, "INVITE", 487, "Request Terminated", "", "", "")
+		earlyBridged := false
 		for _, p := range m.otherLegs(t, l) {
+			if p.noAck {
+				// A call bridged to this early leg (b2bl_early_update)
+				// was answered: it is hung up.
+				m.endLeg(p)
+				earlyBridged = true
+				continue
+			}
 			_ = m.ents.SendRequest(p.ent, "CANCEL", "", "", "")
+		}
+		if earlyBridged {
+			t.mu.Lock()
+			l.disconnected = true
+			t.mu.Unlock()
 		}
 		m.maybeDone(t)
 		return
@@ -510,6 +523,13 @@ func (m *Module) handleReply(t *tuple, l *leg, method string, reply *sip.Msg, co
 	if code >= 200 && from != nil {
 		delete(l.pendingFrom, method)
 	}
+	replyMethod := method
+	if method == "UPDATE" && l.updateAnswers && from != nil {
+		replyMethod = "INVITE"
+		if code >= 200 {
+			l.updateAnswers = false
+		}
+	}
 	peer := l.peer
 	initial := method == "INVITE" && l.typ == api.B2BClient && t.state == tsNotConfirmed
 	t.mu.Unlock()
@@ -536,8 +556,8 @@ func (m *Module) handleReply(t *tuple, l *leg, method string, reply *sip.Msg, co
 		return
 	}
 	hdrs := m.passHeaders(reply)
-	if err := m.ents.SendReply(from.ent, method, code, reply.Reason(), hdrs, contentType(reply), reply.Body()); err != nil {
-		m.log.Debug("b2b_logic: cannot pass reply", "method", method, "code", code, "err", err)
+	if err := m.ents.SendReply(from.ent, replyMethod, code, reply.Reason(), hdrs, contentType(reply), reply.Body()); err != nil {
+		m.log.Debug("b2b_logic: cannot pass reply", "method", replyMethod, "code", code, "err", err)
 	}
 }
 

@@ -107,7 +107,7 @@ func (m *Module) Params() []api.Param {
 			return nil
 		}),
 		api.NonNegParam("b2bl_th_init_timeout", &m.THInitTimeout, "60"),
-		api.IgnoredParam(api.IntParam("b2bl_early_update", &m.EarlyUpdate), "early bridging with UPDATE is not implemented"),
+		api.IntParam("b2bl_early_update", &m.EarlyUpdate),
 		api.NonNegParam("old_entity_term_delay", &m.OldEntityTermDelay, "0"),
 	}
 }

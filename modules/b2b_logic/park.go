@@ -28,9 +28,15 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string, l
 	t.mu.Lock()
 	keep := t.bridge[no]
 	busy := t.deleted || t.bstep != brNone
+	early := keep != nil && !keep.confirmed && t.state != tsBridged
 	t.mu.Unlock()
 	if keep == nil || busy || keep.disconnected {
 		m.log.Error("b2b_bridge_request: the entity cannot be bridged now", "key", key, "entity", no)
+		return api.RetFalse
+	}
+	if early && m.EarlyUpdate == 0 {
+		// Without b2bl_early_update an unanswered entity is not bridged.
+		m.log.Error("b2b_bridge_request: the entity is not answered yet (see b2bl_early_update)", "key", key, "entity", no)
 		return api.RetFalse
 	}
 	from, err := req.From()
@@ -52,7 +58,13 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string, l
 		m.deferEnd(t, keep)
 	} else {
 		for _, o := range m.otherLegs(t, keep) {
-			m.endLeg(o)
+			if early && o.typ == api.B2BClient && !o.confirmed {
+				// An unanswered client leg is cancelled, not hung up.
+				o.disconnected = true
+				_ = m.ents.SendRequest(o.ent, "CANCEL", "", "", "")
+			} else {
+				m.endLeg(o)
+			}
 			m.deleteLeg(t, o)
 		}
 	}
@@ -65,11 +77,19 @@ func (m *Module) bridgeRequest(c *api.Ctx, key string, no int, contact string, l
 	if keep.pendingFrom == nil {
 		keep.pendingFrom = map[string]*leg{}
 	}
-	keep.pendingFrom["INVITE"] = nl
+	// An entity still in early state gets the offer in an UPDATE
+	// (b2bl_early_update), whose answer answers the INVITE.
+	method := "INVITE"
+	if early {
+		method = "UPDATE"
+		keep.updateAnswers = true
+		nl.noAck = true
+	}
+	keep.pendingFrom[method] = nl
 	t.mu.Unlock()
 	m.dbSave(t)
-	if err := m.ents.SendRequest(keep.ent, "INVITE", keep.hdrs+m.passHeaders(req), contentType(req), req.Body()); err != nil {
-		m.log.Error("b2b_bridge_request: cannot re-INVITE the parked entity", "err", err)
+	if err := m.ents.SendRequest(keep.ent, method, keep.hdrs+m.passHeaders(req), contentType(req), req.Body()); err != nil {
+		m.log.Error("b2b_bridge_request: cannot send the offer to the parked entity", "method", method, "err", err)
 		_ = m.ents.SendReply(srv, "INVITE", 500, "Server Internal Error", "", "", "")
 		m.deleteLeg(t, nl)
 		return api.RetFalse

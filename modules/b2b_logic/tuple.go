@@ -45,6 +45,11 @@ type leg struct {
 	pendingFrom map[string]*leg
 	// hdrs are the extra headers for every request sent on this leg.
 	hdrs string
+	// updateAnswers: the answer to the UPDATE sent on this early leg by
+	// b2b_bridge_request answers its peer's initial INVITE; noAck: the
+	// ACK of that INVITE goes nowhere (the UPDATE needs none).
+	updateAnswers bool
+	noAck         bool
 }
 
 // tuple is one B2B session (b2bl_tuple_t); guarded by mu.
