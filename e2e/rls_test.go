@@ -303,3 +303,31 @@ func TestRLSUpdateSubscriptions(t *testing.T) {
 	}
 	w.stop()
 }
+
+// TestRLSNotAList sends SUBSCRIBEs rls does not handle: without
+// "Supported: eventlist", and with it for a URI that is no service of the
+// watcher; both return to_presence_code and presence answers them
+// (Contact of presence, no Require: eventlist).
+func TestRLSNotAList(t *testing.T) {
+	needSipp(t)
+	t.Parallel()
+	srv, _, _ := rlsStart(t)
+	for _, sc := range []string{"pres_watcher.xml", "rls_watcher.xml"} {
+		res := runSipp(t, sc, srv.Port, "-s", "bob", "-set", "ev", "presence")
+		if res.Exit != 0 {
+			t.Fatalf("%s failed (exit %d):\n%s\n%s\n%s", sc, res.Exit, res.Output, res.Messages, srv.Logs())
+		}
+		for _, part := range strings.Split(res.Messages, "-----------------------------------------------") {
+			if _, msg, found := strings.Cut(part, "message received"); found && strings.Contains(msg, "CSeq: 1 SUBSCRIBE") {
+				msg = msg[strings.Index(msg, "SIP/2.0 "):]
+				if !strings.HasPrefix(msg, "SIP/2.0 200 OK") || header(msg, "Require") != "" ||
+					!strings.HasPrefix(header(msg, "Contact"), "<sip:presence@127.0.0.1:") {
+					t.Errorf("%s: reply\n%s", sc, msg)
+				}
+			}
+		}
+		if n := received(res.Messages, "NOTIFY"); len(n) != 2 || header(n[0], "Content-Type") != "" {
+			t.Errorf("%s: presence NOTIFYs %q", sc, n)
+		}
+	}
+}

@@ -89,8 +89,14 @@ func (m *Module) subscribeRequest(r *subRecord, s *api.SubscribeRequest) *api.UA
 		to = s.PresURI
 	}
 	hdrs := "Event: " + s.Event + "\r\nContact: <" + s.Contact + ">\r\nExpires: " + strconv.Itoa(exp) + "\r\n" + s.ExtraHeaders
+	// Without an outbound proxy the initial SUBSCRIBE goes where the To
+	// URI points (as OpenSIPS' pua: for pua_bla, the line's domain).
+	next := s.OutboundProxy
+	if next == "" {
+		next = s.ToURI
+	}
 	req := &api.UACRequest{Method: "SUBSCRIBE", RURI: s.PresURI, From: "<" + s.WatcherURI + ">;tag=" + r.fromTag,
-		To: "<" + to + ">", CallID: r.callID, CSeq: r.cseq, NextHop: s.OutboundProxy}
+		To: "<" + to + ">", CallID: r.callID, CSeq: r.cseq, NextHop: next}
 	if r.confirmed {
 		req.To += ";tag=" + r.toTag
 		if r.target != "" {

@@ -16,14 +16,7 @@ import (
 // NOTIFYs are matched to its id, refreshes and the removal go within the
 // dialog (To-tag, Contact as request-URI, reversed Record-Route as Route).
 func TestSubscribeDialog(t *testing.T) {
-	u := &fakeUAC{}
-	m := New()
-	m.uac = u
-	now := time.Unix(1000, 0)
-	m.now = func() time.Time { return now }
-	if err := m.Init(&api.InitCtx{}); err != nil {
-		t.Fatal(err)
-	}
+	m, u := newTestPUA(t, func() time.Time { return time.Unix(1000, 0) })
 	ctx := context.Background()
 	req := api.SubscribeRequest{PresURI: "sip:bob@x", WatcherURI: "sip:w@x", Contact: "sip:rls@10.0.0.1:5060",
 		ID: "did1", Source: "rls", Event: "presence", Expires: 600, OutboundProxy: "sip:ps", ExtraHeaders: "Supported: eventlist\r\n"}
@@ -78,4 +71,37 @@ func TestSubscribeDialog(t *testing.T) {
 	if _, ok := m.SubscriptionID("rls", r.CallID, fromTag, "n1"); ok || len(m.SubscribedURIs("rls", "did1")) != 0 {
 		t.Error("the subscription outlived its removal")
 	}
+}
+
+// Without an outbound proxy the initial SUBSCRIBE goes to the To URI
+// when one is given (OpenSIPS' pua), else to the presentity.
+func TestSubscribeNextHop(t *testing.T) {
+	m, u := newTestPUA(t, time.Now)
+	ctx := context.Background()
+	if err := m.Subscribe(ctx, &api.SubscribeRequest{PresURI: "sip:phone@10.0.0.9", ToURI: "sip:line@example.com",
+		WatcherURI: "sip:line@example.com", Contact: "sip:bla@10.0.0.1", Source: "pua_bla", Event: "dialog;sla", Expires: 60}); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.last(t, 1); r.NextHop != "sip:line@example.com" || r.RURI != "sip:phone@10.0.0.9" || r.To != "<sip:line@example.com>" {
+		t.Errorf("BLA SUBSCRIBE %+v", r)
+	}
+	if err := m.Subscribe(ctx, &api.SubscribeRequest{PresURI: "sip:bob@x", WatcherURI: "sip:w@x", Contact: "sip:rls@10.0.0.1",
+		Source: "rls", Event: "presence", Expires: 60}); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.last(t, 2); r.NextHop != "" || r.RURI != "sip:bob@x" {
+		t.Errorf("rls SUBSCRIBE %+v", r)
+	}
+}
+
+// newTestPUA is a pua sending through a fake tm, with clock now.
+func newTestPUA(t *testing.T, now func() time.Time) (*Module, *fakeUAC) {
+	t.Helper()
+	u := &fakeUAC{}
+	m := New()
+	m.uac, m.now = u, now
+	if err := m.Init(&api.InitCtx{}); err != nil {
+		t.Fatal(err)
+	}
+	return m, u
 }
