@@ -124,8 +124,7 @@ func uasessEvent(t *testing.T, raw string) string {
 }
 
 // uasessList reduces a ua_session_list answer to its members and the
-// values that do not depend on the run (last_method and last_invite_cseq
-// aside: gosips numbers them differently, see the module README).
+// values that do not depend on the run (last_invite_cseq aside).
 func uasessList(raw json.RawMessage) string {
 	var items []map[string]any
 	if err := json.Unmarshal(raw, &items); err != nil {
@@ -138,7 +137,7 @@ func uasessList(raw json.RawMessage) string {
 	var out []string
 	for _, it := range items {
 		var vals []string
-		for _, k := range []string{"logic_key", "mod_name", "state", "last_reply_code"} {
+		for _, k := range []string{"logic_key", "mod_name", "state", "last_method", "last_reply_code"} {
 			if v, ok := it[k]; ok {
 				vals = append(vals, fmt.Sprintf("%s=%v", k, v))
 			}
