@@ -61,10 +61,7 @@ func (e *entity) row() []db.Value {
 	if e.param != "" {
 		modName = "b2b_logic"
 	}
-	lm := 0
-	if no, ok := methodNo[e.lastMethod]; ok {
-		lm = no
-	}
+	lm := lastMethodNo(e.lastMethod)
 	vals := []db.Value{integer(int(e.typ)), str(tag0), str(tag1), str(e.callID), str(ruri), str(e.fromURI),
 		str(dname(e.fromHdr)), str(e.toURI), str(dname(e.toHdr)), str(route0), str(""), str(sock),
 		str(e.param), str(modName), db.NullValue(db.Blob), integer(e.state), db.IntValue(int64(cseq0)),

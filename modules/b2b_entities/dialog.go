@@ -42,7 +42,7 @@ func (m *Module) ServerNew(c *api.Ctx, contact string, h api.B2BHandler, param s
 		fromName: from.DisplayName(), toName: to.DisplayName(),
 		ruri: req.OrigRURI(), remoteCSeq: cseq, localCSeq: 1, lastInviteCSeq: cseq,
 		routeSet: splitRoutes(req.Headers("Record-Route")), remoteTarget: contactURI(req),
-		contact: contact, state: stNew, lastMethod: method, dbFlag: 2, created: time.Now(),
+		contact: contact, state: stNew, dbFlag: 2, created: time.Now(),
 		pending: map[string]api.ServerTx{method: tx},
 	}
 	if r := req.Recv(); r != nil {
@@ -247,6 +247,7 @@ func (m *Module) SendRequest(be api.B2BEntity, method, headers, contentType, bod
 	case "CANCEL":
 		e.mu.Lock()
 		r := e.invite
+		e.lastMethod = method
 		e.mu.Unlock()
 		if r == nil || !m.cancel.CancelRequest(r) {
 			return errf("no pending INVITE to cancel")
@@ -350,6 +351,7 @@ func (m *Module) sendACK(e *entity, headers, contentType, body string) error {
 		e.state = stEstablished
 	}
 	e.need2xxACK = 0
+	e.lastMethod = "ACK"
 	e.mu.Unlock()
 	if err != nil {
 		return errf("building ACK: %w", err)

@@ -26,11 +26,23 @@ const (
 	stTerminated
 )
 
-// Methods as b2be_list's "last_method" numbers them (OpenSIPS METHOD_*
-// bit index).
-var methodNo = map[string]int{"INVITE": 0, "CANCEL": 1, "ACK": 2, "BYE": 3, "INFO": 4,
-	"OPTIONS": 5, "UPDATE": 6, "REGISTER": 7, "MESSAGE": 8, "SUBSCRIBE": 9, "NOTIFY": 10,
-	"PRACK": 11, "REFER": 12, "PUBLISH": 13}
+// Methods as b2be_list's "last_method" and the lm column number them
+// (OpenSIPS' METHOD_* bit values).
+var methodNo = map[string]int{"INVITE": 1, "CANCEL": 2, "ACK": 4, "BYE": 8, "INFO": 16,
+	"OPTIONS": 32, "UPDATE": 64, "REGISTER": 128, "MESSAGE": 256, "SUBSCRIBE": 512, "NOTIFY": 1024,
+	"PRACK": 2048, "REFER": 4096, "PUBLISH": 8192}
+
+// lastMethodNo is e.lastMethod as OpenSIPS numbers it: 0 before the
+// entity sent any request.
+func lastMethodNo(method string) int {
+	if method == "" {
+		return 0
+	}
+	if no, ok := methodNo[method]; ok {
+		return no
+	}
+	return 16384 // METHOD_OTHER
+}
 
 // entity is one B2B dialog. Its fields are guarded by mu.
 type entity struct {

@@ -139,7 +139,6 @@ func (m *Module) received(e *entity, c *api.Ctx) {
 		if method == "BYE" {
 			e.state = stTerminated
 		}
-		e.lastMethod = method
 	} else if method == "ACK" && e.state == stConfirmed {
 		e.state = stEstablished
 	}

@@ -46,9 +46,7 @@ func (e *entity) miInfo() *api.OrderedMap {
 	}
 	o.Set("state", e.state)
 	o.Set("last_invite_cseq", e.lastInviteCSeq)
-	if no, ok := methodNo[e.lastMethod]; ok {
-		o.Set("last_method", no)
-	}
+	o.Set("last_method", lastMethodNo(e.lastMethod))
 	if e.lastReplyCode != 0 {
 		o.Set("last_reply_code", e.lastReplyCode)
 	}
