@@ -103,3 +103,70 @@ func TestRLSListSubscriptionOracle(t *testing.T) {
 		}
 	}
 }
+
+var (
+	rlsNotifyCSeq = regexp.MustCompile(`CSeq: [0-9]+ NOTIFY`)
+	rlsVersion    = regexp.MustCompile(`version="[0-9]+"`)
+)
+
+// rlsRefreshRun runs rls_refresh.xml on port and returns the replies to
+// the SUBSCRIBEs, the first NOTIFY after each refresh and the last one
+// (the expiry), normalized; past the stale SUBSCRIBE the NOTIFY CSeq and
+// RLMI version depend on how many partial NOTIFYs the waitn_time timer
+// sent before, and are replaced by N.
+func rlsRefreshRun(t *testing.T, port int) []string {
+	t.Helper()
+	w := startSippPeer(t, "rls_refresh.xml", 0, 1, 60*time.Second, "127.0.0.1:"+strconv.Itoa(port),
+		"-s", "friends", "-set", "ev", "presence")
+	res := w.wait(50 * time.Second)
+	if res.Exit != 0 {
+		t.Fatalf("watcher failed (exit %d):\n%s\n%s", res.Exit, res.Output, res.Messages)
+	}
+	var out []string
+	var last string
+	afterReply, stale := false, false
+	norm := func(m string) string {
+		m = rlsNormalize(m)
+		if stale {
+			m = rlsVersion.ReplaceAllString(rlsNotifyCSeq.ReplaceAllString(m, "CSeq: N NOTIFY"), `version="N"`)
+		}
+		return m
+	}
+	for _, m := range rlsReceived(res.Messages) {
+		switch {
+		case strings.HasPrefix(m, "SIP/2.0 "):
+			out = append(out, norm(m))
+			afterReply = strings.HasPrefix(m, "SIP/2.0 200 ")
+			stale = stale || !afterReply
+		case strings.HasPrefix(m, "NOTIFY "):
+			if afterReply {
+				out = append(out, norm(m))
+			}
+			afterReply = false
+			last = m
+		}
+	}
+	t.Logf("%d NOTIFYs", len(received(res.Messages, "NOTIFY")))
+	return append(out, norm(last))
+}
+
+// TestRLSRefreshOracle runs rls_refresh.xml against real OpenSIPS
+// (OPENSIPS_BIN, with rls.so) and gosips: the replies to the refreshes
+// and to the stale CSeq, the full-state NOTIFYs after each refresh and
+// the NOTIFY ending the expired subscription must match.
+func TestRLSRefreshOracle(t *testing.T) {
+	bin := testenv.Oracle(t)
+	needSipp(t)
+	gurl, ourl := rlsDB(t), rlsDB(t)
+	g := rlsRefreshRun(t, startServer(t, strings.ReplaceAll(rlsDiffCfg, "DBURL", gurl)).Port)
+	o := rlsRefreshRun(t, natOracleStart(t, bin, strings.ReplaceAll(rlsDiffCfg, "DBURL", ourl)))
+	t.Logf("gosips:\n%s", strings.Join(g, "\n"))
+	if len(g) != len(o) {
+		t.Fatalf("gosips got %d messages, opensips %d:\n%s\n---\n%s", len(g), len(o), strings.Join(g, "\n"), strings.Join(o, "\n"))
+	}
+	for i := range g {
+		if g[i] != o[i] {
+			t.Errorf("message %d differs:\n gosips:   %s\n opensips: %s", i, g[i], o[i])
+		}
+	}
+}

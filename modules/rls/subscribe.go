@@ -228,8 +228,11 @@ func (m *Module) subscribeInDialog(c *api.Ctx, ctx context.Context, cseq, expire
 		return api.Ret(m.ToPresenceCode)
 	}
 	if cseq <= s.remoteCSeq {
+		// OpenSIPS 3.6 picks 401 "Stale Cseq Value" here but its error
+		// path replies 500 to every failed update: the wire answer is 500.
 		m.mu.Unlock()
-		reply(c, 401, "Stale Cseq Value", "")
+		c.Log.Error("rls_handle_subscribe: stale CSeq", "received", cseq, "stored", s.remoteCSeq)
+		reply(c, 500, "Server Error", "")
 		return api.RetFalse
 	}
 	s.remoteCSeq = cseq
