@@ -150,3 +150,37 @@ func b2beMsg(log, prefix string) string {
 	}
 	return rest
 }
+
+// TestB2BEarlyUpdateHangup bridges a picker to a still unanswered caller
+// (b2bl_early_update) and lets the picker hang up first: the caller's
+// call is still in early state, so it must end with a final reply to its
+// INVITE (487), never with a BYE (RFC 3261 15: no BYE from the callee
+// on an early dialog). OpenSIPS 3.6 never answers the picker in this
+// flow (see TestB2BEarlyUpdateOracle), so there is no oracle variant.
+func TestB2BEarlyUpdateHangup(t *testing.T) {
+	mport := freePort(t)
+	cfg := strings.NewReplacer("MEDIAPORT", strconv.Itoa(mport), "EARLY", "1").Replace(b2bEarlyCfg)
+	sip, mi := b2bGosips().start(t, cfg)
+	mp := startSippPeer(t, "b2be_uas_early.xml", mport, 1, 20*time.Second)
+	cp := b2bStartUAC(t, "b2be_uac_early_ended.xml", sip, "-s", "park")
+	time.Sleep(700 * time.Millisecond)
+	pp := b2bStartUAC(t, "b2be_uac_pick_bye.xml", sip, "-s", "pickup")
+	picker := pp.wait(30 * time.Second)
+	caller := cp.wait(30 * time.Second)
+	media := mp.wait(30 * time.Second)
+	for _, r := range []struct {
+		n string
+		r sippResult
+	}{{"caller", caller}, {"media", media}, {"picker", picker}} {
+		if r.r.Exit != 0 {
+			t.Errorf("%s exited %d\n%s\n%s", r.n, r.r.Exit, r.r.Output, r.r.Messages)
+		}
+	}
+	if strings.Contains(caller.Messages, "\nBYE sip:") {
+		t.Errorf("the unanswered caller got a BYE:\n%s", caller.Messages)
+	}
+	if b2beMsg(caller.Messages, "SIP/2.0 487") == "" {
+		t.Errorf("the unanswered caller should get a 487 to its INVITE:\n%s", caller.Messages)
+	}
+	b2bCheckEmpty(t, mi)
+}

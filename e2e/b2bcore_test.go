@@ -377,3 +377,47 @@ func TestB2BCoreMIOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestB2BCoreKeyPrefix: with b2b_key_prefix the keys, and so the callee's
+// Call-ID and the caller's To-tag, start with that prefix; in-dialog
+// requests from both sides still find their entities.
+func TestB2BCoreKeyPrefix(t *testing.T) {
+	gosipsBin(t)
+	cfg := strings.Replace(b2bcCfg, `loadmodule "b2b_logic.so"`,
+		`loadmodule "b2b_logic.so"`+"\n"+`modparam("b2b_entities", "b2b_key_prefix", "TOP9")`, 1)
+	for _, tc := range []struct{ name, uac, uas string }{
+		{"caller hangs up", "b2bc_uac_bye.xml", "b2bc_uas_wait.xml"},
+		{"callee hangs up", "b2bc_uac_wait.xml", "b2bc_uas_bye.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uasPort, uasWait := startSippUAS(t, tc.uas, "-d", "300")
+			env := startB2BC(t, cfg, uasPort)
+			caller := runSipp(t, tc.uac, env.srv.Port, "-s", "bob", "-d", "300")
+			callee := uasWait()
+			if caller.Exit != 0 || callee.Exit != 0 {
+				t.Fatalf("caller exit %d, callee exit %d\n--- caller:\n%s\n%s\n--- callee:\n%s\n%s\n--- gosips:\n%s",
+					caller.Exit, callee.Exit, caller.Output, caller.Messages, callee.Output, callee.Messages, env.srv.Logs())
+			}
+			inv := received(callee.Messages, "INVITE")
+			if len(inv) == 0 || !strings.HasPrefix(header(inv[0], "Call-ID"), "TOP9.") {
+				t.Errorf("callee's INVITE Call-ID does not start with the prefix:\n%v", inv)
+			}
+			ok := receivedReply(t, caller.Messages, "200", "INVITE")
+			if tag := b2bcTag(header(ok, "To")); !strings.HasPrefix(tag, "TOP9.") {
+				t.Errorf("caller's 200 To-tag %q does not start with the prefix", tag)
+			}
+			env.b2bcEmpty(t)
+		})
+	}
+}
+
+// TestB2BCoreKeyPrefixTooLong: OpenSIPS refuses a prefix over 5
+// characters at start-up, and so does check.
+func TestB2BCoreKeyPrefixTooLong(t *testing.T) {
+	cfg := strings.Replace(b2bcCfg, `loadmodule "b2b_logic.so"`,
+		`loadmodule "b2b_logic.so"`+"\n"+`modparam("b2b_entities", "b2b_key_prefix", "TOOLONG")`, 1)
+	out, err := runCheck(t, strings.NewReplacer("UASPORT", "5070", "HTTP", "8080").Replace(cfg))
+	if err == nil || !strings.Contains(out, "b2b_key_prefix") || !strings.Contains(out, "too long") {
+		t.Errorf("check (err %v):\n%s", err, out)
+	}
+}

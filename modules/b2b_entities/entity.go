@@ -142,6 +142,8 @@ func withTag(hdr, tag string) string {
 
 // table is a hash table of entities of one type.
 type table struct {
+	// prefix is b2b_key_prefix and the dot that ends it.
+	prefix  string
 	mask    uint32
 	buckets []bucket
 	seq     atomic.Uint32
@@ -153,28 +155,28 @@ type bucket struct {
 	m  map[string]*entity
 }
 
-func newTable(hsize int) *table {
+func newTable(hsize int, prefix string) *table {
 	n := 1 << hsize
-	t := &table{mask: uint32(n - 1), buckets: make([]bucket, n)}
+	t := &table{prefix: prefix + ".", mask: uint32(n - 1), buckets: make([]bucket, n)}
 	for i := range t.buckets {
 		t.buckets[i].m = map[string]*entity{}
 	}
 	return t
 }
 
-// newKey makes a key in OpenSIPS' form B2B.<hash>.<local id>.<time>.<random>
-// and reserves its bucket.
+// newKey makes a key in OpenSIPS' form <prefix>.<hash>.<local id>.<time>.<random>
+// (prefix b2b_key_prefix, B2B by default) and reserves its bucket.
 func (t *table) newKey() (string, uint32) {
 	h := rand.Uint32() & t.mask
 	id := t.seq.Add(1)
-	return "B2B." + strconv.FormatUint(uint64(h), 10) + "." + strconv.FormatUint(uint64(id), 10) + "." +
+	return t.prefix + strconv.FormatUint(uint64(h), 10) + "." + strconv.FormatUint(uint64(id), 10) + "." +
 		strconv.FormatInt(time.Now().Unix(), 10) + "." + strconv.FormatUint(uint64(rand.Uint32()>>1), 10), h
 }
 
 // bucketOf finds a key's bucket from its hash part (keys made here), or
 // by hashing a foreign one.
 func (t *table) bucketOf(key string) *bucket {
-	if rest, ok := strings.CutPrefix(key, "B2B."); ok {
+	if rest, ok := strings.CutPrefix(key, t.prefix); ok {
 		if i := strings.IndexByte(rest, '.'); i > 0 {
 			if h, err := strconv.ParseUint(rest[:i], 10, 32); err == nil {
 				return &t.buckets[uint32(h)&t.mask]

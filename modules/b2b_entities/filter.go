@@ -20,7 +20,7 @@ func (m *Module) FilterRequest(c *api.Ctx) bool {
 	}
 	e := m.match(req)
 	if e == nil {
-		if req.MethodID() == sip.MethodAck && strings.HasPrefix(req.ToTag(), "B2B.") {
+		if req.MethodID() == sip.MethodAck && strings.HasPrefix(req.ToTag(), m.servers.prefix) {
 			// The ACK of a negative reply of an entity already deleted:
 			// it stops tm's retransmissions of the reply.
 			_, _, _ = m.tm.NewServerTx(c)
@@ -42,12 +42,12 @@ func (m *Module) match(req *sip.Msg) *entity {
 		// CANCEL of a server entity's INVITE: by Call-ID and From tag.
 		return m.matchCancel(req)
 	}
-	if strings.HasPrefix(toTag, "B2B.") {
+	if strings.HasPrefix(toTag, m.servers.prefix) {
 		if e := m.servers.get(toTag); e != nil && e.callID == req.CallID() {
 			return e
 		}
 	}
-	if callID := req.CallID(); strings.HasPrefix(callID, "B2B.") {
+	if callID := req.CallID(); strings.HasPrefix(callID, m.clients.prefix) {
 		if e := m.clients.get(callID); e != nil {
 			e.mu.Lock()
 			ok := e.fromTag == toTag

@@ -60,7 +60,7 @@ func TestHsizeRange(t *testing.T) {
 // The hot path: matching an in-dialog request to its entity.
 func BenchmarkMatch(b *testing.B) {
 	m := New()
-	m.servers, m.clients = newTable(9), newTable(9)
+	m.servers, m.clients = newTable(9, "B2B"), newTable(9, "B2B")
 	var key string
 	for i := 0; i < 10000; i++ {
 		k, _ := m.servers.newKey()

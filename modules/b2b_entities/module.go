@@ -97,7 +97,7 @@ func (m *Module) Params() []api.Param {
 			return nil
 		}),
 		api.NonNegParam("update_period", &m.UpdatePeriod, "100"),
-		api.IgnoredParam(api.StrParam("b2b_key_prefix", &m.KeyPrefix), "keys always start with B2B"),
+		api.StrParam("b2b_key_prefix", &m.KeyPrefix),
 		api.IgnoredParam(api.IntParam("cluster_id", new(int)), "no clustering"),
 		api.IntParam("passthru_prack", &m.PassthruPrack),
 		api.StrParam("advertised_contact", &m.AdvertisedContact),
@@ -134,9 +134,16 @@ func (m *Module) Funcs() []api.Func {
 	}
 }
 
+// maxKeyPrefix is the longest b2b_key_prefix OpenSIPS accepts.
+const maxKeyPrefix = 5
+
 // Validate checks that the database module of db_url is loaded when
 // entities are persisted.
 func (m *Module) Validate(vc *api.ValidateCtx) error {
+	if len(m.KeyPrefix) > maxKeyPrefix {
+		return &api.HintError{Err: fmt.Errorf("b2b_entities: b2b_key_prefix %q too long, maximum %d characters", m.KeyPrefix, maxKeyPrefix),
+			Hint: "use a shorter prefix, e.g. B2B1"}
+	}
 	if m.DBMode == dbNone {
 		return nil
 	}
@@ -156,8 +163,8 @@ func (m *Module) Init(ic *api.InitCtx) error {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
-	m.servers = newTable(m.ServerHsize)
-	m.clients = newTable(m.ClientHsize)
+	m.servers = newTable(m.ServerHsize, m.KeyPrefix)
+	m.clients = newTable(m.ClientHsize, m.KeyPrefix)
 	if ic.Events != nil {
 		m.uaEvent = ic.Events.MustPublish("E_UA_SESSION")
 	}

@@ -169,10 +169,10 @@ func (m *Module) miUATerminate(_ context.Context, p api.MIParams) (any, error) {
 }
 
 // uaKeyOK checks a key's form as OpenSIPS parses it:
-// B2B.<hash>.<local id>.<anything>.
-func uaKeyOK(key string) bool {
-	rest, ok := strings.CutPrefix(key, "B2B.")
-	if !ok || len(key) < 7 {
+// <prefix>.<hash>.<local id>.<anything>, prefix with its dot.
+func uaKeyOK(key, prefix string) bool {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok || len(key) < len(prefix)+3 {
 		return false
 	}
 	parts := strings.SplitN(rest, ".", 3)
@@ -191,7 +191,7 @@ func uaKeyOK(key string) bool {
 // or the one with the given key.
 func (m *Module) miUAList(_ context.Context, p api.MIParams) (any, error) {
 	if key, ok := p.Str("key"); ok {
-		if !uaKeyOK(key) {
+		if !uaKeyOK(key, m.servers.prefix) {
 			return nil, &api.MIError{Code: 400, Msg: "Bad format for b2b key"}
 		}
 		e := m.uaEntity(key)

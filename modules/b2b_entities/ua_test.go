@@ -61,7 +61,7 @@ func TestUAKeyOK(t *testing.T) {
 		"B2B..2.3":                         false,
 		"B2B.12.34.1700000000.1234567890x": true,
 	} {
-		if uaKeyOK(key) != ok {
+		if uaKeyOK(key, "B2B.") != ok {
 			t.Errorf("uaKeyOK(%q) = %v", key, !ok)
 		}
 	}

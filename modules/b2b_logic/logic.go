@@ -425,6 +425,16 @@ func (m *Module) passRequest(t *tuple, l *leg, req *sip.Msg, tx api.ServerTx) {
 			return
 		}
 		t.mu.Lock()
+		if l.noAck && peer.typ == api.B2BServer && !peer.confirmed && t.state != tsBridged {
+			// The peer's call is still unanswered (a caller bridged
+			// early, b2bl_early_update): a callee never sends BYE on an
+			// early dialog, its INVITE gets a final reply instead.
+			peer.disconnected = true
+			t.mu.Unlock()
+			_ = m.ents.SendReply(peer.ent, "INVITE", 487, "Request Terminated", "", "", "")
+			m.maybeDone(t)
+			return
+		}
 		if peer.pendingFrom == nil {
 			peer.pendingFrom = map[string]*leg{}
 		}
