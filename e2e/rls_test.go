@@ -331,3 +331,103 @@ func TestRLSNotAList(t *testing.T) {
 		}
 	}
 }
+
+// rlsReceived returns every message a sipp log received, in order.
+func rlsReceived(log string) []string {
+	var out []string
+	for _, part := range strings.Split(log, "-----------------------------------------------") {
+		_, msg, ok := strings.Cut(part, "message received")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = strings.TrimLeft(msg[i:], "\r\n")
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// TestRLSRefreshStaleExpiry refreshes a list subscription in its dialog
+// (CSeq 2: 200 with Expires and Require: eventlist, then a full-state
+// NOTIFY), repeats CSeq 2 (401 "Stale Cseq Value", as OpenSIPS' rls),
+// refreshes with Expires 2 (CSeq 3) and lets the subscription expire:
+// the expiry timer ends it with a terminating NOTIFY and removes the
+// rls_watchers row.
+func TestRLSRefreshStaleExpiry(t *testing.T) {
+	needSipp(t)
+	t.Parallel()
+	srv, url, _ := rlsStart(t)
+	w := startSippPeer(t, "rls_refresh.xml", 0, 1, 60*time.Second, "127.0.0.1:"+strconv.Itoa(srv.Port),
+		"-s", "friends", "-set", "ev", "presence")
+	res := w.wait(50 * time.Second)
+	if res.Exit != 0 {
+		t.Fatalf("watcher failed (exit %d):\n%s\n%s\n%s", res.Exit, res.Output, res.Messages, srv.Logs())
+	}
+	// Split the received messages by the replies to the SUBSCRIBEs.
+	phase := 0 // 1 after the 200 to CSeq 2, 2 after the 401, 3 after the 200 to CSeq 3
+	var notifies [4][]string
+	var all []string
+	lastCSeq := 0
+	for _, m := range rlsReceived(res.Messages) {
+		switch {
+		case strings.HasPrefix(m, "SIP/2.0 200 ") && header(m, "CSeq") == "2 SUBSCRIBE":
+			phase = 1
+			if header(m, "Expires") != "300" || header(m, "Require") != "eventlist" ||
+				header(m, "Contact") != "<sip:rls@127.0.0.1:"+strconv.Itoa(srv.Port)+">" {
+				t.Errorf("200 to the refresh:\n%s", m)
+			}
+		case strings.HasPrefix(m, "SIP/2.0 401 ") && header(m, "CSeq") == "2 SUBSCRIBE":
+			phase = 2
+			if !strings.HasPrefix(m, "SIP/2.0 401 Stale Cseq Value\r\n") {
+				t.Errorf("reply to the stale CSeq:\n%s", m)
+			}
+		case strings.HasPrefix(m, "SIP/2.0 200 ") && header(m, "CSeq") == "3 SUBSCRIBE":
+			phase = 3
+			if header(m, "Expires") != "2" {
+				t.Errorf("200 to the short refresh:\n%s", m)
+			}
+		case strings.HasPrefix(m, "NOTIFY "):
+			notifies[phase] = append(notifies[phase], m)
+			all = append(all, m)
+			cs, _, _ := strings.Cut(header(m, "CSeq"), " ")
+			n, _ := strconv.Atoi(cs)
+			if n != lastCSeq+1 {
+				t.Errorf("NOTIFY CSeq %d after %d", n, lastCSeq)
+			}
+			lastCSeq = n
+		}
+	}
+	if phase != 3 {
+		t.Fatalf("missing replies (phase %d):\n%s", phase, res.Messages)
+	}
+	if len(notifies[0]) == 0 || len(notifies[1]) == 0 || len(notifies[3]) < 2 || len(notifies[2]) != 0 {
+		t.Fatalf("NOTIFYs per phase %d %d %d %d:\n%s", len(notifies[0]), len(notifies[1]), len(notifies[2]),
+			len(notifies[3]), strings.Join(all, "\n====\n"))
+	}
+	// The refresh sends the full state again, with the next RLMI version.
+	full := notifies[1][0]
+	if st := header(full, "Subscription-State"); st != "active;expires=300" {
+		t.Errorf("Subscription-State after the refresh %q", st)
+	}
+	_, parts := rlsParts(t, full)
+	if len(parts) == 0 || !strings.Contains(parts[0], `fullState="true"`) ||
+		!strings.Contains(parts[0], `<resource uri="sip:bob@127.0.0.1">`) || !strings.Contains(parts[0], `<resource uri="sip:alice@127.0.0.1">`) {
+		t.Errorf("NOTIFY after the refresh:\n%s", full)
+	}
+	if st := header(notifies[3][0], "Subscription-State"); st != "active;expires=2" {
+		t.Errorf("Subscription-State after the short refresh %q", st)
+	}
+	last := notifies[3][len(notifies[3])-1]
+	if st := header(last, "Subscription-State"); st != "terminated;reason=timeout" {
+		t.Errorf("expiry NOTIFY:\n%s", last)
+	}
+	for _, n := range notifies[3][:len(notifies[3])-1] {
+		if strings.HasPrefix(header(n, "Subscription-State"), "terminated") {
+			t.Errorf("more than one terminating NOTIFY:\n%s", strings.Join(notifies[3], "\n====\n"))
+		}
+	}
+	if !eventually(5*time.Second, func() bool { return len(queryRows(t, url, "rls_watchers", "presentity_uri")) == 0 }) {
+		t.Errorf("rls_watchers row left after the expiry: %v", queryRows(t, url, "rls_watchers", "presentity_uri"))
+	}
+}
