@@ -80,9 +80,14 @@ type server struct {
 	done chan struct{}
 }
 
+// syncBuffer collects a process's output. With file set the process
+// writes into that file itself, so a line it logged before answering a
+// request is there when the answer arrives (a pipe read by a goroutine
+// may lag behind).
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	file string
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
@@ -92,6 +97,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (s *syncBuffer) String() string {
+	if s.file != "" {
+		b, _ := os.ReadFile(s.file)
+		return string(b)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -132,11 +141,17 @@ func startServerArgs(t *testing.T, cfg string, port int, args ...string) *server
 	}
 	s.cmd = exec.Command(bin, append([]string{"run", "-f", path}, args...)...)
 	s.cmd.Dir = dir
-	s.cmd.Stdout = s.logs
-	s.cmd.Stderr = s.logs
+	logf, err := os.Create(filepath.Join(dir, "stdio.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.logs.file = logf.Name()
+	s.cmd.Stdout = logf
+	s.cmd.Stderr = logf
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	logf.Close() // the child has its own descriptor
 	go func() { s.cmd.Wait(); close(s.done) }()
 	t.Cleanup(func() { s.stop(t) })
 	s.waitStarted(t, func() bool { return s.started(dir) })

@@ -109,6 +109,8 @@ func TestFilterAck(t *testing.T) {
 	}{
 		{"ack to our reply", ackText, false},
 		{"ack with a foreign tag", strings.Replace(ackText, tag, "xyz", 1), true},
+		{"ack with another branch", strings.Replace(ackText, "z9hG4bK776asdhds", "z9hG4bKother", 1), true},
+		{"ack from another port", strings.Replace(ackText, "192.0.2.10:5062", "192.0.2.10:5063", 1), true},
 		{"invite", coretest.Invite, true},
 	}
 	for _, tc := range tests {

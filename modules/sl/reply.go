@@ -77,9 +77,17 @@ func (s *SL) ToTag(req *sip.Msg) string {
 	return string(t[:])
 }
 
-// isOurTag reports whether a To-tag was made by this sl.
-func (s *SL) isOurTag(tag string) bool {
-	return len(tag) == tagLen && tag[tagPrefixLen] == '-' && tag[:tagPrefixLen] == string(s.prefix[:])
+// isOurTag reports whether tag is the To-tag this sl gives replies to
+// req: the variable part covers the top Via's host, port and branch, so
+// an ACK whose Via differs from its INVITE's is not ours (it goes on to
+// the script, as in OpenSIPS).
+func (s *SL) isOurTag(tag string, req *sip.Msg) bool {
+	if len(tag) != tagLen || tag[:tagPrefixLen] != string(s.prefix[:]) {
+		return false
+	}
+	var t [tagLen]byte
+	s.appendTag(&t, req)
+	return tag == string(t[:])
 }
 
 // request returns the request a reply answers.
@@ -138,13 +146,13 @@ func (s *SL) Reply(c *api.Ctx, code int, reason, extra, body string) error {
 }
 
 // FilterRequest absorbs the ACKs of our own stateless negative replies:
-// an ACK whose To-tag is one sl made.
+// an ACK whose To-tag is the one sl made for its top Via.
 func (s *SL) FilterRequest(c *api.Ctx) bool {
 	m := c.Msg
 	if m == nil || m.MethodID() != sip.MethodAck {
 		return true
 	}
-	if s.isOurTag(m.ToTag()) {
+	if s.isOurTag(m.ToTag(), m) {
 		s.stats.receivedACKs.Add(1)
 		return false
 	}
